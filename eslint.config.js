@@ -1,0 +1,78 @@
+import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+/** Import boundaries from the style guide: data flows one way, and only src/smart/ talks to fhirclient. */
+const noReact = [
+  { group: ['react', 'react-dom', 'react/*', '@mui/*', '@tanstack/*', 'zustand', 'zustand/*'], message: 'rules/ is pure: no UI.' },
+];
+const noFhirclient = { group: ['fhirclient', 'fhirclient/*'], message: 'Only src/smart/ imports fhirclient.' };
+
+export default tseslint.config(
+  { ignores: ['dist/', 'coverage/', 'node_modules/', '.tmp/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.browser, ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-console': ['error', { allow: ['warn', 'error', 'info'] }],
+      eqeqeq: ['error', 'always'],
+    },
+  },
+  {
+    files: ['src/**/*.{ts,tsx}', 'test/**/*.{ts,tsx}'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      'react-hooks/rules-of-hooks': 'error',
+      'react-hooks/exhaustive-deps': 'error',
+    },
+  },
+  {
+    files: ['src/**/*.{ts,tsx}'],
+    ignores: ['src/smart/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [noFhirclient] }] },
+  },
+  {
+    files: ['src/rules/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...noReact,
+            noFhirclient,
+            { group: ['**/app/*', '**/smart/*', '**/fhir/*', '**/features/*', '**/server/*', '**/sandbox/*', '**/writeback/*', '**/audit/*', 'node:*'], message: 'rules/ imports only shared/.' },
+          ],
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'rules/ has no clock: take the as-of date as an argument.' },
+        { selector: 'NewExpression[callee.name="Date"][arguments.length=0]', message: 'rules/ has no clock: take the as-of date as an argument.' },
+        { selector: "CallExpression[callee.name='fetch']", message: 'rules/ has no network.' },
+      ],
+    },
+  },
+  {
+    files: ['src/features/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [noFhirclient, { group: ['**/server/*', '**/sandbox/*'], message: 'features/ never imports the backend or the sandbox.' }] },
+      ],
+    },
+  },
+  {
+    files: ['src/server/**/*.ts', 'src/sandbox/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [noFhirclient, ...noReact, { group: ['**/app/*', '**/smart/*', '**/fhir/*', '**/features/*', '**/rules/*', '**/writeback/*', '**/audit/*'], message: 'server/ and sandbox/ share only shared/ with the app.' }] },
+      ],
+    },
+  },
+);

@@ -1,0 +1,55 @@
+/// <reference types="vitest/config" />
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+
+export default defineConfig({
+  plugins: [react()],
+  build: {
+    sourcemap: true,
+    rollupOptions: {
+      // Two entry points, as the EHR sees them: the launch URL and the redirect URI.
+      input: {
+        index: resolve(root, 'index.html'),
+        launch: resolve(root, 'launch.html'),
+      },
+    },
+  },
+  test: {
+    // Under vitest the package resolves to its Node entry, which has no FHIR.oauth2.
+    alias: { fhirclient: resolve(root, 'node_modules/fhirclient/lib/entry/browser.js') },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'dom',
+          environment: 'jsdom',
+          include: ['test/{app,smart,fhir,features,writeback,audit}/**/*.test.{ts,tsx}'],
+          setupFiles: ['test/setup-dom.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'node',
+          environment: 'node',
+          include: ['test/{rules,shared,server,sandbox,cli}/**/*.test.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          environment: 'node',
+          include: ['test/e2e/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
