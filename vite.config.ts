@@ -19,8 +19,8 @@ export default defineConfig({
     },
   },
   test: {
-    // Under vitest the package resolves to its Node entry, which has no FHIR.oauth2.
-    alias: { fhirclient: resolve(root, 'node_modules/fhirclient/lib/entry/browser.js') },
+    // src/smart imports fhirclient's browser modules (lib/smart, lib/adapters/BrowserAdapter)
+    // directly, so no alias to its browser entry is needed under vitest.
     projects: [
       {
         extends: true,

@@ -1,0 +1,59 @@
+import CssBaseline from '@mui/material/CssBaseline';
+import { ThemeProvider } from '@mui/material/styles';
+import { QueryClient, QueryClientProvider, useQuery } from '@tanstack/react-query';
+import { useMemo, useState } from 'react';
+import { FhirRequestError } from '../fhir/gateway';
+import { SessionProvider, type SessionValue } from '../fhir/session-context';
+import { ChartContext } from '../features/context/chart-context';
+import { fetchSmartStyle } from '../smart/style';
+import { careloopTheme } from './theme';
+
+/** Retry transient failures (timeouts, 5xx, 429) twice; never a refusal (4xx) or a bad body. */
+export function shouldRetry(failureCount: number, error: unknown): boolean {
+  if (failureCount >= 2) return false;
+  if (!(error instanceof FhirRequestError)) return false;
+  const { problem } = error;
+  return problem.kind === 'timeout' || problem.kind === 'unreachable' || (problem.kind === 'server-error' && problem.status !== 200);
+}
+
+export function createQueryClient(): QueryClient {
+  return new QueryClient({
+    defaultOptions: {
+      queries: { retry: shouldRetry, staleTime: 60_000, refetchOnWindowFocus: false },
+      mutations: { retry: false },
+    },
+  });
+}
+
+function Themed({ session, asOf }: { session: SessionValue; asOf: string }) {
+  const url = session.context.smartStyleUrl;
+  const style = useQuery({
+    queryKey: ['smart-style', url],
+    queryFn: ({ signal }) => fetchSmartStyle(url ?? '', signal),
+    enabled: url !== null,
+    retry: false,
+    staleTime: Infinity,
+  });
+  const theme = useMemo(() => careloopTheme(style.data ?? null), [style.data]);
+  return (
+    <ThemeProvider theme={theme}>
+      <CssBaseline />
+      <ChartContext asOf={asOf} />
+    </ThemeProvider>
+  );
+}
+
+/**
+ * Everything after a successful launch: one QueryClient per session (so one patient's data can
+ * never be served to another launch), the EHR's style, and the chart.
+ */
+export function AppShell({ session, asOf, queryClient }: { session: SessionValue; asOf: string; queryClient?: QueryClient }) {
+  const [client] = useState(() => queryClient ?? createQueryClient());
+  return (
+    <QueryClientProvider client={client}>
+      <SessionProvider value={session}>
+        <Themed session={session} asOf={asOf} />
+      </SessionProvider>
+    </QueryClientProvider>
+  );
+}

@@ -1,0 +1,35 @@
+import type { SessionValue } from '../fhir/session-context';
+import { completeLaunch } from '../smart/session';
+import { beginLaunch, readLaunchParams } from '../smart/launch';
+import { toProblem, type Problem } from '../smart/problem';
+import { loadConfig } from './config';
+
+export type IndexBoot = { ok: true; session: SessionValue } | { ok: false; problem: Problem };
+export type LaunchBoot = { ok: true; authorizeUrl: string } | { ok: false; problem: Problem };
+
+/** launch.html: config → launch parameters → discovery → the authorization URL. */
+export async function bootLaunch(location: Pick<Location, 'href' | 'search'>, fetchImpl: typeof fetch = fetch): Promise<LaunchBoot> {
+  const loaded = await loadConfig(location.href, fetchImpl);
+  if (!loaded.ok) return { ok: false, problem: loaded.problem };
+  try {
+    const params = readLaunchParams(location.search, loaded.config);
+    return { ok: true, authorizeUrl: await beginLaunch(params, loaded.config) };
+  } catch (error) {
+    return { ok: false, problem: toProblem(error) };
+  }
+}
+
+/** index.html (the redirect URI): config → token exchange or resumed session → context. */
+export async function bootIndex(
+  location: Pick<Location, 'href' | 'search'>,
+  { fetchImpl = fetch, now = Date.now }: { fetchImpl?: typeof fetch; now?: () => number } = {},
+): Promise<IndexBoot> {
+  const loaded = await loadConfig(location.href, fetchImpl);
+  if (!loaded.ok) return { ok: false, problem: loaded.problem };
+  try {
+    const { context, fhir } = await completeLaunch(location.search, loaded.config, now);
+    return { ok: true, session: { context, fhir, config: loaded.config } };
+  } catch (error) {
+    return { ok: false, problem: toProblem(error) };
+  }
+}

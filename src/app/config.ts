@@ -1,0 +1,87 @@
+import { z } from 'zod';
+
+/** A SMART v2 scope the app may ask for (`patient/Task.rs`, `launch`, `openid`, …). */
+const scope = z
+  .string()
+  .regex(
+    /^(?:launch(?:\/patient|\/encounter)?|openid|fhirUser|profile|offline_access|online_access|(?:patient|user|system)\/(?:\*|[A-Z][A-Za-z]+)\.(?:c?r?u?d?s?|read|write|\*))$/,
+    'is not a SMART scope (e.g. "patient/Task.rs", "launch", "openid")',
+  );
+
+/**
+ * The deployment's runtime configuration, served as `careloop.config.json` next to index.html.
+ * An admin edits this one file per deployment; nothing is rebuilt.
+ */
+export const appConfigSchema = z
+  .object({
+    /** The client id the EHR's app gallery issued. */
+    clientId: z.string().min(1, 'must not be empty'),
+    /** Scopes in SMART v2 syntax; converted to v1 for servers that advertise only v1. */
+    scopes: z.array(scope).min(1, 'must list at least one scope'),
+    /** The redirect URI registered with the EHR, relative to launch.html or absolute. */
+    redirectUri: z.string().min(1).default('index.html'),
+    /** FHIR base for a standalone launch opened without `iss` (optional). */
+    standaloneIss: z.url().optional(),
+    /** Audit API base URL; null until the audit backend is deployed. */
+    auditApiBaseUrl: z.url().nullable().default(null),
+    /** Which rule pack to evaluate. */
+    rulePack: z.enum(['careloop-preventive']).default('careloop-preventive'),
+    /** Business identifier system for written resources. */
+    identifierSystem: z.url().default('https://careloop.example/fhir/identifier/care-gap-action'),
+    fhir: z
+      .object({
+        /** Page size asked for in searches (`_count`). */
+        pageSize: z.number().int().min(1).max(1000).default(100),
+        /** How many pages a list follows before it stops and says it was cut. */
+        maxPages: z.number().int().min(1).max(100).default(5),
+        /** Per-request timeout. */
+        timeoutMs: z.number().int().min(1000).max(120_000).default(15_000),
+      })
+      .strict()
+      .default({ pageSize: 100, maxPages: 5, timeoutMs: 15_000 }),
+  })
+  .strict();
+
+export type AppConfig = z.infer<typeof appConfigSchema>;
+
+export type ConfigResult =
+  | { ok: true; config: AppConfig }
+  | { ok: false; problem: { kind: 'config-missing'; url: string; detail: string } | { kind: 'config-invalid'; url: string; fields: string[] } };
+
+export const CONFIG_PATH = 'careloop.config.json';
+
+/** Parses a config document; every problem names its field (e.g. `fhir.maxPages: …`). */
+export function parseConfig(raw: unknown, url: string): ConfigResult {
+  const parsed = appConfigSchema.safeParse(raw);
+  if (parsed.success) return { ok: true, config: parsed.data };
+  const fields = parsed.error.issues.map((issue) => {
+    const path = issue.path.map(String).join('.');
+    const keys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
+    return `${path || '(top level)'}: ${issue.message}${keys}`;
+  });
+  return { ok: false, problem: { kind: 'config-invalid', url, fields } };
+}
+
+/**
+ * Loads and validates the runtime configuration from the app's own origin.
+ * @param base the page URL the config path is resolved against (launch.html or index.html)
+ */
+export async function loadConfig(base: string, fetchImpl: typeof fetch = fetch): Promise<ConfigResult> {
+  const url = new URL(CONFIG_PATH, base).href;
+  let response: Response;
+  try {
+    response = await fetchImpl(url, { cache: 'no-store', headers: { accept: 'application/json' } });
+  } catch (error) {
+    return { ok: false, problem: { kind: 'config-missing', url, detail: error instanceof Error ? error.message : 'network error' } };
+  }
+  if (!response.ok) {
+    return { ok: false, problem: { kind: 'config-missing', url, detail: `HTTP ${response.status}` } };
+  }
+  let raw: unknown;
+  try {
+    raw = await response.json();
+  } catch {
+    return { ok: false, problem: { kind: 'config-invalid', url, fields: ['(file): is not valid JSON'] } };
+  }
+  return parseConfig(raw, url);
+}

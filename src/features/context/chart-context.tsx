@@ -1,0 +1,111 @@
+import Alert from '@mui/material/Alert';
+import Box from '@mui/material/Box';
+import LinearProgress from '@mui/material/LinearProgress';
+import List from '@mui/material/List';
+import ListItem from '@mui/material/ListItem';
+import ListItemText from '@mui/material/ListItemText';
+import Skeleton from '@mui/material/Skeleton';
+import Typography from '@mui/material/Typography';
+import { useEncounter } from '../../fhir/get-encounter';
+import { useOpenTasks } from '../../fhir/get-open-tasks';
+import { usePatient } from '../../fhir/get-patient';
+import { FhirRequestError } from '../../fhir/gateway';
+import { summarizePatient } from '../../fhir/patient-summary';
+import { useSession } from '../../fhir/session-context';
+import type { Problem } from '../../smart/problem';
+import { ProblemScreen } from '../errors/problem-screen';
+import { problemCopy } from '../errors/problem-copy';
+import { describeEncounter, describeTask } from './describe';
+import { PatientBanner } from './patient-banner';
+
+function problemOf(error: unknown): Problem {
+  return error instanceof FhirRequestError ? error.problem : { kind: 'unknown', detail: 'The chart could not be read.' };
+}
+
+function InlineProblem({ error, onRetry }: { error: unknown; onRetry: () => void }) {
+  const copy = problemCopy(problemOf(error));
+  return (
+    <Alert severity="warning" action={copy.retryable ? <button onClick={onRetry}>Retry</button> : undefined}>
+      {copy.title}. {copy.detail}
+    </Alert>
+  );
+}
+
+/** Loading state: a skeleton with progress, never a blank sidebar. */
+export function ChartLoading() {
+  return (
+    <Box role="status" aria-live="polite" aria-label="Loading the chart" sx={{ p: 2 }}>
+      <LinearProgress aria-label="Loading the chart" />
+      <Typography variant="body2" sx={{ mt: 1 }}>
+        Loading the chart…
+      </Typography>
+      <Skeleton variant="text" width="60%" />
+      <Skeleton variant="rectangular" height={64} sx={{ mt: 1 }} />
+    </Box>
+  );
+}
+
+/**
+ * The chart context in the sidebar: who the patient is (a full banner only when the EHR asks for
+ * one), the encounter and user in context, and the patient's open Tasks.
+ */
+export function ChartContext({ asOf }: { asOf: string }) {
+  const { context } = useSession();
+  const patient = usePatient();
+  const encounter = useEncounter();
+  const tasks = useOpenTasks();
+
+  if (patient.isPending) return <ChartLoading />;
+  if (patient.isError) return <ProblemScreen problem={problemOf(patient.error)} onRetry={() => void patient.refetch()} />;
+
+  const summary = summarizePatient(patient.data, asOf);
+  return (
+    <Box component="main">
+      <PatientBanner summary={summary} full={context.needPatientBanner} />
+      <Box component="section" aria-label="Context" sx={{ px: 2, py: 1 }}>
+        <Typography variant="body2" color="text.secondary">
+          {context.encounterId === null
+            ? 'No encounter in context'
+            : encounter.isPending
+              ? 'Loading the encounter…'
+              : encounter.isError
+                ? 'The encounter could not be read'
+                : `Encounter: ${describeEncounter(encounter.data)}`}
+        </Typography>
+        {context.fhirUser ? (
+          <Typography variant="body2" color="text.secondary">
+            Signed in as {context.fhirUser}
+          </Typography>
+        ) : null}
+      </Box>
+      <Box component="section" aria-labelledby="open-tasks-heading" sx={{ px: 2, py: 1 }}>
+        <Typography id="open-tasks-heading" component="h2" variant="subtitle2">
+          {tasks.isSuccess ? `Open tasks (${tasks.data.items.length})` : 'Open tasks'}
+        </Typography>
+        {tasks.isPending ? <Skeleton variant="text" aria-label="Loading open tasks" /> : null}
+        {tasks.isError ? <InlineProblem error={tasks.error} onRetry={() => void tasks.refetch()} /> : null}
+        {tasks.isSuccess ? (
+          <>
+            {tasks.data.items.length === 0 ? (
+              <Typography variant="body2">No open tasks.</Typography>
+            ) : (
+              <List dense disablePadding aria-label="Open tasks">
+                {tasks.data.items.map((task, index) => (
+                  <ListItem key={task.id ?? `task-${index}`} disableGutters>
+                    <ListItemText primary={describeTask(task)} secondary={[task.status, task.authoredOn?.slice(0, 10)].filter(Boolean).join(' · ')} />
+                  </ListItem>
+                ))}
+              </List>
+            )}
+            {tasks.data.truncated ? (
+              <Alert severity="info" sx={{ mt: 1 }}>
+                Showing the first {tasks.data.items.length} open tasks
+                {tasks.data.total !== null ? ` of ${tasks.data.total}` : ''}; the rest are in the EHR.
+              </Alert>
+            ) : null}
+          </>
+        ) : null}
+      </Box>
+    </Box>
+  );
+}

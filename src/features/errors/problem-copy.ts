@@ -1,0 +1,140 @@
+import type { Problem } from '../../smart/problem';
+
+/** What a clinician or admin reads for each problem: what happened, and what to do next. */
+export interface ProblemCopy {
+  title: string;
+  detail: string;
+  action: string;
+  /** Shown for admins (config, registration) in a smaller line. */
+  technical?: string;
+  retryable: boolean;
+}
+
+/** Exhaustive: adding a Problem kind without copy is a type error. */
+export function problemCopy(problem: Problem): ProblemCopy {
+  switch (problem.kind) {
+    case 'config-missing':
+      return {
+        title: 'Careloop is not configured',
+        detail: 'The deployment configuration file could not be loaded.',
+        action: 'Ask your EHR administrator to deploy careloop.config.json next to the app.',
+        technical: `${problem.url}: ${problem.detail}`,
+        retryable: true,
+      };
+    case 'config-invalid':
+      return {
+        title: 'Careloop is misconfigured',
+        detail: `The configuration file has ${problem.fields.length === 1 ? 'a problem' : `${problem.fields.length} problems`}: ${problem.fields.join('; ')}.`,
+        action: 'Ask your EHR administrator to correct careloop.config.json.',
+        technical: problem.url,
+        retryable: false,
+      };
+    case 'no-launch':
+      return {
+        title: 'Open Careloop from a patient chart',
+        detail: 'Careloop was opened without a launch from the EHR, so it does not know which patient to show.',
+        action: 'Open a patient chart in the EHR and start Careloop from there.',
+        retryable: false,
+      };
+    case 'launch-invalid':
+      return {
+        title: 'The EHR sent an invalid launch',
+        detail: problem.detail,
+        action: 'Start Careloop again from the patient chart. If it keeps happening, tell your EHR administrator.',
+        retryable: false,
+      };
+    case 'auth-denied':
+      return {
+        title: 'Access was not granted',
+        detail: problem.error === 'access_denied' ? 'The EHR did not authorize Careloop for this chart.' : `The EHR refused the authorization (${problem.error}).`,
+        action: 'Start Careloop again from the patient chart. If access keeps being refused, ask your EHR administrator to check the app registration.',
+        ...(problem.description ? { technical: problem.description } : {}),
+        retryable: false,
+      };
+    case 'state-missing':
+      return {
+        title: 'This Careloop session has ended',
+        detail: 'The launch this page belonged to is no longer available (the session ended or the page was reopened later).',
+        action: 'Start Careloop again from the patient chart.',
+        retryable: false,
+      };
+    case 'session-expired':
+      return {
+        title: 'Your Careloop session has expired',
+        detail: 'The EHR access for this session has run out and cannot be renewed.',
+        action: 'Start Careloop again from the patient chart.',
+        retryable: false,
+      };
+    case 'no-patient':
+      return {
+        title: 'No patient selected',
+        detail: 'The EHR launched Careloop without a patient in context.',
+        action: 'Open a patient chart and start Careloop from there.',
+        retryable: false,
+      };
+    case 'unreachable':
+      return {
+        title: 'The EHR cannot be reached',
+        detail: `Careloop could not connect to ${problem.url}.`,
+        action: 'Check the network connection, then try again.',
+        retryable: true,
+      };
+    case 'discovery-failed':
+      return {
+        title: 'The EHR does not offer SMART on FHIR here',
+        detail: problem.detail,
+        action: 'Ask your EHR administrator to check the FHIR server address the app was registered with.',
+        technical: problem.url,
+        retryable: false,
+      };
+    case 'pkce-unsupported':
+      return {
+        title: 'The EHR does not support secure sign-in for this app',
+        detail: 'Careloop requires PKCE (S256), which this EHR does not advertise.',
+        action: 'Ask your EHR administrator to enable PKCE S256 for public SMART apps.',
+        technical: problem.url,
+        retryable: false,
+      };
+    case 'unauthorized':
+      return {
+        title: 'The EHR no longer accepts this session',
+        detail: `Reading ${problem.what} was refused because the session is not valid any more.`,
+        action: 'Start Careloop again from the patient chart.',
+        retryable: false,
+      };
+    case 'forbidden':
+      return {
+        title: 'Careloop is missing a permission',
+        detail: problem.missingScope
+          ? `The EHR refused to share ${problem.what}: the app lacks the permission ${problem.missingScope}.`
+          : `The EHR refused to share ${problem.what} with Careloop.`,
+        action: 'Ask your EHR administrator to grant the permissions listed in the Careloop README for this app.',
+        retryable: false,
+      };
+    case 'server-error':
+      return {
+        title: problem.status === 429 ? 'The EHR is busy' : 'The EHR had a problem',
+        detail:
+          problem.status === 429
+            ? `The EHR asked Careloop to slow down while reading ${problem.what}.`
+            : `Reading ${problem.what} failed (HTTP ${problem.status}).`,
+        action: 'Try again in a moment.',
+        retryable: true,
+      };
+    case 'timeout':
+      return {
+        title: 'The EHR is not answering',
+        detail: `Reading ${problem.what} took too long.`,
+        action: 'Try again in a moment.',
+        retryable: true,
+      };
+    case 'unknown':
+      return {
+        title: 'Careloop could not start',
+        detail: 'Something unexpected went wrong.',
+        action: 'Start Careloop again from the patient chart. If it keeps happening, tell your EHR administrator.',
+        technical: problem.detail,
+        retryable: true,
+      };
+  }
+}

@@ -1,0 +1,38 @@
+import Alert from '@mui/material/Alert';
+import AlertTitle from '@mui/material/AlertTitle';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import Typography from '@mui/material/Typography';
+import type { Problem } from '../../smart/problem';
+import { problemCopy } from './problem-copy';
+
+/**
+ * A full-panel explanation of why Careloop cannot go on: what happened and what to do.
+ * All text is ours; server messages appear only as plain text in the technical line.
+ */
+export function ProblemScreen({ problem, onRetry }: { problem: Problem; onRetry?: () => void }) {
+  const copy = problemCopy(problem);
+  return (
+    <Box component="main" sx={{ p: 2 }}>
+      <Alert severity={copy.retryable ? 'warning' : 'error'} role="alert">
+        <AlertTitle component="h1" sx={{ fontSize: '1rem', fontWeight: 600 }}>
+          {copy.title}
+        </AlertTitle>
+        <Typography variant="body2">{copy.detail}</Typography>
+        <Typography variant="body2" sx={{ mt: 1 }}>
+          {copy.action}
+        </Typography>
+        {copy.technical ? (
+          <Typography variant="caption" component="p" sx={{ mt: 1, wordBreak: 'break-word' }}>
+            Details: {copy.technical}
+          </Typography>
+        ) : null}
+        {copy.retryable && onRetry ? (
+          <Button variant="outlined" size="small" sx={{ mt: 1 }} onClick={onRetry}>
+            Try again
+          </Button>
+        ) : null}
+      </Alert>
+    </Box>
+  );
+}

@@ -1,0 +1,78 @@
+import { authorize, fetchWellKnownJson } from 'fhirclient/lib/smart';
+import type { AppConfig } from '../app/config';
+import { createAdapter } from './adapter';
+import { ProblemError } from './problem';
+import { requestedScopes, smartConfigurationSchema, type LaunchKind } from './scopes';
+
+/** What launch.html was opened with. */
+export interface LaunchParams {
+  iss: string;
+  launch: string | null;
+  kind: LaunchKind;
+}
+
+/**
+ * Reads `iss` and `launch` from launch.html's query. `launch` means an EHR launch; `iss` alone (or
+ * the configured `standaloneIss`) a standalone launch.
+ */
+export function readLaunchParams(search: string, config: AppConfig): LaunchParams {
+  const query = new URLSearchParams(search);
+  const iss = query.get('iss') ?? config.standaloneIss ?? null;
+  const launch = query.get('launch');
+  if (!iss) throw new ProblemError({ kind: 'no-launch' });
+  let url: URL;
+  try {
+    url = new URL(iss);
+  } catch {
+    throw new ProblemError({ kind: 'launch-invalid', detail: 'The "iss" parameter is not a URL.' });
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ProblemError({ kind: 'launch-invalid', detail: 'The "iss" parameter must be an http(s) URL.' });
+  }
+  if (launch !== null && !/^[\w\-.~+/=]{1,512}$/.test(launch)) {
+    throw new ProblemError({ kind: 'launch-invalid', detail: 'The "launch" parameter is malformed.' });
+  }
+  return { iss: url.href.replace(/\/$/, ''), launch, kind: launch ? 'ehr' : 'standalone' };
+}
+
+/**
+ * Starts a SMART App Launch: discovers the server, picks v2 or v1 scopes, and builds the
+ * authorization URL with PKCE S256 (required) and a random UUID state (122 bits of entropy, as
+ * SMART 2.x asks; fhirclient's default is 16 characters).
+ * @returns the authorization URL; the caller navigates to it.
+ */
+export async function beginLaunch(params: LaunchParams, config: AppConfig): Promise<string> {
+  const wellKnown = `${params.iss}/.well-known/smart-configuration`;
+  let raw: unknown;
+  try {
+    // fhirclient caches this response, so authorize() below does not fetch it again.
+    raw = await fetchWellKnownJson(params.iss, { cache: 'no-store' });
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : '';
+    throw new ProblemError(
+      /Failed to fetch|NetworkError|Load failed|ECONNREFUSED/i.test(detail)
+        ? { kind: 'unreachable', url: wellKnown }
+        : { kind: 'discovery-failed', url: wellKnown, detail: 'The server did not return a SMART configuration.' },
+    );
+  }
+  const server = smartConfigurationSchema.safeParse(raw);
+  if (!server.success) {
+    throw new ProblemError({ kind: 'discovery-failed', url: wellKnown, detail: 'The SMART configuration lacks its endpoints.' });
+  }
+  if (!server.data.code_challenge_methods_supported.includes('S256')) {
+    throw new ProblemError({ kind: 'pkce-unsupported', url: wellKnown });
+  }
+  const url = await authorize(createAdapter(), {
+    iss: params.iss,
+    ...(params.launch ? { launch: params.launch } : {}),
+    clientId: config.clientId,
+    scope: requestedScopes(config.scopes, params.kind, server.data),
+    redirectUri: config.redirectUri,
+    pkceMode: 'required',
+    completeInTarget: true,
+    stateKey: crypto.randomUUID(),
+    noRedirect: true,
+  });
+  if (typeof url !== 'string') throw new ProblemError({ kind: 'unknown', detail: 'No authorization URL was built.' });
+  return url;
+}

@@ -1,0 +1,36 @@
+/**
+ * Everything that can stop Careloop from showing a chart, as a closed union: each kind has its
+ * own screen (src/features/errors/problem-screen.tsx) that says what happened and what to do.
+ * Messages never carry tokens or resource contents.
+ */
+export type Problem =
+  | { kind: 'config-missing'; url: string; detail: string }
+  | { kind: 'config-invalid'; url: string; fields: string[] }
+  | { kind: 'no-launch' }
+  | { kind: 'launch-invalid'; detail: string }
+  | { kind: 'auth-denied'; error: string; description: string | null }
+  | { kind: 'state-missing' }
+  | { kind: 'session-expired' }
+  | { kind: 'no-patient' }
+  | { kind: 'unreachable'; url: string }
+  | { kind: 'discovery-failed'; url: string; detail: string }
+  | { kind: 'pkce-unsupported'; url: string }
+  | { kind: 'unauthorized'; what: string }
+  | { kind: 'forbidden'; what: string; missingScope: string | null }
+  | { kind: 'server-error'; what: string; status: number }
+  | { kind: 'timeout'; what: string }
+  | { kind: 'unknown'; detail: string };
+
+export class ProblemError extends Error {
+  constructor(readonly problem: Problem) {
+    super(problem.kind);
+    this.name = 'ProblemError';
+  }
+}
+
+/** Turns anything thrown into a Problem without leaking its text unless it is ours. */
+export function toProblem(error: unknown): Problem {
+  if (error instanceof ProblemError) return error.problem;
+  if (error instanceof Error) return { kind: 'unknown', detail: error.message.slice(0, 200) };
+  return { kind: 'unknown', detail: 'Unexpected error' };
+}

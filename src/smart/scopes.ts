@@ -1,0 +1,60 @@
+import { z } from 'zod';
+
+/** The parts of `.well-known/smart-configuration` the app reads (SMART App Launch 2.x §Discovery). */
+export const smartConfigurationSchema = z.looseObject({
+  issuer: z.string().optional(),
+  authorization_endpoint: z.string(),
+  token_endpoint: z.string(),
+  capabilities: z.array(z.string()).default([]),
+  scopes_supported: z.array(z.string()).optional(),
+  code_challenge_methods_supported: z.array(z.string()).default([]),
+});
+export type SmartConfiguration = z.infer<typeof smartConfigurationSchema>;
+
+export type LaunchKind = 'ehr' | 'standalone';
+
+const V2_RESOURCE_SCOPE = /^(patient|user|system)\/(\*|[A-Za-z]+)\.([cruds]+)$/;
+
+/**
+ * True when the server speaks SMART v2 scopes: it says `permission-v2`, or lists a v2-style scope.
+ * A server that says nothing either way is assumed to be v2, the current standard.
+ */
+export function supportsV2(config: SmartConfiguration): boolean {
+  if (config.capabilities.includes('permission-v2')) return true;
+  if (config.scopes_supported?.some((s) => V2_RESOURCE_SCOPE.test(s))) return true;
+  const saysV1 =
+    config.capabilities.includes('permission-v1') ||
+    (config.scopes_supported?.some((s) => /\.(read|write|\*)$/.test(s)) ?? false);
+  return !saysV1;
+}
+
+/**
+ * Converts one v2 scope to its v1 form: read and search become `.read`; create, update and
+ * delete become `.write`. Non-resource scopes are unchanged.
+ * @example toV1Scopes(['patient/Task.rs', 'patient/Task.cu']) // ['patient/Task.read', 'patient/Task.write']
+ */
+export function toV1Scopes(scopes: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const scope of scopes) {
+    const match = V2_RESOURCE_SCOPE.exec(scope);
+    if (!match) {
+      out.push(scope);
+      continue;
+    }
+    const [, context, type, perms = ''] = match;
+    if (/[rs]/.test(perms)) out.push(`${context}/${type}.read`);
+    if (/[cud]/.test(perms)) out.push(`${context}/${type}.write`);
+  }
+  return [...new Set(out)];
+}
+
+/**
+ * The scope string to request: the configured v2 scopes, the launch scope for the launch kind,
+ * converted to v1 where the server advertises only v1.
+ */
+export function requestedScopes(configured: readonly string[], kind: LaunchKind, server: SmartConfiguration): string {
+  const launch = kind === 'ehr' ? 'launch' : 'launch/patient';
+  const base = [launch, ...configured.filter((s) => !s.startsWith('launch'))];
+  const scopes = supportsV2(server) ? base : toV1Scopes(base);
+  return [...new Set(scopes)].join(' ');
+}

@@ -1,0 +1,95 @@
+import type Client from 'fhirclient/lib/Client';
+import { ready } from 'fhirclient/lib/smart';
+import type { AppConfig } from '../app/config';
+import type { FhirGateway } from '../fhir/gateway';
+import { asEncounterId, asFhirUserRef, asPatientId, type EncounterId, type FhirUserRef, type PatientId } from '../shared/ids';
+import { createAdapter } from './adapter';
+import { clientGateway } from './fhir-gateway';
+import { ProblemError } from './problem';
+
+/** The launch context the EHR granted, validated (SMART App Launch 2.x §Launch context). */
+export interface LaunchContext {
+  patientId: PatientId;
+  encounterId: EncounterId | null;
+  /** The user, from the `fhirUser` claim of the id_token (decoded, not verified: see README). */
+  fhirUser: FhirUserRef | null;
+  /** Show our own compact banner only when the EHR asks for it. */
+  needPatientBanner: boolean;
+  smartStyleUrl: string | null;
+  intent: string | null;
+  tenant: string | null;
+  /** Scopes actually granted. */
+  scopes: readonly string[];
+  serverUrl: string;
+  /** Opaque key of this launch (the OAuth state); keys per-launch UI state. Not a secret. */
+  launchKey: string;
+}
+
+export interface SmartSession {
+  context: LaunchContext;
+  fhir: FhirGateway;
+}
+
+function stringOrNull(value: unknown): string | null {
+  return typeof value === 'string' && value.length > 0 ? value : null;
+}
+
+/** Builds the launch context from an authorized client; throws `no-patient` when there is none. */
+export function contextFrom(client: Client): LaunchContext {
+  const token = client.state.tokenResponse ?? {};
+  const patientId = asPatientId(client.getPatientId() ?? '');
+  if (!patientId) throw new ProblemError({ kind: 'no-patient' });
+  const encounter = client.getEncounterId();
+  let fhirUser: string | null = null;
+  try {
+    fhirUser = client.getFhirUser();
+  } catch {
+    fhirUser = null;
+  }
+  return {
+    patientId,
+    encounterId: encounter ? asEncounterId(encounter) : null,
+    fhirUser: fhirUser ? asFhirUserRef(fhirUser) : null,
+    needPatientBanner: token.need_patient_banner === true,
+    smartStyleUrl: stringOrNull(token.smart_style_url),
+    intent: stringOrNull(token.intent),
+    tenant: stringOrNull(token.tenant),
+    scopes: (stringOrNull(token.scope) ?? '').split(/\s+/).filter(Boolean),
+    serverUrl: String(client.state.serverUrl),
+    launchKey: String(client.state.key ?? ''),
+  };
+}
+
+/**
+ * Completes the launch on index.html (the redirect URI): exchanges the code for a token, or, on a
+ * reload, resumes the launch named by the `state` in the URL. Every failure becomes a Problem.
+ * @param search the page's query string (location.search)
+ */
+export async function completeLaunch(search: string, config: AppConfig, now: () => number = Date.now): Promise<SmartSession> {
+  const query = new URLSearchParams(search);
+  const error = query.get('error');
+  if (error) {
+    throw new ProblemError({ kind: 'auth-denied', error: error.slice(0, 100), description: query.get('error_description')?.slice(0, 300) ?? null });
+  }
+  const state = query.get('state');
+  if (!state) throw new ProblemError({ kind: 'no-launch' });
+  if (!sessionStorage.getItem(state)) throw new ProblemError({ kind: 'state-missing' });
+
+  let client: Client;
+  try {
+    client = await ready(createAdapter(), { stateKey: state });
+  } catch (cause) {
+    const message = cause instanceof Error ? cause.message : '';
+    if (/No state found/i.test(message)) throw new ProblemError({ kind: 'state-missing' });
+    if (/invalid_grant/i.test(message)) throw new ProblemError({ kind: 'state-missing' });
+    if (/Failed to fetch|NetworkError|Load failed/i.test(message)) {
+      throw new ProblemError({ kind: 'unreachable', url: 'the authorization server' });
+    }
+    throw new ProblemError({ kind: 'auth-denied', error: 'token_request_failed', description: 'The EHR did not issue an access token.' });
+  }
+  const expiresAt = Number(client.state.expiresAt ?? 0);
+  if (expiresAt && expiresAt <= now() / 1000 && !client.state.tokenResponse?.refresh_token) {
+    throw new ProblemError({ kind: 'session-expired' });
+  }
+  return { context: contextFrom(client), fhir: clientGateway(client, config.fhir.timeoutMs, now) };
+}
