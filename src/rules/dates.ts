@@ -1,0 +1,130 @@
+/**
+ * Calendar-day arithmetic and FHIR date/dateTime/instant parsing. No clock: every day is an argument.
+ */
+import type { Day } from './types.ts';
+
+const DAY_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const FHIR_DATE_RE = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/;
+const FHIR_DATETIME_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$/;
+
+/** True for a real calendar day `YYYY-MM-DD`. */
+export function isDay(text: string): boolean {
+  const m = DAY_RE.exec(text);
+  if (!m) return false;
+  return validYmd(Number(m[1]), Number(m[2]), Number(m[3]));
+}
+
+function validYmd(y: number, m: number, d: number): boolean {
+  return m >= 1 && m <= 12 && d >= 1 && d <= daysInMonth(y, m);
+}
+
+function daysInMonth(y: number, m: number): number {
+  return new Date(Date.UTC(y, m, 0)).getUTCDate();
+}
+
+function pad(n: number, width = 2): string {
+  return String(n).padStart(width, '0');
+}
+
+function ymd(day: Day): [number, number, number] {
+  return [Number(day.slice(0, 4)), Number(day.slice(5, 7)), Number(day.slice(8, 10))];
+}
+
+/** Days since 1970-01-01 (for ordering and differences). */
+export function dayNumber(day: Day): number {
+  const [y, m, d] = ymd(day);
+  return Date.UTC(y, m - 1, d) / 86_400_000;
+}
+
+/** Adds whole days. */
+export function addDays(day: Day, days: number): Day {
+  const date = new Date((dayNumber(day) + days) * 86_400_000);
+  return `${pad(date.getUTCFullYear(), 4)}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())}`;
+}
+
+/** Adds calendar months, clamping to the month's last day (Feb 29 + 12 months = Feb 28). */
+export function addMonths(day: Day, months: number): Day {
+  const [y, m, d] = ymd(day);
+  const total = y * 12 + (m - 1) + months;
+  const ny = Math.floor(total / 12);
+  const nm = (total % 12) + 1;
+  return `${pad(ny, 4)}-${pad(nm)}-${pad(Math.min(d, daysInMonth(ny, nm)))}`;
+}
+
+/** Whole years of age on `on` (the birthday itself counts; Feb 29 birthdays turn on Mar 1). */
+export function ageOn(birthDate: Day, on: Day): number {
+  const age = Number(on.slice(0, 4)) - Number(birthDate.slice(0, 4));
+  return on.slice(5) < birthDate.slice(5) ? age - 1 : age;
+}
+
+/** The day someone born on `birthDate` turns `years` (Feb 29 birthdays: Mar 1 in common years). */
+export function birthdayAt(birthDate: Day, years: number): Day {
+  const [y, m, d] = ymd(birthDate);
+  const ny = y + years;
+  if (m === 2 && d === 29 && daysInMonth(ny, 2) === 28) return `${pad(ny, 4)}-03-01`;
+  return `${pad(ny, 4)}-${pad(m)}-${pad(d)}`;
+}
+
+/** Earlier / later of two days. */
+export function minDay(a: Day, b: Day): Day {
+  return a <= b ? a : b;
+}
+/** Later of two days. */
+export function maxDay(a: Day, b: Day): Day {
+  return a >= b ? a : b;
+}
+
+/** A parsed FHIR temporal value reduced to a day. */
+export type ParsedDay =
+  | { readonly ok: true; readonly day: Day; readonly precision: 'year' | 'month' | 'day' | 'time' }
+  | { readonly ok: false; readonly error: string };
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+/** Throws RangeError for an unknown IANA zone; used to validate options up front. */
+export function assertTimeZone(timeZone: string): void {
+  formatterFor(timeZone);
+}
+
+/**
+ * Reduces a FHIR `date`, `dateTime` or `instant` to a day.
+ *
+ * - `YYYY` and `YYYY-MM` become their first day (conservative for look-backs: an imprecise old
+ *   test is not credited beyond what it proves).
+ * - A dateTime with an offset and a `timeZone` becomes the day in that zone; without a zone, or
+ *   without an offset, the day as written.
+ */
+export function parseFhirDay(value: unknown, timeZone?: string): ParsedDay {
+  if (typeof value !== 'string') return { ok: false, error: 'not a string' };
+  const dm = FHIR_DATE_RE.exec(value);
+  if (dm) {
+    const y = Number(dm[1]);
+    const m = dm[2] === undefined ? 1 : Number(dm[2]);
+    const d = dm[3] === undefined ? 1 : Number(dm[3]);
+    if (!validYmd(y, m, d)) return { ok: false, error: `invalid date "${value}"` };
+    const precision = dm[3] !== undefined ? 'day' : dm[2] !== undefined ? 'month' : 'year';
+    return { ok: true, day: `${pad(y, 4)}-${pad(m)}-${pad(d)}`, precision };
+  }
+  const tm = FHIR_DATETIME_RE.exec(value);
+  if (!tm) return { ok: false, error: `invalid dateTime "${value}"` };
+  const y = Number(tm[1]);
+  const m = Number(tm[2]);
+  const d = Number(tm[3]);
+  if (!validYmd(y, m, d) || Number(tm[4]) > 24 || Number(tm[5]) > 59) {
+    return { ok: false, error: `invalid dateTime "${value}"` };
+  }
+  const written = `${pad(y, 4)}-${pad(m)}-${pad(d)}`;
+  if (timeZone === undefined || tm[7] === undefined) return { ok: true, day: written, precision: 'time' };
+  const instant = new Date(value);
+  if (Number.isNaN(instant.getTime())) return { ok: false, error: `invalid dateTime "${value}"` };
+  return { ok: true, day: formatterFor(timeZone).format(instant), precision: 'time' };
+}
