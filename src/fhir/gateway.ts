@@ -32,6 +32,8 @@ export class FhirRequestError extends Error {
     readonly status: number | null,
     /** Plain text from the server's OperationOutcome, if any (never a resource body). */
     readonly outcome: string | null = null,
+    /** Seconds the server asked to wait (`Retry-After` on 429/503), if it said. */
+    readonly retryAfter: number | null = null,
   ) {
     super(`${problem.kind}${status ? ` (HTTP ${status})` : ''}`);
     this.name = 'FhirRequestError';

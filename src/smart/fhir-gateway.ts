@@ -48,6 +48,14 @@ export function outcomeText(message: string): string | null {
   return null;
 }
 
+/** `Retry-After` as seconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
+export function retryAfterSeconds(value: string | null, now: number = Date.now()): number | null {
+  if (!value) return null;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - now) / 1000));
+}
+
 function describe(url: string): string {
   const path = url.replace(/^https?:\/\/[^/]+/, '').split('?')[0] ?? url;
   const type = /([A-Z][A-Za-z]+)(?:\/[^/]*)?\/?$/.exec(path)?.[1];
@@ -67,7 +75,7 @@ export function classifyFailure(error: unknown, call: FhirCall, timedOut: boolea
       problem = { kind: 'forbidden', what, missingScope: missingScopeFrom(error.response?.headers.get('www-authenticate') ?? null, outcome) };
     } else if (status >= 500 || status === 429) problem = { kind: 'server-error', what, status };
     else problem = { kind: 'server-error', what, status };
-    return new FhirRequestError(problem, status, outcome);
+    return new FhirRequestError(problem, status, outcome, retryAfterSeconds(error.response?.headers.get('retry-after') ?? null));
   }
   // fetch() rejects with a TypeError when the server cannot be reached at all (DNS, refused, CORS).
   // (node-fetch, which fhirclient uses outside browsers, calls it FetchError.)

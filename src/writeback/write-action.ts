@@ -1,0 +1,157 @@
+import type { Bundle, Provenance, Resource, ServiceRequest, Task } from '@medplum/fhirtypes';
+import { FhirRequestError, type FhirGateway } from '../fhir/gateway';
+import type { Problem } from '../smart/problem';
+import { actionIdentifier, buildActionResource, buildProvenance, identifierQuery, type OpenGap, type WriteContext } from './builders';
+
+export type ActionResource = Task | ServiceRequest;
+
+/** How a confirmed write ended. */
+export type WriteResult =
+  | {
+      kind: 'written';
+      resource: ActionResource;
+      /** `Type/id/_history/vid` of the action resource. */
+      reference: string;
+      /** False when the resource was already there (a replay, another tab, a retried write). */
+      created: boolean;
+      provenance: Provenance;
+    }
+  | { kind: 'failed'; problem: Problem; status: number | null; message: string; retryable: boolean };
+
+export interface WriteOptions {
+  /** POST attempts before giving up on an outcome that stays unknown. */
+  maxAttempts?: number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** True when the server may or may not have applied the write: look before trying again. */
+function outcomeUnknown(error: FhirRequestError): boolean {
+  const { problem } = error;
+  return problem.kind === 'timeout' || problem.kind === 'unreachable' || (problem.kind === 'server-error' && (error.status === null || error.status >= 500 || error.status === 429));
+}
+
+function versioned(resource: Resource): string {
+  const base = `${resource.resourceType}/${resource.id ?? ''}`;
+  return resource.meta?.versionId ? `${base}/_history/${resource.meta.versionId}` : base;
+}
+
+function backoff(attempt: number, error: FhirRequestError, random: () => number): number {
+  if (error.retryAfter !== null) return Math.min(error.retryAfter, 30) * 1000;
+  const base = 500 * 2 ** (attempt - 1);
+  return Math.round(base / 2 + random() * base);
+}
+
+async function findExisting<T extends Resource>(gateway: FhirGateway, type: T['resourceType'], query: string): Promise<T | null> {
+  const reply = await gateway.request<Bundle>({ url: `${type}?${query}&_sort=_lastUpdated` });
+  const found = (reply.body.entry ?? []).map((e) => e.resource).filter((r): r is T => r?.resourceType === type);
+  return found[0] ?? null;
+}
+
+/**
+ * Creates `body` unless a resource matching `query` exists: conditional create (`If-None-Exist`),
+ * and, when the outcome of a POST is unknown (timeout, dropped connection, 5xx), a search by the
+ * same query before any retry, so a write that did land is never repeated.
+ */
+async function ensure<T extends Resource>(gateway: FhirGateway, body: T, query: string, options: Required<WriteOptions>): Promise<{ resource: T; created: boolean }> {
+  let lastError: FhirRequestError | null = null;
+  for (let attempt = 1; attempt <= options.maxAttempts; attempt += 1) {
+    try {
+      const reply = await gateway.request<T>({
+        url: body.resourceType,
+        method: 'POST',
+        body,
+        headers: { 'if-none-exist': query, prefer: 'return=representation' },
+      });
+      if (reply.body?.resourceType === body.resourceType && reply.body.id) return { resource: reply.body, created: reply.status === 201 };
+      const found = await findExisting<T>(gateway, body.resourceType, query);
+      if (found) return { resource: found, created: reply.status === 201 };
+      throw new FhirRequestError({ kind: 'server-error', what: body.resourceType, status: reply.status }, reply.status, 'The EHR did not return what it saved.');
+    } catch (error) {
+      if (!(error instanceof FhirRequestError)) throw error;
+      lastError = error;
+      // 412 on a conditional create: more than one match already exists; use the oldest.
+      if (error.status === 412) {
+        const found = await findExisting<T>(gateway, body.resourceType, query);
+        if (found) return { resource: found, created: false };
+        throw error;
+      }
+      if (!outcomeUnknown(error)) throw error;
+      try {
+        const found = await findExisting<T>(gateway, body.resourceType, query);
+        if (found) return { resource: found, created: false };
+      } catch (lookError) {
+        if (!(lookError instanceof FhirRequestError) || !outcomeUnknown(lookError)) throw lookError;
+      }
+      if (attempt < options.maxAttempts) await options.sleep(backoff(attempt, error, options.random));
+    }
+  }
+  throw lastError ?? new FhirRequestError({ kind: 'unknown', detail: 'write not attempted' }, null);
+}
+
+/** Says, in clinical words, why a write did not happen. */
+export function describeWriteFailure(what: string, error: FhirRequestError): string {
+  const { problem } = error;
+  switch (problem.kind) {
+    case 'forbidden':
+      return `Not saved: the EHR refused the ${what}${problem.missingScope ? ` (missing permission ${problem.missingScope})` : ' (missing permission)'}.`;
+    case 'unauthorized':
+    case 'session-expired':
+      return `Not saved: your EHR session has ended. Start Careloop again from the chart; your draft is kept.`;
+    case 'timeout':
+    case 'unreachable':
+      return `Not saved: the EHR could not be reached. Nothing was written; try again.`;
+    case 'server-error':
+      if (error.status === 429) return `Not saved: the EHR is busy. Try again in a moment.`;
+      if (error.status === 400 || error.status === 422) return `Not saved: the EHR rejected the ${what}${error.outcome ? ` (${error.outcome})` : ''}.`;
+      if (error.status === 409) return `Not saved: the EHR reported a conflict with another change to this ${what}.`;
+      return `Not saved: the EHR had a problem (HTTP ${error.status ?? '?'}). Try again.`;
+    default:
+      return `Not saved: something unexpected went wrong while saving the ${what}.`;
+  }
+}
+
+function failed(what: string, error: unknown): WriteResult {
+  const e = error instanceof FhirRequestError ? error : new FhirRequestError({ kind: 'unknown', detail: 'write failed' }, null);
+  const retryable = outcomeUnknown(e) || e.status === 409;
+  return { kind: 'failed', problem: e.problem, status: e.status, message: describeWriteFailure(what, e), retryable };
+}
+
+const inFlight = new Map<string, Promise<WriteResult>>();
+
+/**
+ * Writes the gap's action resource and its Provenance, exactly once per patient, rule and due
+ * period however often it is called: calls with the same identifier share one flight; the server
+ * is asked with conditional create; unknown outcomes are re-queried before any retry.
+ */
+export function writeAction(gateway: FhirGateway, gap: OpenGap, ctx: WriteContext, options: WriteOptions = {}): Promise<WriteResult> {
+  const identifier = actionIdentifier(ctx, gap);
+  const key = `${gateway.serverUrl}|${identifier.system}|${identifier.value}`;
+  const existing = inFlight.get(key);
+  if (existing) return existing;
+  const opts: Required<WriteOptions> = { maxAttempts: options.maxAttempts ?? 3, sleep: options.sleep ?? defaultSleep, random: options.random ?? Math.random };
+  const what = gap.action.resourceType === 'Task' ? 'task' : 'order';
+  const flight = (async (): Promise<WriteResult> => {
+    try {
+      const action = buildActionResource(gap, ctx);
+      const { resource, created } = await ensure<ActionResource>(gateway, action, identifierQuery(identifier), opts);
+      const target = { reference: versioned(resource) };
+      const provenance = buildProvenance(gap, ctx, target);
+      try {
+        const written = await ensure<Provenance>(gateway, provenance, `target=${encodeURIComponent(target.reference)}`, opts);
+        return { kind: 'written', resource, reference: target.reference, created, provenance: written.resource };
+      } catch (error) {
+        const result = failed('provenance record', error);
+        // The action itself is in the EHR; a retry finds it and only adds the Provenance.
+        return result.kind === 'failed' ? { ...result, retryable: true, message: `The ${what} was saved, but its provenance record was not. ${result.message} Retrying completes it without a second ${what}.` } : result;
+      }
+    } catch (error) {
+      return failed(what, error);
+    }
+  })();
+  inFlight.set(key, flight);
+  void flight.finally(() => inFlight.delete(key));
+  return flight;
+}
