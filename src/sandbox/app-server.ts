@@ -1,0 +1,112 @@
+/**
+ * Serves the real Careloop app on `http://localhost:<port>`, a different site from the EHR
+ * (`127.0.0.1`), so the chart's iframe is cross-site as at a hospital. Either Vite's dev server (for
+ * `npm start`) or a production build served as static files (deterministic, for end-to-end tests).
+ */
+import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, extname, join, normalize, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Fastify from 'fastify';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+export type AppMode = 'dev' | 'build' | 'none' | { readonly staticDir: string };
+
+export interface RunningApp {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** Thrown when a port is taken, with a message fit for one line on a terminal. */
+export class PortInUseError extends Error {
+  constructor(
+    readonly port: number,
+    readonly variable: 'EHR_PORT' | 'APP_PORT',
+  ) {
+    super(`Port ${port} is already in use (${variable}). Stop whatever uses it or set ${variable} to a free port.`);
+    this.name = 'PortInUseError';
+  }
+}
+
+export function isAddressInUse(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && ((err as { code?: string }).code === 'EADDRINUSE' || /already in use/i.test(String((err as Error).message)));
+}
+
+/** Builds the app with the repo's vite.config.ts into a fresh temporary directory. */
+export async function buildApp(): Promise<string> {
+  const { build } = await import('vite');
+  const outDir = await mkdtemp(join(tmpdir(), 'careloop-app-'));
+  await build({ configFile: join(REPO_ROOT, 'vite.config.ts'), root: REPO_ROOT, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  return outDir;
+}
+
+export async function startApp(mode: AppMode, port: number): Promise<RunningApp> {
+  if (mode === 'none') return { url: `http://localhost:${port}`, close: async () => {} };
+  if (mode === 'dev') return startDevServer(port);
+  const dir = mode === 'build' ? await buildApp() : mode.staticDir;
+  return serveStatic(dir, port);
+}
+
+async function startDevServer(port: number): Promise<RunningApp> {
+  const { createServer } = await import('vite');
+  const server = await createServer({
+    configFile: join(REPO_ROOT, 'vite.config.ts'),
+    root: REPO_ROOT,
+    logLevel: 'warn',
+    clearScreen: false,
+    server: { port, host: 'localhost', strictPort: true },
+  });
+  try {
+    await server.listen();
+  } catch (err) {
+    await server.close();
+    if (isAddressInUse(err)) throw new PortInUseError(port, 'APP_PORT');
+    throw err;
+  }
+  const address = server.httpServer?.address();
+  const actual = typeof address === 'object' && address ? address.port : port;
+  return { url: `http://localhost:${actual}`, close: () => server.close() };
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+/** Serves a built app directory on localhost (both IPv4 and IPv6 loopback). */
+export async function serveStatic(dir: string, port: number): Promise<RunningApp> {
+  const root = resolve(dir);
+  const app = Fastify({ logger: false });
+  app.get('/*', async (req, reply) => {
+    const path = decodeURIComponent((req.url.split('?')[0] ?? '/').replace(/\/$/, '/index.html'));
+    const file = normalize(join(root, path));
+    if (!file.startsWith(root)) return reply.code(403).send();
+    try {
+      if (!(await stat(file)).isFile()) return reply.code(404).send('Not found');
+      reply.header('cache-control', 'no-cache');
+      return reply.type(TYPES[extname(file)] ?? 'application/octet-stream').send(await readFile(file));
+    } catch {
+      return reply.code(404).send('Not found');
+    }
+  });
+  try {
+    await app.listen({ port, host: 'localhost' });
+  } catch (err) {
+    await app.close();
+    if (isAddressInUse(err)) throw new PortInUseError(port, 'APP_PORT');
+    throw err;
+  }
+  const address = app.server.address();
+  const actual = typeof address === 'object' && address ? address.port : port;
+  return { url: `http://localhost:${actual}`, close: () => app.close() };
+}

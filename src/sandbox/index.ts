@@ -1,0 +1,91 @@
+/**
+ * The local SMART sandbox: EHR (chart, SMART authorization server, FHIR API) plus the real app,
+ * on one machine, no outside service.
+ *
+ * @example
+ * const sandbox = await startSandbox({ ehrPort: 0, app: 'none' });
+ * console.info(sandbox.fhirBase); // http://127.0.0.1:53121/fhir
+ * await sandbox.close();
+ */
+import { startApp, isAddressInUse, PortInUseError, type AppMode, type RunningApp } from './app-server.ts';
+import { careloopClient, type ClientRegistration, type EhrContext } from './context.ts';
+import { buildEhr } from './ehr.ts';
+
+export { buildEhr, type BuildEhrOptions, type Ehr } from './ehr.ts';
+export { careloopClient, EhrContext, EHR_USER, type ClientRegistration, type LaunchContext, type WriteRecord } from './context.ts';
+export { buildApp, PortInUseError, REPO_ROOT, type AppMode } from './app-server.ts';
+export { faultRuleSchema, type FaultRule, type FaultRuleInput } from './faults.ts';
+
+export interface SandboxOptions {
+  /** EHR port on 127.0.0.1; 0 = any free port. Default 4000. */
+  readonly ehrPort?: number;
+  /** App port on localhost; 0 = any free port (not with 'none'). Default 5173. */
+  readonly appPort?: number;
+  /**
+   * How the app is served: Vite's dev server ('dev', default), a fresh production build ('build'),
+   * an already built directory ({ staticDir }), or not at all ('none': the client is still registered
+   * for `http://localhost:<appPort>`).
+   */
+  readonly app?: AppMode;
+  /** Reference date (`YYYY-MM-DD`) the cast is dated from; default today (UTC). */
+  readonly referenceDate?: string;
+  /** Leave out the >5,000-resource patient. Default false. */
+  readonly skipLargeRecord?: boolean;
+  /** More clients to register, besides `careloop`. */
+  readonly clients?: readonly ClientRegistration[];
+  readonly accessTokenTtlSeconds?: number;
+  /** Log every EHR request. Default false. */
+  readonly logger?: boolean;
+}
+
+export interface Sandbox {
+  /** The EHR's patient list, e.g. `http://127.0.0.1:4000/`. */
+  readonly ehrUrl: string;
+  /** The FHIR base URL, the `iss`. */
+  readonly fhirBase: string;
+  /** The app's origin, e.g. `http://localhost:5173`. */
+  readonly appUrl: string;
+  /** The EHR's state, for tests (store, faults, writes, launches). */
+  readonly ctx: EhrContext;
+  /** The chart page of a patient. */
+  chartUrl(patientId: string): string;
+  close(): Promise<void>;
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const ehrPort = options.ehrPort ?? 4000;
+  const appPort = options.appPort ?? 5173;
+  const app: RunningApp = await startApp(options.app ?? 'dev', appPort);
+  try {
+    const { app: ehr, ctx } = await buildEhr({
+      clients: [careloopClient(app.url), ...(options.clients ?? [])],
+      ...(options.referenceDate ? { referenceDate: options.referenceDate } : {}),
+      ...(options.skipLargeRecord !== undefined ? { skipLargeRecord: options.skipLargeRecord } : {}),
+      ...(options.accessTokenTtlSeconds !== undefined ? { accessTokenTtlSeconds: options.accessTokenTtlSeconds } : {}),
+      ...(options.logger !== undefined ? { logger: options.logger } : {}),
+    });
+    try {
+      await ehr.listen({ port: ehrPort, host: '127.0.0.1' });
+    } catch (err) {
+      await ehr.close();
+      if (isAddressInUse(err)) throw new PortInUseError(ehrPort, 'EHR_PORT');
+      throw err;
+    }
+    const address = ehr.server.address();
+    const port = typeof address === 'object' && address ? address.port : ehrPort;
+    ctx.baseUrl = `http://127.0.0.1:${port}`;
+    return {
+      ehrUrl: `${ctx.baseUrl}/`,
+      fhirBase: ctx.fhirBase,
+      appUrl: app.url,
+      ctx,
+      chartUrl: (id) => `${ctx.baseUrl}/chart/${encodeURIComponent(id)}`,
+      close: async () => {
+        await Promise.allSettled([ehr.close(), app.close()]);
+      },
+    };
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+}

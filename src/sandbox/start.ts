@@ -1,0 +1,49 @@
+/**
+ * `npm start`: the sandbox EHR and the app on this machine. Prints one line each for the EHR's
+ * patient list, the FHIR base (the iss) and the app. Ctrl-C stops everything.
+ */
+import { PortInUseError, startSandbox } from './index.ts';
+
+function port(name: 'EHR_PORT' | 'APP_PORT', fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    console.error(`${name} must be a port number (0-65535), got "${raw}".`);
+    process.exit(1);
+  }
+  return n;
+}
+
+async function main(): Promise<void> {
+  const mode = process.env['APP_MODE'] === 'build' ? 'build' : process.env['APP_MODE'] === 'none' ? 'none' : 'dev';
+  try {
+    const sandbox = await startSandbox({
+      ehrPort: port('EHR_PORT', 4000),
+      appPort: port('APP_PORT', 5173),
+      app: mode,
+      ...(process.env['SANDBOX_REFERENCE_DATE'] ? { referenceDate: process.env['SANDBOX_REFERENCE_DATE'] } : {}),
+    });
+    console.info(`EHR: ${sandbox.ehrUrl}`);
+    console.info(`FHIR: ${sandbox.fhirBase}`);
+    console.info(`App: ${sandbox.appUrl}`);
+    let closing = false;
+    const stop = () => {
+      if (closing) return;
+      closing = true;
+      void sandbox.close().finally(() => process.exit(0));
+      setTimeout(() => process.exit(0), 3000).unref();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  } catch (err) {
+    if (err instanceof PortInUseError) {
+      console.error(err.message);
+    } else {
+      console.error(`Could not start the sandbox: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    process.exit(1);
+  }
+}
+
+void main();
