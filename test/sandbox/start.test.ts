@@ -1,0 +1,108 @@
+import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PortInUseError, REPO_ROOT, startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
+import { REFERENCE_DATE } from './support.ts';
+
+let sandbox: Sandbox;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ ehrPort: 0, appPort: 5999, app: 'none', referenceDate: REFERENCE_DATE, skipLargeRecord: true });
+});
+afterAll(async () => {
+  await sandbox.close();
+});
+
+function occupy(): Promise<{ server: Server; port: number }> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const a = server.address();
+      resolve({ server, port: typeof a === 'object' && a ? a.port : 0 });
+    });
+  });
+}
+
+describe('startSandbox', () => {
+  it('serves the EHR on 127.0.0.1 and registers the app on localhost (another site)', async () => {
+    expect(sandbox.fhirBase).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/fhir$/);
+    expect(sandbox.appUrl).toBe('http://localhost:5999');
+    const conf = (await (await fetch(`${sandbox.fhirBase}/.well-known/smart-configuration`)).json()) as { issuer: string };
+    expect(conf.issuer).toBe(sandbox.fhirBase);
+  });
+
+  it('shows a patient list and a chart that launches the app in a sidebar iframe', async () => {
+    const list = await (await fetch(sandbox.ehrUrl)).text();
+    expect(list).toContain('Ada Lovelace');
+    const chart = await (await fetch(sandbox.chartUrl('ada'))).text();
+    const src = /<iframe[^>]*src="([^"]+)"/.exec(chart)?.[1]?.replaceAll('&amp;', '&') ?? '';
+    const url = new URL(src);
+    expect(`${url.origin}${url.pathname}`).toBe('http://localhost:5999/launch.html');
+    expect(url.searchParams.get('iss')).toBe(sandbox.fhirBase);
+    const launch = sandbox.ctx.launches.get(url.searchParams.get('launch') ?? '');
+    expect(launch).toMatchObject({ patient: 'ada', encounter: 'ada-visit', user: 'Practitioner/blackwell', clientId: 'careloop' });
+    expect(chart).toMatch(/width:380px/);
+  });
+
+  it('mints a new launch each time the chart opens (switching patient relaunches)', async () => {
+    const a = /launch=([^"&]+)/.exec(await (await fetch(sandbox.chartUrl('grace'))).text())?.[1];
+    const b = /launch=([^"&]+)/.exec(await (await fetch(sandbox.chartUrl('alan'))).text())?.[1];
+    expect(a && b && a !== b).toBe(true);
+    expect(sandbox.ctx.launches.get(b ?? '')?.patient).toBe('alan');
+  });
+
+  it('says clearly when the EHR port is in use', async () => {
+    const { server, port } = await occupy();
+    try {
+      const err = await startSandbox({ ehrPort: port, app: 'none', skipLargeRecord: true }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(PortInUseError);
+      expect((err as Error).message).toBe(`Port ${port} is already in use (EHR_PORT). Stop whatever uses it or set EHR_PORT to a free port.`);
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe('npm start', () => {
+  const run = (env: Record<string, string>) =>
+    spawn(process.execPath, ['--import', 'tsx', 'src/sandbox/start.ts'], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+
+  it('prints one line each for EHR, FHIR and App, and stops on Ctrl-C', async () => {
+    const child = run({ EHR_PORT: '0', APP_PORT: '5998', APP_MODE: 'none' });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no URLs printed: ${out}`)), 30_000);
+      child.stdout.on('data', () => {
+        if (/App: /.test(out)) {
+          clearTimeout(t);
+          resolve();
+        }
+      });
+    });
+    const lines = out.trim().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^EHR: http:\/\/127\.0\.0\.1:\d+\/$/);
+    expect(lines[1]).toMatch(/^FHIR: http:\/\/127\.0\.0\.1:\d+\/fhir$/);
+    expect(lines[2]).toBe('App: http://localhost:5998');
+    const code = await new Promise<number | null>((resolve) => {
+      child.on('exit', resolve);
+      child.kill('SIGINT');
+    });
+    expect(code).toBe(0);
+  }, 40_000);
+
+  it('exits 1 with a one-line message when a port is in use', async () => {
+    const { server, port } = await occupy();
+    try {
+      const child = run({ EHR_PORT: String(port), APP_MODE: 'none' });
+      let err = '';
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      expect(code).toBe(1);
+      expect(err.trim()).toBe(`Port ${port} is already in use (EHR_PORT). Stop whatever uses it or set EHR_PORT to a free port.`);
+    } finally {
+      server.close();
+    }
+  }, 40_000);
+});
