@@ -4,6 +4,7 @@ import { QueryClient, QueryClientProvider, useQuery } from '@tanstack/react-quer
 import { useMemo, useState } from 'react';
 import { FhirRequestError } from '../fhir/gateway';
 import { SessionProvider, type SessionValue } from '../fhir/session-context';
+import { AuditProvider, memoryAuditPort, type AuditPort } from '../features/care-gaps/audit-port';
 import { ChartContext } from '../features/context/chart-context';
 import { fetchSmartStyle } from '../smart/style';
 import { careloopTheme } from './theme';
@@ -47,12 +48,15 @@ function Themed({ session, asOf }: { session: SessionValue; asOf: string }) {
  * Everything after a successful launch: one QueryClient per session (so one patient's data can
  * never be served to another launch), the EHR's style, and the chart.
  */
-export function AppShell({ session, asOf, queryClient }: { session: SessionValue; asOf: string; queryClient?: QueryClient }) {
+export function AppShell({ session, asOf, queryClient, audit }: { session: SessionValue; asOf: string; queryClient?: QueryClient; audit?: AuditPort }) {
   const [client] = useState(() => queryClient ?? createQueryClient());
+  const [port] = useState(() => audit ?? memoryAuditPort());
   return (
     <QueryClientProvider client={client}>
       <SessionProvider value={session}>
-        <Themed session={session} asOf={asOf} />
+        <AuditProvider value={port}>
+          <Themed session={session} asOf={asOf} />
+        </AuditProvider>
       </SessionProvider>
     </QueryClientProvider>
   );

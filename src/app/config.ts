@@ -34,11 +34,15 @@ export const appConfigSchema = z
         pageSize: z.number().int().min(1).max(1000).default(100),
         /** How many pages a list follows before it stops and says it was cut. */
         maxPages: z.number().int().min(1).max(100).default(5),
+        /** Page size for reading the clinical record the rules evaluate. */
+        recordPageSize: z.number().int().min(1).max(1000).default(500),
+        /** Pages per resource type before the record is marked incomplete. */
+        recordMaxPages: z.number().int().min(1).max(200).default(20),
         /** Per-request timeout. */
         timeoutMs: z.number().int().min(1000).max(120_000).default(15_000),
       })
       .strict()
-      .default({ pageSize: 100, maxPages: 5, timeoutMs: 15_000 }),
+      .default({ pageSize: 100, maxPages: 5, recordPageSize: 500, recordMaxPages: 20, timeoutMs: 15_000 }),
   })
   .strict();
 

@@ -9,4 +9,6 @@ export const fhirKeys = {
   patient: (id: PatientId) => [...fhirKeys.all, 'Patient', id] as const,
   encounter: (id: EncounterId) => [...fhirKeys.all, 'Encounter', id] as const,
   tasks: (patientId: PatientId) => [...fhirKeys.all, 'Task', { patient: patientId, open: true }] as const,
+  /** Everything the rules read for the patient; includes ServiceRequests Careloop wrote. */
+  record: (patientId: PatientId) => [...fhirKeys.all, 'record', patientId] as const,
 };

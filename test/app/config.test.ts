@@ -12,7 +12,7 @@ describe('runtime configuration', () => {
     if (!result.ok) return;
     expect(result.config.redirectUri).toBe('index.html');
     expect(result.config.auditApiBaseUrl).toBeNull();
-    expect(result.config.fhir).toEqual({ pageSize: 100, maxPages: 5, timeoutMs: 15_000 });
+    expect(result.config.fhir).toEqual({ pageSize: 100, maxPages: 5, recordPageSize: 500, recordMaxPages: 20, timeoutMs: 15_000 });
   });
 
   it('loads the file served next to the page', async () => {

@@ -17,7 +17,7 @@ const gateway: FhirGateway = {
   serverUrl: 'https://ehr.example.org/fhir',
   async request<T>({ url }: { url: string }) {
     if (url === 'Patient/ada') return { status: 200, body: ada as T, headers: new Headers() };
-    if (url.startsWith('Task?')) return { status: 200, body: { resourceType: 'Bundle', entry: [] } as T, headers: new Headers() };
+    if (/^[A-Za-z]+\?/.test(url)) return { status: 200, body: { resourceType: 'Bundle', entry: [] } as T, headers: new Headers() };
     throw new FhirRequestError({ kind: 'server-error', what: url, status: 404 }, 404);
   },
 };

@@ -11,7 +11,7 @@ import type { PatientId } from '../../src/shared/ids';
 import type { LaunchContext } from '../../src/smart/session';
 import { ada, outreachTask } from '../fixtures/charts';
 import { ISS } from '../msw/fake-ehr';
-import { server, validConfig } from '../msw/server';
+import { emptyRecord, server, validConfig } from '../msw/server';
 
 /** A gateway straight over fetch (msw answers), standing in for the SMART client. */
 const plainGateway: FhirGateway = {
@@ -92,7 +92,7 @@ describe('open tasks', () => {
   });
 
   it('tells the clinician on screen when the cap cut the list', async () => {
-    server.use(taskPages(tasks(5), 2), http.get(`${ISS}/Patient/ada`, () => HttpResponse.json(ada)));
+    server.use(taskPages(tasks(5), 2), http.get(`${ISS}/Patient/ada`, () => HttpResponse.json(ada)), emptyRecord(ISS));
     const parsed = parseConfig(validConfig, 'x');
     if (!parsed.ok) throw new Error('config');
     const context: LaunchContext = {

@@ -128,7 +128,7 @@ export class FakeEhr {
           ? HttpResponse.json(found)
           : HttpResponse.json({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found' }] }, { status: 404 });
       }),
-      http.get(`${this.iss}/Task`, ({ request }) => {
+      http.get(`${this.iss}/:type`, ({ request, params }) => {
         this.fhirRequests.push({ method: 'GET', url: request.url, authorization: request.headers.get('authorization') });
         const denied = this.checkToken(request);
         if (denied) return denied;
@@ -137,8 +137,9 @@ export class FakeEhr {
         const statuses = (url.searchParams.get('status') ?? '').split(',').filter(Boolean);
         const count = Number(url.searchParams.get('_count') ?? '100');
         const offset = Number(url.searchParams.get('_offset') ?? '0');
+        const subjectOf = (r: { [k: string]: unknown }) => ((r.for ?? r.subject ?? r.patient) as { reference?: string } | undefined)?.reference;
         const all = this.resources.filter(
-          (r) => r.resourceType === 'Task' && (r.for as { reference?: string } | undefined)?.reference === patient && (!statuses.length || statuses.includes(String(r.status))),
+          (r) => r.resourceType === params.type && subjectOf(r) === patient && (!statuses.length || statuses.includes(String(r.status))),
         );
         const page = all.slice(offset, offset + count);
         const link = [{ relation: 'self', url: request.url }];

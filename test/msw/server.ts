@@ -16,3 +16,9 @@ export const configHandler = (body: JsonBodyType = validConfig) => http.get(`${A
 
 /** One msw server for the dom tests; each test adds the handlers it needs with server.use(). */
 export const server = setupServer(configHandler());
+
+/** Empty search results for the record types the rules read (a patient with no clinical data). */
+export const emptyRecord = (base: string) =>
+  http.get(`${base}/:type`, ({ params }) =>
+    params.type === 'Task' ? undefined : HttpResponse.json({ resourceType: 'Bundle', type: 'searchset', total: 0, entry: [] }),
+  );

@@ -13,6 +13,7 @@ import { FhirRequestError } from '../../fhir/gateway';
 import { summarizePatient } from '../../fhir/patient-summary';
 import { useSession } from '../../fhir/session-context';
 import type { Problem } from '../../smart/problem';
+import { CareGapPanel } from '../care-gaps/care-gap-panel';
 import { ProblemScreen } from '../errors/problem-screen';
 import { problemCopy } from '../errors/problem-copy';
 import { describeEncounter, describeTask } from './describe';
@@ -62,6 +63,7 @@ export function ChartContext({ asOf }: { asOf: string }) {
   return (
     <Box component="main">
       <PatientBanner summary={summary} full={context.needPatientBanner} />
+      <CareGapPanel asOf={asOf} patientName={summary.name} />
       <Box component="section" aria-label="Context" sx={{ px: 2, py: 1 }}>
         <Typography variant="body2" color="text.secondary">
           {context.encounterId === null

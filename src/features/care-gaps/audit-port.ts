@@ -1,0 +1,65 @@
+import { createContext, useContext } from 'react';
+import type { Evidence } from '../../rules';
+
+/** What the card tells the audit trail, one event per step of a decision. */
+export type CareAction = 'card-shown' | 'why-opened' | 'confirmed' | 'written' | 'write-failed' | 'snoozed' | 'dismissed';
+
+export interface CareEvent {
+  action: CareAction;
+  /** One per decision, from card-shown to written. */
+  correlationId: string;
+  rule: string;
+  ruleVersion: string;
+  packDigest: string;
+  evidence: readonly Evidence[];
+  evidenceDigest: string;
+  /** The written resource (`Type/id/_history/vid`) or the failure, where there is one. */
+  outcome?: { reference?: string; status?: number; error?: string };
+  /** Snooze and dismiss details. */
+  decision?: { reason: string; until?: string; comment?: string };
+}
+
+/** A snooze or dismissal read back from the trail at launch. */
+export interface Decision {
+  rule: string;
+  kind: 'snoozed' | 'dismissed';
+  reason: string;
+  /** Snoozes: the day the gap comes back (`YYYY-MM-DD`). */
+  until: string | null;
+}
+
+/**
+ * The card's view of the audit trail. `emit` resolves once the event is durably queued (not
+ * delivered): a confirm waits for that before any write is sent; nothing else waits at all.
+ */
+export interface AuditPort {
+  emit(event: CareEvent): Promise<void>;
+  /** Snoozes and dismissals recorded for the patient in context. */
+  decisions(): Promise<Decision[]>;
+}
+
+/** A port that keeps events in memory: tests, and deployments without an audit API. */
+export function memoryAuditPort(initial: Decision[] = []): AuditPort & { events: CareEvent[] } {
+  const events: CareEvent[] = [];
+  return {
+    events,
+    async emit(event) {
+      events.push(event);
+    },
+    async decisions() {
+      const recorded = events
+        .filter((e): e is CareEvent & { action: 'snoozed' | 'dismissed'; decision: NonNullable<CareEvent['decision']> } => (e.action === 'snoozed' || e.action === 'dismissed') && e.decision !== undefined)
+        .map((e) => ({ rule: e.rule, kind: e.action, reason: e.decision.reason, until: e.decision.until ?? null }));
+      return [...initial, ...recorded];
+    },
+  };
+}
+
+const AuditContext = createContext<AuditPort | null>(null);
+export const AuditProvider = AuditContext.Provider;
+
+export function useAudit(): AuditPort {
+  const port = useContext(AuditContext);
+  if (!port) throw new Error('useAudit() outside an AuditProvider');
+  return port;
+}

@@ -1,0 +1,108 @@
+import Alert from '@mui/material/Alert';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import Card from '@mui/material/Card';
+import CardActions from '@mui/material/CardActions';
+import CardContent from '@mui/material/CardContent';
+import Chip from '@mui/material/Chip';
+import Collapse from '@mui/material/Collapse';
+import Typography from '@mui/material/Typography';
+import { useEffect } from 'react';
+import type { OpenGap } from '../../writeback/builders';
+import type { WriteResult } from '../../writeback/write-action';
+import { ConfirmDialog } from './confirm-dialog';
+import { indicatorOf, summaryOf } from './gap-views';
+import { useConfirm } from './use-confirm';
+import { WhyPanel } from './why-panel';
+
+const INDICATOR = {
+  info: { severity: 'info', label: 'Due' },
+  warning: { severity: 'warning', label: 'Overdue' },
+  critical: { severity: 'error', label: 'Needs attention' },
+} as const;
+
+export interface CareGapCardProps {
+  gap: OpenGap;
+  correlationId: string;
+  patientName: string;
+  requester: string | null;
+  whyOpen: boolean;
+  confirmOpen: boolean;
+  asOfLabel: string;
+  onWhy: () => void;
+  onOpenConfirm: () => void;
+  onCloseConfirm: () => void;
+  onSnooze: () => void;
+  onDismiss: () => void;
+  onWritten: (result: Extract<WriteResult, { kind: 'written' }>) => void;
+}
+
+/** The next-best action: what, why, and one button that says what will happen. */
+export function CareGapCard(props: CareGapCardProps) {
+  const { gap, whyOpen, confirmOpen } = props;
+  const confirm = useConfirm(gap, props.correlationId);
+  const indicator = indicatorOf(gap);
+  const { severity, label } = INDICATOR[indicator];
+  const failure = confirm.data?.kind === 'failed' ? confirm.data : null;
+  const { onWritten, onCloseConfirm } = props;
+
+  useEffect(() => {
+    if (confirm.data?.kind === 'written') {
+      onWritten(confirm.data);
+      onCloseConfirm();
+    }
+  }, [confirm.data, onWritten, onCloseConfirm]);
+
+  return (
+    <Card component="section" variant="outlined" aria-labelledby="next-action-title" sx={{ m: 1 }}>
+      <CardContent sx={{ pb: 1 }}>
+        <Alert severity={severity} icon={false} sx={{ py: 0, mb: 1 }}>
+          <Typography variant="caption" sx={{ fontWeight: 600 }}>
+            {label} · {gap.status === 'overdue' ? `overdue since ${gap.dueDate}` : `due ${gap.dueDate}`}
+          </Typography>
+        </Alert>
+        <Typography id="next-action-title" component="h2" variant="subtitle2" sx={{ lineHeight: 1.35 }}>
+          {summaryOf(gap)}
+        </Typography>
+        <Box sx={{ mt: 0.5, display: 'flex', gap: 0.5, flexWrap: 'wrap', alignItems: 'center' }}>
+          <Chip size="small" label={gap.measure ? `${gap.title} · ${gap.measure}` : gap.title} />
+          <Typography variant="caption" color="text.secondary">
+            {gap.citation.text}
+          </Typography>
+        </Box>
+        <Collapse in={whyOpen} unmountOnExit>
+          <WhyPanel gap={gap} />
+        </Collapse>
+        <Typography variant="caption" component="p" color="text.secondary" sx={{ mt: 1 }}>
+          As of {props.asOfLabel}
+        </Typography>
+      </CardContent>
+      <CardActions sx={{ flexWrap: 'wrap', gap: 0.5, px: 2, pb: 2 }}>
+        <Button variant="contained" size="small" onClick={props.onOpenConfirm}>
+          {gap.action.text}
+        </Button>
+        <Button size="small" onClick={props.onWhy} aria-expanded={whyOpen}>
+          {whyOpen ? 'Hide why' : 'Why?'}
+        </Button>
+        <Button size="small" onClick={props.onSnooze}>
+          Not now
+        </Button>
+        <Button size="small" onClick={props.onDismiss}>
+          Dismiss
+        </Button>
+      </CardActions>
+      <ConfirmDialog
+        gap={gap}
+        patientName={props.patientName}
+        requester={props.requester}
+        open={confirmOpen}
+        pending={confirm.isPending}
+        failure={failure}
+        onConfirm={() => {
+          if (!confirm.isPending) confirm.mutate();
+        }}
+        onCancel={props.onCloseConfirm}
+      />
+    </Card>
+  );
+}

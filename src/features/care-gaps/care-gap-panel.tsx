@@ -1,0 +1,181 @@
+import Accordion from '@mui/material/Accordion';
+import AccordionDetails from '@mui/material/AccordionDetails';
+import AccordionSummary from '@mui/material/AccordionSummary';
+import Alert from '@mui/material/Alert';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import LinearProgress from '@mui/material/LinearProgress';
+import Link from '@mui/material/Link';
+import List from '@mui/material/List';
+import ListItem from '@mui/material/ListItem';
+import ListItemText from '@mui/material/ListItemText';
+import Skeleton from '@mui/material/Skeleton';
+import Typography from '@mui/material/Typography';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useStore } from 'zustand';
+import { FhirRequestError } from '../../fhir/gateway';
+import { useSession } from '../../fhir/session-context';
+import { addDays } from '../../rules';
+import type { WriteResult } from '../../writeback/write-action';
+import { problemCopy } from '../errors/problem-copy';
+import { useAudit } from './audit-port';
+import { CareGapCard } from './care-gap-card';
+import { DeferDialog } from './defer-dialog';
+import type { GapView } from './gap-views';
+import { summaryOf } from './gap-views';
+import { careGapUiStore } from './ui-store';
+import { auditFields } from './use-confirm';
+import { useCareGaps } from './use-care-gaps';
+
+type Written = Extract<WriteResult, { kind: 'written' }>;
+
+function timeLabel(ms: number): string {
+  return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+}
+
+/**
+ * One decision, one context, one action: the next-best open gap as a card, the other open gaps
+ * folded below, and what is already in progress, snoozed or dismissed.
+ */
+export function CareGapPanel({ asOf, patientName }: { asOf: string; patientName: string }) {
+  const { context } = useSession();
+  const audit = useAudit();
+  const gaps = useCareGaps(asOf);
+  const store = useMemo(() => careGapUiStore(context.patientId, context.fhirUser), [context.patientId, context.fhirUser]);
+  const ui = useStore(store);
+  const [written, setWritten] = useState<Written | null>(null);
+  const shown = useRef(new Set<string>());
+
+  const views = gaps.status === 'ready' ? gaps.views : [];
+  const open = views.filter((v): v is Extract<GapView, { state: 'open' }> => v.state === 'open');
+  const focus = open.find((v) => v.gap.rule === ui.focusRule) ?? open[0] ?? null;
+  const correlationId = focus ? ui.correlationFor(focus.gap.rule) : null;
+
+  useEffect(() => {
+    if (!focus || !correlationId || shown.current.has(correlationId)) return;
+    shown.current.add(correlationId);
+    void audit.emit({ ...auditFields(focus.gap, correlationId), action: 'card-shown' }).catch(() => undefined);
+  }, [focus, correlationId, audit]);
+
+  const onWritten = useCallback((result: Written) => setWritten(result), []);
+  const closeConfirm = useCallback(() => store.getState().closeConfirm(), [store]);
+
+  if (gaps.status === 'loading') {
+    return (
+      <Box role="status" aria-label="Evaluating care gaps" sx={{ p: 2 }}>
+        <LinearProgress variant="determinate" value={gaps.progress} aria-label="Evaluating care gaps" />
+        <Typography variant="body2" sx={{ mt: 1 }}>
+          Checking the record for care gaps…
+        </Typography>
+        <Skeleton variant="rectangular" height={96} sx={{ mt: 1 }} />
+      </Box>
+    );
+  }
+  if (gaps.status === 'error') {
+    const copy = problemCopy(gaps.error instanceof FhirRequestError ? gaps.error.problem : { kind: 'unknown', detail: 'record' });
+    return (
+      <Alert severity="warning" sx={{ m: 1 }} action={copy.retryable ? <Button onClick={gaps.retry}>Retry</Button> : undefined}>
+        Care gaps could not be checked. {copy.title}. {copy.detail}
+      </Alert>
+    );
+  }
+
+  const others = open.filter((v) => v !== focus);
+  const inProgress = views.filter((v): v is Extract<GapView, { state: 'in-progress' }> => v.state === 'in-progress');
+  const deferred = views.filter((v) => v.state === 'snoozed' || v.state === 'dismissed');
+  const deferGap = ui.defer ? views.find((v) => v.gap.rule === ui.defer?.rule)?.gap : undefined;
+
+  const submitDefer = () => {
+    const draft = ui.defer;
+    if (!draft || !deferGap) return;
+    const id = ui.correlationFor(deferGap.rule);
+    const decision = { reason: draft.reason, ...(draft.comment.trim() ? { comment: draft.comment.trim() } : {}), ...(draft.kind === 'snooze' ? { until: draft.until } : {}) };
+    void audit
+      .emit({ ...auditFields(deferGap, id), action: draft.kind === 'snooze' ? 'snoozed' : 'dismissed', decision })
+      .catch(() => undefined)
+      .finally(() => void gaps.refreshDecisions());
+    ui.closeDefer();
+  };
+
+  return (
+    <Box component="section" aria-label="Care gaps">
+      {written ? (
+        <Alert severity="success" role="status" sx={{ m: 1 }} onClose={() => setWritten(null)}>
+          {written.created ? 'Saved' : 'Already in the EHR'}: {written.resource.resourceType === 'Task' ? 'task' : 'order'}{' '}
+          <Link href={`${context.serverUrl}/${written.reference}`} target="_blank" rel="noreferrer noopener">
+            {written.reference}
+          </Link>
+        </Alert>
+      ) : null}
+      {gaps.incomplete.length ? (
+        <Alert severity="info" sx={{ m: 1 }}>
+          The record was too long to read in full ({gaps.incomplete.join(', ')}); gaps were checked on what was read.
+        </Alert>
+      ) : null}
+      {focus && correlationId ? (
+        <CareGapCard
+          key={focus.gap.rule}
+          gap={focus.gap}
+          correlationId={correlationId}
+          patientName={patientName}
+          requester={context.fhirUser}
+          whyOpen={ui.whyOpen}
+          confirmOpen={ui.confirmRule === focus.gap.rule}
+          asOfLabel={timeLabel(gaps.readAt)}
+          onWhy={() => {
+            if (!ui.whyOpen) void audit.emit({ ...auditFields(focus.gap, correlationId), action: 'why-opened' }).catch(() => undefined);
+            ui.toggleWhy();
+          }}
+          onOpenConfirm={() => ui.openConfirm(focus.gap.rule)}
+          onCloseConfirm={closeConfirm}
+          onSnooze={() => ui.startDefer(focus.gap.rule, 'snooze', { until: addDays(asOf, 30) })}
+          onDismiss={() => ui.startDefer(focus.gap.rule, 'dismiss', { until: asOf })}
+          onWritten={onWritten}
+        />
+      ) : (
+        <Typography variant="body2" sx={{ m: 2 }}>
+          No open care gaps as of {asOf}.
+        </Typography>
+      )}
+      {others.length ? (
+        <Accordion disableGutters elevation={0} sx={{ mx: 1 }}>
+          <AccordionSummary aria-controls="other-gaps" id="other-gaps-header">
+            <Typography variant="body2">
+              {others.length} other open {others.length === 1 ? 'gap' : 'gaps'}
+            </Typography>
+          </AccordionSummary>
+          <AccordionDetails id="other-gaps">
+            <List dense disablePadding aria-label="Other open gaps">
+              {others.map((v) => (
+                <ListItem key={v.gap.rule} disableGutters secondaryAction={<Button size="small" onClick={() => ui.focus(v.gap.rule)} aria-label={`Focus on ${v.gap.title}`}>Focus</Button>}>
+                  <ListItemText primary={summaryOf(v.gap)} sx={{ pr: 7 }} />
+                </ListItem>
+              ))}
+            </List>
+          </AccordionDetails>
+        </Accordion>
+      ) : null}
+      {inProgress.length ? (
+        <Box sx={{ mx: 2, mt: 1 }}>
+          <Typography component="h3" variant="caption" sx={{ fontWeight: 600 }}>
+            In progress
+          </Typography>
+          <List dense disablePadding aria-label="Care gaps in progress">
+            {inProgress.map((v) => (
+              <ListItem key={v.gap.rule} disableGutters>
+                <ListItemText primary={`${v.gap.title}: ${v.gap.action.text}`} secondary={`In progress since ${v.since?.slice(0, 10) ?? 'earlier'} (${v.reference})`} />
+              </ListItem>
+            ))}
+          </List>
+        </Box>
+      ) : null}
+      {deferred.length ? (
+        <Typography variant="caption" component="p" color="text.secondary" sx={{ mx: 2, mt: 1 }}>
+          Set aside:{' '}
+          {deferred.map((v) => (v.state === 'snoozed' ? `${v.gap.title} (until ${v.until})` : `${v.gap.title} (dismissed${v.state === 'dismissed' ? `: ${v.reason}` : ''})`)).join('; ')}
+        </Typography>
+      ) : null}
+      {ui.defer && deferGap ? <DeferDialog draft={ui.defer} title={deferGap.title} minDate={asOf} onChange={ui.editDefer} onSubmit={submitDefer} onCancel={ui.closeDefer} /> : null}
+    </Box>
+  );
+}

@@ -1,0 +1,73 @@
+import Alert from '@mui/material/Alert';
+import Button from '@mui/material/Button';
+import Dialog from '@mui/material/Dialog';
+import DialogActions from '@mui/material/DialogActions';
+import DialogContent from '@mui/material/DialogContent';
+import DialogTitle from '@mui/material/DialogTitle';
+import Typography from '@mui/material/Typography';
+import type { OpenGap } from '../../writeback/builders';
+import type { WriteResult } from '../../writeback/write-action';
+
+export interface ConfirmDialogProps {
+  gap: OpenGap;
+  patientName: string;
+  requester: string | null;
+  open: boolean;
+  pending: boolean;
+  failure: Extract<WriteResult, { kind: 'failed' }> | null;
+  onConfirm: () => void;
+  onCancel: () => void;
+}
+
+function Row({ label, value }: { label: string; value: string }) {
+  return (
+    <>
+      <Typography component="dt" variant="caption" color="text.secondary">
+        {label}
+      </Typography>
+      <Typography component="dd" variant="body2" sx={{ m: 0, mb: 0.75 }}>
+        {value}
+      </Typography>
+    </>
+  );
+}
+
+/** Shows exactly what will be written; nothing is written until "Confirm". */
+export function ConfirmDialog({ gap, patientName, requester, open, pending, failure, onConfirm, onCancel }: ConfirmDialogProps) {
+  const { action } = gap;
+  const kind = action.resourceType === 'Task' ? 'Task' : 'ServiceRequest (order)';
+  return (
+    <Dialog open={open} onClose={pending ? undefined : onCancel} aria-labelledby="confirm-title" fullWidth>
+      <DialogTitle id="confirm-title" sx={{ fontSize: '1rem' }}>
+        Confirm: {action.text}
+      </DialogTitle>
+      <DialogContent>
+        <Typography variant="body2" sx={{ mb: 1 }}>
+          Careloop will write this to the EHR:
+        </Typography>
+        <dl style={{ margin: 0 }}>
+          <Row label="Resource" value={kind} />
+          <Row label="Code" value={`${action.code.display ?? action.text} (${action.code.system.replace(/^https?:\/\//, '')} ${action.code.code})`} />
+          <Row label="Text" value={action.text} />
+          <Row label="Patient" value={patientName} />
+          <Row label="Requester" value={requester ?? 'Unknown user (the EHR did not say who you are)'} />
+          <Row label="Reason" value={action.reason} />
+          <Row label="Rule" value={`${gap.rule} v${gap.version}`} />
+        </dl>
+        {failure ? (
+          <Alert severity="error" role="alert" sx={{ mt: 1 }}>
+            {failure.message}
+          </Alert>
+        ) : null}
+      </DialogContent>
+      <DialogActions>
+        <Button onClick={onCancel} disabled={pending}>
+          Cancel
+        </Button>
+        <Button variant="contained" onClick={onConfirm} disabled={pending} aria-busy={pending}>
+          {pending ? 'Saving…' : failure?.retryable ? 'Retry' : 'Confirm'}
+        </Button>
+      </DialogActions>
+    </Dialog>
+  );
+}

@@ -1,0 +1,57 @@
+import type { Resource } from '@medplum/fhirtypes';
+import type { PackResult } from '../../rules';
+import { actionIdentifier, type OpenGap } from '../../writeback/builders';
+import type { Decision } from './audit-port';
+
+/** An open gap as the clinician sees it. */
+export type GapView =
+  | { state: 'open'; gap: OpenGap }
+  /** Careloop already wrote the action (found by its business identifier). */
+  | { state: 'in-progress'; gap: OpenGap; reference: string; since: string | null }
+  | { state: 'snoozed'; gap: OpenGap; until: string; reason: string }
+  | { state: 'dismissed'; gap: OpenGap; reason: string };
+
+const LIVE_STATUSES = new Set(['draft', 'active', 'on-hold', 'requested', 'received', 'accepted', 'ready', 'in-progress']);
+
+function isOpen(result: PackResult['results'][number]): result is OpenGap {
+  return result.status === 'due' || result.status === 'overdue';
+}
+
+/**
+ * Sorts the pack's open gaps into what to offer: gaps already acted on (a live Task or
+ * ServiceRequest with the same business identifier), snoozed until a later day, or dismissed
+ * are not offered again. Order stays the pack's priority order.
+ */
+export function gapViews(result: PackResult, existing: readonly Resource[], decisions: readonly Decision[], ctx: { identifierSystem: string; patientId: string; asOf: string }): GapView[] {
+  const byIdentifier = new Map<string, Resource>();
+  for (const resource of existing) {
+    if (resource.resourceType !== 'Task' && resource.resourceType !== 'ServiceRequest') continue;
+    if (!LIVE_STATUSES.has(String(resource.status))) continue;
+    for (const id of resource.identifier ?? []) {
+      if (id.system === ctx.identifierSystem && id.value) byIdentifier.set(id.value, resource);
+    }
+  }
+  return result.results.filter(isOpen).map((gap): GapView => {
+    const found = byIdentifier.get(actionIdentifier(ctx, gap).value);
+    if (found) {
+      const since = found.resourceType === 'Task' || found.resourceType === 'ServiceRequest' ? (found.authoredOn ?? null) : null;
+      return { state: 'in-progress', gap, reference: `${found.resourceType}/${found.id ?? ''}`, since };
+    }
+    const decision = [...decisions].reverse().find((d) => d.rule === gap.rule);
+    if (decision?.kind === 'dismissed') return { state: 'dismissed', gap, reason: decision.reason };
+    if (decision?.kind === 'snoozed' && decision.until && decision.until > ctx.asOf) return { state: 'snoozed', gap, until: decision.until, reason: decision.reason };
+    return { state: 'open', gap };
+  });
+}
+
+/** Indicator of a gap: critical for a value out of range, warning when overdue, else info. */
+export function indicatorOf(gap: OpenGap): 'info' | 'warning' | 'critical' {
+  if (gap.reasonCode === 'ValueOutOfRange') return 'critical';
+  return gap.status === 'overdue' ? 'warning' : 'info';
+}
+
+/** The one-line summary on the card, at most 140 characters. */
+export function summaryOf(gap: OpenGap): string {
+  const text = `${gap.title}: ${gap.reason}`;
+  return text.length <= 140 ? text : `${text.slice(0, 139).trimEnd()}…`;
+}

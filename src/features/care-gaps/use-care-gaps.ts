@@ -1,0 +1,56 @@
+import { useQuery } from '@tanstack/react-query';
+import { useMemo } from 'react';
+import { careloopPreventive, evaluatePack, type PackResult } from '../../rules';
+import { useOpenTasks } from '../../fhir/get-open-tasks';
+import { usePatient } from '../../fhir/get-patient';
+import { useRecord, type RecordType } from '../../fhir/get-record';
+import { useSession } from '../../fhir/session-context';
+import { useAudit } from './audit-port';
+import { gapViews, type GapView } from './gap-views';
+
+export type CareGaps =
+  | { status: 'loading'; progress: number }
+  | { status: 'error'; error: unknown; retry: () => void }
+  | { status: 'ready'; result: PackResult; views: GapView[]; incomplete: RecordType[]; readAt: number; refreshDecisions: () => Promise<unknown> };
+
+/**
+ * Reads the record, evaluates the rule pack in the browser as of `asOf`, and sorts the open gaps
+ * into what to offer, given what Careloop already wrote and the snoozes and dismissals on file.
+ */
+export function useCareGaps(asOf: string): CareGaps {
+  const { context, config } = useSession();
+  const audit = useAudit();
+  const patient = usePatient();
+  const record = useRecord();
+  const tasks = useOpenTasks();
+  const decisions = useQuery({
+    queryKey: ['audit', 'decisions', context.patientId],
+    queryFn: () => audit.decisions(),
+    // The audit trail never blocks the card: without it, nothing is hidden.
+    retry: false,
+    staleTime: Infinity,
+  });
+
+  const result = useMemo(() => {
+    if (!patient.data || !record.data) return null;
+    return evaluatePack(careloopPreventive, [patient.data, ...record.data.resources], {
+      mode: 'point-of-care',
+      asOf,
+      ...(context.encounterId ? { encounterId: context.encounterId } : {}),
+    });
+  }, [patient.data, record.data, asOf, context.encounterId]);
+
+  const views = useMemo(() => {
+    if (!result || !record.data) return null;
+    const existing = [...record.data.resources, ...(tasks.data?.items ?? [])];
+    return gapViews(result, existing, decisions.data ?? [], { identifierSystem: config.identifierSystem, patientId: context.patientId, asOf });
+  }, [result, record.data, tasks.data, decisions.data, config.identifierSystem, context.patientId, asOf]);
+
+  if (record.isError) return { status: 'error', error: record.error, retry: () => void record.refetch() };
+  if (patient.isError) return { status: 'error', error: patient.error, retry: () => void patient.refetch() };
+  if (!result || !views || record.isPending || decisions.isPending) {
+    const done = [patient.isSuccess, record.isSuccess, tasks.isSuccess || tasks.isError, !decisions.isPending].filter(Boolean).length;
+    return { status: 'loading', progress: Math.round((done / 4) * 100) };
+  }
+  return { status: 'ready', result, views, incomplete: record.data?.incomplete ?? [], readAt: record.dataUpdatedAt, refreshDecisions: () => decisions.refetch() };
+}
