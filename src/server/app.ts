@@ -1,0 +1,264 @@
+/**
+ * The audit backend as a fastify app: verified callers, append-only storage, a FHIR view, metrics.
+ * `buildAuditApp` is the factory the tests `inject` into; `startAuditServer` (server.ts) listens.
+ */
+import cors from '@fastify/cors';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { AUDIT_ACTIONS, auditBatchSchema, normalizeAuditEvent, type AuditBatchResponse, type AuditRecord, type AuditTimelinePage } from '../shared/audit-event.ts';
+import { FHIR_ID } from '../shared/ids.ts';
+import { createTokenVerifier, TokenRejectedError, type TokenRejection, type TokenVerifier, type TrustedIssuer, type VerifiedToken } from './auth/token-verifier.ts';
+import { toFhirBundle } from './fhir-audit-event.ts';
+import { AuditMetrics } from './metrics.ts';
+import { createRateLimiter } from './rate-limit.ts';
+import { registerStaticApp } from './static-app.ts';
+import type { AuditStore } from './store/types.ts';
+
+/** Options of {@link buildAuditApp}. */
+export interface AuditAppOptions {
+  store: AuditStore;
+  /** The issuers whose tokens are accepted (ignored when `verifier` is given). */
+  trustedIssuers?: readonly TrustedIssuer[];
+  /** A ready verifier (tests, or to share one between apps). */
+  verifier?: TokenVerifier;
+  /** App origins allowed by CORS; none by default (same origin only). */
+  corsOrigins?: readonly string[];
+  /** Largest request body in bytes. Default 1 MiB. */
+  bodyLimitBytes?: number;
+  /** Per-client token bucket; `perSecond: 0` disables it. Default 50/s with bursts of 200. */
+  rateLimit?: { perSecond: number; burst: number };
+  /** Log with pino at this level, optionally to `stream` (authorization headers are always redacted). Default off. */
+  logger?: boolean | { level: string; stream?: NodeJS.WritableStream };
+  /** Serve the built app from this folder (production: app and API share one origin). */
+  staticDir?: string | null;
+  metrics?: AuditMetrics;
+  /** Close the store when the app closes. Default true. */
+  closeStore?: boolean;
+  /** Seconds of verified-token reuse (when the app builds its own verifier). Default 30. */
+  tokenCacheSeconds?: number;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The verified access token of an `/api/audit/*` request. */
+    auditToken: VerifiedToken | null;
+  }
+}
+
+const DEFAULT_PAGE = 50;
+const MAX_PAGE = 200;
+
+const timelineQuerySchema = z.strictObject({
+  patient: z.string().regex(FHIR_ID, 'must be a FHIR id'),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  action: z
+    .string()
+    .transform((s) => s.split(',').filter(Boolean))
+    .pipe(z.array(z.enum(AUDIT_ACTIONS)))
+    .optional(),
+  cursor: z.string().regex(/^[1-9]\d{0,15}$/, 'is not a cursor this server issued').optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE).optional(),
+  _count: z.coerce.number().int().min(1).max(MAX_PAGE).optional(),
+});
+
+/** The status and `WWW-Authenticate` error for each refusal of a token. */
+function statusOf(reason: TokenRejection): number {
+  switch (reason) {
+    case 'issuer-unavailable':
+      return 503;
+    case 'missing-token':
+    case 'malformed-token':
+    case 'unknown-issuer':
+    case 'bad-signature':
+    case 'expired':
+    case 'wrong-audience':
+    case 'inactive':
+      return 401;
+  }
+}
+
+function zodIssues(error: z.ZodError): Array<{ path: string; message: string }> {
+  return error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+}
+
+/**
+ * Builds the audit app (not listening; use `inject` or `listen`).
+ *
+ * @example
+ * const app = buildAuditApp({ store, trustedIssuers: [{ fhirBase: 'http://127.0.0.1:4000/fhir', mode: 'jwks' }] });
+ * const res = await app.inject({ method: 'GET', url: '/api/health' });
+ */
+export function buildAuditApp(options: AuditAppOptions): FastifyInstance {
+  const { store } = options;
+  const metrics = options.metrics ?? new AuditMetrics();
+  const verifier =
+    options.verifier ?? createTokenVerifier({ issuers: options.trustedIssuers ?? [], cacheSeconds: options.tokenCacheSeconds ?? 30 });
+  const limiter = createRateLimiter(options.rateLimit ?? { perSecond: 50, burst: 200 });
+  const logger = options.logger ?? false;
+  // Logs carry ids (request, event, patient, client), never tokens or bodies.
+  const redact = ['req.headers.authorization', 'req.headers.cookie'];
+
+  const app = Fastify({
+    bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
+    logger: logger === false ? false : logger === true ? { level: 'info', redact } : { ...logger, redact },
+    return503OnClosing: true,
+  });
+  app.decorateRequest('auditToken', null);
+
+  void app.register(cors, {
+    origin: options.corsOrigins && options.corsOrigins.length > 0 ? [...options.corsOrigins] : false,
+    methods: ['GET', 'POST'],
+    allowedHeaders: ['authorization', 'content-type', 'x-fhir-base'],
+    exposedHeaders: ['retry-after'],
+    maxAge: 600,
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+  });
+
+  app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, request, reply) => {
+    const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
+    if (status >= 500) {
+      request.log.error({ err: { code: error.code, message: error.message } }, 'audit request failed');
+      return reply.code(status).send({ error: 'internal', message: 'The audit server could not complete the request.' });
+    }
+    const reason = error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'body-too-large' : error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'unsupported-media-type' : 'invalid-request';
+    metrics.reject(reason);
+    return reply.code(status).send({ error: reason, message: error.message });
+  });
+
+  async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const header = request.headers.authorization;
+    const match = typeof header === 'string' ? /^Bearer[ ]+(\S+)\s*$/i.exec(header) : null;
+    try {
+      if (!match?.[1]) throw new TokenRejectedError('missing-token');
+      const hint = request.headers['x-fhir-base'];
+      request.auditToken = await verifier.verify(match[1], typeof hint === 'string' ? hint : undefined);
+    } catch (error) {
+      const reason: TokenRejection = error instanceof TokenRejectedError ? error.reason : 'issuer-unavailable';
+      metrics.reject(reason);
+      const status = statusOf(reason);
+      request.log.info({ reason }, 'access token rejected');
+      if (status === 401) {
+        void reply.header('www-authenticate', reason === 'missing-token' ? 'Bearer realm="careloop-audit"' : `Bearer realm="careloop-audit", error="invalid_token"`);
+      }
+      return reply.code(status).send({ error: reason, message: `The access token was not accepted (${reason}).` });
+    }
+    const token = request.auditToken;
+    const decision = limiter.take(`${token.fhirBase}|${token.clientId ?? token.sub ?? 'anonymous'}`);
+    if (!decision.allowed) {
+      metrics.reject('rate-limited');
+      void reply.header('retry-after', String(decision.retryAfterSeconds));
+      return reply.code(429).send({ error: 'rate-limited', message: 'Too many requests from this client; retry later.' });
+    }
+  }
+
+  function forbidPatient(reply: FastifyReply): FastifyReply {
+    metrics.reject('patient-mismatch');
+    return reply.code(403).send({ error: 'patient-mismatch', message: "The token is not for this patient." });
+  }
+
+  void app.register(
+    async (api) => {
+      api.addHook('preHandler', authenticate);
+
+      api.post('/events', async (request, reply) => {
+        const parsed = auditBatchSchema.safeParse(request.body);
+        if (!parsed.success) {
+          metrics.reject('invalid-request');
+          return reply.code(400).send({ error: 'invalid-request', message: 'The batch does not match the audit event schema.', issues: zodIssues(parsed.error) });
+        }
+        const token = request.auditToken;
+        if (!token) throw new Error('unauthenticated request reached a handler');
+        if (parsed.data.events.some((e) => e.patient !== token.patient)) return forbidPatient(reply);
+
+        const events = parsed.data.events.map(normalizeAuditEvent);
+        const result = await store.append(events, { sub: token.sub, fhirUser: token.fhirUser, clientId: token.clientId, issuer: token.fhirBase });
+        if (result.kind === 'conflict') {
+          metrics.reject('conflict', result.conflictingIds.length);
+          request.log.info({ conflictingIds: result.conflictingIds }, 'audit events conflict with stored records');
+          return reply.code(409).send({
+            error: 'conflict',
+            message: 'An event id was already stored with a different body; nothing in this batch was stored.',
+            conflictingIds: result.conflictingIds,
+          });
+        }
+        const created = result.results.filter((r) => r.status === 'created').length;
+        metrics.accepted += created;
+        metrics.duplicates += result.results.length - created;
+        request.log.info({ eventIds: result.results.map((r) => r.record.id), created, clientId: token.clientId }, 'audit events stored');
+        const body: AuditBatchResponse = { results: result.results.map((r) => ({ id: r.record.id, status: r.status, record: r.record })) };
+        return reply.code(created > 0 ? 201 : 200).send(body);
+      });
+
+      async function page(request: FastifyRequest, reply: FastifyReply): Promise<{ records: AuditRecord[]; next: string | null; query: URLSearchParams } | null> {
+        const parsed = timelineQuerySchema.safeParse(request.query);
+        if (!parsed.success) {
+          metrics.reject('invalid-request');
+          await reply.code(400).send({ error: 'invalid-request', message: 'Bad query parameters.', issues: zodIssues(parsed.error) });
+          return null;
+        }
+        const q = parsed.data;
+        if (q.patient !== request.auditToken?.patient) {
+          await forbidPatient(reply);
+          return null;
+        }
+        const limit = q.limit ?? q._count ?? DEFAULT_PAGE;
+        const rows = await store.timeline({
+          patient: q.patient,
+          from: q.from === undefined ? undefined : new Date(q.from).toISOString(),
+          to: q.to === undefined ? undefined : new Date(q.to).toISOString(),
+          actions: q.action,
+          beforeSeq: q.cursor === undefined ? undefined : Number(q.cursor),
+          limit: limit + 1,
+        });
+        const records = rows.slice(0, limit);
+        const last = records[records.length - 1];
+        const next = rows.length > limit && last ? String(last.seq) : null;
+        const query = new URLSearchParams();
+        for (const [k, v] of Object.entries(request.query as Record<string, unknown>)) if (typeof v === 'string' && k !== 'cursor') query.set(k, v);
+        return { records, next, query };
+      }
+
+      api.get('/events', async (request, reply) => {
+        const result = await page(request, reply);
+        if (!result) return reply;
+        const body: AuditTimelinePage = { records: result.records, nextCursor: result.next };
+        return reply.send(body);
+      });
+
+      api.get('/AuditEvent', async (request, reply) => {
+        const result = await page(request, reply);
+        if (!result) return reply;
+        const base = `${request.protocol}://${request.host}/api/audit/AuditEvent`;
+        const self = `${base}?${result.query.toString()}`;
+        const nextQuery = new URLSearchParams(result.query);
+        if (result.next) nextQuery.set('cursor', result.next);
+        return reply
+          .type('application/fhir+json; charset=utf-8')
+          .send(toFhirBundle(result.records, self, result.next ? `${base}?${nextQuery.toString()}` : null));
+      });
+
+      api.get('/verify', async () => store.verify());
+    },
+    { prefix: '/api/audit' },
+  );
+
+  app.get('/api/health', async (_request, reply) => {
+    try {
+      await store.ping();
+      return await reply.send({ status: 'ok', store: store.dialect });
+    } catch {
+      return reply.code(503).send({ status: 'unavailable', store: store.dialect });
+    }
+  });
+
+  app.get('/api/metrics', async (_request, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(metrics.render()));
+
+  if (options.staticDir) registerStaticApp(app, options.staticDir);
+
+  if (options.closeStore ?? true) app.addHook('onClose', async () => store.close());
+  return app;
+}

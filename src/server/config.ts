@@ -1,0 +1,145 @@
+/**
+ * The audit server's configuration, from environment variables, validated at start: each bad value
+ * gets its own message naming the variable.
+ */
+import { z } from 'zod';
+import type { TrustedIssuer } from './auth/token-verifier.ts';
+
+/** The validated configuration. */
+export interface AuditServerConfig {
+  port: number;
+  host: string;
+  /** PostgreSQL when set (`DATABASE_URL`), otherwise SQLite at `sqlitePath`. */
+  databaseUrl: string | null;
+  sqlitePath: string;
+  trustedIssuers: TrustedIssuer[];
+  corsOrigins: string[];
+  bodyLimitBytes: number;
+  rateLimit: { perSecond: number; burst: number };
+  staticDir: string | null;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  tokenCacheSeconds: number;
+}
+
+const httpUrl = z.url({ protocol: /^https?$/ });
+
+/** The schema of `AUDIT_TRUSTED_ISSUERS` (a JSON array). */
+export const trustedIssuersSchema = z
+  .array(
+    z.strictObject({
+      fhirBase: httpUrl,
+      mode: z.enum(['jwks', 'introspection']),
+      audience: z.string().min(1).optional(),
+      issuer: z.string().min(1).optional(),
+    }),
+  )
+  .min(1, 'must list at least one issuer');
+
+const origin = z.string().regex(/^https?:\/\/[^/\s]+$/, 'each origin must look like https://host[:port] (no path)');
+
+const intIn = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `must be a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** The result of {@link loadAuditConfig}. */
+export type ConfigResult = { ok: true; config: AuditServerConfig } | { ok: false; errors: string[] };
+
+/**
+ * Reads and validates the configuration.
+ *
+ * | Variable | Meaning | Default |
+ * | --- | --- | --- |
+ * | `AUDIT_TRUSTED_ISSUERS` | JSON `[{"fhirBase","mode":"jwks"\|"introspection","audience"?,"issuer"?}]` | required |
+ * | `AUDIT_PORT` / `AUDIT_HOST` | where to listen | `4100` / `127.0.0.1` |
+ * | `DATABASE_URL` | PostgreSQL connection string; when unset SQLite is used | unset |
+ * | `AUDIT_SQLITE_PATH` | SQLite file | `.data/audit.sqlite` |
+ * | `AUDIT_CORS_ORIGINS` | comma-separated app origins allowed by CORS | none |
+ * | `AUDIT_BODY_LIMIT_BYTES` | largest request body | `1048576` |
+ * | `AUDIT_RATE_LIMIT_PER_SECOND` / `AUDIT_RATE_LIMIT_BURST` | per-client token bucket (0 disables) | `50` / `200` |
+ * | `AUDIT_STATIC_DIR` | serve the built app from this folder (same origin as the API) | unset |
+ * | `AUDIT_LOG_LEVEL` | pino level | `info` |
+ * | `AUDIT_TOKEN_CACHE_SECONDS` | how long a verified token is reused | `30` |
+ */
+export function loadAuditConfig(env: Readonly<Record<string, string | undefined>>): ConfigResult {
+  const errors: string[] = [];
+  function read<T>(name: string, schema: z.ZodType<T>, fallback: string | undefined): T | undefined {
+    const raw = env[name] === undefined || env[name] === '' ? fallback : env[name];
+    if (raw === undefined) {
+      errors.push(`${name}: is required`);
+      return undefined;
+    }
+    const result = schema.safeParse(raw);
+    if (result.success) return result.data;
+    for (const issue of result.error.issues) {
+      const where = issue.path.length > 0 ? ` at ${issue.path.map(String).join('.')}` : '';
+      errors.push(`${name}${where}: ${issue.message}`);
+    }
+    return undefined;
+  }
+
+  const port = read('AUDIT_PORT', intIn(0, 65535), '4100');
+  const host = read('AUDIT_HOST', z.string().min(1), '127.0.0.1');
+  const databaseUrl = env['DATABASE_URL'] ? read('DATABASE_URL', z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://'), undefined) : null;
+  const sqlitePath = read('AUDIT_SQLITE_PATH', z.string().min(1), '.data/audit.sqlite');
+  const trustedIssuers = read(
+    'AUDIT_TRUSTED_ISSUERS',
+    z.string().transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON, e.g. [{"fhirBase":"http://127.0.0.1:4000/fhir","mode":"jwks"}]' });
+        return z.NEVER;
+      }
+    }).pipe(trustedIssuersSchema),
+    undefined,
+  );
+  const corsOrigins = read(
+    'AUDIT_CORS_ORIGINS',
+    z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)).pipe(z.array(origin)),
+    '',
+  );
+  const bodyLimitBytes = read('AUDIT_BODY_LIMIT_BYTES', intIn(1024, 16 * 1024 * 1024), '1048576');
+  const perSecond = read('AUDIT_RATE_LIMIT_PER_SECOND', intIn(0, 1_000_000), '50');
+  const burst = read('AUDIT_RATE_LIMIT_BURST', intIn(1, 1_000_000), '200');
+  const staticDir = env['AUDIT_STATIC_DIR'] ? env['AUDIT_STATIC_DIR'] : null;
+  const logLevel = read('AUDIT_LOG_LEVEL', z.enum(LOG_LEVELS), 'info');
+  const tokenCacheSeconds = read('AUDIT_TOKEN_CACHE_SECONDS', intIn(0, 3600), '30');
+
+  if (
+    errors.length > 0 ||
+    port === undefined ||
+    host === undefined ||
+    databaseUrl === undefined ||
+    sqlitePath === undefined ||
+    trustedIssuers === undefined ||
+    corsOrigins === undefined ||
+    bodyLimitBytes === undefined ||
+    perSecond === undefined ||
+    burst === undefined ||
+    logLevel === undefined ||
+    tokenCacheSeconds === undefined
+  ) {
+    return { ok: false, errors };
+  }
+  return {
+    ok: true,
+    config: {
+      port,
+      host,
+      databaseUrl,
+      sqlitePath,
+      trustedIssuers: trustedIssuers.map((i) => ({ fhirBase: i.fhirBase, mode: i.mode, audience: i.audience, issuer: i.issuer })),
+      corsOrigins,
+      bodyLimitBytes,
+      rateLimit: { perSecond, burst },
+      staticDir,
+      logLevel,
+      tokenCacheSeconds,
+    },
+  };
+}

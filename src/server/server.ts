@@ -1,0 +1,88 @@
+/**
+ * Starts the audit server: opens (and migrates) the store, builds the app, listens.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildAuditApp } from './app.ts';
+import type { TrustedIssuer } from './auth/token-verifier.ts';
+import { AuditMetrics } from './metrics.ts';
+import { openAuditStore, type StoreLocation } from './store/kysely-store.ts';
+import type { AuditStore } from './store/types.ts';
+
+/** Options of {@link startAuditServer}. Give `databaseUrl` for PostgreSQL, else `sqlitePath`. */
+export interface StartAuditServerOptions {
+  /** 0 picks a free port. */
+  port: number;
+  host?: string;
+  /** PostgreSQL connection string; wins over `sqlitePath`. */
+  databaseUrl?: string | null;
+  /** SQLite file (created with its folder when missing). */
+  sqlitePath?: string;
+  /** PostgreSQL schema to keep the tables in (tests). */
+  pgSchema?: string;
+  trustedIssuers: readonly TrustedIssuer[];
+  corsOrigins?: readonly string[];
+  bodyLimitBytes?: number;
+  rateLimit?: { perSecond: number; burst: number };
+  staticDir?: string | null;
+  logger?: boolean | { level: string; stream?: NodeJS.WritableStream };
+  tokenCacheSeconds?: number;
+}
+
+/** A running audit server. */
+export interface RunningAuditServer {
+  /** e.g. `http://127.0.0.1:4100` */
+  url: string;
+  app: FastifyInstance;
+  store: AuditStore;
+  /** Stops accepting, lets in-flight requests finish, closes the store. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the audit server.
+ *
+ * @example
+ * const server = await startAuditServer({ port: 4100, sqlitePath: '.data/audit.sqlite',
+ *   trustedIssuers: [{ fhirBase: 'http://127.0.0.1:4000/fhir', mode: 'jwks' }], corsOrigins: ['http://127.0.0.1:5173'] });
+ * console.info(server.url);
+ */
+export async function startAuditServer(options: StartAuditServerOptions): Promise<RunningAuditServer> {
+  let location: StoreLocation;
+  if (options.databaseUrl) {
+    location = { kind: 'postgres', connectionString: options.databaseUrl, schema: options.pgSchema };
+  } else {
+    const path = options.sqlitePath ?? '.data/audit.sqlite';
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    location = { kind: 'sqlite', path };
+  }
+  const metrics = new AuditMetrics();
+  const store = await openAuditStore(location, { onCommit: (seconds) => metrics.observeStoreWrite(seconds) });
+  const app = buildAuditApp({
+    store,
+    metrics,
+    trustedIssuers: options.trustedIssuers,
+    ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
+    ...(options.bodyLimitBytes ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
+    ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
+    ...(options.staticDir ? { staticDir: options.staticDir } : {}),
+    ...(options.logger !== undefined ? { logger: options.logger } : {}),
+    ...(options.tokenCacheSeconds !== undefined ? { tokenCacheSeconds: options.tokenCacheSeconds } : {}),
+  });
+  try {
+    await app.listen({ port: options.port, host: options.host ?? '127.0.0.1' });
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : options.port;
+  const host = options.host ?? '127.0.0.1';
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    app,
+    store,
+    close: () => app.close(),
+  };
+}
