@@ -46,7 +46,7 @@ export class FhirStore {
         const targets = (resource.target as { reference?: string }[] | undefined) ?? [];
         if (!targets.some((t) => t.reference === value || t.reference?.startsWith(`${value}/_history/`))) return false;
       } else if (name === 'patient') {
-        const ref = ((resource.for ?? resource.subject) as { reference?: string } | undefined)?.reference;
+        const ref = ((resource.for ?? resource.subject ?? resource.patient) as { reference?: string } | undefined)?.reference;
         if (ref !== value) return false;
       } else if (name === 'status') {
         if (!value.split(',').includes(String(resource.status))) return false;

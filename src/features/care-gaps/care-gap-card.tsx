@@ -11,7 +11,7 @@ import { useEffect } from 'react';
 import type { OpenGap } from '../../writeback/builders';
 import type { WriteResult } from '../../writeback/write-action';
 import { ConfirmDialog } from './confirm-dialog';
-import { indicatorOf, summaryOf } from './gap-views';
+import { actionLabel, indicatorOf, summaryOf } from './gap-views';
 import { useConfirm } from './use-confirm';
 import { WhyPanel } from './why-panel';
 
@@ -79,7 +79,7 @@ export function CareGapCard(props: CareGapCardProps) {
       </CardContent>
       <CardActions sx={{ flexWrap: 'wrap', gap: 0.5, px: 2, pb: 2 }}>
         <Button variant="contained" size="small" onClick={props.onOpenConfirm}>
-          {gap.action.text}
+          {actionLabel(gap)}
         </Button>
         <Button size="small" onClick={props.onWhy} aria-expanded={whyOpen}>
           {whyOpen ? 'Hide why' : 'Why?'}

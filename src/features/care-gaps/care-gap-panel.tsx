@@ -22,7 +22,7 @@ import { useAudit } from './audit-port';
 import { CareGapCard } from './care-gap-card';
 import { DeferDialog } from './defer-dialog';
 import type { GapView } from './gap-views';
-import { summaryOf } from './gap-views';
+import { actionLabel, summaryOf } from './gap-views';
 import { careGapUiStore } from './ui-store';
 import { auditFields } from './use-confirm';
 import { useCareGaps } from './use-care-gaps';
@@ -163,7 +163,7 @@ export function CareGapPanel({ asOf, patientName }: { asOf: string; patientName:
           <List dense disablePadding aria-label="Care gaps in progress">
             {inProgress.map((v) => (
               <ListItem key={v.gap.rule} disableGutters>
-                <ListItemText primary={`${v.gap.title}: ${v.gap.action.text}`} secondary={`In progress since ${v.since?.slice(0, 10) ?? 'earlier'} (${v.reference})`} />
+                <ListItemText primary={`${v.gap.title}: ${actionLabel(v.gap)}`} secondary={`In progress since ${v.since?.slice(0, 10) ?? 'earlier'} (${v.reference})`} />
               </ListItem>
             ))}
           </List>

@@ -6,6 +6,7 @@ import DialogContent from '@mui/material/DialogContent';
 import DialogTitle from '@mui/material/DialogTitle';
 import Typography from '@mui/material/Typography';
 import type { OpenGap } from '../../writeback/builders';
+import { actionLabel } from './gap-views';
 import type { WriteResult } from '../../writeback/write-action';
 
 export interface ConfirmDialogProps {
@@ -39,7 +40,7 @@ export function ConfirmDialog({ gap, patientName, requester, open, pending, fail
   return (
     <Dialog open={open} onClose={pending ? undefined : onCancel} aria-labelledby="confirm-title" fullWidth>
       <DialogTitle id="confirm-title" sx={{ fontSize: '1rem' }}>
-        Confirm: {action.text}
+        Confirm: {actionLabel(gap)}
       </DialogTitle>
       <DialogContent>
         <Typography variant="body2" sx={{ mb: 1 }}>

@@ -55,3 +55,11 @@ export function summaryOf(gap: OpenGap): string {
   const text = `${gap.title}: ${gap.reason}`;
   return text.length <= 140 ? text : `${text.slice(0, 139).trimEnd()}…`;
 }
+
+/** The primary button's words: what will happen, e.g. "Order colorectal cancer screening". */
+export function actionLabel(gap: OpenGap): string {
+  const label = (gap.action as { label?: unknown }).label;
+  if (typeof label === 'string' && label.trim()) return label.trim();
+  const what = gap.title.charAt(0).toLowerCase() + gap.title.slice(1);
+  return gap.action.resourceType === 'ServiceRequest' ? `Order ${what}` : `Create task: ${what}`;
+}

@@ -1,0 +1,193 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import axe from 'axe-core';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { memoryAuditPort } from '../../src/features/care-gaps/audit-port';
+import { resetCareGapUiStores } from '../../src/features/care-gaps/ui-store';
+import { castStore, DOCTOR, renderChart } from './render-chart';
+
+async function noAxeViolations(container: Element) {
+  // jsdom has no layout, so colour contrast cannot be measured here.
+  const results = await axe.run(container, { rules: { 'color-contrast': { enabled: false } } });
+  expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+}
+
+const card = () => screen.findByRole('region', { name: /Colorectal cancer screening/ });
+
+beforeEach(() => resetCareGapUiStores());
+
+describe('the care-gap card', () => {
+  it('shows Ada’s most important gap: colorectal screening overdue, with source and one named action', async () => {
+    castStore();
+    renderChart('ada');
+    const next = await card();
+    expect(within(next).getByRole('heading', { level: 2 })).toHaveTextContent(/^Colorectal cancer screening: /);
+    expect(within(next).getByText(/Overdue · overdue since \d{4}-\d{2}-\d{2}/)).toBeInTheDocument();
+    expect(within(next).getByText(/USPSTF 2021/)).toBeInTheDocument();
+    expect(within(next).getByRole('button', { name: 'Order colorectal cancer screening' })).toBeInTheDocument();
+    expect(screen.getAllByRole('region', { name: /screening|vaccination|Tobacco/i })).toHaveLength(1);
+    expect((within(next).getByRole('heading', { level: 2 }).textContent ?? '').length).toBeLessThanOrEqual(140);
+  });
+
+  it('opens the evidence on "Why?": the colonoscopy with its date and code, the rule id and version', async () => {
+    castStore();
+    const { audit } = renderChart('ada');
+    const next = await card();
+    await userEvent.click(within(next).getByRole('button', { name: 'Why?' }));
+    const why = within(next).getByRole('region', { name: 'Why this is recommended' });
+    expect(why).toHaveTextContent(/Colonoscopy|45378|73761001/);
+    expect(why).toHaveTextContent(/\d{4}-\d{2}-\d{2}/);
+    expect(why).toHaveTextContent('Rule colorectal-cancer-screening v');
+    expect((audit as ReturnType<typeof memoryAuditPort>).events.map((e) => e.action)).toEqual(['card-shown', 'why-opened']);
+  });
+
+  it('folds the other open gaps and lets any of them become the focus', async () => {
+    castStore();
+    renderChart('ada');
+    await card();
+    await userEvent.click(screen.getByRole('button', { name: '3 other open gaps' }));
+    await userEvent.click(screen.getByRole('button', { name: 'Focus on Cervical cancer screening' }));
+    expect(await screen.findByRole('region', { name: /Cervical cancer screening/ })).toBeInTheDocument();
+    expect(screen.queryByRole('region', { name: /^Colorectal cancer screening/ })).not.toBeInTheDocument();
+  });
+
+  it('says in one line when there is no open gap', async () => {
+    castStore();
+    renderChart('margaret');
+    expect(await screen.findByText('No open care gaps as of 2026-11-23.')).toBeInTheDocument();
+  });
+
+  it('writes nothing until confirm, and the confirm dialog shows exactly what will be written', async () => {
+    const store = castStore();
+    renderChart('ada');
+    const next = await card();
+    await userEvent.click(within(next).getByRole('button', { name: 'Order colorectal cancer screening' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Confirm: Order colorectal cancer screening' });
+    expect(dialog).toHaveTextContent('ServiceRequest (order)');
+    expect(dialog).toHaveTextContent('snomed.info/sct 275978004');
+    expect(dialog).toHaveTextContent('Ada Lovelace');
+    expect(dialog).toHaveTextContent(DOCTOR);
+    expect(dialog).toHaveTextContent(/colorectal-cancer-screening v\d+\.\d+\.\d+/);
+    expect(store.writes).toEqual([]);
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    expect(store.writes).toEqual([]);
+  });
+
+  it('confirms into exactly one ServiceRequest and one Provenance, then shows the gap in progress', async () => {
+    const store = castStore();
+    const { audit } = renderChart('ada');
+    const next = await card();
+    await userEvent.click(within(next).getByRole('button', { name: 'Order colorectal cancer screening' }));
+    const dialog = await screen.findByRole('dialog');
+    const confirm = within(dialog).getByRole('button', { name: 'Confirm' });
+    await userEvent.dblClick(confirm);
+    const saved = await screen.findByText(/^Saved: order/);
+    expect(within(saved.closest('[role="status"]') as HTMLElement).getByRole('link')).toHaveAttribute('href', expect.stringMatching(/\/ServiceRequest\/servicerequest-\d+\/_history\/1$/));
+    const orders = store.all('ServiceRequest').filter((r) => (r.identifier as { value?: string }[] | undefined)?.some((i) => i.value?.startsWith('colorectal-cancer-screening:ada:')));
+    expect(orders).toHaveLength(1);
+    expect(orders[0]).toMatchObject({ subject: { reference: 'Patient/ada' }, requester: { reference: DOCTOR }, status: 'active' });
+    expect(store.all('Provenance')).toHaveLength(1);
+    expect(await screen.findByRole('list', { name: 'Care gaps in progress' })).toHaveTextContent('Colorectal cancer screening');
+    const events = (audit as ReturnType<typeof memoryAuditPort>).events;
+    expect(events.map((e) => e.action)).toEqual(expect.arrayContaining(['card-shown', 'confirmed', 'written']));
+    const written = events.find((e) => e.action === 'written');
+    expect(written?.outcome?.reference).toMatch(/^ServiceRequest\/servicerequest-\d+\/_history\/1$/);
+    expect(new Set(events.filter((e) => e.rule === 'colorectal-cancer-screening').map((e) => e.correlationId)).size).toBe(1);
+  });
+
+  it('keeps the draft and offers retry when the EHR refuses, then saves once on retry', async () => {
+    const store = castStore();
+    store.faults.push({ method: 'POST', type: 'ServiceRequest', kind: 'status', status: 403, headers: { 'www-authenticate': 'Bearer error="insufficient_scope", scope="patient/ServiceRequest.c"' } });
+    renderChart('ada');
+    const next = await card();
+    await userEvent.click(within(next).getByRole('button', { name: 'Order colorectal cancer screening' }));
+    const dialog = await screen.findByRole('dialog');
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Confirm' }));
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent('Not saved: the EHR refused the order (missing permission patient/ServiceRequest.c).');
+    expect(store.all('ServiceRequest').filter((r) => r.identifier)).toHaveLength(0);
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Confirm' }));
+    expect(await screen.findByText(/^Saved: order/)).toBeInTheDocument();
+    expect(store.all('ServiceRequest').filter((r) => r.identifier)).toHaveLength(1);
+  });
+
+  it('reopens an interrupted confirm after a reload for the same patient and user', async () => {
+    castStore();
+    const first = renderChart('ada');
+    await userEvent.click(within(await card()).getByRole('button', { name: 'Order colorectal cancer screening' }));
+    expect(await screen.findByRole('dialog')).toBeInTheDocument();
+    first.unmount();
+    resetCareGapUiStores();
+
+    renderChart('ada');
+    expect(await screen.findByRole('dialog', { name: 'Confirm: Order colorectal cancer screening' })).toBeInTheDocument();
+  });
+
+  it('does not show one patient’s open confirm in another patient’s chart', async () => {
+    castStore();
+    const first = renderChart('ada');
+    await userEvent.click(within(await card()).getByRole('button', { name: 'Order colorectal cancer screening' }));
+    await screen.findByRole('dialog');
+    first.unmount();
+    resetCareGapUiStores();
+    renderChart('donald');
+    expect(await screen.findByRole('region', { name: /Colorectal cancer screening/ })).toBeInTheDocument();
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+  });
+
+  it('snoozes with a date and reason, records it, and the gap stays set aside at the next launch', async () => {
+    castStore();
+    const audit = memoryAuditPort();
+    const first = renderChart('ada', { audit });
+    await userEvent.click(within(await card()).getByRole('button', { name: 'Not now' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Not now: Colorectal cancer screening' });
+    await userEvent.click(within(dialog).getByRole('radio', { name: 'Address at the next visit' }));
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Snooze' }));
+    expect(audit.events.find((e) => e.action === 'snoozed')).toMatchObject({ rule: 'colorectal-cancer-screening', decision: { reason: 'Address at the next visit', until: '2026-12-23' } });
+    first.unmount();
+    resetCareGapUiStores();
+
+    renderChart('ada', { audit: memoryAuditPort(await audit.decisions()) });
+    expect(await screen.findByText(/Set aside: Colorectal cancer screening \(until 2026-12-23\)/)).toBeInTheDocument();
+    expect(screen.queryByRole('region', { name: /^Colorectal cancer screening/ })).not.toBeInTheDocument();
+  });
+
+  it('dismisses only with a reason from the list', async () => {
+    castStore();
+    const audit = memoryAuditPort();
+    renderChart('ada', { audit });
+    await userEvent.click(within(await card()).getByRole('button', { name: 'Dismiss' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Dismiss: Colorectal cancer screening' });
+    expect(within(dialog).getByRole('button', { name: 'Dismiss' })).toBeDisabled();
+    await userEvent.click(within(dialog).getByRole('radio', { name: 'Already done elsewhere' }));
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Dismiss' }));
+    expect(audit.events.find((e) => e.action === 'dismissed')).toMatchObject({ rule: 'colorectal-cancer-screening', decision: { reason: 'Already done elsewhere' } });
+    await waitFor(() => expect(screen.queryByRole('region', { name: /^Colorectal cancer screening/ })).not.toBeInTheDocument());
+  });
+
+  it('works from the keyboard alone: focus the action, open confirm, confirm', async () => {
+    const store = castStore();
+    renderChart('ada');
+    const next = await card();
+    const action = within(next).getByRole('button', { name: 'Order colorectal cancer screening' });
+    const user = userEvent.setup();
+    while (document.activeElement !== action) await user.tab();
+    await user.keyboard('{Enter}');
+    const dialog = await screen.findByRole('dialog');
+    const confirm = within(dialog).getByRole('button', { name: 'Confirm' });
+    while (document.activeElement !== confirm) await user.tab();
+    await user.keyboard('{Enter}');
+    expect(await screen.findByText(/^Saved: order/)).toBeInTheDocument();
+    expect(store.all('Provenance')).toHaveLength(1);
+  });
+
+  it('has no axe violations on the card, with why open, and in the confirm dialog', async () => {
+    castStore();
+    const { container } = renderChart('ada');
+    const next = await card();
+    await noAxeViolations(container);
+    await userEvent.click(within(next).getByRole('button', { name: 'Why?' }));
+    await noAxeViolations(container);
+    await userEvent.click(within(next).getByRole('button', { name: 'Order colorectal cancer screening' }));
+    await noAxeViolations(await screen.findByRole('dialog'));
+  });
+});

@@ -1,0 +1,55 @@
+import { QueryClient } from '@tanstack/react-query';
+import { render } from '@testing-library/react';
+import { AppShell } from '../../src/app/app-shell';
+import { parseConfig } from '../../src/app/config';
+import type { AuditPort } from '../../src/features/care-gaps/audit-port';
+import { memoryAuditPort } from '../../src/features/care-gaps/audit-port';
+import type { SessionValue } from '../../src/fhir/session-context';
+import { buildCast, CAST_PRACTITIONER, type CastId } from '../../src/shared/cast';
+import type { EncounterId, FhirUserRef, PatientId } from '../../src/shared/ids';
+import { FhirStore } from '../msw/fhir-store';
+import { testGateway } from '../msw/gateway';
+import { server, validConfig } from '../msw/server';
+
+export const BASE = 'https://ehr.example.org/fhir';
+export const AS_OF = '2026-11-23';
+export const DOCTOR = `Practitioner/${CAST_PRACTITIONER.id}`;
+const cast = buildCast(AS_OF, { skipLarge: true });
+
+/** A FHIR store holding the cast (all but the large record), served by msw. */
+export function castStore(): FhirStore {
+  const store = new FhirStore(BASE);
+  for (const record of cast.patients) for (const resource of record.resources) store.seed(resource as { resourceType: string; id: string });
+  server.use(...store.handlers());
+  return store;
+}
+
+export function sessionFor(patient: CastId, user: string | null = DOCTOR): SessionValue {
+  const parsed = parseConfig(validConfig, 'test');
+  if (!parsed.ok) throw new Error('config');
+  const record = cast.patients.find((p) => p.member.id === patient);
+  return {
+    config: parsed.config,
+    fhir: testGateway(BASE, 1000),
+    context: {
+      patientId: patient as PatientId,
+      encounterId: (record?.encounter.id ?? null) as EncounterId | null,
+      fhirUser: user as FhirUserRef | null,
+      needPatientBanner: false,
+      smartStyleUrl: null,
+      intent: null,
+      tenant: null,
+      scopes: [],
+      serverUrl: BASE,
+      launchKey: `launch-${patient}`,
+    },
+  };
+}
+
+/** Renders the launched app for a cast member, as after a successful SMART launch. */
+export function renderChart(patient: CastId, options: { audit?: AuditPort; user?: string | null } = {}) {
+  const audit = options.audit ?? memoryAuditPort();
+  const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  const view = render(<AppShell session={sessionFor(patient, options.user === undefined ? DOCTOR : options.user)} asOf={AS_OF} queryClient={queryClient} audit={audit} />);
+  return { ...view, audit };
+}
