@@ -7,7 +7,7 @@
  * SQLite has a single writer by construction.
  */
 import Database from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type ColumnType, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type ColumnType } from 'kysely';
 import pg from 'pg';
 import { GENESIS_HASH, type AuditAction, type AuditActor, type AuditEvidence, type AuditOutcome, type AuditRecord, type NormalizedAuditEvent } from '../../shared/audit-event.ts';
 import { eventDigest, eventOf, hashRecord } from './chain.ts';
@@ -150,7 +150,7 @@ class KyselyAuditStore implements AuditStore {
         }
         try {
           const started = performance.now();
-          const results = await this.db.transaction().execute((trx) => this.writeGroup(trx, group));
+          const results = await this.transaction((trx) => this.writeGroup(trx, group));
           this.onCommit?.((performance.now() - started) / 1000, size);
           group.forEach((p, i) => {
             const result = results[i];
@@ -166,7 +166,26 @@ class KyselyAuditStore implements AuditStore {
     }
   }
 
-  private async writeGroup(trx: Transaction<AuditDatabase>, group: readonly PendingAppend[]): Promise<AppendBatchResult[]> {
+  /**
+   * SQLite: BEGIN IMMEDIATE takes the write lock before the chain head is read, so a second
+   * process on the same file waits (busy_timeout) instead of forking the chain.
+   */
+  private async transaction<T>(work: (trx: Kysely<AuditDatabase>) => Promise<T>): Promise<T> {
+    if (this.dialect === 'postgres') return this.db.transaction().execute(work);
+    return this.db.connection().execute(async (conn) => {
+      await sql`BEGIN IMMEDIATE`.execute(conn);
+      try {
+        const result = await work(conn);
+        await sql`COMMIT`.execute(conn);
+        return result;
+      } catch (error) {
+        await sql`ROLLBACK`.execute(conn).catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
+  private async writeGroup(trx: Kysely<AuditDatabase>, group: readonly PendingAppend[]): Promise<AppendBatchResult[]> {
     if (this.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(${CHAIN_LOCK_KEY})`.execute(trx);
 
     const ids = [...new Set(group.flatMap((p) => p.events.map((e) => e.id)))];
