@@ -191,3 +191,35 @@ describe('the care-gap card', () => {
     await noAxeViolations(await screen.findByRole('dialog'));
   });
 });
+
+describe('closing an outreach task', () => {
+  it('orders the screening and closes Donald’s outreach task on the version the clinician saw', async () => {
+    const store = castStore();
+    renderChart('donald');
+    await userEvent.click(within(await card()).getByRole('button', { name: 'Order colorectal cancer screening' }));
+    const dialog = await screen.findByRole('dialog');
+    expect(dialog).toHaveTextContent('Close the open task “Call patient to arrange colorectal cancer screening');
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Confirm' }));
+    expect(await screen.findByText(/The outreach task was closed\./)).toBeInTheDocument();
+    const put = store.writes.find((w) => w.method === 'PUT' && w.type === 'Task');
+    expect(put?.headers['if-match']).toBe('W/"1"');
+    const task = store.all('Task').find((t) => t.id === 'donald-outreach');
+    expect(task).toMatchObject({ status: 'completed', meta: { versionId: '2' }, output: [{ valueReference: { reference: expect.stringMatching(/^ServiceRequest\//) } }] });
+    expect(store.all('ServiceRequest').filter((r) => r.identifier && (r.subject as { reference: string }).reference === 'Patient/donald')).toHaveLength(1);
+  });
+
+  it('does not overwrite an outreach task someone changed meanwhile (412) and shows its new state', async () => {
+    const store = castStore();
+    renderChart('donald');
+    await userEvent.click(within(await card()).getByRole('button', { name: 'Order colorectal cancer screening' }));
+    const dialog = await screen.findByRole('dialog');
+    // A nurse picks the task up in the EHR while the dialog is open.
+    const index = store.resources.findIndex((r) => r.id === 'donald-outreach');
+    const before = store.resources[index];
+    if (!before) throw new Error('no task');
+    store.resources[index] = { ...before, status: 'in-progress', meta: { versionId: '2', lastUpdated: '2026-11-23T10:00:00Z' } };
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Confirm' }));
+    expect(await screen.findByText(/changed in the EHR since Careloop read it \(now in-progress\); it was left as it is/)).toBeInTheDocument();
+    expect(store.all('Task').find((t) => t.id === 'donald-outreach')).toMatchObject({ status: 'in-progress', meta: { versionId: '2' } });
+  });
+});

@@ -9,7 +9,8 @@ import Collapse from '@mui/material/Collapse';
 import Typography from '@mui/material/Typography';
 import { useEffect } from 'react';
 import type { OpenGap } from '../../writeback/builders';
-import type { WriteResult } from '../../writeback/write-action';
+import type { Task } from '@medplum/fhirtypes';
+import type { ConfirmOutcome } from './use-confirm';
 import { ConfirmDialog } from './confirm-dialog';
 import { actionLabel, indicatorOf, summaryOf } from './gap-views';
 import { useConfirm } from './use-confirm';
@@ -23,6 +24,7 @@ const INDICATOR = {
 
 export interface CareGapCardProps {
   gap: OpenGap;
+  outreach: Task | null;
   correlationId: string;
   patientName: string;
   requester: string | null;
@@ -34,20 +36,20 @@ export interface CareGapCardProps {
   onCloseConfirm: () => void;
   onSnooze: () => void;
   onDismiss: () => void;
-  onWritten: (result: Extract<WriteResult, { kind: 'written' }>) => void;
+  onWritten: (outcome: ConfirmOutcome) => void;
 }
 
 /** The next-best action: what, why, and one button that says what will happen. */
 export function CareGapCard(props: CareGapCardProps) {
   const { gap, whyOpen, confirmOpen } = props;
-  const confirm = useConfirm(gap, props.correlationId);
+  const confirm = useConfirm(gap, props.correlationId, props.outreach);
   const indicator = indicatorOf(gap);
   const { severity, label } = INDICATOR[indicator];
-  const failure = confirm.data?.kind === 'failed' ? confirm.data : null;
+  const failure = confirm.data?.write.kind === 'failed' ? confirm.data.write : null;
   const { onWritten, onCloseConfirm } = props;
 
   useEffect(() => {
-    if (confirm.data?.kind === 'written') {
+    if (confirm.data?.write.kind === 'written') {
       onWritten(confirm.data);
       onCloseConfirm();
     }
@@ -93,6 +95,7 @@ export function CareGapCard(props: CareGapCardProps) {
       </CardActions>
       <ConfirmDialog
         gap={gap}
+        outreach={props.outreach}
         patientName={props.patientName}
         requester={props.requester}
         open={confirmOpen}

@@ -16,7 +16,7 @@ import { useStore } from 'zustand';
 import { FhirRequestError } from '../../fhir/gateway';
 import { useSession } from '../../fhir/session-context';
 import { addDays } from '../../rules';
-import type { WriteResult } from '../../writeback/write-action';
+import type { ConfirmOutcome } from './use-confirm';
 import { problemCopy } from '../errors/problem-copy';
 import { useAudit } from './audit-port';
 import { CareGapCard } from './care-gap-card';
@@ -27,7 +27,6 @@ import { careGapUiStore } from './ui-store';
 import { auditFields } from './use-confirm';
 import { useCareGaps } from './use-care-gaps';
 
-type Written = Extract<WriteResult, { kind: 'written' }>;
 
 function timeLabel(ms: number): string {
   return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
@@ -43,7 +42,8 @@ export function CareGapPanel({ asOf, patientName }: { asOf: string; patientName:
   const gaps = useCareGaps(asOf);
   const store = useMemo(() => careGapUiStore(context.patientId, context.fhirUser), [context.patientId, context.fhirUser]);
   const ui = useStore(store);
-  const [written, setWritten] = useState<Written | null>(null);
+  const [done, setDone] = useState<ConfirmOutcome | null>(null);
+  const written = done?.write.kind === 'written' ? done.write : null;
   const shown = useRef(new Set<string>());
 
   const views = gaps.status === 'ready' ? gaps.views : [];
@@ -57,7 +57,7 @@ export function CareGapPanel({ asOf, patientName }: { asOf: string; patientName:
     void audit.emit({ ...auditFields(focus.gap, correlationId), action: 'card-shown' }).catch(() => undefined);
   }, [focus, correlationId, audit]);
 
-  const onWritten = useCallback((result: Written) => setWritten(result), []);
+  const onWritten = useCallback((outcome: ConfirmOutcome) => setDone(outcome), []);
   const closeConfirm = useCallback(() => store.getState().closeConfirm(), [store]);
 
   if (gaps.status === 'loading') {
@@ -100,11 +100,19 @@ export function CareGapPanel({ asOf, patientName }: { asOf: string; patientName:
   return (
     <Box component="section" aria-label="Care gaps">
       {written ? (
-        <Alert severity="success" role="status" sx={{ m: 1 }} onClose={() => setWritten(null)}>
+        <Alert severity="success" role="status" sx={{ m: 1 }} onClose={() => setDone(null)}>
           {written.created ? 'Saved' : 'Already in the EHR'}: {written.resource.resourceType === 'Task' ? 'task' : 'order'}{' '}
           <Link href={`${context.serverUrl}/${written.reference}`} target="_blank" rel="noreferrer noopener">
             {written.reference}
           </Link>
+          {done?.closed?.kind === 'closed' ? '. The outreach task was closed.' : ''}
+        </Alert>
+      ) : null}
+      {done?.closed && done.closed.kind !== 'closed' ? (
+        <Alert severity="warning" sx={{ m: 1 }}>
+          {done.closed.kind === 'conflict'
+            ? `The outreach task was changed in the EHR since Careloop read it (now ${done.closed.current.status}); it was left as it is. Review it in the EHR.`
+            : `The outreach task was not closed. ${done.closed.message}`}
         </Alert>
       ) : null}
       {gaps.incomplete.length ? (
@@ -116,6 +124,7 @@ export function CareGapPanel({ asOf, patientName }: { asOf: string; patientName:
         <CareGapCard
           key={focus.gap.rule}
           gap={focus.gap}
+          outreach={focus.outreach}
           correlationId={correlationId}
           patientName={patientName}
           requester={context.fhirUser}

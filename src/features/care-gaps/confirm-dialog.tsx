@@ -5,12 +5,14 @@ import DialogActions from '@mui/material/DialogActions';
 import DialogContent from '@mui/material/DialogContent';
 import DialogTitle from '@mui/material/DialogTitle';
 import Typography from '@mui/material/Typography';
+import type { Task } from '@medplum/fhirtypes';
 import type { OpenGap } from '../../writeback/builders';
 import { actionLabel } from './gap-views';
 import type { WriteResult } from '../../writeback/write-action';
 
 export interface ConfirmDialogProps {
   gap: OpenGap;
+  outreach: Task | null;
   patientName: string;
   requester: string | null;
   open: boolean;
@@ -34,7 +36,7 @@ function Row({ label, value }: { label: string; value: string }) {
 }
 
 /** Shows exactly what will be written; nothing is written until "Confirm". */
-export function ConfirmDialog({ gap, patientName, requester, open, pending, failure, onConfirm, onCancel }: ConfirmDialogProps) {
+export function ConfirmDialog({ gap, outreach, patientName, requester, open, pending, failure, onConfirm, onCancel }: ConfirmDialogProps) {
   const { action } = gap;
   const kind = action.resourceType === 'Task' ? 'Task' : 'ServiceRequest (order)';
   return (
@@ -54,6 +56,7 @@ export function ConfirmDialog({ gap, patientName, requester, open, pending, fail
           <Row label="Requester" value={requester ?? 'Unknown user (the EHR did not say who you are)'} />
           <Row label="Reason" value={action.reason} />
           <Row label="Rule" value={`${gap.rule} v${gap.version}`} />
+          {outreach ? <Row label="Also" value={`Close the open task “${outreach.description ?? 'outreach'}” (${outreach.status}) as done`} /> : null}
         </dl>
         {failure ? (
           <Alert severity="error" role="alert" sx={{ mt: 1 }}>

@@ -1,11 +1,12 @@
-import type { Resource } from '@medplum/fhirtypes';
+import type { Resource, Task } from '@medplum/fhirtypes';
 import type { PackResult } from '../../rules';
 import { actionIdentifier, type OpenGap } from '../../writeback/builders';
 import type { Decision } from './audit-port';
 
 /** An open gap as the clinician sees it. */
 export type GapView =
-  | { state: 'open'; gap: OpenGap }
+  /** `outreach`: an open Task (not Careloop's) asking for this same action, closed on confirm. */
+  | { state: 'open'; gap: OpenGap; outreach: Task | null }
   /** Careloop already wrote the action (found by its business identifier). */
   | { state: 'in-progress'; gap: OpenGap; reference: string; since: string | null }
   | { state: 'snoozed'; gap: OpenGap; until: string; reason: string }
@@ -40,8 +41,21 @@ export function gapViews(result: PackResult, existing: readonly Resource[], deci
     const decision = [...decisions].reverse().find((d) => d.rule === gap.rule);
     if (decision?.kind === 'dismissed') return { state: 'dismissed', gap, reason: decision.reason };
     if (decision?.kind === 'snoozed' && decision.until && decision.until > ctx.asOf) return { state: 'snoozed', gap, until: decision.until, reason: decision.reason };
-    return { state: 'open', gap };
+    return { state: 'open', gap, outreach: outreachFor(gap, existing, ctx.identifierSystem) };
   });
+}
+
+const OPEN_TASK = new Set(['requested', 'received', 'accepted', 'ready', 'in-progress', 'on-hold']);
+
+/** An open Task, not written by Careloop, whose reason is the gap's action code. */
+function outreachFor(gap: OpenGap, existing: readonly Resource[], identifierSystem: string): Task | null {
+  const { system, code } = gap.action.code;
+  for (const r of existing) {
+    if (r.resourceType !== 'Task' || !OPEN_TASK.has(r.status)) continue;
+    if (r.identifier?.some((i) => i.system === identifierSystem)) continue;
+    if (r.reasonCode?.coding?.some((c) => c.system === system && c.code === code)) return r;
+  }
+  return null;
 }
 
 /** Indicator of a gap: critical for a value out of range, warning when overdue, else info. */

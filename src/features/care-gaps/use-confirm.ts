@@ -3,6 +3,8 @@ import { fhirKeys } from '../../fhir/keys';
 import { useSession } from '../../fhir/session-context';
 import { APP_VERSION } from '../../shared/version';
 import { type OpenGap, type WriteContext } from '../../writeback/builders';
+import type { Task } from '@medplum/fhirtypes';
+import { closeTask, type CloseResult } from '../../writeback/close-task';
 import { writeAction, type WriteResult } from '../../writeback/write-action';
 import { useAudit, type CareEvent } from './audit-port';
 
@@ -15,11 +17,17 @@ export function auditFields(gap: OpenGap, correlationId: string): Omit<CareEvent
  * (exactly once per patient, rule and due period), then `written` or `write-failed` is recorded
  * and the record is re-read so the gap shows as in progress.
  */
-export function useConfirm(gap: OpenGap, correlationId: string) {
+/** What confirm did: the write-back, and closing the outreach Task when there was one. */
+export interface ConfirmOutcome {
+  write: WriteResult;
+  closed: CloseResult | null;
+}
+
+export function useConfirm(gap: OpenGap, correlationId: string, outreach: Task | null) {
   const { context, fhir, config } = useSession();
   const audit = useAudit();
   const queryClient = useQueryClient();
-  return useMutation<WriteResult>({
+  return useMutation<ConfirmOutcome>({
     mutationKey: ['write-action', context.patientId, gap.rule, gap.dueDate],
     mutationFn: async () => {
       const fields = auditFields(gap, correlationId);
@@ -27,11 +35,14 @@ export function useConfirm(gap: OpenGap, correlationId: string) {
         await audit.emit({ ...fields, action: 'confirmed' });
       } catch {
         return {
-          kind: 'failed',
-          problem: { kind: 'unknown', detail: 'audit queue unavailable' },
-          status: null,
-          message: 'Not saved: Careloop could not record your confirmation, so nothing was written. Try again.',
-          retryable: true,
+          write: {
+            kind: 'failed',
+            problem: { kind: 'unknown', detail: 'audit queue unavailable' },
+            status: null,
+            message: 'Not saved: Careloop could not record your confirmation, so nothing was written. Try again.',
+            retryable: true,
+          },
+          closed: null,
         };
       }
       const ctx: WriteContext = {
@@ -44,8 +55,18 @@ export function useConfirm(gap: OpenGap, correlationId: string) {
         packId: config.rulePack,
       };
       const result = await writeAction(fhir, gap, ctx);
+      let closed: CloseResult | null = null;
       if (result.kind === 'written') {
         void audit.emit({ ...fields, action: 'written', outcome: { reference: result.reference, status: result.created ? 201 : 200 } }).catch(() => undefined);
+        if (outreach) {
+          closed = await closeTask(fhir, outreach, result.reference, ctx.confirmedAt);
+          if (closed.kind === 'closed') {
+            const ref = `Task/${closed.task.id ?? ''}${closed.task.meta?.versionId ? `/_history/${closed.task.meta.versionId}` : ''}`;
+            void audit.emit({ ...fields, action: 'written', outcome: { reference: ref, status: 200 } }).catch(() => undefined);
+          } else {
+            void audit.emit({ ...fields, action: 'write-failed', outcome: { ...(closed.kind === 'conflict' ? { status: 412 } : {}), error: closed.kind === 'conflict' ? 'outreach task changed in the EHR' : closed.message } }).catch(() => undefined);
+          }
+        }
         await Promise.all([
           queryClient.invalidateQueries({ queryKey: fhirKeys.record(context.patientId) }),
           queryClient.invalidateQueries({ queryKey: fhirKeys.tasks(context.patientId) }),
@@ -53,7 +74,7 @@ export function useConfirm(gap: OpenGap, correlationId: string) {
       } else {
         void audit.emit({ ...fields, action: 'write-failed', outcome: { ...(result.status !== null ? { status: result.status } : {}), error: result.message } }).catch(() => undefined);
       }
-      return result;
+      return { write: result, closed };
     },
   });
 }
