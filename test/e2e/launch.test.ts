@@ -1,0 +1,44 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { castMember } from '../../src/shared/cast/index.ts';
+import { startE2e, type E2eEnv } from './support/sandbox.ts';
+
+let env: E2eEnv;
+
+beforeAll(async () => {
+  env = await startE2e();
+});
+afterAll(async () => {
+  await env?.close();
+});
+
+describe('EHR launch in the chart sidebar', () => {
+  it("opens Ada's chart, launches the app cross-site in the iframe, and the app shows Ada", async () => {
+    const ada = castMember('ada');
+    const { page, app } = await env.openChart(ada.id);
+    const src = (await page.locator('iframe#app-frame').getAttribute('src')) ?? '';
+    const launchUrl = new URL(src);
+    expect(`${launchUrl.origin}${launchUrl.pathname}`).toBe(`${env.sandbox.appUrl}/launch.html`);
+    expect(launchUrl.searchParams.get('iss')).toBe(env.sandbox.fhirBase);
+    expect(new URL(env.sandbox.appUrl).hostname).not.toBe(new URL(env.sandbox.fhirBase).hostname);
+
+    try {
+      await app.getByRole('heading', { name: new RegExp(ada.displayName) }).first().waitFor({ timeout: 30_000 });
+    } catch (err) {
+      const frameUrls = page.frames().map((f) => f.url());
+      throw new Error(`The app did not show ${ada.displayName}. Frames: ${frameUrls.join(' | ')}\nLogs:\n${env.logs.join('\n')}`, { cause: err });
+    }
+    // The real protocol ran: a code bound to Ada was issued and redeemed.
+    const redeemed = [...env.sandbox.ctx.codes.values()].filter((g) => g.used && g.patient === ada.id);
+    expect(redeemed).toHaveLength(1);
+    await page.close();
+  });
+
+  it('relaunches for the new patient when the clinician switches patient', async () => {
+    const grace = castMember('grace');
+    const { page, app } = await env.openChart('ada');
+    await page.locator('select').selectOption(grace.id);
+    await page.waitForURL(/\/chart\/grace$/);
+    await app.getByRole('heading', { name: new RegExp(grace.displayName) }).first().waitFor({ timeout: 30_000 });
+    await page.close();
+  });
+});
