@@ -35,6 +35,8 @@ export interface Ctx {
   readonly birthProblem: string | undefined;
   readonly sex: 'female' | 'male' | 'other' | 'unknown' | undefined;
   readonly currentEncounter: Fact | undefined;
+  /** Shared-exclusion outcomes and visit checks, computed once per evaluation (same period for all rules). */
+  readonly memo: Map<unknown, unknown>;
 }
 
 /** What a rule decides, before the engine adds identity, digests, populations and priority. */
@@ -95,7 +97,7 @@ export function makeContext(
     if (!p.ok || p.precision !== 'day') birthProblem = `Patient.birthDate is not a full date (${String(patient['birthDate'])})`;
     else birthDate = p.day;
   }
-  const current = encounterId === undefined ? undefined : record.byReference.get(`Encounter/${encounterId}`);
+  const current = encounterId === undefined ? undefined : (record.byType.get('Encounter') ?? []).find((e) => e.id === encounterId);
   return {
     mode: window.mode,
     asOf: window.end,
@@ -107,6 +109,7 @@ export function makeContext(
     birthProblem,
     sex: patient ? sexOf(patient) : undefined,
     currentEncounter: current ? finder.factFor(current) : undefined,
+    memo: new Map(),
   };
 }
 
@@ -180,6 +183,14 @@ export function checkDemographics(ctx: Ctx, eligibility: Eligibility, ageOnDay: 
 
 /** Measure mode: an encounter in a qualifying value set during the period (or none → not in IP). */
 export function checkQualifyingVisit(ctx: Ctx, visits: readonly Criterion[]): Outcome | Evidence {
+  const cached = ctx.memo.get(visits) as Outcome | Evidence | undefined;
+  if (cached) return cached;
+  const result = qualifyingVisit(ctx, visits);
+  ctx.memo.set(visits, result);
+  return result;
+}
+
+function qualifyingVisit(ctx: Ctx, visits: readonly Criterion[]): Outcome | Evidence {
   const found: Fact[] = [];
   for (const c of visits) {
     for (const f of ctx.finder.ok(c)) if (within(f, ctx.periodStart, ctx.periodEnd)) found.push(f);
@@ -250,9 +261,22 @@ const HOSPICE_DISCHARGE = new Set(['428361000124107', '428371000124100']);
 
 /** The shared exclusions, in the order the measures list them. */
 export function checkSharedExclusions(ctx: Ctx, which: readonly SharedExclusion[]): Outcome | undefined {
+  for (const kind of which) {
+    const key = `shared:${kind}`;
+    let outcome = ctx.memo.get(key) as Outcome | null | undefined;
+    if (outcome === undefined) {
+      outcome = sharedExclusion(ctx, kind) ?? null;
+      ctx.memo.set(key, outcome);
+    }
+    if (outcome) return outcome;
+  }
+  return undefined;
+}
+
+function sharedExclusion(ctx: Ctx, kind: SharedExclusion): Outcome | undefined {
   const { periodStart: s, periodEnd: e } = ctx;
   const age = ctx.birthDate === undefined ? undefined : ageOn(ctx.birthDate, e);
-  for (const kind of which) {
+  {
     switch (kind) {
       case 'hospice': {
         const hit =
@@ -260,7 +284,7 @@ export function checkSharedExclusions(ctx: Ctx, which: readonly SharedExclusion[
           ctx.finder.ok(SHARED.hospiceCare).find((f) => overlaps(f, s, e)) ??
           hospiceDischarge(ctx);
         if (hit) return excluded('Hospice care during the period', hit, [evidenceOf(hit, 'exclusion')]);
-        break;
+        return undefined;
       }
       case 'palliative-care': {
         const hit =
@@ -269,25 +293,25 @@ export function checkSharedExclusions(ctx: Ctx, which: readonly SharedExclusion[
           ctx.finder.ok(SHARED.palliativeIntervention).find((f) => overlaps(f, s, e)) ??
           ctx.finder.ok(SHARED.palliativeDiagnosis).find((f) => overlaps(f, s, e));
         if (hit) return excluded('Palliative care during the period', hit, [evidenceOf(hit, 'exclusion')]);
-        break;
+        return undefined;
       }
       case 'frailty-advanced-illness': {
-        if (age === undefined || age < 66) break;
+        if (age === undefined || age < 66) return undefined;
         const frail =
           ctx.finder.ok(SHARED.frailtyDiagnosis).find((f) => overlaps(f, s, e)) ??
           ctx.finder.ok(SHARED.frailtySymptom).find((f) => overlaps(f, s, e)) ??
           ctx.finder.ok(SHARED.frailtyEncounter).find((f) => overlaps(f, s, e)) ??
           ctx.finder.ok(SHARED.frailtyDevice).find((f) => within(f, s, e));
-        if (!frail) break;
+        if (!frail) return undefined;
         const illness = ctx.finder.ok(SHARED.advancedIllness).find((f) => overlaps(f, addMonths(s, -12), e));
-        if (!illness) break;
+        if (!illness) return undefined;
         return excluded('Age 66 or older with frailty and advanced illness', frail, [
           evidenceOf(frail, 'exclusion'),
           evidenceOf(illness, 'exclusion'),
         ]);
       }
       case 'long-term-care': {
-        if (age === undefined || age < 66) break;
+        if (age === undefined || age < 66) return undefined;
         const stays = [...ctx.finder.ok(SHARED.nursingFacility), ...ctx.finder.ok(SHARED.longTermResidential)].filter((f) =>
           overlaps(f, s, e),
         );
@@ -301,11 +325,10 @@ export function checkSharedExclusions(ctx: Ctx, which: readonly SharedExclusion[
             evidenceOf(longest, 'exclusion'),
           ]);
         }
-        break;
+        return undefined;
       }
     }
   }
-  return undefined;
 }
 
 function daysBetween(a: Day, b: Day): number {
@@ -329,6 +352,13 @@ function hospiceDischarge(ctx: Ctx): Fact | undefined {
 /** The point-of-care window: the 12 months ending on the as-of day. */
 export function pointOfCareWindow(asOf: Day): { start: Day; end: Day } {
   return { start: addDays(addMonths(asOf, -12), 1), end: asOf };
+}
+
+/** Evidence entries (role invalid) for facts whose date cannot be read. */
+export function invalidEvidence(facts: readonly Fact[]): Evidence[] {
+  return facts
+    .filter((f) => f.status === 'ok' && f.dateProblem !== undefined && f.day === undefined)
+    .map((f) => evidenceOf(f, 'invalid', undefined, f.dateProblem));
 }
 
 /** Facts whose date cannot be read, as `missing` entries. */

@@ -18,8 +18,11 @@ function validYmd(y: number, m: number, d: number): boolean {
   return m >= 1 && m <= 12 && d >= 1 && d <= daysInMonth(y, m);
 }
 
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function daysInMonth(y: number, m: number): number {
-  return new Date(Date.UTC(y, m, 0)).getUTCDate();
+  if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
+  return MONTH_DAYS[m - 1] ?? 31;
 }
 
 function pad(n: number, width = 2): string {
@@ -80,6 +83,8 @@ export type ParsedDay =
   | { readonly ok: false; readonly error: string };
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
+/** Per zone: 15-minute bucket of an instant → local day (every IANA offset is a multiple of 15 minutes). */
+const zoneDays = new Map<string, Map<number, Day>>();
 
 function formatterFor(timeZone: string): Intl.DateTimeFormat {
   let f = formatters.get(timeZone);
@@ -105,6 +110,15 @@ export function assertTimeZone(timeZone: string): void {
  */
 export function parseFhirDay(value: unknown, timeZone?: string): ParsedDay {
   if (typeof value !== 'string') return { ok: false, error: 'not a string' };
+  if (value.length === 10) {
+    // Fast path for the common full date.
+    const fast = DAY_RE.exec(value);
+    if (fast) {
+      return validYmd(Number(fast[1]), Number(fast[2]), Number(fast[3]))
+        ? { ok: true, day: value, precision: 'day' }
+        : { ok: false, error: `invalid date "${value}"` };
+    }
+  }
   const dm = FHIR_DATE_RE.exec(value);
   if (dm) {
     const y = Number(dm[1]);
@@ -122,9 +136,21 @@ export function parseFhirDay(value: unknown, timeZone?: string): ParsedDay {
   if (!validYmd(y, m, d) || Number(tm[4]) > 24 || Number(tm[5]) > 59) {
     return { ok: false, error: `invalid dateTime "${value}"` };
   }
-  const written = `${pad(y, 4)}-${pad(m)}-${pad(d)}`;
+  const written = value.slice(0, 10);
   if (timeZone === undefined || tm[7] === undefined) return { ok: true, day: written, precision: 'time' };
-  const instant = new Date(value);
-  if (Number.isNaN(instant.getTime())) return { ok: false, error: `invalid dateTime "${value}"` };
-  return { ok: true, day: formatterFor(timeZone).format(instant), precision: 'time' };
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) return { ok: false, error: `invalid dateTime "${value}"` };
+  const bucket = Math.floor(ms / 900_000);
+  let days = zoneDays.get(timeZone);
+  if (!days) {
+    days = new Map();
+    zoneDays.set(timeZone, days);
+  }
+  let day = days.get(bucket);
+  if (day === undefined) {
+    day = formatterFor(timeZone).format(bucket * 900_000);
+    if (days.size > 100_000) days.clear();
+    days.set(bucket, day);
+  }
+  return { ok: true, day, precision: 'time' };
 }

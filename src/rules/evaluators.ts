@@ -2,10 +2,10 @@
  * The code behind each rule kind: what the definitions (data) cannot say by themselves.
  * Every evaluator works in both modes; `ctx.mode` only changes the windows.
  */
-import { addMonths, ageOn, birthdayAt, maxDay } from './dates.ts';
-import { checkLifetimeExclusions, checkPeriodExclusions, checkSharedExclusions, dateProblems } from './context.ts';
+import { addDays, addMonths, ageOn, birthdayAt, maxDay } from './dates.ts';
+import { checkLifetimeExclusions, checkPeriodExclusions, checkSharedExclusions, dateProblems, invalidEvidence } from './context.ts';
 import type { Ctx, Outcome } from './context.ts';
-import { evidenceOf, overlaps, within } from './facts.ts';
+import { compareFacts, evidenceOf, overlaps, within } from './facts.ts';
 import type { Fact } from './facts.ts';
 import { isObject } from './record.ts';
 import type {
@@ -89,9 +89,11 @@ export function evaluateIntervalScreening(rule: IntervalScreeningRule, ctx: Ctx)
   let best: { fact: Fact; expires: Day | null; label: string } | undefined;
   let lastExpired: { fact: Fact; expires: Day; label: string } | undefined;
   const problems: string[] = [];
+  const invalid: Evidence[] = [];
   for (const test of rule.tests) {
     const facts = ctx.finder.find(test);
     problems.push(...dateProblems(facts));
+    invalid.push(...invalidEvidence(facts));
     for (const f of facts) {
       if (f.status !== 'ok' || f.day === undefined || f.day > ctx.asOf) continue;
       if (test.minAgeAtTest !== undefined && ageOn(birth, f.day) < test.minAgeAtTest) continue;
@@ -125,7 +127,7 @@ export function evaluateIntervalScreening(rule: IntervalScreeningRule, ctx: Ctx)
     return {
       kind: 'insufficient',
       reason: `A possible ${lowerFirst(rule.title)} record has no usable date.`,
-      evidence: [...negated],
+      evidence: [...invalid, ...negated],
       missing: problems,
       demographic: false,
     };
@@ -208,7 +210,7 @@ export function evaluateGlycemicStatus(rule: GlycemicStatusRule, ctx: Ctx): Outc
   const problems = dateProblems(all);
   if (latestDay === undefined) {
     if (problems.length > 0) {
-      return { kind: 'insufficient', reason: 'An HbA1c/GMI result has no usable date.', evidence: [dxEvidence], missing: problems, demographic: false };
+      return { kind: 'insufficient', reason: 'An HbA1c/GMI result has no usable date.', evidence: [dxEvidence, ...invalidEvidence(all)], missing: problems, demographic: false };
     }
     const older = all.filter((f) => f.status === 'ok' && f.day !== undefined && f.day < ctx.periodStart).sort(byDayDesc)[0];
     return {
@@ -297,21 +299,34 @@ export function evaluateBloodPressure(rule: BloodPressureRule, ctx: Ctx): Outcom
   const systolic: Reading[] = [];
   const diastolic: Reading[] = [];
   const problems: string[] = [];
+  const invalid: Evidence[] = [];
   const isIn = (c: CodeRef, list: readonly CodeRef[]): boolean => list.some((x) => x.system === c.system && x.code === c.code);
-  const seen = new Set<Fact['res']>();
   const observations: Fact[] = [];
-  for (const code of [...rule.panelCodes, ...rule.systolicCodes, ...rule.diastolicCodes]) {
+  // Readings written well before the window cannot fall in it whatever the time zone (±14 h):
+  // skip them without parsing (a plain string comparison). Anything else is parsed properly.
+  const earliest = addDays(ctx.periodStart, -2);
+  const lists = [...rule.panelCodes, ...rule.systolicCodes, ...rule.diastolicCodes];
+  for (let li = 0; li < lists.length; li++) {
+    const code = lists[li] as CodeRef;
     for (const res of ctx.record.byCode.get(`${code.system}|${code.code}`) ?? []) {
-      if (res.resourceType !== 'Observation' || seen.has(res)) continue;
-      seen.add(res);
-      observations.push(ctx.finder.factFor(res));
+      if (res.resourceType !== 'Observation') continue;
+      const written = res.resource['effectiveDateTime'];
+      if (typeof written === 'string' && written.length >= 10 && written.charCodeAt(4) === 45 && written.charCodeAt(7) === 45 && written < earliest) continue;
+      // A panel is listed under its own code and its components' codes: take it from the first list only.
+      let seenEarlier = false;
+      for (let lj = 0; lj < li && !seenEarlier; lj++) {
+        const earlier = lists[lj] as CodeRef;
+        seenEarlier = res.codes.some((c) => c.code === earlier.code && c.system === earlier.system);
+      }
+      if (!seenEarlier) observations.push(ctx.finder.factFor(res));
     }
   }
-  observations.sort((a, b) => (a.res.reference < b.res.reference ? -1 : 1));
+  observations.sort(compareFacts);
   for (const f of observations) {
     if (f.status !== 'ok') continue;
     if (f.day === undefined) {
       problems.push(`${f.res.reference}: ${f.dateProblem ?? 'no date'}`);
+      invalid.push(evidenceOf(f, 'invalid', undefined, f.dateProblem));
       continue;
     }
     if (!within(f, ctx.periodStart, ctx.periodEnd)) continue;
@@ -335,10 +350,12 @@ export function evaluateBloodPressure(rule: BloodPressureRule, ctx: Ctx): Outcom
       if (q === 'absent') continue;
       if (typeof q === 'string') {
         problems.push(`${f.res.reference}: ${q}`);
+        invalid.push(evidenceOf(f, 'invalid', undefined, q));
         continue;
       }
       if (q.unit === undefined || !MMHG.has(q.unit.toLowerCase())) {
         problems.push(`${f.res.reference}: unit mm[Hg] (found ${q.unit ?? 'none'})`);
+        invalid.push(evidenceOf(f, 'invalid', `${q.value} ${q.unit ?? ''}`.trim(), 'unit is not mm[Hg]'));
         continue;
       }
       (isSys ? systolic : diastolic).push({ fact: f, value: q.value });
@@ -357,7 +374,7 @@ export function evaluateBloodPressure(rule: BloodPressureRule, ctx: Ctx): Outcom
   const dia = lowestOnLatest(diastolic);
   if (!sys || !dia) {
     if (problems.length > 0) {
-      return { kind: 'insufficient', reason: 'A blood pressure reading cannot be read.', evidence: [dxEvidence], missing: problems, demographic: false };
+      return { kind: 'insufficient', reason: 'A blood pressure reading cannot be read.', evidence: [dxEvidence, ...invalid], missing: problems, demographic: false };
     }
     const partial = sys ?? dia;
     return {
@@ -442,7 +459,7 @@ export function evaluateSeasonalImmunization(rule: SeasonalImmunizationRule, ctx
   const problems = dateProblems(facts);
   const negated = negations(ctx, [rule.vaccine], seasonStart);
   if (problems.length > 0) {
-    return { kind: 'insufficient', reason: 'An influenza immunization has no usable date.', evidence: negated, missing: problems, demographic: false };
+    return { kind: 'insufficient', reason: 'An influenza immunization has no usable date.', evidence: [...invalidEvidence(facts), ...negated], missing: problems, demographic: false };
   }
   return {
     kind: 'open',
@@ -469,7 +486,7 @@ export function evaluateTobacco(rule: TobaccoRule, ctx: Ctx): Outcome {
     if (exc) return exc;
     const problems = dateProblems(all);
     if (problems.length > 0) {
-      return { kind: 'insufficient', reason: 'A tobacco screening has no usable date.', evidence: [], missing: problems, demographic: false };
+      return { kind: 'insufficient', reason: 'A tobacco screening has no usable date.', evidence: invalidEvidence(all), missing: problems, demographic: false };
     }
     const older = all.filter((f) => f.status === 'ok' && f.day !== undefined && f.day <= ctx.asOf).sort(byDayDesc)[0];
     return {

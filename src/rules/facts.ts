@@ -85,11 +85,21 @@ interface Dates {
   problem: string | undefined;
 }
 
+const choiceKeys = new Map<string, readonly string[]>();
+function keysFor(prefix: string): readonly string[] {
+  let keys = choiceKeys.get(prefix);
+  if (!keys) {
+    keys = [`${prefix}DateTime`, `${prefix}Instant`, prefix];
+    choiceKeys.set(prefix, keys);
+  }
+  return keys;
+}
+
 /** Reads `<prefix>DateTime | <prefix>Period | <prefix>Instant` (and `<prefix>` itself for plain dates). */
 function readChoice(raw: Raw, prefix: string, tz: string | undefined, label: string): Dates {
   const none: Dates = { day: undefined, start: undefined, end: undefined, problem: undefined };
-  for (const suffix of ['DateTime', 'Instant', '']) {
-    const v = raw[prefix + suffix];
+  for (const key of keysFor(prefix)) {
+    const v = raw[key];
     if (v === undefined) continue;
     const p = parseFhirDay(v, tz);
     if (!p.ok) return { ...none, problem: `${label}: ${p.error}` };
@@ -164,6 +174,18 @@ function datesOf(res: IndexedResource, tz: string | undefined): Dates {
   }
 }
 
+const NO_CODE: CodeRef = { system: '', code: '' };
+
+/** Stable order of facts by resource type, then id (no string building: this runs in sorts). */
+export function compareFacts(a: Fact, b: Fact): number {
+  const ta = a.res.resourceType;
+  const tb = b.res.resourceType;
+  if (ta !== tb) return ta < tb ? -1 : 1;
+  const ia = a.res.id;
+  const ib = b.res.id;
+  return ia < ib ? -1 : ia > ib ? 1 : 0;
+}
+
 /** Per-evaluation fact finder with caches. */
 export class FactFinder {
   private readonly byCriterion = new Map<string, readonly Fact[]>();
@@ -216,8 +238,11 @@ export class FactFinder {
       }
     }
     const facts: Fact[] = [];
-    for (const [res, code] of found) facts.push({ ...this.baseFact(res), code });
-    facts.sort((a, b) => (a.res.reference < b.res.reference ? -1 : a.res.reference > b.res.reference ? 1 : 0));
+    for (const [res, code] of found) {
+      const b = this.baseFact(res);
+      facts.push({ res, code, status: b.status, day: b.day, start: b.start, end: b.end, dateProblem: b.dateProblem });
+    }
+    facts.sort(compareFacts);
     this.byCriterion.set(cacheKey, facts);
     return facts;
   }
@@ -229,7 +254,8 @@ export class FactFinder {
 
   /** The fact for an arbitrary resource (used for the current encounter). */
   factFor(res: IndexedResource): Fact {
-    return { ...this.baseFact(res), code: res.codes[0] ?? { system: '', code: '' } };
+    const b = this.baseFact(res);
+    return { res, code: res.codes[0] ?? NO_CODE, status: b.status, day: b.day, start: b.start, end: b.end, dateProblem: b.dateProblem };
   }
 
   private baseFact(res: IndexedResource): Omit<Fact, 'code'> {
@@ -266,7 +292,7 @@ function compile(pack: RulePack): Compiled {
 /** Evidence entry for a fact. */
 export function evidenceOf(fact: Fact, role: EvidenceRole, value?: string, note?: string): Evidence {
   const code: CodeRef =
-    fact.code.display === undefined
+    typeof fact.code.display !== 'string'
       ? { system: fact.code.system, code: fact.code.code }
       : { system: fact.code.system, code: fact.code.code, display: fact.code.display };
   return {

@@ -18,6 +18,23 @@ export interface IndexedResource {
   readonly problems: readonly string[];
 }
 
+/** IndexedResource with the reference built only when evidence asks for it. */
+class Entry implements IndexedResource {
+  constructor(
+    readonly resourceType: string,
+    readonly id: string,
+    readonly versionId: string | undefined,
+    readonly resource: Readonly<Record<string, unknown>>,
+    readonly codes: readonly CodeRef[],
+    readonly problems: readonly string[],
+  ) {}
+
+  get reference(): string {
+    const local = `${this.resourceType}/${this.id}`;
+    return this.versionId === undefined ? local : `${local}/_history/${this.versionId}`;
+  }
+}
+
 /** The indexed record of one patient. */
 export interface PatientRecord {
   /** The Patient resource, if there is exactly one usable. */
@@ -27,7 +44,6 @@ export interface PatientRecord {
   readonly byType: ReadonlyMap<string, readonly IndexedResource[]>;
   /** Keyed by `system|code`. */
   readonly byCode: ReadonlyMap<string, readonly IndexedResource[]>;
-  readonly byReference: ReadonlyMap<string, IndexedResource>;
   /** Entries that are not resources at all (not objects, no resourceType). */
   readonly rejected: readonly string[];
   readonly size: number;
@@ -52,42 +68,54 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Codings of a CodeableConcept (or an array of them); malformed codings are reported, not thrown. */
-export function codingsOf(concept: unknown, problems: string[], path: string): CodeRef[] {
-  const out: CodeRef[] = [];
-  const concepts = Array.isArray(concept) ? concept : [concept];
-  for (const c of concepts) {
-    if (c === undefined) continue;
-    if (!isObject(c)) {
-      problems.push(`${path} is not a CodeableConcept`);
+/** Codings of a CodeableConcept (or an array of them) appended to `out`; malformed codings are reported, not thrown. */
+export function codingsOf(concept: unknown, problems: string[], path: string, out: CodeRef[] = []): CodeRef[] {
+  if (concept === undefined) return out;
+  if (Array.isArray(concept)) {
+    for (const c of concept) codingsOf(c, problems, path, out);
+    return out;
+  }
+  if (!isObject(concept)) {
+    problems.push(`${path} is not a CodeableConcept`);
+    return out;
+  }
+  const codings = concept['coding'];
+  if (codings === undefined) return out;
+  if (!Array.isArray(codings)) {
+    problems.push(`${path}.coding is not an array`);
+    return out;
+  }
+  for (const coding of codings) {
+    if (!isObject(coding) || typeof coding['system'] !== 'string' || typeof coding['code'] !== 'string') {
+      problems.push(`${path}.coding has an entry without a string system and code`);
       continue;
     }
-    const codings = c['coding'];
-    if (codings === undefined) continue;
-    if (!Array.isArray(codings)) {
-      problems.push(`${path}.coding is not an array`);
-      continue;
-    }
-    for (const coding of codings) {
-      if (!isObject(coding) || typeof coding['system'] !== 'string' || typeof coding['code'] !== 'string') {
-        problems.push(`${path}.coding has an entry without a string system and code`);
-        continue;
-      }
-      const display = coding['display'];
-      out.push(
-        typeof display === 'string'
-          ? { system: coding['system'], code: coding['code'], display }
-          : { system: coding['system'], code: coding['code'] },
-      );
-    }
+    // The raw coding already has the CodeRef shape; keep it rather than copying (indexing is hot).
+    out.push(coding as unknown as CodeRef);
   }
   return out;
+}
+
+function reusableCodings(paths: readonly string[] | undefined, raw: Record<string, unknown>): CodeRef[] | undefined {
+  if (paths?.length !== 1) return undefined;
+  const concept = raw[paths[0] ?? ''];
+  if (!isObject(concept)) return undefined;
+  const codings = concept['coding'];
+  if (!Array.isArray(codings) || codings.length === 0) return undefined;
+  for (const c of codings) {
+    if (!isObject(c) || typeof c['system'] !== 'string' || typeof c['code'] !== 'string') return undefined;
+  }
+  return codings as CodeRef[];
 }
 
 /** `system|code`, the index key. */
 export function codeKey(system: string, code: string): string {
   return `${system}|${code}`;
 }
+
+const NO_PROBLEMS: readonly string[] = Object.freeze([]);
+/** Reused scratch list: most resources have no problems, so none is allocated for them. */
+const NO_PROBLEMS_SCRATCH: string[] = [];
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
@@ -135,52 +163,62 @@ export function indexRecord(resources: readonly unknown[]): PatientRecord {
   const flat: unknown[] = [];
   flatten(resources, flat);
   const byType = new Map<string, IndexedResource[]>();
-  const byCode = new Map<string, IndexedResource[]>();
-  const byReference = new Map<string, IndexedResource>();
+  const nested = new Map<string, Map<string, IndexedResource[]>>();
   const rejected: string[] = [];
   let subjectId: string | undefined;
-  flat.forEach((raw, position) => {
+  for (let position = 0; position < flat.length; position++) {
+    const raw = flat[position];
     if (!isObject(raw) || typeof raw['resourceType'] !== 'string') {
       rejected.push(`entry ${position} is not a FHIR resource`);
-      return;
+      continue;
     }
     const resourceType = raw['resourceType'];
-    const id = typeof raw['id'] === 'string' && raw['id'] !== '' ? raw['id'] : `#${position}`;
+    const rawId = raw['id'];
+    const id = typeof rawId === 'string' && rawId !== '' ? rawId : `#${position}`;
     const meta = raw['meta'];
     const versionId = isObject(meta) && typeof meta['versionId'] === 'string' ? meta['versionId'] : undefined;
-    const problems: string[] = [];
-    const codes: CodeRef[] = [];
-    for (const path of CODE_PATHS[resourceType] ?? []) codes.push(...codingsOf(raw[path], problems, path));
+    const problems: string[] = NO_PROBLEMS_SCRATCH;
+    problems.length = 0;
+    const paths = CODE_PATHS[resourceType];
+    // Common case: one CodeableConcept whose codings are all well formed — reuse its array as is.
+    let codes: CodeRef[] = reusableCodings(paths, raw) ?? [];
+    if (codes.length === 0 && paths) {
+      codes = [];
+      for (const path of paths) codingsOf(raw[path], problems, path, codes);
+    }
     if (resourceType === 'Observation' && raw['component'] !== undefined) {
       const components = raw['component'];
       if (Array.isArray(components)) {
+        codes = [...codes];
         for (const comp of components) {
-          if (isObject(comp)) codes.push(...codingsOf(comp['code'], problems, 'component.code'));
+          if (isObject(comp)) codingsOf(comp['code'], problems, 'component.code', codes);
         }
       } else {
         problems.push('component is not an array');
       }
     }
-    const entry: IndexedResource = {
-      resourceType,
-      id,
-      versionId,
-      reference: versionId === undefined ? `${resourceType}/${id}` : `${resourceType}/${id}/_history/${versionId}`,
-      resource: raw,
-      codes,
-      problems,
-    };
+    const entry: IndexedResource = new Entry(resourceType, id, versionId, raw, codes, problems.length === 0 ? NO_PROBLEMS : [...problems]);
     push(byType, resourceType, entry);
-    byReference.set(`${resourceType}/${id}`, entry);
-    const seen = new Set<string>();
-    for (const c of codes) {
-      const key = codeKey(c.system, c.code);
-      if (seen.has(key)) continue;
-      seen.add(key);
-      push(byCode, key, entry);
+    for (let i = 0; i < codes.length; i++) {
+      const c = codes[i] as CodeRef;
+      let dup = false;
+      for (let j = 0; j < i && !dup; j++) {
+        const d = codes[j] as CodeRef;
+        dup = d.code === c.code && d.system === c.system;
+      }
+      if (dup) continue;
+      // Two levels (system, then code) so indexing builds no "system|code" string per coding.
+      let bySystem = nested.get(c.system);
+      if (!bySystem) {
+        bySystem = new Map();
+        nested.set(c.system, bySystem);
+      }
+      push(bySystem, c.code, entry);
     }
     subjectId ??= subjectPatientId(raw);
-  });
+  }
+  const byCode = new Map<string, IndexedResource[]>();
+  for (const [system, codes] of nested) for (const [code, list] of codes) byCode.set(codeKey(system, code), list);
   const patients = byType.get('Patient') ?? [];
   const patient = patients.length === 1 ? patients[0] : undefined;
   return {
@@ -188,7 +226,6 @@ export function indexRecord(resources: readonly unknown[]): PatientRecord {
     patientId: patient?.id ?? subjectId ?? '',
     byType,
     byCode,
-    byReference,
     rejected,
     size: flat.length,
   };

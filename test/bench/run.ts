@@ -1,0 +1,15 @@
+/**
+ * `npm run bench`: runs every benchmark in BENCHMARKS, one after another, and prints their figures.
+ * Add a benchmark by exporting a `Benchmark` from a `*.bench.ts` file and listing it here.
+ */
+import type { Benchmark } from './rules.bench.ts';
+import { rulesBenchmark } from './rules.bench.ts';
+
+const BENCHMARKS: readonly Benchmark[] = [rulesBenchmark];
+
+const only = process.argv.slice(2);
+for (const bench of BENCHMARKS) {
+  if (only.length > 0 && !only.some((o) => bench.name.includes(o))) continue;
+  console.info(`\n# ${bench.name}`);
+  await bench.run();
+}
