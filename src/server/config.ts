@@ -11,6 +11,8 @@ export interface AuditServerConfig {
   host: string;
   /** PostgreSQL when set (`DATABASE_URL`), otherwise SQLite at `sqlitePath`. */
   databaseUrl: string | null;
+  /** PostgreSQL schema for the tables (`AUDIT_PG_SCHEMA`); null uses the connection's default. */
+  pgSchema: string | null;
   sqlitePath: string;
   trustedIssuers: TrustedIssuer[];
   corsOrigins: string[];
@@ -57,6 +59,7 @@ export type ConfigResult = { ok: true; config: AuditServerConfig } | { ok: false
  * | `AUDIT_TRUSTED_ISSUERS` | JSON `[{"fhirBase","mode":"jwks"\|"introspection","audience"?,"issuer"?}]` | required |
  * | `AUDIT_PORT` / `AUDIT_HOST` | where to listen | `4100` / `127.0.0.1` |
  * | `DATABASE_URL` | PostgreSQL connection string; when unset SQLite is used | unset |
+ * | `AUDIT_PG_SCHEMA` | PostgreSQL schema for the tables (created when missing) | the default `search_path` |
  * | `AUDIT_SQLITE_PATH` | SQLite file | `.data/audit.sqlite` |
  * | `AUDIT_CORS_ORIGINS` | comma-separated app origins allowed by CORS | none |
  * | `AUDIT_BODY_LIMIT_BYTES` | largest request body | `1048576` |
@@ -85,6 +88,7 @@ export function loadAuditConfig(env: Readonly<Record<string, string | undefined>
   const port = read('AUDIT_PORT', intIn(0, 65535), '4100');
   const host = read('AUDIT_HOST', z.string().min(1), '127.0.0.1');
   const databaseUrl = env['DATABASE_URL'] ? read('DATABASE_URL', z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://'), undefined) : null;
+  const pgSchema = env['AUDIT_PG_SCHEMA'] ? read('AUDIT_PG_SCHEMA', z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier'), undefined) : null;
   const sqlitePath = read('AUDIT_SQLITE_PATH', z.string().min(1), '.data/audit.sqlite');
   const trustedIssuers = read(
     'AUDIT_TRUSTED_ISSUERS',
@@ -115,6 +119,7 @@ export function loadAuditConfig(env: Readonly<Record<string, string | undefined>
     port === undefined ||
     host === undefined ||
     databaseUrl === undefined ||
+    pgSchema === undefined ||
     sqlitePath === undefined ||
     trustedIssuers === undefined ||
     corsOrigins === undefined ||
@@ -132,6 +137,7 @@ export function loadAuditConfig(env: Readonly<Record<string, string | undefined>
       port,
       host,
       databaseUrl,
+      pgSchema,
       sqlitePath,
       trustedIssuers: trustedIssuers.map((i) => ({ fhirBase: i.fhirBase, mode: i.mode, audience: i.audience, issuer: i.issuer })),
       corsOrigins,

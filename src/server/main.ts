@@ -16,6 +16,7 @@ const server = await startAuditServer({
   port: config.port,
   host: config.host,
   databaseUrl: config.databaseUrl,
+  ...(config.pgSchema ? { pgSchema: config.pgSchema } : {}),
   sqlitePath: config.sqlitePath,
   trustedIssuers: config.trustedIssuers,
   corsOrigins: config.corsOrigins,

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { loadAuditConfig } from '../../src/server/config.ts';
+
+const issuers = JSON.stringify([{ fhirBase: 'http://127.0.0.1:4000/fhir', mode: 'jwks' }]);
+
+describe('the audit server configuration', () => {
+  it('starts from defaults with only the trusted issuers given', () => {
+    const result = loadAuditConfig({ AUDIT_TRUSTED_ISSUERS: issuers });
+    expect(result).toEqual({
+      ok: true,
+      config: {
+        port: 4100,
+        host: '127.0.0.1',
+        databaseUrl: null,
+        pgSchema: null,
+        sqlitePath: '.data/audit.sqlite',
+        trustedIssuers: [{ fhirBase: 'http://127.0.0.1:4000/fhir', mode: 'jwks', audience: undefined, issuer: undefined }],
+        corsOrigins: [],
+        bodyLimitBytes: 1048576,
+        rateLimit: { perSecond: 50, burst: 200 },
+        staticDir: null,
+        logLevel: 'info',
+        tokenCacheSeconds: 30,
+      },
+    });
+  });
+
+  it('reads PostgreSQL, CORS origins and limits from the environment', () => {
+    const result = loadAuditConfig({
+      AUDIT_TRUSTED_ISSUERS: issuers,
+      DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/audit',
+      AUDIT_CORS_ORIGINS: 'http://127.0.0.1:5173, https://careloop.example',
+      AUDIT_RATE_LIMIT_PER_SECOND: '0',
+    });
+    expect(result.ok && result.config).toMatchObject({
+      databaseUrl: 'postgres://u:p@127.0.0.1:5432/audit',
+      corsOrigins: ['http://127.0.0.1:5173', 'https://careloop.example'],
+      rateLimit: { perSecond: 0, burst: 200 },
+    });
+  });
+
+  it('names each bad variable in its own message', () => {
+    const result = loadAuditConfig({
+      AUDIT_PORT: 'eighty',
+      AUDIT_TRUSTED_ISSUERS: JSON.stringify([{ fhirBase: 'not a url', mode: 'trust-me' }]),
+      AUDIT_CORS_ORIGINS: 'http://127.0.0.1:5173/app',
+      DATABASE_URL: 'mysql://x',
+      AUDIT_LOG_LEVEL: 'loud',
+    });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const joined = result.errors.join('\n');
+    for (const name of ['AUDIT_PORT', 'AUDIT_TRUSTED_ISSUERS at 0.fhirBase', 'AUDIT_TRUSTED_ISSUERS at 0.mode', 'AUDIT_CORS_ORIGINS at 0', 'DATABASE_URL', 'AUDIT_LOG_LEVEL']) {
+      expect(joined).toContain(`${name}:`);
+    }
+    expect(result.errors).toHaveLength(6);
+  });
+
+  it('says the trusted issuers are required, and must be JSON', () => {
+    expect(loadAuditConfig({})).toEqual({ ok: false, errors: ['AUDIT_TRUSTED_ISSUERS: is required'] });
+    const notJson = loadAuditConfig({ AUDIT_TRUSTED_ISSUERS: '[{fhirBase:' });
+    expect(!notJson.ok && notJson.errors[0]).toMatch(/^AUDIT_TRUSTED_ISSUERS: must be JSON/);
+    const empty = loadAuditConfig({ AUDIT_TRUSTED_ISSUERS: '[]' });
+    expect(!empty.ok && empty.errors[0]).toBe('AUDIT_TRUSTED_ISSUERS: must list at least one issuer');
+  });
+});

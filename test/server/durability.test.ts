@@ -1,0 +1,159 @@
+/**
+ * Durability against the real process: the server runs as a child process on a real database,
+ * is killed with SIGKILL in the middle of a load, and restarted. Every event it acknowledged must
+ * be there, and the chain must verify.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuditTimelinePage } from '../../src/shared/audit-event.ts';
+import { anEvent } from './support/events.ts';
+import { startTestIssuer, type TestIssuer } from './support/issuer.ts';
+
+const root = resolve(import.meta.dirname, '../..');
+const databaseUrl = process.env['DATABASE_URL'];
+
+interface Child {
+  process: ChildProcess;
+  url: string;
+}
+
+/** Starts `src/server/main.ts` and resolves once it prints its URL. */
+function startServer(env: Record<string, string>): Promise<Child> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
+    cwd: root,
+    env: { ...process.env, AUDIT_PORT: '0', AUDIT_LOG_LEVEL: 'silent', AUDIT_RATE_LIMIT_PER_SECOND: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolvePromise, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`audit server did not start: ${out}`)), 30_000);
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+      const match = /Audit: (http:\/\/\S+)/.exec(out);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolvePromise({ process: child, url: match[1] });
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`audit server exited with ${code}: ${out}`));
+    });
+  });
+}
+
+function killHard(child: Child): Promise<void> {
+  return new Promise((done) => {
+    child.process.once('exit', () => done());
+    child.process.kill('SIGKILL');
+  });
+}
+
+async function stopGently(child: Child): Promise<void> {
+  await new Promise<void>((done) => {
+    child.process.once('exit', () => done());
+    child.process.kill('SIGTERM');
+  });
+}
+
+/** Sends batches from `workers` loops until stopped; returns the ids the server acknowledged. */
+function load(url: string, token: string, workers: number) {
+  const acknowledged = new Set<string>();
+  let running = true;
+  const loops = Array.from({ length: workers }, async () => {
+    while (running) {
+      const events = Array.from({ length: 10 }, () => anEvent());
+      try {
+        const res = await fetch(`${url}/api/audit/events`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ events }),
+        });
+        if (res.status === 201 || res.status === 200) for (const e of events) acknowledged.add(e.id);
+        else await res.arrayBuffer();
+      } catch {
+        // The server was killed: the request may or may not have been stored, but was not acknowledged.
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    }
+  });
+  return {
+    acknowledged,
+    async stop() {
+      running = false;
+      await Promise.all(loops);
+    },
+  };
+}
+
+async function allStoredIds(url: string, token: string): Promise<Set<string>> {
+  const ids = new Set<string>();
+  let cursor: string | null = null;
+  do {
+    const res: Response = await fetch(`${url}/api/audit/events?patient=ada&limit=200${cursor ? `&cursor=${cursor}` : ''}`, { headers: { authorization: `Bearer ${token}` } });
+    const page = (await res.json()) as AuditTimelinePage;
+    for (const r of page.records) ids.add(r.id);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return ids;
+}
+
+const backends: Array<{ name: string; env: () => Record<string, string>; cleanup: () => Promise<void> }> = [];
+{
+  const dir = mkdtempSync(join(tmpdir(), 'careloop-durability-'));
+  backends.push({ name: 'SQLite', env: () => ({ AUDIT_SQLITE_PATH: join(dir, 'audit.sqlite') }), cleanup: async () => rmSync(dir, { recursive: true, force: true }) });
+}
+if (databaseUrl) {
+  const schema = `audit_durability_${process.pid}`;
+  backends.push({
+    name: 'PostgreSQL',
+    env: () => ({ DATABASE_URL: databaseUrl, AUDIT_PG_SCHEMA: schema }),
+    async cleanup() {
+      const client = new pg.Client({ connectionString: databaseUrl });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await client.end();
+    },
+  });
+}
+
+let issuer: TestIssuer;
+beforeAll(async () => {
+  issuer = await startTestIssuer();
+});
+afterAll(async () => {
+  await issuer.close();
+  for (const b of backends) await b.cleanup();
+});
+
+describe.each(backends)('the audit server on $name', ({ env }) => {
+  it('keeps every acknowledged event, with a verifying chain, after kill -9 in the middle of a load', { timeout: 90_000 }, async () => {
+    const environment = { ...env(), AUDIT_TRUSTED_ISSUERS: JSON.stringify([{ fhirBase: issuer.fhirBase, mode: 'jwks' }]) };
+    const token = await issuer.token();
+    const first = await startServer(environment);
+    const traffic = load(first.url, token, 8);
+    const deadline = Date.now() + 10_000;
+    while (traffic.acknowledged.size < 400 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await killHard(first);
+    await traffic.stop();
+    expect(traffic.acknowledged.size).toBeGreaterThanOrEqual(400);
+
+    const second = await startServer(environment);
+    try {
+      const stored = await allStoredIds(second.url, token);
+      const lost = [...traffic.acknowledged].filter((id) => !stored.has(id));
+      expect(lost).toEqual([]);
+      const verify = (await (await fetch(`${second.url}/api/audit/verify`, { headers: { authorization: `Bearer ${token}` } })).json()) as { ok: boolean; records: number };
+      expect(verify.ok).toBe(true);
+      expect(verify.records).toBe(stored.size);
+    } finally {
+      await stopGently(second);
+    }
+  });
+});
