@@ -1,0 +1,308 @@
+/**
+ * The app's audit client: records events into a durable outbox at once (the clinician never waits
+ * for the audit server), then delivers them in batches in the background, retrying with exponential
+ * backoff and full jitter. An event leaves the outbox only when the server has acknowledged it;
+ * the server's idempotency by event id makes a resend after a lost response harmless.
+ *
+ * Pure TypeScript (no React, no fhirclient): the access token comes from `getAccessToken`.
+ */
+import {
+  MAX_AUDIT_BATCH,
+  auditEventInputSchema,
+  type AuditEventInput,
+  type AuditRecord,
+  type AuditTimelinePage,
+} from '../shared/audit-event.ts';
+import type { OutboxState, OutboxStorage } from './outbox-storage.ts';
+
+/** An event as the app records it: the client fills in `id`, `clientTime` and `appVersion`. */
+export type AuditEventDraft = Omit<AuditEventInput, 'id' | 'clientTime' | 'appVersion'> & { id?: string; clientTime?: string };
+
+/** Where delivery stands, for the "audit delivery is behind" indicator. */
+export interface AuditDeliveryStatus {
+  /** Events waiting for delivery. */
+  pending: number;
+  /** Events the server refused for good. */
+  rejected: number;
+  /** Failed attempts in a row (0 once a delivery succeeds). */
+  failures: number;
+  /** The last failure, as a short code (`network`, `http-503`, `no-token`, `offline`). */
+  lastError: string | null;
+  /** When the next attempt is due (ms since the epoch), if one is scheduled. */
+  nextAttemptAt: number | null;
+  /** True when events are waiting and delivery is failing or the browser is offline. */
+  behind: boolean;
+}
+
+/** Connectivity as the browser reports it. */
+export interface Connectivity {
+  isOnline(): boolean;
+  /** Calls `onOnline` when the browser comes back online; returns an unsubscribe function. */
+  subscribe(onOnline: () => void): () => void;
+}
+
+/** Options of {@link createAuditClient}. */
+export interface AuditClientOptions {
+  /** The audit API's base URL (`''` for the same origin), without `/api/...`. */
+  baseUrl: string;
+  /** The SMART access token, or null when there is none yet. */
+  getAccessToken: () => Promise<string | null>;
+  storage: OutboxStorage;
+  appVersion: string;
+  /** The FHIR base the app was launched with (sent as `X-FHIR-Base`, to pick the issuer of an opaque token). */
+  fhirBase?: string;
+  fetch?: typeof fetch;
+  /** Events per request (1–100). Default 50. */
+  batchSize?: number;
+  /** How long to gather events before sending. Default 200 ms. */
+  flushDelayMs?: number;
+  /** Backoff base and cap. Default 1 s and 60 s. */
+  backoff?: { baseMs: number; maxMs: number };
+  /** Per-request timeout. Default 10 s. */
+  timeoutMs?: number;
+  random?: () => number;
+  now?: () => number;
+  connectivity?: Connectivity;
+  newId?: () => string;
+}
+
+/** The audit client. */
+export interface AuditClient {
+  /**
+   * Puts an event in the durable outbox and schedules delivery. Returns at once with the full
+   * event (its `id` is what the server will deduplicate on); never throws for delivery problems.
+   *
+   * @throws {Error} only when the event itself is invalid (a programming error).
+   */
+  record(draft: AuditEventDraft): AuditEventInput;
+  /** Tries to deliver everything now (resolves when this attempt ends; failures schedule a retry). */
+  flush(): Promise<void>;
+  /** Reads a patient's records back (e.g. snoozes and dismissals at launch), newest first. */
+  read(query: { patient: string; actions?: readonly string[]; limit?: number }): Promise<AuditRecord[]>;
+  /** The current status; the same object until something changes (for useSyncExternalStore). */
+  getStatus(): AuditDeliveryStatus;
+  /** Calls `listener` whenever the status changes; returns an unsubscribe function. */
+  subscribe(listener: () => void): () => void;
+  /** Stops timers and listeners (pending events stay in the outbox for the next client). */
+  stop(): void;
+}
+
+/** Browser connectivity from `navigator.onLine` and the window's `online` event. */
+export function browserConnectivity(): Connectivity {
+  return {
+    isOnline: () => (typeof navigator === 'undefined' ? true : navigator.onLine !== false),
+    subscribe(onOnline) {
+      if (typeof window === 'undefined') return () => undefined;
+      window.addEventListener('online', onOnline);
+      return () => window.removeEventListener('online', onOnline);
+    },
+  };
+}
+
+/** Statuses after which a batch is retried later; anything else 4xx is a refusal of its content. */
+function isTransient(status: number): boolean {
+  return status === 401 || status === 408 || status === 425 || status === 429 || status >= 500;
+}
+
+/**
+ * Creates the client and starts delivering whatever an earlier page left in the outbox.
+ *
+ * @example
+ * const audit = createAuditClient({
+ *   baseUrl: config.auditApiBaseUrl ?? '',
+ *   getAccessToken: () => session.accessToken(),
+ *   storage: sessionOutboxStorage(launchState),
+ *   appVersion: '0.1.0',
+ * });
+ * audit.record({ patient: 'ada', action: 'card-shown', ruleId: 'colorectal-cancer-screening', correlationId });
+ */
+export function createAuditClient(options: AuditClientOptions): AuditClient {
+  const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+  const batchSize = Math.min(MAX_AUDIT_BATCH, Math.max(1, options.batchSize ?? 50));
+  const flushDelayMs = options.flushDelayMs ?? 200;
+  const backoff = options.backoff ?? { baseMs: 1000, maxMs: 60_000 };
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const random = options.random ?? Math.random;
+  const now = options.now ?? Date.now;
+  const connectivity = options.connectivity ?? browserConnectivity();
+  const newId = options.newId ?? (() => crypto.randomUUID());
+  const base = options.baseUrl.replace(/\/+$/, '');
+
+  let state: OutboxState = options.storage.load();
+  let failures = 0;
+  let lastError: string | null = null;
+  let nextAttemptAt: number | null = null;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let inFlight: Promise<void> | null = null;
+  /** After a batch is refused, send one event at a time until the bad one is found. */
+  let oneByOne = 0;
+  let stopped = false;
+  const listeners = new Set<() => void>();
+  let status = computeStatus();
+
+  function computeStatus(): AuditDeliveryStatus {
+    const pending = state.pending.length;
+    return {
+      pending,
+      rejected: state.rejected.length,
+      failures,
+      lastError,
+      nextAttemptAt,
+      behind: pending > 0 && (failures > 0 || !connectivity.isOnline()),
+    };
+  }
+
+  function changed(): void {
+    const next = computeStatus();
+    const same = (Object.keys(next) as Array<keyof AuditDeliveryStatus>).every((k) => next[k] === status[k]);
+    if (same) return;
+    status = next;
+    for (const l of listeners) l();
+  }
+
+  function persist(): void {
+    try {
+      options.storage.save(state);
+    } catch {
+      // Storage full or unavailable: the events stay in memory and are still delivered.
+    }
+  }
+
+  function schedule(delayMs: number): void {
+    if (stopped) return;
+    if (timer !== null) clearTimeout(timer);
+    nextAttemptAt = now() + delayMs;
+    timer = setTimeout(() => {
+      timer = null;
+      nextAttemptAt = null;
+      void flush();
+    }, delayMs);
+    changed();
+  }
+
+  function fail(code: string, retryAfterMs = 0): void {
+    failures += 1;
+    lastError = code;
+    const cap = Math.min(backoff.maxMs, backoff.baseMs * 2 ** Math.min(failures - 1, 30));
+    // Full jitter: clients that failed together do not come back together.
+    schedule(Math.max(retryAfterMs, Math.floor(random() * cap)));
+  }
+
+  async function attempt(): Promise<void> {
+    if (state.pending.length === 0) return;
+    if (!connectivity.isOnline()) {
+      lastError = 'offline';
+      changed();
+      return; // the `online` event resumes delivery
+    }
+    const batch = state.pending.slice(0, oneByOne > 0 ? 1 : batchSize);
+    let token: string | null;
+    try {
+      token = await options.getAccessToken();
+    } catch {
+      token = null;
+    }
+    if (!token) return fail('no-token');
+    let response: Response;
+    try {
+      response = await doFetch(`${base}/api/audit/events`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          ...(options.fhirBase ? { 'x-fhir-base': options.fhirBase } : {}),
+        },
+        body: JSON.stringify({ events: batch }),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch {
+      return fail('network');
+    }
+    const sent = new Set(batch.map((e) => e.id));
+    if (response.ok) {
+      state = { ...state, pending: state.pending.filter((e) => !sent.has(e.id)) };
+      persist();
+      failures = 0;
+      lastError = null;
+      if (oneByOne > 0) oneByOne -= 1;
+      changed();
+      if (state.pending.length > 0) schedule(0);
+      return;
+    }
+    if (isTransient(response.status)) {
+      const retryAfter = Number(response.headers.get('retry-after'));
+      return fail(`http-${response.status}`, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 0);
+    }
+    // A refusal of the content (400, 403, 409, 413 …).
+    const first = batch[0];
+    if (batch.length > 1 || !first) {
+      oneByOne = batch.length;
+      schedule(0);
+      return;
+    }
+    state = {
+      pending: state.pending.filter((e) => e.id !== first.id),
+      rejected: [...state.rejected, { event: first, status: response.status, error: `http-${response.status}` }].slice(-100),
+    };
+    persist();
+    if (oneByOne > 0) oneByOne -= 1;
+    changed();
+    if (state.pending.length > 0) schedule(0);
+  }
+
+  function flush(): Promise<void> {
+    if (stopped) return Promise.resolve();
+    inFlight ??= attempt().finally(() => {
+      inFlight = null;
+    });
+    return inFlight;
+  }
+
+  const unsubscribeOnline = connectivity.subscribe(() => {
+    failures = 0;
+    schedule(0);
+  });
+  if (state.pending.length > 0) schedule(0);
+
+  return {
+    record(draft) {
+      const event = auditEventInputSchema.parse({
+        ...draft,
+        id: draft.id ?? newId(),
+        clientTime: draft.clientTime ?? new Date(now()).toISOString(),
+        appVersion: options.appVersion,
+      });
+      state = { ...state, pending: [...state.pending, event] };
+      persist();
+      changed();
+      // Gather a few events into one request, unless a retry is already scheduled.
+      if (timer === null && inFlight === null) schedule(flushDelayMs);
+      return event;
+    },
+    flush,
+    async read(query) {
+      const token = await options.getAccessToken();
+      if (!token) throw new Error('no access token for the audit API');
+      const params = new URLSearchParams({ patient: query.patient, limit: String(query.limit ?? 200) });
+      if (query.actions && query.actions.length > 0) params.set('action', query.actions.join(','));
+      const response = await doFetch(`${base}/api/audit/events?${params.toString()}`, {
+        headers: { authorization: `Bearer ${token}`, ...(options.fhirBase ? { 'x-fhir-base': options.fhirBase } : {}) },
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      if (!response.ok) throw new Error(`audit API answered ${response.status}`);
+      const page = (await response.json()) as AuditTimelinePage;
+      return page.records;
+    },
+    getStatus: () => status,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    stop() {
+      stopped = true;
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+      unsubscribeOnline();
+    },
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * Maps the card's decision events to audit events, and audit records back to snoozes and
+ * dismissals. Structural types only, so this module depends on nothing above it.
+ *
+ * Only ids, versions, digests and codes cross over: evidence values and free-text comments stay in
+ * the app (the evidence digest already pins what the rule saw).
+ */
+import type { AuditAction, AuditRecord } from '../shared/audit-event.ts';
+import type { AuditEventDraft } from './audit-client.ts';
+
+/** A decision event as the care-gap card emits it. */
+export interface CareEventLike {
+  action: Extract<AuditAction, 'card-shown' | 'why-opened' | 'confirmed' | 'written' | 'write-failed' | 'snoozed' | 'dismissed'>;
+  correlationId: string;
+  rule: string;
+  ruleVersion: string;
+  packDigest: string;
+  evidence: ReadonlyArray<{ reference: string; versionId?: string }>;
+  evidenceDigest: string;
+  outcome?: { reference?: string; status?: number; error?: string };
+  decision?: { reason: string; until?: string };
+}
+
+/** A snooze or dismissal read back from the trail. */
+export interface DecisionFromTrail {
+  rule: string;
+  kind: 'snoozed' | 'dismissed';
+  reason: string;
+  until: string | null;
+}
+
+/** Splits `Type/id/_history/v` into the reference and its version. */
+function splitVersion(reference: string, versionId?: string): { reference: string; version: string | null } {
+  const m = /^([A-Za-z]+\/[^/]+)\/_history\/([^/]+)$/.exec(reference);
+  if (m?.[1] && m[2]) return { reference: m[1], version: m[2] };
+  return { reference, version: versionId ?? null };
+}
+
+/** The audit event for one card event, in the context of a patient (and encounter). */
+export function auditDraftOf(event: CareEventLike, context: { patient: string; encounter?: string | null }): AuditEventDraft {
+  const outcome = event.outcome;
+  const written = outcome?.reference ? splitVersion(outcome.reference) : null;
+  return {
+    patient: context.patient,
+    encounter: context.encounter ?? null,
+    action: event.action,
+    ruleId: event.rule,
+    ruleVersion: event.ruleVersion,
+    packDigest: event.packDigest,
+    evidence: event.evidence.map((e) => splitVersion(e.reference, e.versionId)),
+    evidenceDigest: event.evidenceDigest,
+    correlationId: event.correlationId,
+    outcome: outcome
+      ? { reference: written?.reference ?? null, version: written?.version ?? null, status: outcome.status ?? null, error: outcome.error ? outcome.error.replace(/[^A-Za-z0-9_.:\-/|]+/g, '-').slice(0, 128) : null }
+      : null,
+    snoozeUntil: event.action === 'snoozed' ? (event.decision?.until ?? null) : null,
+    reason: event.decision?.reason ?? null,
+  };
+}
+
+/**
+ * The snoozes and dismissals still in force, newest decision per rule first wins; an
+ * `unsnoozed` record ends the snooze before it.
+ */
+export function decisionsFromTrail(records: readonly AuditRecord[]): DecisionFromTrail[] {
+  const seen = new Set<string>();
+  const out: DecisionFromTrail[] = [];
+  for (const r of [...records].sort((a, b) => b.seq - a.seq)) {
+    if (!r.ruleId || seen.has(r.ruleId)) continue;
+    if (r.action === 'unsnoozed') {
+      seen.add(r.ruleId);
+      continue;
+    }
+    if (r.action !== 'snoozed' && r.action !== 'dismissed') continue;
+    seen.add(r.ruleId);
+    out.push({ rule: r.ruleId, kind: r.action, reason: r.reason ?? 'unspecified', until: r.snoozeUntil });
+  }
+  return out;
+}

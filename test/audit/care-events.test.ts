@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { auditDraftOf, decisionsFromTrail } from '../../src/audit/care-events.ts';
+import type { AuditRecord } from '../../src/shared/audit-event.ts';
+
+const base = {
+  correlationId: '6f1c1b1e-2f7a-4c55-9d59-0b1c6a0e8d11',
+  rule: 'colorectal-cancer-screening',
+  ruleVersion: '2021.1.0',
+  packDigest: 'a'.repeat(64),
+  evidence: [{ reference: 'Procedure/ada-colonoscopy/_history/3' }, { reference: 'Observation/ada-fit', versionId: '1' }],
+  evidenceDigest: 'b'.repeat(64),
+};
+
+describe('card events in the audit trail', () => {
+  it('carry references with versions, digests and the written resource, but no free text', () => {
+    const draft = auditDraftOf(
+      { ...base, action: 'written', outcome: { reference: 'Task/t-1/_history/2', status: 201 }, decision: { reason: 'patient-request' } },
+      { patient: 'ada', encounter: 'ada-visit' },
+    );
+    expect(draft).toMatchObject({
+      patient: 'ada',
+      encounter: 'ada-visit',
+      action: 'written',
+      ruleId: 'colorectal-cancer-screening',
+      evidence: [
+        { reference: 'Procedure/ada-colonoscopy', version: '3' },
+        { reference: 'Observation/ada-fit', version: '1' },
+      ],
+      outcome: { reference: 'Task/t-1', version: '2', status: 201, error: null },
+    });
+  });
+
+  it('read back the snoozes and dismissals in force, the newest per rule winning', () => {
+    const rec = (seq: number, action: AuditRecord['action'], ruleId: string, extra: Partial<AuditRecord> = {}) => ({ seq, action, ruleId, reason: 'r', snoozeUntil: null, ...extra }) as AuditRecord;
+    const decisions = decisionsFromTrail([
+      rec(1, 'snoozed', 'hba1c', { snoozeUntil: '2027-01-01' }),
+      rec(2, 'unsnoozed', 'hba1c'),
+      rec(3, 'snoozed', 'flu', { snoozeUntil: '2027-02-01' }),
+      rec(4, 'dismissed', 'breast'),
+      rec(5, 'card-shown', 'breast'),
+    ]);
+    expect(decisions).toEqual([
+      { rule: 'breast', kind: 'dismissed', reason: 'r', until: null },
+      { rule: 'flu', kind: 'snoozed', reason: 'r', until: '2027-02-01' },
+    ]);
+  });
+});
