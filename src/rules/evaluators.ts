@@ -65,6 +65,22 @@ function exception(rule: RuleDefinition, ctx: Ctx, criteria: readonly Criterion[
   return undefined;
 }
 
+/** Recorded reasons not to act (allergy, intolerance, contraindicating disease) on or before the period end. */
+function exceptionCriteria(ctx: Ctx, criteria: readonly Criterion[]): Outcome | undefined {
+  for (const c of criteria) {
+    const hit = ctx.finder.ok(c).find((f) => (f.start ?? f.day ?? '') <= ctx.periodEnd);
+    if (!hit) continue;
+    return {
+      kind: 'excluded',
+      reason: `${ctx.mode === 'measure' ? 'Exception' : 'Excluded'}: ${c.label} (${hit.res.reference}${hit.day ? `, ${hit.day}` : ''}).`,
+      evidence: [evidenceOf(hit, 'exception')],
+      exclusion: { label: c.label, code: hit.code, reference: hit.res.reference },
+      exception: true,
+    };
+  }
+  return undefined;
+}
+
 function reasonCodings(raw: Readonly<Record<string, unknown>>): CodeRef[] {
   const out: CodeRef[] = [];
   for (const key of ['statusReason', 'reasonCode']) {
@@ -83,7 +99,20 @@ function reasonCodings(raw: Readonly<Record<string, unknown>>): CodeRef[] {
 
 /** Interval screening: CRC (CMS130), breast (CMS125), cervical (CMS124), pneumococcal. */
 export function evaluateIntervalScreening(rule: IntervalScreeningRule, ctx: Ctx): Outcome {
-  const ex = exclusions(rule, ctx);
+  let required: Fact | undefined;
+  if (rule.requires) {
+    required = rule.requires
+      .flatMap((c) => ctx.finder.ok(c))
+      .filter((f) => (f.start ?? f.day ?? '') <= ctx.periodEnd)
+      .sort(byDayDesc)[0];
+    if (!required) return { kind: 'not-applicable', reason: `No ${joinOr(rule.requires.map((c) => lowerFirst(c.label)))} on record.`, evidence: [] };
+  }
+  const withRequired = (o: Outcome): Outcome => (required ? ({ ...o, evidence: [evidenceOf(required, 'diagnosis'), ...o.evidence] } as Outcome) : o);
+  return withRequired(intervalScreening(rule, ctx, required?.start ?? required?.day));
+}
+
+function intervalScreening(rule: IntervalScreeningRule, ctx: Ctx, applicableSince: Day | undefined): Outcome {
+  const ex = checkLifetimeExclusions(ctx, rule) ?? checkPeriodExclusions(ctx, rule.periodExclusions ?? []) ?? checkSharedExclusions(ctx, sharedFor(rule, ctx));
   if (ex) return ex;
   const birth = ctx.birthDate ?? ctx.asOf;
   let best: { fact: Fact; expires: Day | null; label: string } | undefined;
@@ -97,6 +126,11 @@ export function evaluateIntervalScreening(rule: IntervalScreeningRule, ctx: Ctx)
     for (const f of facts) {
       if (f.status !== 'ok' || f.day === undefined || f.day > ctx.asOf) continue;
       if (test.minAgeAtTest !== undefined && ageOn(birth, f.day) < test.minAgeAtTest) continue;
+      if (test.activeCounts && f.res.resource['status'] === 'active') {
+        // An ongoing prescription closes the gap while it stays active: no date-based expiry.
+        best = { fact: f, expires: null, label: test.label };
+        continue;
+      }
       const expires = test.intervalMonths === null ? null : addMonths(f.day, test.intervalMonths);
       let counts: boolean;
       if (ctx.mode === 'measure') {
@@ -121,7 +155,7 @@ export function evaluateIntervalScreening(rule: IntervalScreeningRule, ctx: Ctx)
     };
   }
   const negated = negations(ctx, rule.tests, ctx.periodStart);
-  const exc = exception(rule, ctx, rule.tests);
+  const exc = exception(rule, ctx, rule.tests) ?? exceptionCriteria(ctx, rule.exceptions ?? []);
   if (exc) return exc;
   if (problems.length > 0) {
     return {
@@ -132,7 +166,8 @@ export function evaluateIntervalScreening(rule: IntervalScreeningRule, ctx: Ctx)
       demographic: false,
     };
   }
-  const eligibleFrom = birthdayAt(birth, rule.eligibility.minAge);
+  // Due since the rule started to apply: the minimum age, or the qualifying diagnosis if later.
+  const eligibleFrom = maxDay(birthdayAt(birth, rule.eligibility.minAge), applicableSince ?? '0000-01-01');
   if (lastExpired) {
     const dueDate = ctx.mode === 'measure' ? ctx.periodEnd : maxDay(eligibleFrom, lastExpired.expires);
     return {

@@ -21,4 +21,5 @@ export { diabetesGlycemicStatus } from './definitions/diabetes-glycemic-status.t
 export { controllingBloodPressure } from './definitions/controlling-blood-pressure.ts';
 export { influenzaVaccination } from './definitions/influenza-vaccination.ts';
 export { pneumococcalVaccination } from './definitions/pneumococcal-vaccination.ts';
+export { statinTherapyCvd } from './definitions/statin-therapy-cvd.ts';
 export { tobaccoScreeningCessation } from './definitions/tobacco-screening-cessation.ts';

@@ -10,6 +10,7 @@ import { controllingBloodPressure } from './definitions/controlling-blood-pressu
 import { diabetesGlycemicStatus } from './definitions/diabetes-glycemic-status.ts';
 import { influenzaVaccination } from './definitions/influenza-vaccination.ts';
 import { pneumococcalVaccination } from './definitions/pneumococcal-vaccination.ts';
+import { statinTherapyCvd } from './definitions/statin-therapy-cvd.ts';
 import { tobaccoScreeningCessation } from './definitions/tobacco-screening-cessation.ts';
 import { SHARED } from './context.ts';
 import { isObject } from './record.ts';
@@ -55,10 +56,11 @@ export function buildPack(
 /** The Careloop preventive-care pack. */
 export const careloopPreventive: RulePack = buildPack(
   'careloop-preventive',
-  '1.0.0',
+  '1.1.0',
   [
     diabetesGlycemicStatus,
     controllingBloodPressure,
+    statinTherapyCvd,
     colorectalCancerScreening,
     breastCancerScreening,
     cervicalCancerScreening,

@@ -222,6 +222,8 @@ export interface ScreeningTest extends Criterion {
   readonly measureLookbackMonths: number | null;
   /** Only counts when done at or after this age (e.g. HPV at 30). */
   readonly minAgeAtTest?: number;
+  /** An active MedicationRequest counts whatever its authoredOn date (an ongoing prescription). */
+  readonly activeCounts?: boolean;
 }
 
 /** An exclusion that holds for life once recorded (e.g. total colectomy). */
@@ -275,10 +277,16 @@ export interface RuleCommon {
   readonly measure?: MeasureSpec;
 }
 
-/** Screening that any one of several tests closes for an interval (CMS130, CMS125, CMS124, pneumococcal). */
+/** Screening that any one of several tests closes for an interval (CMS130, CMS125, CMS124, pneumococcal, CMS347). */
 export interface IntervalScreeningRule extends RuleCommon {
   readonly kind: 'interval-screening';
   readonly tests: readonly ScreeningTest[];
+  /** The rule applies only with one of these on or before the period end (e.g. clinical ASCVD). */
+  readonly requires?: readonly Criterion[];
+  /** Exclusions that apply when they overlap the period (pregnancy, breastfeeding). */
+  readonly periodExclusions?: readonly Criterion[];
+  /** Reasons not to act recorded on or before the period end: a denominator exception in measure mode, excluded at the point of care. */
+  readonly exceptions?: readonly Criterion[];
 }
 
 /** Most recent lab value must be at or under a threshold (CMS122, inverse). */

@@ -58,7 +58,7 @@ describe('evaluatePack', () => {
     const result = evaluatePack(careloopPreventive, [...ada(), observation('loinc', '29771-3', 'soon')], poc('2025-06-01'));
     const statuses = result.results.map((r) => r.status);
     const firstClosed = statuses.findIndex((s) => s !== 'due' && s !== 'overdue');
-    expect(statuses.slice(firstClosed)).toEqual(['insufficient-data', 'satisfied', 'not-applicable', 'not-applicable']);
+    expect(statuses.slice(firstClosed)).toEqual(['insufficient-data', 'satisfied', 'not-applicable', 'not-applicable', 'not-applicable']);
   });
 
   it('returns next = null when no gap is open', () => {
@@ -115,7 +115,7 @@ describe('evaluatePack', () => {
 
   it('only evaluates rules that have an eCQM in measure mode, with populations and gap status', () => {
     const result = evaluatePack(careloopPreventive, ada(), mp(2025));
-    expect(result.results.map((r) => r.measure).sort()).toEqual(['CMS122', 'CMS124', 'CMS125', 'CMS130', 'CMS138', 'CMS165']);
+    expect(result.results.map((r) => r.measure).sort()).toEqual(['CMS122', 'CMS124', 'CMS125', 'CMS130', 'CMS138', 'CMS165', 'CMS347']);
     expect(result.results.every((r) => r.populations !== undefined && r.gapStatus !== undefined)).toBe(true);
   });
 
