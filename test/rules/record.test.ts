@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { indexRecord } from '../../src/rules/index.ts';
+
+describe('indexRecord', () => {
+  it('indexes by type and by system|code, unpacking Bundles', () => {
+    const record = indexRecord([
+      {
+        resourceType: 'Bundle',
+        type: 'searchset',
+        entry: [
+          { resource: { resourceType: 'Patient', id: 'ada' } },
+          { resource: { resourceType: 'Observation', id: 'o1', code: { coding: [{ system: 'http://loinc.org', code: '4548-4' }, { system: 'http://loinc.org', code: '4548-4' }] } } },
+        ],
+      },
+    ]);
+    expect(record.patientId).toBe('ada');
+    expect(record.byType.get('Observation')?.map((r) => r.id)).toEqual(['o1']);
+    // A code repeated in one resource indexes it once.
+    expect(record.byCode.get('http://loinc.org|4548-4')?.length).toBe(1);
+  });
+
+  it('indexes Observation components under their own codes', () => {
+    const record = indexRecord([
+      {
+        resourceType: 'Observation',
+        id: 'bp',
+        code: { coding: [{ system: 'http://loinc.org', code: '85354-9' }] },
+        component: [{ code: { coding: [{ system: 'http://loinc.org', code: '8480-6' }] } }],
+      },
+    ]);
+    expect(record.byCode.get('http://loinc.org|8480-6')?.[0]?.id).toBe('bp');
+  });
+
+  it('lists entries that are not resources and notes malformed codings without throwing', () => {
+    const record = indexRecord([null, 'text', { resourceType: 'Observation', id: 'x', code: { coding: [{ code: 5 }] } }, { resourceType: 'Condition', id: 'y', code: 'E11' }]);
+    expect(record.rejected).toEqual(['entry 0 is not a FHIR resource', 'entry 1 is not a FHIR resource']);
+    expect(record.byType.get('Observation')?.[0]?.problems).toEqual(['code.coding has an entry without a string system and code']);
+    expect(record.byType.get('Condition')?.[0]?.problems).toEqual(['code is not a CodeableConcept']);
+  });
+
+  it('builds versioned references', () => {
+    const record = indexRecord([{ resourceType: 'Procedure', id: 'p', meta: { versionId: '3' } }]);
+    expect(record.byType.get('Procedure')?.[0]?.reference).toBe('Procedure/p/_history/3');
+  });
+});
