@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import { CAST_PRACTITIONER } from '../shared/cast/index.ts';
 import { FaultSwitchboard } from './faults.ts';
-import { FhirStore } from './fhir/store.ts';
+import { FhirStore } from './fhir-api/store.ts';
 
 /** A SMART client registered with the sandbox, as an EHR's app gallery would hold it. */
 export interface ClientRegistration {

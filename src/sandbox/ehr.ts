@@ -15,9 +15,9 @@ import { signAccessToken } from './auth/tokens.ts';
 import { registerChartRoutes, launchUrlFor } from './chart/pages.ts';
 import { EhrContext, EHR_USER, type EhrOptions } from './context.ts';
 import { faultRuleSchema } from './faults.ts';
-import { loadFhirDefinitions } from './fhir/definitions.ts';
-import { outcome, registerFhirRoutes } from './fhir/routes.ts';
-import { SHARED } from './fhir/store.ts';
+import { loadFhirDefinitions } from './fhir-api/definitions.ts';
+import { outcome, registerFhirRoutes } from './fhir-api/routes.ts';
+import { SHARED } from './fhir-api/store.ts';
 
 export interface BuildEhrOptions extends EhrOptions {
   /** Reference date (`YYYY-MM-DD`) the cast is dated from; default today (UTC). */

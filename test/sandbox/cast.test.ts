@@ -1,8 +1,8 @@
 import type { Observation, Procedure, Resource, Task } from '@medplum/fhirtypes';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildCast, CAST_IDS, CAST_MEMBERS, castMember, castResources, type CastRecord } from '../../src/shared/cast/index.ts';
-import { loadFhirDefinitions } from '../../src/sandbox/fhir/definitions.ts';
-import { validationProblem } from '../../src/sandbox/fhir/validate.ts';
+import { loadFhirDefinitions } from '../../src/sandbox/fhir-api/definitions.ts';
+import { validationProblem } from '../../src/sandbox/fhir-api/validate.ts';
 
 const REF = '2026-11-23';
 const cast = buildCast(REF);

@@ -8,7 +8,7 @@ import { CAST_MEMBERS, CAST_PRACTITIONER } from '../../shared/cast/index.ts';
 import type { EhrContext } from '../context.ts';
 import { EHR_USER } from '../context.ts';
 import { esc, page } from '../html.ts';
-import { summarize } from '../fhir/routes.ts';
+import { summarize } from '../fhir-api/routes.ts';
 
 function nameOf(p: Patient): string {
   const n = p.name?.[0];

@@ -7,6 +7,7 @@
 import { parseSearchRequest } from '@medplum/core';
 import { FhirRouter, MemoryRepository } from '@medplum/fhir-router';
 import type { FhirRequest, FhirResponse } from '@medplum/fhir-router';
+import { searchResources } from './fast-search.ts';
 import type { Bundle, BundleEntry, BundleLink, Reference, Resource } from '@medplum/fhirtypes';
 import type { IncomingHttpHeaders } from 'node:http';
 
@@ -32,13 +33,28 @@ export class FhirStore {
   /** `Type/id` → compartment key. */
   private readonly index = new Map<string, string>();
   private readonly router = new FhirRouter();
+  /** Current version of every resource, by compartment and type: the search index. */
+  private readonly current = new Map<string, Map<string, Map<string, Resource>>>();
+
+  private remember(key: string, r: Resource): void {
+    let byType = this.current.get(key);
+    if (!byType) this.current.set(key, (byType = new Map()));
+    let byId = byType.get(r.resourceType);
+    if (!byId) byType.set(r.resourceType, (byId = new Map()));
+    byId.set(r.id ?? '', r);
+    this.index.set(`${r.resourceType}/${r.id ?? ''}`, key);
+  }
+
+  private resourcesOf(key: string, type: string): Resource[] {
+    return [...(this.current.get(key)?.get(type)?.values() ?? [])];
+  }
 
   /** Loads resources as they are (ids and meta kept), e.g. the cast. */
   async seed(resources: readonly Resource[], lastUpdated: string): Promise<void> {
     for (const r of resources) {
       const key = this.compartmentOf(r) ?? SHARED;
       const stored = await this.repo(key).createResource({ ...r, meta: { versionId: '1', lastUpdated, ...r.meta } });
-      this.index.set(`${stored.resourceType}/${stored.id}`, key);
+      this.remember(key, stored);
     }
   }
 
@@ -95,12 +111,15 @@ export class FhirStore {
     if (typeof ifNoneExist === 'string') h['if-none-exist'] = normalizeQueryString(ifNoneExist);
     const result = await this.router.handleRequest({ method, url, pathname: '', query: {}, params: {}, body, headers: h }, this.repo(key));
     const resource = result[1];
-    if (resource && resource.resourceType !== 'Bundle' && resource.resourceType !== 'OperationOutcome' && resource.id) {
-      this.index.set(`${resource.resourceType}/${resource.id}`, key);
+    if ((method === 'POST' || method === 'PUT') && resource && resource.resourceType !== 'Bundle' && resource.resourceType !== 'OperationOutcome' && resource.id) {
+      this.remember(key, resource);
     }
     if (method === 'DELETE' && result[0].id === 'ok') {
       const [type, id] = url.split('/');
-      if (type && id) this.index.delete(`${type}/${id}`);
+      if (type && id) {
+        this.index.delete(`${type}/${id}`);
+        this.current.get(key)?.get(type)?.delete(id);
+      }
     }
     return result;
   }
@@ -120,22 +139,16 @@ export class FhirStore {
     delete rest['_format'];
     const { count: _count, offset: _offset, ...request } = parseSearchRequest(type as 'Patient', rest);
 
-    let total = 0;
-    let entries: BundleEntry[] = [];
-    if (compartments.length === 1) {
-      const only = compartments[0] ?? SHARED;
-      const page = await this.repo(only).search({ ...request, offset, count });
-      total = page.total ?? 0;
-      entries = page.entry ?? [];
-    } else {
-      const all: BundleEntry[] = [];
-      for (const key of compartments) {
-        const found = await this.repo(key).search(request);
-        all.push(...(found.entry ?? []));
-      }
-      total = all.length;
-      entries = all.slice(offset, offset + count);
+    const matches: Resource[] = [];
+    for (const key of compartments) {
+      // Inside a patient's own compartment `patient=Patient/<them>` matches everything: drop it.
+      const filters = (request.filters ?? []).filter(
+        (f) => !(key !== SHARED && PATIENT_REFERENCE_PARAMS.has(f.code) && String(f.operator) === 'eq' && f.value === `Patient/${key}`),
+      );
+      matches.push(...searchResources(type, this.resourcesOf(key, type), filters, compartments.length === 1 ? request.sortRules : undefined));
     }
+    const total = matches.length;
+    const entries: BundleEntry[] = matches.slice(offset, offset + count).map((r) => ({ resource: structuredClone(r) }));
 
     const pageUrl = (o: number) => {
       const params = new URLSearchParams();
@@ -162,8 +175,7 @@ export class FhirStore {
 
   /** Every stored resource of a type in one compartment (for the chart panel and admin view). */
   async all(type: string, key: string): Promise<Resource[]> {
-    const b = await this.repo(key).search(parseSearchRequest(type as 'Patient', {}));
-    return (b.entry ?? []).flatMap((e) => (e.resource ? [e.resource] : []));
+    return this.resourcesOf(key, type).map((r) => structuredClone(r));
   }
 }
 
