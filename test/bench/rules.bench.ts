@@ -69,7 +69,8 @@ export function syntheticRecord(size: number, seed = 42): unknown[] {
       out.push({ resourceType: 'Immunization', id, status: 'completed', patient: subject, vaccineCode: { coding: [{ system: 'http://hl7.org/fhir/sid/cvx', code: pick(['158', '208', '33', '115']) }] }, occurrenceDateTime: day() });
     }
   }
-  return out;
+  // Real records arrive as parsed JSON (flat strings, compact objects): build them the same way.
+  return JSON.parse(JSON.stringify(out)) as unknown[];
 }
 
 function median(values: number[]): number {

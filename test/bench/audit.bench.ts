@@ -1,0 +1,133 @@
+/**
+ * Benchmark: the audit server on loopback against SQLite, with token verification, dedup and the
+ * hash chain on, at a fixed concurrency; beside it, in the same run, a raw better-sqlite3 insert
+ * loop of the same rows with the same durability settings (WAL, synchronous=FULL, one transaction
+ * per batch). Prints events/s, request p50/p99 and the ratio.
+ *
+ * Targets on the reference machine: ≥ 5,000 events/s, and ≥ 0.5× the raw loop.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import Database from 'better-sqlite3';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+import { openAuditStore } from '../../src/server/store/kysely-store.ts';
+import { anEvent } from '../server/support/events.ts';
+import { startTestIssuer } from '../server/support/issuer.ts';
+
+const CONCURRENCY = 16;
+const BATCH = 50;
+const REQUESTS = 600;
+const WARMUP_REQUESTS = 40;
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+async function drive(url: string, tokens: readonly string[], requests: number): Promise<{ seconds: number; latencies: number[]; failures: number }> {
+  const latencies: number[] = [];
+  let next = 0;
+  let failures = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async (_, worker) => {
+      const token = tokens[worker % tokens.length] ?? '';
+      while (next < requests) {
+        next += 1;
+        const body = JSON.stringify({ events: Array.from({ length: BATCH }, () => anEvent()) });
+        const t0 = performance.now();
+        const res = await fetch(`${url}/api/audit/events`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body,
+        });
+        await res.arrayBuffer();
+        latencies.push(performance.now() - t0);
+        if (res.status !== 201) failures += 1;
+      }
+    }),
+  );
+  return { seconds: (performance.now() - started) / 1000, latencies: latencies.sort((a, b) => a - b), failures };
+}
+
+/** Starts `src/server/main.ts` as its own process (the load generator must not share its CPU). */
+function startServerProcess(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  const profile = process.env['AUDIT_BENCH_CPU_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['AUDIT_BENCH_CPU_PROF']}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/server/main.ts'], {
+    cwd: resolve(import.meta.dirname, '../..'),
+    env: { ...process.env, AUDIT_PORT: '0', AUDIT_LOG_LEVEL: 'silent', AUDIT_RATE_LIMIT_PER_SECOND: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((done, fail) => {
+    let out = '';
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+      const m = /Audit: (http:\/\/\S+)/.exec(out);
+      if (m?.[1]) done({ child, url: m[1] });
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.on('exit', (code) => fail(new Error(`audit server exited with ${code}: ${out}`)));
+  });
+}
+
+/** Runs the audit benchmark and prints its figures. */
+export async function runAuditBench(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'careloop-audit-bench-'));
+  const issuer = await startTestIssuer();
+  const server = await startServerProcess({
+    AUDIT_SQLITE_PATH: join(dir, 'server.sqlite'),
+    AUDIT_TRUSTED_ISSUERS: JSON.stringify([{ fhirBase: issuer.fhirBase, mode: 'jwks' }]),
+  });
+  try {
+    // One token per worker, as if each were a different clinician's session.
+    const tokens = await Promise.all(Array.from({ length: CONCURRENCY }, (_, i) => issuer.token({ sub: `user-${i}`, client_id: 'careloop' })));
+    await drive(server.url, tokens, WARMUP_REQUESTS);
+    const run = await drive(server.url, tokens, REQUESTS);
+    const events = REQUESTS * BATCH;
+    const serverRate = events / run.seconds;
+    const verify = (await (await fetch(`${server.url}/api/audit/verify`, { headers: { authorization: `Bearer ${tokens[0] ?? ''}` } })).json()) as { ok: boolean };
+    if (!verify.ok || run.failures > 0) throw new Error(`audit bench: ${run.failures} failed requests, chain ok=${verify.ok}`);
+
+    // The raw loop: the same rows the server stored, inserted with a prepared statement.
+    const rawPath = join(dir, 'raw.sqlite');
+    await (await openAuditStore({ kind: 'sqlite', path: rawPath })).close();
+    const source = new Database(join(dir, 'server.sqlite'), { readonly: true });
+    const rows = source.prepare('SELECT * FROM audit_event ORDER BY seq').all() as Array<Record<string, unknown>>;
+    source.close();
+    const raw = new Database(rawPath);
+    raw.pragma('journal_mode = WAL');
+    raw.pragma('synchronous = FULL');
+    const columns = Object.keys(rows[0] ?? {});
+    const insert = raw.prepare(`INSERT INTO audit_event (${columns.join(',')}) VALUES (${columns.map((c) => `@${c}`).join(',')})`);
+    const insertBatch = raw.transaction((batch: Array<Record<string, unknown>>) => {
+      for (const row of batch) insert.run(row);
+    });
+    const rawStarted = performance.now();
+    for (let i = 0; i < rows.length; i += BATCH) insertBatch(rows.slice(i, i + BATCH));
+    const rawSeconds = (performance.now() - rawStarted) / 1000;
+    raw.close();
+    const rawRate = rows.length / rawSeconds;
+
+    const f = (n: number) => Math.round(n).toLocaleString('en-US');
+    console.info(`audit server (own process, HTTP loopback, SQLite WAL synchronous=FULL, JWT verified, dedup + hash chain):`);
+    console.info(`  ${REQUESTS} requests x ${BATCH} events at concurrency ${CONCURRENCY}: ${f(serverRate)} events/s; request latency p50 ${percentile(run.latencies, 50).toFixed(1)} ms, p99 ${percentile(run.latencies, 99).toFixed(1)} ms`);
+    console.info(`raw better-sqlite3 insert loop (same ${rows.length} rows, one transaction per ${BATCH}): ${f(rawRate)} events/s`);
+    console.info(`ratio server/raw: ${(serverRate / rawRate).toFixed(2)}x   (targets: >= 5,000 events/s and >= 0.5x)`);
+  } finally {
+    await new Promise<void>((done) => {
+      server.child.once('exit', () => done());
+      server.child.kill('SIGTERM');
+    });
+    await issuer.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The benchmark as `test/bench/run.ts` lists them. */
+export const auditBenchmark = { name: 'audit: server vs raw better-sqlite3', run: runAuditBench } as const;
+
+if (import.meta.url === `file://${process.argv[1]}`) await runAuditBench();
