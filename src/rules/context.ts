@@ -2,7 +2,7 @@
  * The evaluation context shared by every rule of one evaluation, the outcome type rules return,
  * and the checks every rule starts with (demographics, exclusions).
  */
-import { addDays, addMonths, ageOn, parseFhirDay } from './dates.ts';
+import { addDays, addMonths, ageOn, dayNumber, parseFhirDay } from './dates.ts';
 import { evidenceOf, FactFinder, overlaps, within } from './facts.ts';
 import type { Fact } from './facts.ts';
 import { isObject } from './record.ts';
@@ -332,7 +332,7 @@ function sharedExclusion(ctx: Ctx, kind: SharedExclusion): Outcome | undefined {
 }
 
 function daysBetween(a: Day, b: Day): number {
-  return Math.round((Date.UTC(+b.slice(0, 4), +b.slice(5, 7) - 1, +b.slice(8, 10)) - Date.UTC(+a.slice(0, 4), +a.slice(5, 7) - 1, +a.slice(8, 10))) / 86_400_000);
+  return dayNumber(b) - dayNumber(a);
 }
 
 function hospiceDischarge(ctx: Ctx): Fact | undefined {

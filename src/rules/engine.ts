@@ -48,8 +48,6 @@ const byRef = (a: Evidence, b: Evidence): number => {
   return ka < kb ? -1 : ka > kb ? 1 : 0;
 };
 
-/** Without priority: the engine assigns it after ordering. */
-type Unranked = RuleResult extends infer R ? (R extends { priority: number } ? Omit<R, 'priority'> & { priority: 0 } : R) : never;
 
 /** Point-of-care: the rule's guideline ages on the as-of day; measure: the measure's ages and a visit. */
 function runRule(rule: RuleDefinition, ctx: Ctx): { outcome: Outcome; inPopulation: boolean } {
@@ -74,7 +72,7 @@ function runRule(rule: RuleDefinition, ctx: Ctx): { outcome: Outcome; inPopulati
   return { outcome, inPopulation: outcome.kind !== 'not-applicable' };
 }
 
-function shape(rule: RuleDefinition, pack: RulePack, ctx: Ctx | undefined, outcome: Outcome, inPopulation: boolean): Unranked {
+function shape(rule: RuleDefinition, pack: RulePack, ctx: Ctx | undefined, outcome: Outcome, inPopulation: boolean): RuleResult {
   const evidence = [...outcome.evidence].sort(byRef);
   const base = {
     rule: rule.id,
@@ -125,6 +123,7 @@ function shape(rule: RuleDefinition, pack: RulePack, ctx: Ctx | undefined, outco
         reasonCode: outcome.reasonCode,
         dueDate: outcome.dueDate,
         action: outcome.action ?? rule.action,
+        // Placeholder: rank() numbers the open gaps once they are ordered.
         priority: 0,
       });
     }
@@ -156,9 +155,9 @@ export function compareResults(a: RuleResult, b: RuleResult, weights: ReadonlyMa
   return a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0;
 }
 
-function rank(results: Unranked[], pack: RulePack): RuleResult[] {
+function rank(results: RuleResult[], pack: RulePack): RuleResult[] {
   const weights = new Map(pack.rules.map((r) => [r.id, r.weight] as const));
-  const sorted = ([...results] as RuleResult[]).sort((a, b) => compareResults(a, b, weights));
+  const sorted = [...results].sort((a, b) => compareResults(a, b, weights));
   let n = 0;
   return sorted.map((r) => (r.status === 'due' || r.status === 'overdue' ? { ...r, priority: ++n } : r));
 }
@@ -193,7 +192,7 @@ export function evaluatePack(pack: RulePack, input: PatientRecord | readonly unk
   } catch (e) {
     return failAll(pack, record, `the record could not be read: ${messageOf(e)}`);
   }
-  const results: Unranked[] = [];
+  const results: RuleResult[] = [];
   for (const rule of pack.rules) {
     if (ctx.mode === 'measure' && !rule.measure) continue;
     try {

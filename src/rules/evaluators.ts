@@ -324,7 +324,7 @@ interface Reading {
 /** Controlling high blood pressure (CMS165). */
 export function evaluateBloodPressure(rule: BloodPressureRule, ctx: Ctx): Outcome {
   // CMS165: starts before or during the first six months of the period and overlaps it.
-  const startBy = ctx.mode === 'measure' ? dayBefore(addMonths(ctx.periodStart, 6)) : undefined;
+  const startBy = ctx.mode === 'measure' ? addDays(addMonths(ctx.periodStart, 6), -1) : undefined;
   const dx = diagnosis(ctx, rule.diagnosis, startBy);
   if (!dx) return { kind: 'not-applicable', reason: 'No essential hypertension diagnosis in time.', evidence: [] };
   const dxEvidence = evidenceOf(dx, 'diagnosis');
@@ -443,11 +443,6 @@ export function evaluateBloodPressure(rule: BloodPressureRule, ctx: Ctx): Outcom
     urgent: true,
     action: rule.uncontrolledAction,
   };
-}
-
-function dayBefore(day: Day): Day {
-  const d = new Date(Date.UTC(+day.slice(0, 4), +day.slice(5, 7) - 1, +day.slice(8, 10) - 1));
-  return d.toISOString().slice(0, 10);
 }
 
 /** Seasonal influenza vaccination (CDC/ACIP). Point-of-care only. */
