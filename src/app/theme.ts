@@ -14,7 +14,7 @@ export function careloopTheme(style: SmartStyle | null): Theme {
       ...(style?.fontFamily ? { fontFamily: style.fontFamily } : {}),
     },
     components: {
-      MuiButton: { defaultProps: { disableElevation: true } },
+      MuiButton: { defaultProps: { disableElevation: true }, styleOverrides: { root: { textTransform: 'none' } } },
     },
   });
 }

@@ -1,4 +1,19 @@
-import BrowserAdapter from 'fhirclient/lib/adapters/BrowserAdapter';
+import * as adapterModule from 'fhirclient/lib/adapters/BrowserAdapter';
+
+type BrowserAdapterClass = typeof import('fhirclient/lib/adapters/BrowserAdapter').default;
+
+/**
+ * fhirclient ships CommonJS with `exports.default`; bundlers disagree on whether a default import
+ * of it is the class or the `exports` object (Vite's dev prebundle gives the latter). Take the
+ * class from either shape.
+ */
+function adapterClass(): BrowserAdapterClass {
+  const outer = (adapterModule as unknown as { default: unknown }).default;
+  const inner = (outer as { default?: unknown } | undefined)?.default;
+  const candidate = typeof outer === 'function' ? outer : inner;
+  if (typeof candidate !== 'function') throw new Error('fhirclient BrowserAdapter could not be loaded');
+  return candidate as BrowserAdapterClass;
+}
 
 /**
  * A fresh fhirclient browser adapter for each launch step.
@@ -9,6 +24,7 @@ import BrowserAdapter from 'fhirclient/lib/adapters/BrowserAdapter';
  * never read or delete each other's launch. A new adapter per call also means each call reads the
  * current page URL rather than the first one fhirclient saw.
  */
-export function createAdapter(): BrowserAdapter {
+export function createAdapter(): InstanceType<BrowserAdapterClass> {
+  const BrowserAdapter = adapterClass();
   return new BrowserAdapter({ fullSessionStorageSupport: false, replaceBrowserHistory: true });
 }

@@ -119,7 +119,24 @@ function failed(what: string, error: unknown): WriteResult {
   return { kind: 'failed', problem: e.problem, status: e.status, message: describeWriteFailure(what, e), retryable };
 }
 
-const inFlight = new Map<string, Promise<WriteResult>>();
+/**
+ * Per FHIR connection (one per launch): the writes in flight, and those that succeeded, so a
+ * replayed confirm joins the flight or gets the original answer back.
+ */
+interface Ledger {
+  inFlight: Map<string, Promise<WriteResult>>;
+  written: Map<string, WriteResult>;
+}
+const ledgers = new WeakMap<FhirGateway, Ledger>();
+
+function ledgerOf(gateway: FhirGateway): Ledger {
+  let ledger = ledgers.get(gateway);
+  if (!ledger) {
+    ledger = { inFlight: new Map(), written: new Map() };
+    ledgers.set(gateway, ledger);
+  }
+  return ledger;
+}
 
 /**
  * Writes the gap's action resource and its Provenance, exactly once per patient, rule and due
@@ -128,7 +145,10 @@ const inFlight = new Map<string, Promise<WriteResult>>();
  */
 export function writeAction(gateway: FhirGateway, gap: OpenGap, ctx: WriteContext, options: WriteOptions = {}): Promise<WriteResult> {
   const identifier = actionIdentifier(ctx, gap);
-  const key = `${gateway.serverUrl}|${identifier.system}|${identifier.value}`;
+  const key = `${identifier.system}|${identifier.value}`;
+  const { inFlight, written } = ledgerOf(gateway);
+  const done = written.get(key);
+  if (done) return Promise.resolve(done);
   const existing = inFlight.get(key);
   if (existing) return existing;
   const opts: Required<WriteOptions> = { maxAttempts: options.maxAttempts ?? 3, sleep: options.sleep ?? defaultSleep, random: options.random ?? Math.random };
@@ -152,6 +172,9 @@ export function writeAction(gateway: FhirGateway, gap: OpenGap, ctx: WriteContex
     }
   })();
   inFlight.set(key, flight);
-  void flight.finally(() => inFlight.delete(key));
+  void flight.then((result) => {
+    inFlight.delete(key);
+    if (result.kind === 'written') written.set(key, result);
+  });
   return flight;
 }

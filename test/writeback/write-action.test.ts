@@ -51,13 +51,23 @@ describe('write-back of a confirmed action', () => {
     expect(store.all('Task')[0]).toMatchObject({ status: 'requested', intent: 'proposal', for: { reference: 'Patient/ada' }, description: 'Create outreach task: HbA1c test' });
   });
 
-  it('reports an action that already existed (200) without creating a second one', async () => {
+  it('reports an action that already existed (200) in a later launch without creating a second one', async () => {
     const { store, gateway } = setup();
     await writeAction(gateway, adaHba1cDue, writeContext, noWait);
-    const again = await writeAction(gateway, adaHba1cDue, writeContext, noWait);
+    const nextLaunch = testGateway(BASE);
+    const again = await writeAction(nextLaunch, adaHba1cDue, writeContext, noWait);
     expect(again).toMatchObject({ kind: 'written', created: false });
+    expect(store.writes.filter((w) => w.type === 'Task')).toHaveLength(2);
     expect(store.all('Task')).toHaveLength(1);
     expect(store.all('Provenance')).toHaveLength(1);
+  });
+
+  it('answers a replayed confirm in the same launch with the original result, without a request', async () => {
+    const { store, gateway } = setup();
+    const first = await writeAction(gateway, adaHba1cDue, writeContext, noWait);
+    const replay = await writeAction(gateway, adaHba1cDue, writeContext, noWait);
+    expect(replay).toBe(first);
+    expect(store.writes.filter((w) => w.type === 'Task')).toHaveLength(1);
   });
 
   it('writes once when confirm is double-clicked', async () => {

@@ -7,9 +7,9 @@ import CardContent from '@mui/material/CardContent';
 import Chip from '@mui/material/Chip';
 import Collapse from '@mui/material/Collapse';
 import Typography from '@mui/material/Typography';
-import { useEffect } from 'react';
 import type { OpenGap } from '../../writeback/builders';
 import type { Task } from '@medplum/fhirtypes';
+import { useRef } from 'react';
 import type { ConfirmOutcome } from './use-confirm';
 import { ConfirmDialog } from './confirm-dialog';
 import { actionLabel, indicatorOf, summaryOf } from './gap-views';
@@ -42,18 +42,15 @@ export interface CareGapCardProps {
 /** The next-best action: what, why, and one button that says what will happen. */
 export function CareGapCard(props: CareGapCardProps) {
   const { gap, whyOpen, confirmOpen } = props;
-  const confirm = useConfirm(gap, props.correlationId, props.outreach);
+  const { onWritten, onCloseConfirm } = props;
+  const confirm = useConfirm(gap, props.correlationId, props.outreach, (outcome) => {
+    onWritten(outcome);
+    onCloseConfirm();
+  });
+  const submitting = useRef(false);
   const indicator = indicatorOf(gap);
   const { severity, label } = INDICATOR[indicator];
   const failure = confirm.data?.write.kind === 'failed' ? confirm.data.write : null;
-  const { onWritten, onCloseConfirm } = props;
-
-  useEffect(() => {
-    if (confirm.data?.write.kind === 'written') {
-      onWritten(confirm.data);
-      onCloseConfirm();
-    }
-  }, [confirm.data, onWritten, onCloseConfirm]);
 
   return (
     <Card component="section" variant="outlined" aria-labelledby="next-action-title" sx={{ m: 1 }}>
@@ -102,7 +99,10 @@ export function CareGapCard(props: CareGapCardProps) {
         pending={confirm.isPending}
         failure={failure}
         onConfirm={() => {
-          if (!confirm.isPending) confirm.mutate();
+          // A second click can arrive before React re-renders the button as disabled.
+          if (submitting.current) return;
+          submitting.current = true;
+          confirm.mutate(undefined, { onSettled: () => void (submitting.current = false) });
         }}
         onCancel={props.onCloseConfirm}
       />

@@ -49,7 +49,13 @@ export function CareGapPanel({ asOf, patientName }: { asOf: string; patientName:
   const views = gaps.status === 'ready' ? gaps.views : [];
   const open = views.filter((v): v is Extract<GapView, { state: 'open' }> => v.state === 'open');
   const focus = open.find((v) => v.gap.rule === ui.focusRule) ?? open[0] ?? null;
-  const correlationId = focus ? ui.correlationFor(focus.gap.rule) : null;
+  const focusRule = focus?.gap.rule ?? null;
+  const correlationId = focusRule ? (ui.correlation[focusRule] ?? null) : null;
+
+  // A decision's correlation id is minted once, outside render, and kept with the draft state.
+  useEffect(() => {
+    if (focusRule) store.getState().correlationFor(focusRule);
+  }, [focusRule, store]);
 
   useEffect(() => {
     if (!focus || !correlationId || shown.current.has(correlationId)) return;

@@ -23,7 +23,7 @@ export interface ConfirmOutcome {
   closed: CloseResult | null;
 }
 
-export function useConfirm(gap: OpenGap, correlationId: string, outreach: Task | null) {
+export function useConfirm(gap: OpenGap, correlationId: string, outreach: Task | null, onWritten: (outcome: ConfirmOutcome) => void) {
   const { context, fhir, config } = useSession();
   const audit = useAudit();
   const queryClient = useQueryClient();
@@ -67,14 +67,18 @@ export function useConfirm(gap: OpenGap, correlationId: string, outreach: Task |
             void audit.emit({ ...fields, action: 'write-failed', outcome: { ...(closed.kind === 'conflict' ? { status: 412 } : {}), error: closed.kind === 'conflict' ? 'outreach task changed in the EHR' : closed.message } }).catch(() => undefined);
           }
         }
-        await Promise.all([
-          queryClient.invalidateQueries({ queryKey: fhirKeys.record(context.patientId) }),
-          queryClient.invalidateQueries({ queryKey: fhirKeys.tasks(context.patientId) }),
-        ]);
       } else {
         void audit.emit({ ...fields, action: 'write-failed', outcome: { ...(result.status !== null ? { status: result.status } : {}), error: result.message } }).catch(() => undefined);
       }
       return { write: result, closed };
+    },
+    // Hook-level callbacks run even when the card has unmounted (the gap it showed is now in
+    // progress), so the panel still hears of the success before the record is re-read.
+    onSuccess: (outcome) => {
+      if (outcome.write.kind !== 'written') return;
+      onWritten(outcome);
+      void queryClient.invalidateQueries({ queryKey: fhirKeys.record(context.patientId) });
+      void queryClient.invalidateQueries({ queryKey: fhirKeys.tasks(context.patientId) });
     },
   });
 }
