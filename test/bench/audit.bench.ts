@@ -31,13 +31,15 @@ async function drive(url: string, tokens: readonly string[], requests: number): 
   const latencies: number[] = [];
   let next = 0;
   let failures = 0;
+  // Bodies are built before the clock starts: the load generator must not be what is measured.
+  const bodies = Array.from({ length: requests }, () => JSON.stringify({ events: Array.from({ length: BATCH }, () => anEvent()) }));
   const started = performance.now();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async (_, worker) => {
       const token = tokens[worker % tokens.length] ?? '';
       while (next < requests) {
+        const body = bodies[next] ?? '';
         next += 1;
-        const body = JSON.stringify({ events: Array.from({ length: BATCH }, () => anEvent()) });
         const t0 = performance.now();
         const res = await fetch(`${url}/api/audit/events`, {
           method: 'POST',
@@ -92,6 +94,12 @@ export async function runAuditBench(): Promise<void> {
     const verify = (await (await fetch(`${server.url}/api/audit/verify`, { headers: { authorization: `Bearer ${tokens[0] ?? ''}` } })).json()) as { ok: boolean };
     if (!verify.ok || run.failures > 0) throw new Error(`audit bench: ${run.failures} failed requests, chain ok=${verify.ok}`);
 
+    const metrics = await (await fetch(`${server.url}/api/metrics`)).text();
+    const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+    const commits = metric('careloop_audit_store_write_seconds_count');
+    const commitSeconds = metric('careloop_audit_store_write_seconds_sum');
+    const accepted = metric('careloop_audit_events_accepted_total');
+
     // The raw loop: the same rows the server stored, inserted with a prepared statement.
     const rawPath = join(dir, 'raw.sqlite');
     await (await openAuditStore({ kind: 'sqlite', path: rawPath })).close();
@@ -115,6 +123,7 @@ export async function runAuditBench(): Promise<void> {
     const f = (n: number) => Math.round(n).toLocaleString('en-US');
     console.info(`audit server (own process, HTTP loopback, SQLite WAL synchronous=FULL, JWT verified, dedup + hash chain):`);
     console.info(`  ${REQUESTS} requests x ${BATCH} events at concurrency ${CONCURRENCY}: ${f(serverRate)} events/s; request latency p50 ${percentile(run.latencies, 50).toFixed(1)} ms, p99 ${percentile(run.latencies, 99).toFixed(1)} ms`);
+    console.info(`  store: ${f(commits)} group commits, ${(accepted / commits).toFixed(0)} events per commit on average, ${((commitSeconds / commits) * 1000).toFixed(1)} ms per commit`);
     console.info(`raw better-sqlite3 insert loop (same ${rows.length} rows, one transaction per ${BATCH}): ${f(rawRate)} events/s`);
     console.info(`ratio server/raw: ${(serverRate / rawRate).toFixed(2)}x   (targets: >= 5,000 events/s and >= 0.5x)`);
   } finally {

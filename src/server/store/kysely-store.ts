@@ -60,8 +60,62 @@ export type StoreLocation =
 const CHAIN_LOCK_KEY = 0x0ca7e100d;
 /** Most events written in one group commit. */
 const MAX_GROUP_EVENTS = 2_000;
-const INSERT_CHUNK = 200;
+/**
+ * Statement shapes: inserts go in chunks of these row counts (greedy), lookups are padded to these
+ * id counts, so a few SQL texts recur and their prepared statements are reused.
+ */
+const INSERT_SHAPES = [200, 50, 10, 1] as const;
+const SELECT_SHAPES = [1, 10, 50, 100, 200, 500] as const;
 const SELECT_CHUNK = 500;
+
+/** Splits `n` into chunk sizes from `INSERT_SHAPES`, largest first. */
+function insertChunks(n: number): number[] {
+  const out: number[] = [];
+  let left = n;
+  for (const size of INSERT_SHAPES) {
+    while (left >= size) {
+      out.push(size);
+      left -= size;
+    }
+  }
+  return out;
+}
+
+/** Pads a non-empty id list to the next lookup shape by repeating its last id. */
+function padIds(ids: readonly string[]): string[] {
+  const target = SELECT_SHAPES.find((s) => s >= ids.length) ?? ids.length;
+  const last = ids[ids.length - 1] ?? '';
+  return [...ids, ...Array.from({ length: target - ids.length }, () => last)];
+}
+
+/**
+ * better-sqlite3 behind Kysely prepares every query anew; preparing a 200-row insert costs more
+ * than running it. This keeps the prepared statements of recent SQL texts (the connection is used
+ * by one query at a time, so reusing a statement is safe).
+ */
+function cachingStatements(database: Database.Database): Database.Database {
+  const cache = new Map<string, Database.Statement>();
+  return new Proxy(database, {
+    get(target, property, receiver) {
+      if (property !== 'prepare') {
+        const value: unknown = Reflect.get(target, property, receiver);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      }
+      return (source: string) => {
+        let statement = cache.get(source);
+        if (!statement) {
+          statement = target.prepare(source);
+          if (cache.size >= 64) {
+            const oldest = cache.keys().next().value;
+            if (oldest !== undefined) cache.delete(oldest);
+          }
+          cache.set(source, statement);
+        }
+        return statement;
+      };
+    },
+  });
+}
 
 interface PendingAppend {
   events: readonly NormalizedAuditEvent[];
@@ -91,7 +145,7 @@ export async function openAuditStore(location: StoreLocation, options: OpenStore
     database.pragma('journal_mode = WAL');
     database.pragma('synchronous = FULL');
     database.pragma('busy_timeout = 5000');
-    const db = new Kysely<AuditDatabase>({ dialect: new SqliteDialect({ database }) });
+    const db = new Kysely<AuditDatabase>({ dialect: new SqliteDialect({ database: cachingStatements(database) }) });
     await migrate(db, 'sqlite');
     return new KyselyAuditStore(db, 'sqlite', options.now ?? (() => new Date()), options.onCommit);
   }
@@ -118,6 +172,7 @@ export async function openAuditStore(location: StoreLocation, options: OpenStore
 class KyselyAuditStore implements AuditStore {
   private readonly queue: PendingAppend[] = [];
   private draining = false;
+  private drainScheduled = false;
   private closed = false;
 
   constructor(
@@ -131,7 +186,15 @@ class KyselyAuditStore implements AuditStore {
     if (this.closed) return Promise.reject(new Error('audit store is closed'));
     return new Promise((resolve, reject) => {
       this.queue.push({ events, actor, resolve, reject });
-      void this.drain();
+      // Start on the next turn of the event loop, so requests read in the same turn share one
+      // transaction and one fsync (group commit).
+      if (!this.draining && !this.drainScheduled) {
+        this.drainScheduled = true;
+        setImmediate(() => {
+          this.drainScheduled = false;
+          void this.drain();
+        });
+      }
     });
   }
 
@@ -191,7 +254,7 @@ class KyselyAuditStore implements AuditStore {
     const ids = [...new Set(group.flatMap((p) => p.events.map((e) => e.id)))];
     const known = new Map<string, AuditRecord>();
     for (let i = 0; i < ids.length; i += SELECT_CHUNK) {
-      const rows = await trx.selectFrom('audit_event').selectAll().where('event_id', 'in', ids.slice(i, i + SELECT_CHUNK)).execute();
+      const rows = await trx.selectFrom('audit_event').selectAll().where('event_id', 'in', padIds(ids.slice(i, i + SELECT_CHUNK))).execute();
       for (const row of rows) known.set(row.event_id, recordOf(row));
     }
     const head = await trx.selectFrom('audit_event').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
@@ -233,8 +296,10 @@ class KyselyAuditStore implements AuditStore {
       rows.push(...stagedRows);
       results.push({ kind: 'ok', results: outcomes });
     }
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-      await trx.insertInto('audit_event').values(rows.slice(i, i + INSERT_CHUNK)).execute();
+    let offset = 0;
+    for (const size of insertChunks(rows.length)) {
+      await trx.insertInto('audit_event').values(rows.slice(offset, offset + size)).execute();
+      offset += size;
     }
     return results;
   }
@@ -296,7 +361,7 @@ class KyselyAuditStore implements AuditStore {
     if (this.closed) return;
     this.closed = true;
     // Let queued writes finish: they were accepted and their callers are waiting.
-    while (this.draining || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5));
+    while (this.draining || this.drainScheduled || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5));
     await this.db.destroy();
   }
 }

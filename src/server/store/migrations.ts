@@ -38,7 +38,6 @@ const MIGRATIONS: ReadonlyArray<{ version: number; statements: (d: Dialect) => R
         hash TEXT NOT NULL
       )`),
       sql.raw('CREATE INDEX audit_event_patient_seq ON audit_event (patient, seq)'),
-      sql.raw('CREATE INDEX audit_event_correlation ON audit_event (correlation_id)'),
       ...(d === 'sqlite'
         ? [
             sql.raw("CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END"),
