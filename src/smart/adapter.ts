@@ -1,6 +1,7 @@
+import type BrowserAdapterDefault from 'fhirclient/lib/adapters/BrowserAdapter';
 import * as adapterModule from 'fhirclient/lib/adapters/BrowserAdapter';
 
-type BrowserAdapterClass = typeof import('fhirclient/lib/adapters/BrowserAdapter').default;
+type BrowserAdapterClass = typeof BrowserAdapterDefault;
 
 /**
  * fhirclient ships CommonJS with `exports.default`; bundlers disagree on whether a default import
