@@ -5,11 +5,7 @@
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { careloopPreventive, evaluatePack, indexRecord } from '../../src/rules/index.ts';
 
-/** A benchmark the runner can list. */
-export interface Benchmark {
-  readonly name: string;
-  run(): Promise<void>;
-}
+import type { Benchmark } from './benchmark.ts';
 
 /** Deterministic PRNG (mulberry32) so every run sees the same record. */
 function prng(seed: number): () => number {

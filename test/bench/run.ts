@@ -1,8 +1,9 @@
 /**
- * `npm run bench`: runs every benchmark in BENCHMARKS, one after another, and prints their figures.
- * Add a benchmark by exporting a `Benchmark` from a `*.bench.ts` file and listing it here.
+ * `npm run bench [name-filter...]`: runs every benchmark in BENCHMARKS, one after another, and
+ * prints their figures. Add one by exporting a `Benchmark` (./benchmark.ts) from a `*.bench.ts`
+ * file and listing it here.
  */
-import type { Benchmark } from './rules.bench.ts';
+import type { Benchmark } from './benchmark.ts';
 import { rulesBenchmark } from './rules.bench.ts';
 
 const BENCHMARKS: readonly Benchmark[] = [rulesBenchmark];
