@@ -4,7 +4,6 @@
  */
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { careloopPreventive, evaluatePack, indexRecord } from '../../src/rules/index.ts';
-
 import type { Benchmark } from './benchmark.ts';
 
 /** Deterministic PRNG (mulberry32) so every run sees the same record. */
