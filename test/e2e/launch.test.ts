@@ -30,6 +30,9 @@ describe('EHR launch in the chart sidebar', () => {
     // The real protocol ran: a code bound to Ada was issued and redeemed.
     const redeemed = [...env.sandbox.ctx.codes.values()].filter((g) => g.used && g.patient === ada.id);
     expect(redeemed).toHaveLength(1);
+    // Nothing was written back just by opening the chart.
+    expect(env.sandbox.ctx.writes).toEqual([]);
+    expect(await env.resources('Patient', ada.id)).toHaveLength(1);
     await page.close();
   });
 

@@ -188,6 +188,21 @@ describe('introspection', () => {
   });
 });
 
+describe('expiry', () => {
+  it('refuses an expired access token at the FHIR API with 401', async () => {
+    const t = await ehrLaunch(ehr, 'ada');
+    const read = () => ehr.app.inject({ method: 'GET', url: '/fhir/Patient/ada', headers: { authorization: `Bearer ${t.access_token}` } });
+    expect((await read()).statusCode).toBe(200);
+    const saved = now;
+    now += 3601 * 1000;
+    try {
+      expect((await read()).statusCode).toBe(401);
+    } finally {
+      now = saved;
+    }
+  });
+});
+
 describe('standalone launch', () => {
   it('asks for a patient, then binds the token to the one picked and asks for a banner', async () => {
     const { verifier, challenge } = pkce();

@@ -12,6 +12,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Resource } from '@medplum/fhirtypes';
 import { chromium, type BrowserContext, type FrameLocator, type Page } from 'playwright-core';
 import { buildApp, startSandbox, type Sandbox, type SandboxOptions } from '../../../src/sandbox/index.ts';
 
@@ -27,6 +28,8 @@ export interface E2eEnv {
   readonly logs: string[];
   /** Opens a patient's chart; `app` locates the sidebar iframe. */
   openChart(patientId: string): Promise<{ page: Page; app: FrameLocator }>;
+  /** What the FHIR server holds now, e.g. `resources('Task', 'donald')`. */
+  resources<T extends Resource = Resource>(type: T['resourceType'], patientId: string): Promise<T[]>;
   close(): Promise<void>;
 }
 
@@ -105,6 +108,9 @@ export async function startE2e(options: E2eOptions = {}): Promise<E2eEnv> {
       const page = await browser.newPage();
       await page.goto(sandbox.chartUrl(patientId));
       return { page, app: page.frameLocator('iframe#app-frame') };
+    },
+    async resources<T extends Resource = Resource>(type: T['resourceType'], patientId: string) {
+      return (await sandbox.ctx.store.all(type, patientId)) as T[];
     },
     async close() {
       await chromiumHandle.close().catch(() => undefined);

@@ -1,0 +1,90 @@
+import type { Provenance, ServiceRequest } from '@medplum/fhirtypes';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startE2e, type E2eEnv } from './support/sandbox.ts';
+
+const IDENTIFIER_SYSTEM = 'https://careloop.example/fhir/identifier/care-gap-action';
+let env: E2eEnv;
+
+beforeAll(async () => {
+  env = await startE2e();
+});
+afterAll(async () => {
+  await env?.close();
+});
+
+async function careloopOrders(patientId: string): Promise<ServiceRequest[]> {
+  const all = await env.resources<ServiceRequest>('ServiceRequest', patientId);
+  return all.filter((r) => r.identifier?.some((i) => i.system === IDENTIFIER_SYSTEM));
+}
+
+async function provenanceFor(order: ServiceRequest): Promise<Provenance[]> {
+  const all = await env.resources<Provenance>('Provenance', '*').catch(async () => [] as Provenance[]);
+  return all.filter((p) => p.target?.some((t) => t.reference?.startsWith(`ServiceRequest/${order.id ?? ''}`)));
+}
+
+describe('the care-gap loop in the sandbox chart', () => {
+  it('card → why → confirm leaves exactly one order and one Provenance, and a relaunch shows it in progress', async () => {
+    const { page, app } = await env.openChart('ada');
+    const card = app.getByRole('region', { name: /^Colorectal cancer screening/ });
+    await card.waitFor({ timeout: 30_000 });
+    await card.getByRole('button', { name: 'Why?' }).click();
+    await card.getByRole('region', { name: 'Why this is recommended' }).getByText(/Rule colorectal-cancer-screening v/).waitFor();
+    expect(env.sandbox.ctx.writes).toEqual([]);
+
+    await card.getByRole('button', { name: 'Order colorectal cancer screening' }).click();
+    const dialog = app.getByRole('dialog');
+    await dialog.getByText('Ada Lovelace').waitFor();
+    await dialog.getByRole('button', { name: 'Confirm' }).dblclick();
+    await app.getByText(/^Saved: order/).waitFor({ timeout: 15_000 });
+
+    const orders = await careloopOrders('ada');
+    expect(orders).toHaveLength(1);
+    const [order] = orders;
+    expect(order).toMatchObject({
+      status: 'active',
+      intent: 'order',
+      subject: { reference: 'Patient/ada' },
+      requester: { reference: 'Practitioner/blackwell' },
+      code: { coding: [{ system: 'http://snomed.info/sct', code: '275978004' }] },
+      identifier: [{ system: IDENTIFIER_SYSTEM, value: expect.stringMatching(/^colorectal-cancer-screening:ada:\d{4}-\d{2}-\d{2}$/) }],
+    });
+    const provenance = env.sandbox.ctx.writes.filter((w) => w.resourceType === 'Provenance');
+    expect(provenance).toHaveLength(1);
+    expect(env.sandbox.ctx.writes.filter((w) => w.resourceType === 'ServiceRequest')).toHaveLength(1);
+    const targets = await provenanceFor(order as ServiceRequest);
+    if (targets.length) {
+      expect(targets[0]).toMatchObject({ agent: [{ who: { reference: 'Practitioner/blackwell' } }, { who: { type: 'Device' } }], policy: [expect.stringMatching(/colorectal-cancer-screening\|/)] });
+    }
+
+    await page.reload();
+    await app.getByRole('list', { name: 'Care gaps in progress' }).getByText(/Colorectal cancer screening/).waitFor({ timeout: 30_000 });
+    expect(await careloopOrders('ada')).toHaveLength(1);
+    await page.close();
+  });
+
+  it('leaves one order when the EHR applies the write twice', async () => {
+    env.sandbox.ctx.faults.add({ method: 'POST', path: '/fhir/ServiceRequest', duplicateWrite: true, times: 1 });
+    const { page, app } = await env.openChart('grace');
+    const card = app.getByRole('region', { name: /^Cervical cancer screening/ });
+    await card.getByRole('button', { name: 'Order cervical cancer screening' }).click({ timeout: 30_000 });
+    await app.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
+    await app.getByText(/^(Saved|Already in the EHR): order/).waitFor({ timeout: 15_000 });
+    expect(await careloopOrders('grace')).toHaveLength(1);
+    env.sandbox.ctx.faults.clear();
+    await page.close();
+  });
+
+  it('leaves one order when the connection drops on the first attempt', async () => {
+    env.sandbox.ctx.faults.add({ method: 'POST', path: '/fhir/ServiceRequest', drop: true, times: 1 });
+    const { page, app } = await env.openChart('claude');
+    const card = app.getByRole('region', { name: /Glycemic|HbA1c|Diabetes/i });
+    await card.getByRole('button').first().click({ timeout: 30_000 });
+    await app.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
+    await app.getByText(/^(Saved|Already in the EHR): (order|task)/).waitFor({ timeout: 20_000 });
+    const orders = await careloopOrders('claude');
+    const tasks = (await env.resources('Task', 'claude')).filter((t) => 'identifier' in t && (t.identifier ?? []).some((i) => i.system === IDENTIFIER_SYSTEM));
+    expect(orders.length + tasks.length).toBe(1);
+    env.sandbox.ctx.faults.clear();
+    await page.close();
+  });
+});
