@@ -297,11 +297,7 @@ function sharedExclusion(ctx: Ctx, kind: SharedExclusion): Outcome | undefined {
       }
       case 'frailty-advanced-illness': {
         if (age === undefined || age < 66) return undefined;
-        const frail =
-          ctx.finder.ok(SHARED.frailtyDiagnosis).find((f) => overlaps(f, s, e)) ??
-          ctx.finder.ok(SHARED.frailtySymptom).find((f) => overlaps(f, s, e)) ??
-          ctx.finder.ok(SHARED.frailtyEncounter).find((f) => overlaps(f, s, e)) ??
-          ctx.finder.ok(SHARED.frailtyDevice).find((f) => within(f, s, e));
+        const frail = frailtyIn(ctx, s, e);
         if (!frail) return undefined;
         const illness = ctx.finder.ok(SHARED.advancedIllness).find((f) => overlaps(f, addMonths(s, -12), e));
         if (!illness) return undefined;
@@ -309,6 +305,12 @@ function sharedExclusion(ctx: Ctx, kind: SharedExclusion): Outcome | undefined {
           evidenceOf(frail, 'exclusion'),
           evidenceOf(illness, 'exclusion'),
         ]);
+      }
+      case 'frailty-81': {
+        // CMS165: 81 and older with frailty alone (no advanced illness needed).
+        if (age === undefined || age < 81) return undefined;
+        const frail = frailtyIn(ctx, s, e);
+        return frail ? excluded('Age 81 or older with frailty', frail, [evidenceOf(frail, 'exclusion')]) : undefined;
       }
       case 'long-term-care': {
         if (age === undefined || age < 66) return undefined;
@@ -329,6 +331,15 @@ function sharedExclusion(ctx: Ctx, kind: SharedExclusion): Outcome | undefined {
       }
     }
   }
+}
+
+function frailtyIn(ctx: Ctx, s: Day, e: Day): Fact | undefined {
+  return (
+    ctx.finder.ok(SHARED.frailtyDiagnosis).find((f) => overlaps(f, s, e)) ??
+    ctx.finder.ok(SHARED.frailtySymptom).find((f) => overlaps(f, s, e)) ??
+    ctx.finder.ok(SHARED.frailtyEncounter).find((f) => overlaps(f, s, e)) ??
+    ctx.finder.ok(SHARED.frailtyDevice).find((f) => within(f, s, e))
+  );
 }
 
 function daysBetween(a: Day, b: Day): number {

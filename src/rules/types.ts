@@ -233,7 +233,7 @@ export interface LifetimeExclusion extends Criterion {
 }
 
 /** Shared eCQM exclusions, implemented once in shared-exclusions.ts. */
-export type SharedExclusion = 'hospice' | 'palliative-care' | 'frailty-advanced-illness' | 'long-term-care';
+export type SharedExclusion = 'hospice' | 'palliative-care' | 'frailty-advanced-illness' | 'frailty-81' | 'long-term-care';
 
 /** Demographic eligibility. */
 export interface Eligibility {

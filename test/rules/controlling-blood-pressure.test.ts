@@ -72,3 +72,17 @@ describe('controlling high blood pressure in measure mode (CMS165v13, 2025)', ()
     expect(r.populations?.['initial-population']).toBe(false);
   });
 });
+
+describe('controlling high blood pressure: frailty exclusions by age (CMS165v13)', () => {
+  const visit = encounter('2025-02-01');
+  const frail = condition('icd10cm', 'R54', '2025-03-01');
+  const run = (birthDate: string, extra: unknown[]) => resultFor(RULE, [patient(birthDate, 'female'), visit, htn, frail, ...extra], mp(2025));
+
+  it.each([
+    ['excludes 81 with frailty alone', '1944-12-31', [], true],
+    ['does not exclude 80 with frailty alone', '1945-01-01', [], false],
+    ['excludes 66 with frailty and advanced illness', '1959-12-31', [condition('icd10cm', 'G30.9', '2024-05-01')], true],
+  ])('%s', (_name, birthDate, extra, expected) => {
+    expect(run(birthDate, extra).populations?.['denominator-exclusion']).toBe(expected);
+  });
+});

@@ -7,18 +7,18 @@
  *   period and a qualifying visit; numerator: the most recent blood pressure in the period is
  *   < 140/90 (lowest systolic and lowest diastolic on the most recent day, each taken separately);
  *   exclusions: ESRD, dialysis, kidney transplant, pregnancy during the period, hospice, palliative
- *   care, 66+ frailty with advanced illness, 66+ in long-term care.
+ *   care, 66+ frailty with advanced illness, 81+ with frailty alone, 66+ in long-term care.
  * - ACC/AHA 2017 guideline (point-of-care): recheck a controlled blood pressure within 12 months.
  *
  * Leaves out: readings taken in acute inpatient or emergency settings or on the day of a
- * diagnostic test (not filtered); the 81+ frailty-only exclusion; home readings are accepted
+ * diagnostic test (not filtered); dementia medications as an advanced-illness signal; home readings are accepted
  * as the 2025 measure accepts remote readings.
  * Readings: an 85354-9 panel with 8480-6 / 8462-4 components, or separate 8480-6 and 8462-4
  * Observations; units must be mm[Hg] (UCUM) or mmHg.
  */
 import type { BloodPressureRule } from '../types.ts';
 import { SYSTEMS, VS } from '../valuesets.ts';
-import { ALL_SHARED, QUALIFYING_VISITS, SCT } from './common.ts';
+import { QUALIFYING_VISITS, SCT } from './common.ts';
 
 const LOINC = SYSTEMS.loinc;
 
@@ -71,7 +71,7 @@ export const controllingBloodPressure: BloodPressureRule = {
     eligibility: { minAge: 18, maxAge: 85 },
     ageAt: 'period-end',
     qualifyingVisits: QUALIFYING_VISITS,
-    sharedExclusions: ALL_SHARED,
+    sharedExclusions: ['hospice', 'palliative-care', 'frailty-advanced-illness', 'frailty-81', 'long-term-care'],
     inverse: false,
   },
 };
