@@ -66,7 +66,7 @@ function runRule(rule: RuleDefinition, ctx: Ctx): { outcome: Outcome; inPopulati
   const demo = checkDemographics(ctx, rule.eligibility, ctx.asOf);
   if (demo) return { outcome: demo, inPopulation: false };
   const outcome = evaluateRule(rule, ctx);
-  if (ctx.currentEncounter && (outcome.kind === 'open' || outcome.kind === 'closed')) {
+  if (ctx.currentEncounter?.status === 'ok' && (outcome.kind === 'open' || outcome.kind === 'closed')) {
     return { outcome: { ...outcome, evidence: [...outcome.evidence, evidenceOf(ctx.currentEncounter, 'visit', undefined, 'current encounter')] }, inPopulation: true };
   }
   return { outcome, inPopulation: outcome.kind !== 'not-applicable' };

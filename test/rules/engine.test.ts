@@ -91,6 +91,12 @@ describe('evaluatePack', () => {
     expect(r.evidence.find((e) => e.role === 'visit')).toMatchObject({ reference: 'Encounter/now', note: 'current encounter' });
   });
 
+  it('does not name a cancelled current encounter as the visit', () => {
+    const cancelled = encounter('2025-06-01T09:00:00Z', { id: 'now', status: 'cancelled' });
+    const r = resultFor('colorectal-cancer-screening', [patient('1970-01-01', 'male'), cancelled], poc('2025-06-01', { encounterId: 'now' }));
+    expect(r.evidence.some((e) => e.role === 'visit')).toBe(false);
+  });
+
   it.each([
     ['an invalid as-of date', { mode: 'point-of-care', asOf: '2025-02-30' }],
     ['an unknown time zone', { mode: 'point-of-care', asOf: '2025-06-01', timeZone: 'Mars/Olympus' }],
