@@ -52,6 +52,7 @@ export interface RefreshGrant extends Omit<AuthorizationGrant, 'redirectUri' | '
 export interface WriteRecord {
   readonly at: string;
   readonly interaction: 'create' | 'update' | 'delete';
+  readonly resourceType: string;
   readonly reference: string;
   readonly versionId?: string;
   readonly patient: string | null;

@@ -184,6 +184,7 @@ export function registerFhirRoutes(app: FastifyInstance, ctx: EhrContext): void 
       ctx.writes.push({
         at: new Date(ctx.now()).toISOString(),
         interaction,
+        resourceType: type,
         reference: ref,
         ...(resource?.meta?.versionId ? { versionId: resource.meta.versionId } : {}),
         patient: key === SHARED ? null : key,

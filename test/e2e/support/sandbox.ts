@@ -12,7 +12,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Resource } from '@medplum/fhirtypes';
+import type { ExtractResource, Resource, ResourceType } from '@medplum/fhirtypes';
 import { chromium, type BrowserContext, type FrameLocator, type Page } from 'playwright-core';
 import { buildApp, startSandbox, type Sandbox, type SandboxOptions } from '../../../src/sandbox/index.ts';
 
@@ -28,8 +28,9 @@ export interface E2eEnv {
   readonly logs: string[];
   /** Opens a patient's chart; `app` locates the sidebar iframe. */
   openChart(patientId: string): Promise<{ page: Page; app: FrameLocator }>;
-  /** What the FHIR server holds now, e.g. `resources('Task', 'donald')`. */
-  resources<T extends Resource = Resource>(type: T['resourceType'], patientId: string): Promise<T[]>;
+  /** What the FHIR server holds now, e.g. `resources('Task', 'donald')`; `'*'` = every compartment. */
+  resources<K extends ResourceType>(type: K, patientId: string): Promise<ExtractResource<K>[]>;
+  resources<T extends Resource>(type: T['resourceType'], patientId: string): Promise<T[]>;
   close(): Promise<void>;
 }
 
@@ -109,8 +110,11 @@ export async function startE2e(options: E2eOptions = {}): Promise<E2eEnv> {
       await page.goto(sandbox.chartUrl(patientId));
       return { page, app: page.frameLocator('iframe#app-frame') };
     },
-    async resources<T extends Resource = Resource>(type: T['resourceType'], patientId: string) {
-      return (await sandbox.ctx.store.all(type, patientId)) as T[];
+    async resources<T extends Resource>(type: T['resourceType'], patientId: string): Promise<T[]> {
+      const keys = patientId === '*' ? ['', ...sandbox.ctx.store.patientIds()] : [patientId];
+      const out: T[] = [];
+      for (const key of keys) out.push(...((await sandbox.ctx.store.all(type, key)) as T[]));
+      return out;
     },
     async close() {
       await chromiumHandle.close().catch(() => undefined);
