@@ -17,8 +17,9 @@ async function careloopOrders(patientId: string): Promise<ServiceRequest[]> {
   return all.filter((r) => r.identifier?.some((i) => i.system === IDENTIFIER_SYSTEM));
 }
 
-async function provenanceFor(order: ServiceRequest): Promise<Provenance[]> {
-  const all = await env.resources<Provenance>('Provenance', '*').catch(async () => [] as Provenance[]);
+async function provenanceFor(order: ServiceRequest, patientId: string): Promise<Provenance[]> {
+  // The sandbox files a Provenance in the compartment of its target.
+  const all = await env.resources<Provenance>('Provenance', patientId);
   return all.filter((p) => p.target?.some((t) => t.reference?.startsWith(`ServiceRequest/${order.id ?? ''}`)));
 }
 
@@ -42,7 +43,7 @@ describe('the care-gap loop in the sandbox chart', () => {
     const [order] = orders;
     expect(order).toMatchObject({
       status: 'active',
-      intent: 'order',
+      intent: 'proposal',
       subject: { reference: 'Patient/ada' },
       requester: { reference: 'Practitioner/blackwell' },
       code: { coding: [{ system: 'http://snomed.info/sct', code: '275978004' }] },
@@ -51,10 +52,13 @@ describe('the care-gap loop in the sandbox chart', () => {
     const provenance = env.sandbox.ctx.writes.filter((w) => w.resourceType === 'Provenance');
     expect(provenance).toHaveLength(1);
     expect(env.sandbox.ctx.writes.filter((w) => w.resourceType === 'ServiceRequest')).toHaveLength(1);
-    const targets = await provenanceFor(order as ServiceRequest);
-    if (targets.length) {
-      expect(targets[0]).toMatchObject({ agent: [{ who: { reference: 'Practitioner/blackwell' } }, { who: { type: 'Device' } }], policy: [expect.stringMatching(/colorectal-cancer-screening\|/)] });
-    }
+    const targets = await provenanceFor(order as ServiceRequest, 'ada');
+    expect(targets).toHaveLength(1);
+    expect(targets[0]).toMatchObject({
+      target: [{ reference: `ServiceRequest/${order?.id ?? ''}/_history/${order?.meta?.versionId ?? ''}` }],
+      agent: [{ who: { reference: 'Practitioner/blackwell' } }, { who: { type: 'Device' } }],
+      policy: [expect.stringMatching(/colorectal-cancer-screening\|\d+\.\d+\.\d+$/)],
+    });
 
     await page.reload();
     await app.getByRole('list', { name: 'Care gaps in progress' }).getByText(/Colorectal cancer screening/).waitFor({ timeout: 30_000 });

@@ -63,7 +63,7 @@ describe('the care-gap card', () => {
     const next = await card();
     await userEvent.click(within(next).getByRole('button', { name: 'Order colorectal cancer screening' }));
     const dialog = await screen.findByRole('dialog', { name: 'Confirm: Order colorectal cancer screening' });
-    expect(dialog).toHaveTextContent('ServiceRequest (order)');
+    expect(dialog).toHaveTextContent('ServiceRequest (proposal)');
     expect(dialog).toHaveTextContent('snomed.info/sct 275978004');
     expect(dialog).toHaveTextContent('Ada Lovelace');
     expect(dialog).toHaveTextContent(DOCTOR);

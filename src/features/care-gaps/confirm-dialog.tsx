@@ -38,7 +38,7 @@ function Row({ label, value }: { label: string; value: string }) {
 /** Shows exactly what will be written; nothing is written until "Confirm". */
 export function ConfirmDialog({ gap, outreach, patientName, requester, open, pending, failure, onConfirm, onCancel }: ConfirmDialogProps) {
   const { action } = gap;
-  const kind = action.resourceType === 'Task' ? 'Task' : 'ServiceRequest (order)';
+  const kind = `${action.resourceType} (${action.intent})`;
   return (
     <Dialog open={open} onClose={pending ? undefined : onCancel} aria-labelledby="confirm-title" fullWidth>
       <DialogTitle id="confirm-title" sx={{ fontSize: '1rem' }}>
