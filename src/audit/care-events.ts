@@ -77,3 +77,26 @@ export function decisionsFromTrail(records: readonly AuditRecord[]): DecisionFro
   }
   return out;
 }
+
+/**
+ * The card's audit port over an audit client: `emit` resolves once the event is in the durable
+ * outbox (not delivered); `decisions` reads the patient's snoozes and dismissals back from the
+ * trail. Structurally the `AuditPort` of `src/features/care-gaps/audit-port.ts`.
+ *
+ * @example
+ * const port = auditPortOf(auditClient, { patient: 'ada', encounter: 'ada-visit' });
+ * <AppShell audit={port} … />
+ */
+export function auditPortOf(
+  client: { record(draft: AuditEventDraft): unknown; read(query: { patient: string; actions?: readonly string[] }): Promise<AuditRecord[]> },
+  context: { patient: string; encounter?: string | null },
+): { emit(event: CareEventLike): Promise<void>; decisions(): Promise<DecisionFromTrail[]> } {
+  return {
+    async emit(event) {
+      client.record(auditDraftOf(event, context));
+    },
+    async decisions() {
+      return decisionsFromTrail(await client.read({ patient: context.patient, actions: ['snoozed', 'dismissed', 'unsnoozed'] }));
+    },
+  };
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { auditDraftOf, decisionsFromTrail } from '../../src/audit/care-events.ts';
+import { auditDraftOf, auditPortOf, decisionsFromTrail } from '../../src/audit/care-events.ts';
 import type { AuditRecord } from '../../src/shared/audit-event.ts';
 
 const base = {
@@ -43,5 +43,24 @@ describe('card events in the audit trail', () => {
       { rule: 'breast', kind: 'dismissed', reason: 'r', until: null },
       { rule: 'flu', kind: 'snoozed', reason: 'r', until: '2027-02-01' },
     ]);
+  });
+});
+
+describe('the audit port over the client', () => {
+  it('queues each card event for the patient in context and reads decisions back', async () => {
+    const recorded: unknown[] = [];
+    const port = auditPortOf(
+      {
+        record: (draft) => recorded.push(draft),
+        read: async ({ actions }) => {
+          expect(actions).toEqual(['snoozed', 'dismissed', 'unsnoozed']);
+          return [{ seq: 7, action: 'snoozed', ruleId: 'hba1c', reason: 'patient-request', snoozeUntil: '2027-03-01' } as AuditRecord];
+        },
+      },
+      { patient: 'ada', encounter: null },
+    );
+    await port.emit({ ...base, action: 'card-shown' });
+    expect(recorded).toMatchObject([{ patient: 'ada', action: 'card-shown', ruleId: 'colorectal-cancer-screening' }]);
+    expect(await port.decisions()).toEqual([{ rule: 'hba1c', kind: 'snoozed', reason: 'patient-request', until: '2027-03-01' }]);
   });
 });

@@ -116,7 +116,7 @@ describe('an issuer configured for introspection', () => {
 
 describe('the server around the API', () => {
   it('answers 429 with Retry-After once a client exceeds its rate', async () => {
-    h = await harness({ rateLimit: { perSecond: 1, burst: 3 } });
+    h = await harness({ rateLimit: { perSecond: 0.01, burst: 3 } });
     const statuses: number[] = [];
     let retryAfter: unknown;
     for (let i = 0; i < 4; i++) {
