@@ -1,30 +1,14 @@
 import CssBaseline from '@mui/material/CssBaseline';
 import { ThemeProvider } from '@mui/material/styles';
-import { QueryClient, QueryClientProvider, useQuery } from '@tanstack/react-query';
+import { QueryClientProvider, useQuery, type QueryClient } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
-import { FhirRequestError } from '../fhir/gateway';
 import { SessionProvider, type SessionValue } from '../fhir/session-context';
 import { AuditProvider, memoryAuditPort, type AuditPort } from '../features/care-gaps/audit-port';
 import { ChartContext } from '../features/context/chart-context';
 import { fetchSmartStyle } from '../smart/style';
+import { createQueryClient } from './query-client';
 import { careloopTheme } from './theme';
 
-/** Retry transient failures (timeouts, 5xx, 429) twice; never a refusal (4xx) or a bad body. */
-export function shouldRetry(failureCount: number, error: unknown): boolean {
-  if (failureCount >= 2) return false;
-  if (!(error instanceof FhirRequestError)) return false;
-  const { problem } = error;
-  return problem.kind === 'timeout' || problem.kind === 'unreachable' || (problem.kind === 'server-error' && problem.status !== 200);
-}
-
-export function createQueryClient(): QueryClient {
-  return new QueryClient({
-    defaultOptions: {
-      queries: { retry: shouldRetry, staleTime: 60_000, refetchOnWindowFocus: false },
-      mutations: { retry: false },
-    },
-  });
-}
 
 function Themed({ session, asOf }: { session: SessionValue; asOf: string }) {
   const url = session.context.smartStyleUrl;

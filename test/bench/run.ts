@@ -4,9 +4,10 @@
  * file and listing it here.
  */
 import type { Benchmark } from './benchmark.ts';
+import { launchBenchmark } from './launch.bench.ts';
 import { rulesBenchmark } from './rules.bench.ts';
 
-const BENCHMARKS: readonly Benchmark[] = [rulesBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [rulesBenchmark, launchBenchmark];
 
 const only = process.argv.slice(2);
 for (const bench of BENCHMARKS) {

@@ -15,7 +15,6 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useStore } from 'zustand';
 import { FhirRequestError } from '../../fhir/gateway';
 import { useSession } from '../../fhir/session-context';
-import { addDays } from '../../rules';
 import type { ConfirmOutcome } from './use-confirm';
 import { problemCopy } from '../errors/problem-copy';
 import { useAudit } from './audit-port';
@@ -27,6 +26,13 @@ import { careGapUiStore } from './ui-store';
 import { auditFields } from './use-confirm';
 import { useCareGaps } from './use-care-gaps';
 
+
+/** `YYYY-MM-DD` plus n days, in UTC (calendar arithmetic only). */
+function addDays(day: string, n: number): string {
+  const d = new Date(`${day}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
+}
 
 function timeLabel(ms: number): string {
   return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });

@@ -1,12 +1,13 @@
 import { useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
-import { careloopPreventive, evaluatePack, type PackResult } from '../../rules';
+import type { PackResult } from '../../rules';
 import { useOpenTasks } from '../../fhir/get-open-tasks';
 import { usePatient } from '../../fhir/get-patient';
 import { useRecord, type RecordType } from '../../fhir/get-record';
 import { useSession } from '../../fhir/session-context';
 import { useAudit } from './audit-port';
 import { gapViews, type GapView } from './gap-views';
+import { loadRules, RULES_ENGINE_KEY } from './load-rules';
 
 export type CareGaps =
   | { status: 'loading'; progress: number }
@@ -23,6 +24,9 @@ export function useCareGaps(asOf: string): CareGaps {
   const patient = usePatient();
   const record = useRecord();
   const tasks = useOpenTasks();
+  // The rule engine and its value sets load as their own chunk, in parallel with the FHIR reads,
+  // so they never delay the first paint or the token exchange.
+  const rules = useQuery({ queryKey: RULES_ENGINE_KEY, queryFn: loadRules, staleTime: Infinity, retry: 2 });
   const decisions = useQuery({
     queryKey: ['audit', 'decisions', context.patientId],
     queryFn: () => audit.decisions(),
@@ -31,14 +35,15 @@ export function useCareGaps(asOf: string): CareGaps {
     staleTime: Infinity,
   });
 
+  const engine = rules.data;
   const result = useMemo(() => {
-    if (!patient.data || !record.data) return null;
-    return evaluatePack(careloopPreventive, [patient.data, ...record.data.resources], {
+    if (!patient.data || !record.data || !engine) return null;
+    return engine.evaluatePack(engine.careloopPreventive, [patient.data, ...record.data.resources], {
       mode: 'point-of-care',
       asOf,
       ...(context.encounterId ? { encounterId: context.encounterId } : {}),
     });
-  }, [patient.data, record.data, asOf, context.encounterId]);
+  }, [patient.data, record.data, engine, asOf, context.encounterId]);
 
   const views = useMemo(() => {
     if (!result || !record.data) return null;
@@ -46,11 +51,12 @@ export function useCareGaps(asOf: string): CareGaps {
     return gapViews(result, existing, decisions.data ?? [], { identifierSystem: config.identifierSystem, patientId: context.patientId, asOf });
   }, [result, record.data, tasks.data, decisions.data, config.identifierSystem, context.patientId, asOf]);
 
+  if (rules.isError) return { status: 'error', error: rules.error, retry: () => void rules.refetch() };
   if (record.isError) return { status: 'error', error: record.error, retry: () => void record.refetch() };
   if (patient.isError) return { status: 'error', error: patient.error, retry: () => void patient.refetch() };
   if (!result || !views || record.isPending || decisions.isPending) {
-    const done = [patient.isSuccess, record.isSuccess, tasks.isSuccess || tasks.isError, !decisions.isPending].filter(Boolean).length;
-    return { status: 'loading', progress: Math.round((done / 4) * 100) };
+    const done = [patient.isSuccess, record.isSuccess, tasks.isSuccess || tasks.isError, !decisions.isPending, rules.isSuccess].filter(Boolean).length;
+    return { status: 'loading', progress: Math.round((done / 5) * 100) };
   }
   return { status: 'ready', result, views, incomplete: record.data?.incomplete ?? [], readAt: record.dataUpdatedAt, refreshDecisions: () => decisions.refetch() };
 }

@@ -1,0 +1,11 @@
+import type { QueryClient } from '@tanstack/react-query';
+import type { SessionValue } from '../fhir/session-context';
+import { AppShell } from './app-shell';
+import { mount } from './render';
+
+export { mountProblem } from './render';
+
+/** Renders the launched app (React, MUI and the card live in this chunk). */
+export function mountApp(session: SessionValue, queryClient: QueryClient, asOf: string): void {
+  mount(<AppShell session={session} asOf={asOf} queryClient={queryClient} />);
+}

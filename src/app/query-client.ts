@@ -1,0 +1,37 @@
+import { QueryClient } from '@tanstack/react-query';
+import { openTasksQuery } from '../fhir/get-open-tasks';
+import { patientQuery } from '../fhir/get-patient';
+import { recordQuery } from '../fhir/get-record';
+import { encounterQuery } from '../fhir/get-encounter';
+import { FhirRequestError } from '../fhir/gateway';
+import type { SessionValue } from '../fhir/session-context';
+import { loadRules, RULES_ENGINE_KEY } from '../features/care-gaps/load-rules';
+
+/** Retry transient failures (timeouts, 5xx, 429) twice; never a refusal (4xx) or a bad body. */
+export function shouldRetry(failureCount: number, error: unknown): boolean {
+  if (failureCount >= 2) return false;
+  if (!(error instanceof FhirRequestError)) return false;
+  const { problem } = error;
+  return problem.kind === 'timeout' || problem.kind === 'unreachable' || (problem.kind === 'server-error' && problem.status !== 200);
+}
+
+export function createQueryClient(): QueryClient {
+  return new QueryClient({
+    defaultOptions: {
+      queries: { retry: shouldRetry, staleTime: 60_000, refetchOnWindowFocus: false },
+      mutations: { retry: false },
+    },
+  });
+}
+
+/**
+ * Starts every read the first card needs, all at once (one round after the token), plus the rule
+ * engine's chunk, before React has rendered anything. The hooks then find them in flight.
+ */
+export function prefetchLaunch(client: QueryClient, { fhir, context, config }: SessionValue): void {
+  void client.prefetchQuery(patientQuery(fhir, context.patientId));
+  if (context.encounterId) void client.prefetchQuery(encounterQuery(fhir, context.encounterId));
+  void client.prefetchQuery(openTasksQuery(fhir, context.patientId, config.fhir.pageSize, config.fhir.maxPages));
+  void client.prefetchQuery(recordQuery(fhir, context.patientId, config.fhir.recordPageSize, config.fhir.recordMaxPages));
+  void client.prefetchQuery({ queryKey: RULES_ENGINE_KEY, queryFn: loadRules, staleTime: Infinity });
+}

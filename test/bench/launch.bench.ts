@@ -1,0 +1,172 @@
+/**
+ * EHR launch → card visible, in headless Chromium on the sandbox, beside the floor: a bare page
+ * (./floor/) that does only the same SMART handshake and the same FHIR reads with fhirclient.
+ * Prints both medians, their ratio (target ≤ 1.25), the FHIR requests and sequential request
+ * rounds after the token (target: one round), and the app's initial JS gzipped (target ≤ 200 KB).
+ */
+import { readFile, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import type { Page, Request } from 'playwright-core';
+import { buildApp, startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
+import { startApp } from '../../src/sandbox/app-server.ts';
+import { buildCast } from '../../src/shared/cast/index.ts';
+import { launchChromium } from '../e2e/support/sandbox.ts';
+import type { Benchmark } from './benchmark.ts';
+
+const RUNS = 10;
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+async function buildFloor(): Promise<string> {
+  const { build } = await import('vite');
+  const { mkdtemp } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const outDir = await mkdtemp(join(tmpdir(), 'careloop-floor-'));
+  const root = join(HERE, 'floor');
+  await build({
+    configFile: false,
+    root,
+    base: './',
+    logLevel: 'error',
+    build: { outDir, emptyOutDir: true, rollupOptions: { input: { launch: join(root, 'floor-launch.html'), floor: join(root, 'floor.html') } } },
+  });
+  return outDir;
+}
+
+/** Gzipped bytes of the JS index.html loads before anything runs (entry + modulepreloads). */
+async function initialJsGzip(appDir: string): Promise<number> {
+  const html = await readFile(join(appDir, 'index.html'), 'utf8');
+  const srcs = [...html.matchAll(/<script[^>]+src="([^"]+\.js)"/g), ...html.matchAll(/<link[^>]+rel="modulepreload"[^>]+href="([^"]+\.js)"/g)].map((m) => m[1] ?? '');
+  return gzippedSize(appDir, srcs);
+}
+
+async function gzippedSize(appDir: string, paths: Iterable<string>): Promise<number> {
+  let total = 0;
+  for (const src of new Set(paths)) total += gzipSync(await readFile(join(appDir, new URL(src, 'http://x/').pathname.replace(/^\//, '')))).length;
+  return total;
+}
+
+interface Timed {
+  url: string;
+  start: number;
+  end: number;
+}
+
+/** Rounds of dependent requests: a request is in round n+1 if it started after one of round n ended. */
+export function requestRounds(requests: readonly Timed[]): number {
+  const sorted = [...requests].sort((a, b) => a.start - b.start);
+  const round: number[] = [];
+  sorted.forEach((r, i) => {
+    let n = 1;
+    for (let j = 0; j < i; j += 1) {
+      const before = sorted[j];
+      if (before && before.end <= r.start) n = Math.max(n, (round[j] ?? 1) + 1);
+    }
+    round.push(n);
+  });
+  return Math.max(0, ...round);
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
+};
+
+async function timeLaunch(page: Page, sandbox: Sandbox, launchUrl: string, done: (p: Page) => Promise<unknown>) {
+  // Times are when the page issued a request and when its response was complete, as seen here:
+  // a request the browser queued behind its six-connection limit still counts in the round it
+  // was issued in, because rounds measure what the app waits on before asking, not the network.
+  const fhir: Timed[] = [];
+  const issued = new Map<Request, number>();
+  let tokenAt = Number.POSITIVE_INFINITY;
+  const onRequest = (req: Request) => void issued.set(req, performance.now());
+  const onFinished = (req: Request) => {
+    const end = performance.now();
+    const start = issued.get(req) ?? end;
+    if (req.url().includes('/auth/token')) tokenAt = Math.min(tokenAt, end);
+    else if (req.url().startsWith(sandbox.fhirBase) && !req.url().includes('.well-known') && req.method() !== 'OPTIONS') fhir.push({ url: req.url(), start, end });
+  };
+  page.on('request', onRequest);
+  page.on('requestfinished', onFinished);
+  const scripts = new Set<string>();
+  const onScript = (req: Request) => {
+    if (req.resourceType() === 'script' && req.url().startsWith(sandbox.appUrl)) scripts.add(req.url());
+  };
+  page.on('request', onScript);
+  const t0 = performance.now();
+  await page.goto(launchUrl);
+  await done(page);
+  page.off('request', onScript);
+  const ms = performance.now() - t0;
+  page.off('requestfinished', onFinished);
+  page.off('request', onRequest);
+  const after = fhir.filter((r) => r.start >= tokenAt);
+  return { ms, requests: after.length, rounds: requestRounds(after), scripts: [...scripts] };
+}
+
+export const launchBenchmark: Benchmark = {
+  name: 'launch: EHR launch to card visible vs the bare fhirclient floor',
+  async run() {
+    const appDir = await buildApp();
+    const floorDir = await buildFloor();
+    const floor = await startApp({ staticDir: floorDir }, 0);
+    const sandbox = await startSandbox({
+      ehrPort: 0,
+      appPort: 0,
+      app: { staticDir: appDir },
+      skipLargeRecord: true,
+      clients: [
+        {
+          clientId: 'careloop-floor',
+          name: 'Launch benchmark floor',
+          redirectUris: [`${floor.url}/floor.html`],
+          launchUrl: `${floor.url}/floor-launch.html`,
+          allowedScopes: ['openid', 'fhirUser', 'launch', 'online_access', 'patient/*.rs'],
+        },
+      ],
+    });
+    const { browser, close } = await launchChromium();
+    try {
+      const app: Awaited<ReturnType<typeof timeLaunch>>[] = [];
+      const bare: Awaited<ReturnType<typeof timeLaunch>>[] = [];
+      const encounter = buildCast('2026-01-01', { skipLarge: true }).patients.find((p) => p.member.id === 'ada')?.encounter.id;
+      const launchFor = (clientId: string, base: string, path: string) => {
+        const launch = sandbox.ctx.mintLaunch({ patient: 'ada', ...(encounter ? { encounter } : {}), clientId });
+        return `${base}/${path}?iss=${encodeURIComponent(sandbox.fhirBase)}&launch=${launch}`;
+      };
+      // One warm-up of each, then alternate so both see the same machine state.
+      for (let i = 0; i <= RUNS; i += 1) {
+        const p1 = await browser.newPage();
+        const a = await timeLaunch(p1, sandbox, launchFor('careloop', sandbox.appUrl, 'launch.html'), (p) => p.getByRole('region', { name: /^Colorectal cancer screening/ }).waitFor({ timeout: 30_000 }));
+        await p1.close();
+        const p2 = await browser.newPage();
+        const f = await timeLaunch(p2, sandbox, launchFor('careloop-floor', floor.url, 'floor-launch.html'), (p) => p.waitForFunction(() => document.title === 'done', undefined, { timeout: 30_000 }));
+        await p2.close();
+        if (i > 0) {
+          app.push(a);
+          bare.push(f);
+        }
+      }
+      const appMs = median(app.map((r) => r.ms));
+      const floorMs = median(bare.map((r) => r.ms));
+      const last = app.at(-1);
+      const lastFloor = bare.at(-1);
+      const js = await initialJsGzip(appDir);
+      const toCard = await gzippedSize(appDir, (last?.scripts ?? []).filter((u) => u.includes('/assets/')));
+      console.info(`launch → card (Careloop), median of ${RUNS}: ${appMs.toFixed(0)} ms`);
+      console.info(`launch → same reads (bare fhirclient floor), median of ${RUNS}: ${floorMs.toFixed(0)} ms`);
+      console.info(`ratio Careloop/floor: ${(appMs / floorMs).toFixed(2)} (target ≤ 1.25)`);
+      console.info(`FHIR requests after the token: Careloop ${last?.requests ?? 0} in ${last?.rounds ?? 0} round(s); floor ${lastFloor?.requests ?? 0} in ${lastFloor?.rounds ?? 0} round(s) (target: one round)`);
+      console.info(`initial JS (index.html's entry and preloads), gzipped: ${(js / 1024).toFixed(1)} KB (target ≤ 200 KB)`);
+      console.info(`all JS loaded from launch to card (launch.html and index.html, both pages), gzipped: ${(toCard / 1024).toFixed(1)} KB`);
+    } finally {
+      await close();
+      await sandbox.close();
+      await floor.close();
+      await rm(appDir, { recursive: true, force: true });
+      await rm(floorDir, { recursive: true, force: true });
+    }
+  },
+};
