@@ -16,7 +16,45 @@ export type UnhashedRecord = Omit<AuditRecord, 'hash'>;
  * on the write path.
  */
 export function hashRecord(record: UnhashedRecord): string {
-  return createHash('sha256').update(canonicalJson(record), 'utf8').digest('hex');
+  return createHash('sha256').update(canonicalRecordJson(record), 'utf8').digest('hex');
+}
+
+/** True when the fast serialiser applies: exactly the 19 fields of a record and 4 of its actor. */
+export function hasRecordShape(r: UnhashedRecord): boolean {
+  return Object.keys(r).length === 19 && Object.keys(r.actor).length === 4;
+}
+
+const str = (v: string | null): string => (v === null ? 'null' : JSON.stringify(v));
+const num = (v: number | null): string => (v === null ? 'null' : canonicalJson(v));
+
+/**
+ * `canonicalJson(record)` for the fixed shape of a record, written out with its keys already in
+ * canonical (UTF-16) order: the write path's hottest function. Equal output is tested against the
+ * generic serialiser; a record of another shape falls back to it.
+ */
+export function canonicalRecordJson(r: UnhashedRecord): string {
+  if (!hasRecordShape(r)) return canonicalJson(r);
+  const evidence =
+    r.evidence === null
+      ? 'null'
+      : `[${r.evidence.map((e) => (Object.keys(e).length === 2 ? `{"reference":${str(e.reference)},"version":${str(e.version)}}` : canonicalJson(e))).join(',')}]`;
+  const o = r.outcome;
+  const outcome =
+    o === null
+      ? 'null'
+      : Object.keys(o).length === 4
+        ? `{"error":${str(o.error)},"reference":${str(o.reference)},"status":${num(o.status)},"version":${str(o.version)}}`
+        : canonicalJson(o);
+  const a = r.actor;
+  return (
+    `{"action":${str(r.action)}` +
+    `,"actor":{"clientId":${str(a.clientId)},"fhirUser":${str(a.fhirUser)},"issuer":${str(a.issuer)},"sub":${str(a.sub)}}` +
+    `,"appVersion":${str(r.appVersion)},"clientTime":${str(r.clientTime)},"correlationId":${str(r.correlationId)}` +
+    `,"encounter":${str(r.encounter)},"evidence":${evidence},"evidenceDigest":${str(r.evidenceDigest)},"id":${str(r.id)}` +
+    `,"outcome":${outcome},"packDigest":${str(r.packDigest)},"patient":${str(r.patient)},"prevHash":${str(r.prevHash)}` +
+    `,"reason":${str(r.reason)},"ruleId":${str(r.ruleId)},"ruleVersion":${str(r.ruleVersion)},"seq":${num(r.seq)}` +
+    `,"serverTime":${str(r.serverTime)},"snoozeUntil":${str(r.snoozeUntil)}}`
+  );
 }
 
 /** The client's part of a record, as it was sent (normalised). */
