@@ -1,7 +1,7 @@
 import type { SessionValue } from '../fhir/session-context';
 import { completeLaunch } from '../smart/session';
 import { beginLaunch, readLaunchParams } from '../smart/launch';
-import { toProblem, type Problem } from '../smart/problem';
+import { storageAvailable, toProblem, type Problem } from '../smart/problem';
 import { loadConfig } from './config';
 
 export type IndexBoot = { ok: true; session: SessionValue } | { ok: false; problem: Problem };
@@ -9,6 +9,9 @@ export type LaunchBoot = { ok: true; authorizeUrl: string } | { ok: false; probl
 
 /** launch.html: config → launch parameters → discovery → the authorization URL. */
 export async function bootLaunch(location: Pick<Location, 'href' | 'search'>, fetchImpl: typeof fetch = fetch): Promise<LaunchBoot> {
+  // The launch is kept in sessionStorage; a browser that blocks it for iframes can still run
+  // Careloop in its own window, with the same (not yet used) launch.
+  if (!storageAvailable()) return { ok: false, problem: { kind: 'storage-blocked', openUrl: location.href } };
   const loaded = await loadConfig(location.href, fetchImpl);
   if (!loaded.ok) return { ok: false, problem: loaded.problem };
   try {
@@ -24,6 +27,7 @@ export async function bootIndex(
   location: Pick<Location, 'href' | 'search'>,
   { fetchImpl = fetch, now = Date.now }: { fetchImpl?: typeof fetch; now?: () => number } = {},
 ): Promise<IndexBoot> {
+  if (!storageAvailable()) return { ok: false, problem: { kind: 'storage-blocked', openUrl: null } };
   const loaded = await loadConfig(location.href, fetchImpl);
   if (!loaded.ok) return { ok: false, problem: loaded.problem };
   try {

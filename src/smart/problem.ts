@@ -7,6 +7,8 @@ export type Problem =
   | { kind: 'config-missing'; url: string; detail: string }
   | { kind: 'config-invalid'; url: string; fields: string[] }
   | { kind: 'no-launch' }
+  /** The browser denies storage to the app (third-party storage blocked in the EHR's iframe). */
+  | { kind: 'storage-blocked'; openUrl: string | null }
   | { kind: 'launch-invalid'; detail: string }
   | { kind: 'auth-denied'; error: string; description: string | null }
   | { kind: 'state-missing' }
@@ -33,4 +35,16 @@ export function toProblem(error: unknown): Problem {
   if (error instanceof ProblemError) return error.problem;
   if (error instanceof Error) return { kind: 'unknown', detail: error.message.slice(0, 200) };
   return { kind: 'unknown', detail: 'Unexpected error' };
+}
+
+/** True when this page may use sessionStorage; false when the browser denies it (partitioned-off iframe). */
+export function storageAvailable(): boolean {
+  try {
+    const probe = '__careloop_probe__';
+    window.sessionStorage.setItem(probe, '1');
+    window.sessionStorage.removeItem(probe);
+    return true;
+  } catch {
+    return false;
+  }
 }

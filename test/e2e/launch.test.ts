@@ -45,3 +45,20 @@ describe('EHR launch in the chart sidebar', () => {
     await page.close();
   });
 });
+
+describe('a browser that blocks third-party storage', () => {
+  it('explains the block in the sidebar and offers the same launch in its own window, where it works', async () => {
+    const { launchChromium } = await import('./support/sandbox.ts');
+    const locked = await launchChromium({ thirdPartyStorage: 'blocked' });
+    try {
+      const page = await locked.browser.newPage();
+      await page.goto(env.sandbox.chartUrl('ada'));
+      const app = page.frameLocator('iframe#app-frame');
+      await app.getByRole('heading', { name: 'Your browser blocks Careloop inside the EHR' }).waitFor({ timeout: 30_000 });
+      const [popup] = await Promise.all([page.waitForEvent('popup'), app.getByRole('link', { name: 'Open Careloop in a new window' }).click()]);
+      await popup.getByRole('heading', { name: /Ada Lovelace/ }).first().waitFor({ timeout: 30_000 });
+    } finally {
+      await locked.close();
+    }
+  });
+});

@@ -8,6 +8,8 @@ export interface ProblemCopy {
   /** Shown for admins (config, registration) in a smaller line. */
   technical?: string;
   retryable: boolean;
+  /** A way out in a new window (e.g. the same launch outside the EHR's iframe). */
+  openInNewWindow?: string;
 }
 
 /** Exhaustive: adding a Problem kind without copy is a type error. */
@@ -34,6 +36,16 @@ export function problemCopy(problem: Problem): ProblemCopy {
         title: 'Open Careloop from a patient chart',
         detail: 'Careloop was opened without a launch from the EHR, so it does not know which patient to show.',
         action: 'Open a patient chart in the EHR and start Careloop from there.',
+        retryable: false,
+      };
+    case 'storage-blocked':
+      return {
+        title: 'Your browser blocks Careloop inside the EHR',
+        detail: 'The browser does not let apps embedded in the EHR keep their sign-in for this session (third-party storage is blocked).',
+        action: problem.openUrl
+          ? 'Open Careloop in its own window, or ask your EHR administrator to allow third-party storage for Careloop in the browser policy.'
+          : 'Start Careloop again from the chart, or ask your EHR administrator to allow third-party storage for Careloop in the browser policy.',
+        ...(problem.openUrl ? { openInNewWindow: problem.openUrl } : {}),
         retryable: false,
       };
     case 'launch-invalid':

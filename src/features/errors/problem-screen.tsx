@@ -27,6 +27,11 @@ export function ProblemScreen({ problem, onRetry }: { problem: Problem; onRetry?
             Details: {copy.technical}
           </Typography>
         ) : null}
+        {copy.openInNewWindow ? (
+          <Button variant="contained" size="small" sx={{ mt: 1, mr: 1 }} href={copy.openInNewWindow} target="_blank" rel="noopener">
+            Open Careloop in a new window
+          </Button>
+        ) : null}
         {copy.retryable && onRetry ? (
           <Button variant="outlined" size="small" sx={{ mt: 1 }} onClick={onRetry}>
             Try again
