@@ -104,6 +104,7 @@ export async function runAuditBench(): Promise<void> {
   const issuer = await startTestIssuer();
   const server = await startServerProcess({
     AUDIT_SQLITE_PATH: join(dir, 'server.sqlite'),
+    DATABASE_URL: '',
     AUDIT_TRUSTED_ISSUERS: JSON.stringify([{ fhirBase: issuer.fhirBase, mode: 'jwks' }]),
   });
   try {

@@ -107,7 +107,8 @@ async function allStoredIds(url: string, token: string): Promise<Set<string>> {
 const backends: Array<{ name: string; env: () => Record<string, string>; cleanup: () => Promise<void> }> = [];
 {
   const dir = mkdtempSync(join(tmpdir(), 'careloop-durability-'));
-  backends.push({ name: 'SQLite', env: () => ({ AUDIT_SQLITE_PATH: join(dir, 'audit.sqlite') }), cleanup: async () => rmSync(dir, { recursive: true, force: true }) });
+  // DATABASE_URL (set by .ci/run) would win over the SQLite path: clear it for this child.
+  backends.push({ name: 'SQLite', env: () => ({ AUDIT_SQLITE_PATH: join(dir, 'audit.sqlite'), DATABASE_URL: '', AUDIT_PG_SCHEMA: '' }), cleanup: async () => rmSync(dir, { recursive: true, force: true }) });
 }
 if (databaseUrl) {
   const schema = `audit_durability_${process.pid}`;
