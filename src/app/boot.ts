@@ -28,12 +28,14 @@ export async function bootIndex(
   { fetchImpl = fetch, now = Date.now }: { fetchImpl?: typeof fetch; now?: () => number } = {},
 ): Promise<IndexBoot> {
   if (!storageAvailable()) return { ok: false, problem: { kind: 'storage-blocked', openUrl: null } };
+  // The token exchange and the config load run side by side; a config problem is reported first.
+  const launched = completeLaunch(location.search, now).then(
+    (session) => ({ ok: true as const, session }),
+    (error: unknown) => ({ ok: false as const, problem: toProblem(error) }),
+  );
   const loaded = await loadConfig(location.href, fetchImpl);
+  const launch = await launched;
   if (!loaded.ok) return { ok: false, problem: loaded.problem };
-  try {
-    const { context, fhir } = await completeLaunch(location.search, loaded.config, now);
-    return { ok: true, session: { context, fhir, config: loaded.config } };
-  } catch (error) {
-    return { ok: false, problem: toProblem(error) };
-  }
+  if (!launch.ok) return launch;
+  return { ok: true, session: { context: launch.session.context, fhir: launch.session.connect(loaded.config.fhir.timeoutMs), config: loaded.config } };
 }

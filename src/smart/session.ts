@@ -1,6 +1,5 @@
 import type Client from 'fhirclient/lib/Client';
 import { ready } from 'fhirclient/lib/smart';
-import type { AppConfig } from '../app/config';
 import type { FhirGateway } from '../fhir/gateway';
 import { asEncounterId, asFhirUserRef, asPatientId, type EncounterId, type FhirUserRef, type PatientId } from '../shared/ids';
 import { createAdapter } from './adapter';
@@ -27,7 +26,8 @@ export interface LaunchContext {
 
 export interface SmartSession {
   context: LaunchContext;
-  fhir: FhirGateway;
+  /** The FHIR gateway for this launch, with the deployment's per-request timeout. */
+  connect(timeoutMs: number): FhirGateway;
 }
 
 function stringOrNull(value: unknown): string | null {
@@ -63,9 +63,11 @@ export function contextFrom(client: Client): LaunchContext {
 /**
  * Completes the launch on index.html (the redirect URI): exchanges the code for a token, or, on a
  * reload, resumes the launch named by the `state` in the URL. Every failure becomes a Problem.
+ * It needs nothing from the deployment config (fhirclient kept client id, endpoints and PKCE
+ * verifier with the launch), so it runs while the config is still loading.
  * @param search the page's query string (location.search)
  */
-export async function completeLaunch(search: string, config: AppConfig, now: () => number = Date.now): Promise<SmartSession> {
+export async function completeLaunch(search: string, now: () => number = Date.now): Promise<SmartSession> {
   const query = new URLSearchParams(search);
   const error = query.get('error');
   if (error) {
@@ -91,5 +93,5 @@ export async function completeLaunch(search: string, config: AppConfig, now: () 
   if (expiresAt && expiresAt <= now() / 1000 && !client.state.tokenResponse?.refresh_token) {
     throw new ProblemError({ kind: 'session-expired' });
   }
-  return { context: contextFrom(client), fhir: clientGateway(client, config.fhir.timeoutMs, now) };
+  return { context: contextFrom(client), connect: (timeoutMs) => clientGateway(client, timeoutMs, now) };
 }
