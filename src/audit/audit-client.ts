@@ -210,6 +210,8 @@ export function createAuditClient(options: AuditClientOptions): AuditClient {
         headers: {
           authorization: `Bearer ${token}`,
           'content-type': 'application/json',
+          // Only the acknowledgement is needed, not the stored records.
+          prefer: 'return=minimal',
           ...(options.fhirBase ? { 'x-fhir-base': options.fhirBase } : {}),
         },
         body: JSON.stringify({ events: batch }),

@@ -5,7 +5,7 @@
 import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { AUDIT_ACTIONS, auditBatchSchema, normalizeAuditEvent, type AuditBatchResponse, type AuditRecord, type AuditTimelinePage } from '../shared/audit-event.ts';
+import { AUDIT_ACTIONS, auditBatchSchema, normalizeAuditEvent, type AuditBatchReceipt, type AuditBatchResponse, type AuditRecord, type AuditTimelinePage } from '../shared/audit-event.ts';
 import { FHIR_ID } from '../shared/ids.ts';
 import { createTokenVerifier, TokenRejectedError, type TokenRejection, type TokenVerifier, type TrustedIssuer, type VerifiedToken } from './auth/token-verifier.ts';
 import { toFhirBundle } from './fhir-audit-event.ts';
@@ -109,8 +109,8 @@ export function buildAuditApp(options: AuditAppOptions): FastifyInstance {
   void app.register(cors, {
     origin: options.corsOrigins && options.corsOrigins.length > 0 ? [...options.corsOrigins] : false,
     methods: ['GET', 'POST'],
-    allowedHeaders: ['authorization', 'content-type', 'x-fhir-base'],
-    exposedHeaders: ['retry-after'],
+    allowedHeaders: ['authorization', 'content-type', 'x-fhir-base', 'prefer'],
+    exposedHeaders: ['retry-after', 'preference-applied'],
     maxAge: 600,
   });
 
@@ -189,6 +189,11 @@ export function buildAuditApp(options: AuditAppOptions): FastifyInstance {
         metrics.accepted += created;
         metrics.duplicates += result.results.length - created;
         request.log.info({ eventIds: result.results.map((r) => r.record.id), created, clientId: token.clientId }, 'audit events stored');
+        // `Prefer: return=minimal` (RFC 7240): the receipt only (id, status, seq, hash), not the records.
+        if (/\breturn=minimal\b/.test(String(request.headers['prefer'] ?? ''))) {
+          const minimal: AuditBatchReceipt = { results: result.results.map((r) => ({ id: r.record.id, status: r.status, seq: r.record.seq, hash: r.record.hash })) };
+          return reply.code(created > 0 ? 201 : 200).header('preference-applied', 'return=minimal').send(minimal);
+        }
         const body: AuditBatchResponse = { results: result.results.map((r) => ({ id: r.record.id, status: r.status, record: r.record })) };
         return reply.code(created > 0 ? 201 : 200).send(body);
       });

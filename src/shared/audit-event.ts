@@ -180,6 +180,11 @@ export interface AuditBatchResponse {
   results: Array<{ id: string; status: 'created' | 'duplicate'; record: AuditRecord }>;
 }
 
+/** The response of `POST /api/audit/events` sent with `Prefer: return=minimal`: a receipt per event. */
+export interface AuditBatchReceipt {
+  results: Array<{ id: string; status: 'created' | 'duplicate'; seq: number; hash: string }>;
+}
+
 /** The response of `GET /api/audit/events`. */
 export interface AuditTimelinePage {
   records: AuditRecord[];

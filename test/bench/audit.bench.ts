@@ -44,7 +44,7 @@ async function drive(url: string, tokens: readonly string[], requests: number): 
         const t0 = performance.now();
         const res = await fetch(`${url}/api/audit/events`, {
           method: 'POST',
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', prefer: 'return=minimal' },
           body,
         });
         await res.arrayBuffer();

@@ -42,6 +42,20 @@ describe('POST /api/audit/events', () => {
     expect(await h.store.count()).toBe(1);
   });
 
+  it('answers with receipts only (id, status, seq, hash) when asked with Prefer: return=minimal', async () => {
+    const event = anEvent();
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/api/audit/events',
+      headers: { authorization: `Bearer ${h.token}`, prefer: 'return=minimal' },
+      payload: { events: [event] },
+    });
+    expect(res.statusCode).toBe(201);
+    expect(res.headers['preference-applied']).toBe('return=minimal');
+    const stored = (await h.get('/api/audit/events?patient=ada')).json<AuditTimelinePage>().records[0];
+    expect(res.json()).toEqual({ results: [{ id: event.id, status: 'created', seq: 1, hash: stored?.hash }] });
+  });
+
   it('treats null and absent optional fields as the same body on replay', async () => {
     const event = anEvent({ outcome: null });
     await h.post([event]);

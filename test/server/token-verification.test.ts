@@ -137,9 +137,11 @@ describe('the server around the API', () => {
       h!.app.inject({
         method: 'OPTIONS',
         url: '/api/audit/events',
-        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type,prefer' },
       });
-    expect((await preflight('http://127.0.0.1:5173')).headers['access-control-allow-origin']).toBe('http://127.0.0.1:5173');
+    const allowed = await preflight('http://127.0.0.1:5173');
+    expect(allowed.headers['access-control-allow-origin']).toBe('http://127.0.0.1:5173');
+    expect(String(allowed.headers['access-control-allow-headers'])).toMatch(/authorization.*content-type.*prefer/);
     expect((await preflight('http://evil.example')).headers['access-control-allow-origin']).toBeUndefined();
   });
 
