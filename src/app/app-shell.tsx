@@ -4,13 +4,14 @@ import { QueryClientProvider, useQuery, type QueryClient } from '@tanstack/react
 import { useMemo, useState } from 'react';
 import { SessionProvider, type SessionValue } from '../fhir/session-context';
 import { AuditProvider, memoryAuditPort, type AuditPort } from '../features/care-gaps/audit-port';
+import { AuditDeliveryIndicator, type AuditStatusSource } from '../features/audit/audit-delivery-indicator';
 import { ChartContext } from '../features/context/chart-context';
 import { fetchSmartStyle } from '../smart/style';
 import { createQueryClient } from './query-client';
 import { careloopTheme } from './theme';
 
 
-function Themed({ session, asOf }: { session: SessionValue; asOf: string }) {
+function Themed({ session, asOf, auditStatus }: { session: SessionValue; asOf: string; auditStatus: AuditStatusSource | null }) {
   const url = session.context.smartStyleUrl;
   const style = useQuery({
     queryKey: ['smart-style', url],
@@ -24,6 +25,7 @@ function Themed({ session, asOf }: { session: SessionValue; asOf: string }) {
     <ThemeProvider theme={theme}>
       <CssBaseline />
       <ChartContext asOf={asOf} />
+      {auditStatus ? <AuditDeliveryIndicator source={auditStatus} /> : null}
     </ThemeProvider>
   );
 }
@@ -32,14 +34,27 @@ function Themed({ session, asOf }: { session: SessionValue; asOf: string }) {
  * Everything after a successful launch: one QueryClient per session (so one patient's data can
  * never be served to another launch), the EHR's style, and the chart.
  */
-export function AppShell({ session, asOf, queryClient, audit }: { session: SessionValue; asOf: string; queryClient?: QueryClient; audit?: AuditPort }) {
+export function AppShell({
+  session,
+  asOf,
+  queryClient,
+  audit,
+  auditStatus = null,
+}: {
+  session: SessionValue;
+  asOf: string;
+  queryClient?: QueryClient;
+  audit?: AuditPort;
+  /** The audit client's delivery status, for the "behind" indicator. */
+  auditStatus?: AuditStatusSource | null;
+}) {
   const [client] = useState(() => queryClient ?? createQueryClient());
   const [port] = useState(() => audit ?? memoryAuditPort());
   return (
     <QueryClientProvider client={client}>
       <SessionProvider value={session}>
         <AuditProvider value={port}>
-          <Themed session={session} asOf={asOf} />
+          <Themed session={session} asOf={asOf} auditStatus={auditStatus} />
         </AuditProvider>
       </SessionProvider>
     </QueryClientProvider>

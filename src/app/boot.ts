@@ -4,7 +4,7 @@ import { beginLaunch, readLaunchParams } from '../smart/launch';
 import { storageAvailable, toProblem, type Problem } from '../smart/problem';
 import { loadConfig } from './config';
 
-export type IndexBoot = { ok: true; session: SessionValue } | { ok: false; problem: Problem };
+export type IndexBoot = { ok: true; session: SessionValue; accessToken: () => Promise<string | null> } | { ok: false; problem: Problem };
 export type LaunchBoot = { ok: true; authorizeUrl: string } | { ok: false; problem: Problem };
 
 /** launch.html: config → launch parameters → discovery → the authorization URL. */
@@ -37,5 +37,9 @@ export async function bootIndex(
   const launch = await launched;
   if (!loaded.ok) return { ok: false, problem: loaded.problem };
   if (!launch.ok) return launch;
-  return { ok: true, session: { context: launch.session.context, fhir: launch.session.connect(loaded.config.fhir.timeoutMs), config: loaded.config } };
+  return {
+    ok: true,
+    session: { context: launch.session.context, fhir: launch.session.connect(loaded.config.fhir.timeoutMs), config: loaded.config },
+    accessToken: () => launch.session.accessToken(),
+  };
 }

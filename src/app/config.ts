@@ -22,8 +22,11 @@ export const appConfigSchema = z
     redirectUri: z.string().min(1).default('index.html'),
     /** FHIR base for a standalone launch opened without `iss` (optional). */
     standaloneIss: z.url().optional(),
-    /** Audit API base URL; null until the audit backend is deployed. */
-    auditApiBaseUrl: z.url().nullable().default(null),
+    /**
+     * Audit API base URL (without `/api/…`); `""` when the backend serves the app on the same
+     * origin; null to keep decisions only in this browser session (no audit backend deployed).
+     */
+    auditApiBaseUrl: z.union([z.url(), z.literal('')]).nullable().default(null),
     /** Which rule pack to evaluate. */
     rulePack: z.enum(['careloop-preventive']).default('careloop-preventive'),
     /** Business identifier system for written resources. */

@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   }
   const queryClient = createQueryClient();
   prefetchLaunch(queryClient, boot.session);
-  (await import('./mount-app')).mountApp(boot.session, queryClient, new Date().toISOString().slice(0, 10));
+  (await import('./mount-app')).mountApp(boot.session, queryClient, new Date().toISOString().slice(0, 10), boot.accessToken);
 }
 
 void main();

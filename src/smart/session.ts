@@ -28,6 +28,8 @@ export interface SmartSession {
   context: LaunchContext;
   /** The FHIR gateway for this launch, with the deployment's per-request timeout. */
   connect(timeoutMs: number): FhirGateway;
+  /** The current access token (refreshed first when due), for the audit API; null without one. */
+  accessToken(): Promise<string | null>;
 }
 
 function stringOrNull(value: unknown): string | null {
@@ -93,5 +95,17 @@ export async function completeLaunch(search: string, now: () => number = Date.no
   if (expiresAt && expiresAt <= now() / 1000 && !client.state.tokenResponse?.refresh_token) {
     throw new ProblemError({ kind: 'session-expired' });
   }
-  return { context: contextFrom(client), connect: (timeoutMs) => clientGateway(client, timeoutMs, now) };
+  return {
+    context: contextFrom(client),
+    connect: (timeoutMs) => clientGateway(client, timeoutMs, now),
+    async accessToken() {
+      try {
+        await client.refreshIfNeeded();
+      } catch {
+        // an expired session: the audit client keeps its events and retries later
+      }
+      const token: unknown = client.state.tokenResponse?.access_token;
+      return typeof token === 'string' ? token : null;
+    },
+  };
 }

@@ -142,7 +142,7 @@ describe('the care-gap card', () => {
     const dialog = await screen.findByRole('dialog', { name: 'Not now: Colorectal cancer screening' });
     await userEvent.click(within(dialog).getByRole('radio', { name: 'Address at the next visit' }));
     await userEvent.click(within(dialog).getByRole('button', { name: 'Snooze' }));
-    expect(audit.events.find((e) => e.action === 'snoozed')).toMatchObject({ rule: 'colorectal-cancer-screening', decision: { reason: 'Address at the next visit', until: '2026-12-23' } });
+    expect(audit.events.find((e) => e.action === 'snoozed')).toMatchObject({ rule: 'colorectal-cancer-screening', decision: { reason: 'next-visit', until: '2026-12-23' } });
     first.unmount();
     resetCareGapUiStores();
 
@@ -160,7 +160,7 @@ describe('the care-gap card', () => {
     expect(within(dialog).getByRole('button', { name: 'Dismiss' })).toBeDisabled();
     await userEvent.click(within(dialog).getByRole('radio', { name: 'Already done elsewhere' }));
     await userEvent.click(within(dialog).getByRole('button', { name: 'Dismiss' }));
-    expect(audit.events.find((e) => e.action === 'dismissed')).toMatchObject({ rule: 'colorectal-cancer-screening', decision: { reason: 'Already done elsewhere' } });
+    expect(audit.events.find((e) => e.action === 'dismissed')).toMatchObject({ rule: 'colorectal-cancer-screening', decision: { reason: 'done-elsewhere' } });
     await waitFor(() => expect(screen.queryByRole('region', { name: /^Colorectal cancer screening/ })).not.toBeInTheDocument());
   });
 

@@ -16,7 +16,8 @@ export interface CareEvent {
   /** The written resource (`Type/id/_history/vid`) or the failure, where there is one. */
   outcome?: { reference?: string; status?: number; error?: string };
   /** Snooze and dismiss details. */
-  decision?: { reason: string; until?: string; comment?: string };
+  /** Snooze and dismiss details: a reason code (never free text) and, for a snooze, the day it ends. */
+  decision?: { reason: string; until?: string };
 }
 
 /** A snooze or dismissal read back from the trail at launch. */

@@ -19,7 +19,7 @@ import type { ConfirmOutcome } from './use-confirm';
 import { problemCopy } from '../errors/problem-copy';
 import { useAudit } from './audit-port';
 import { CareGapCard } from './care-gap-card';
-import { DeferDialog } from './defer-dialog';
+import { DeferDialog, reasonLabel } from './defer-dialog';
 import type { GapView } from './gap-views';
 import { actionLabel, summaryOf } from './gap-views';
 import { careGapUiStore } from './ui-store';
@@ -101,7 +101,7 @@ export function CareGapPanel({ asOf, patientName }: { asOf: string; patientName:
     const draft = ui.defer;
     if (!draft || !deferGap) return;
     const id = ui.correlationFor(deferGap.rule);
-    const decision = { reason: draft.reason, ...(draft.comment.trim() ? { comment: draft.comment.trim() } : {}), ...(draft.kind === 'snooze' ? { until: draft.until } : {}) };
+    const decision = { reason: draft.reason, ...(draft.kind === 'snooze' ? { until: draft.until } : {}) };
     void audit
       .emit({ ...auditFields(deferGap, id), action: draft.kind === 'snooze' ? 'snoozed' : 'dismissed', decision })
       .catch(() => undefined)
@@ -193,7 +193,7 @@ export function CareGapPanel({ asOf, patientName }: { asOf: string; patientName:
       {deferred.length ? (
         <Typography variant="caption" component="p" color="text.secondary" sx={{ mx: 2, mt: 1 }}>
           Set aside:{' '}
-          {deferred.map((v) => (v.state === 'snoozed' ? `${v.gap.title} (until ${v.until})` : `${v.gap.title} (dismissed${v.state === 'dismissed' ? `: ${v.reason}` : ''})`)).join('; ')}
+          {deferred.map((v) => (v.state === 'snoozed' ? `${v.gap.title} (until ${v.until})` : `${v.gap.title} (dismissed${v.state === 'dismissed' ? `: ${reasonLabel(v.reason)}` : ''})`)).join('; ')}
         </Typography>
       ) : null}
       {ui.defer && deferGap ? <DeferDialog draft={ui.defer} title={deferGap.title} minDate={asOf} onChange={ui.editDefer} onSubmit={submitDefer} onCancel={ui.closeDefer} /> : null}

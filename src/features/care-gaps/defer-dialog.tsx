@@ -11,16 +11,29 @@ import RadioGroup from '@mui/material/RadioGroup';
 import TextField from '@mui/material/TextField';
 import type { DeferDraft } from './ui-store';
 
-/** Override reasons in the style of CDS Hooks' `overrideReasons`. */
+/**
+ * Override reasons in the style of CDS Hooks' `overrideReasons`: coded, so the audit trail stores a
+ * code and never free text (which could carry PHI).
+ */
 export const DISMISS_REASONS = [
-  'Patient declined',
-  'Already done elsewhere',
-  'Not clinically appropriate for this patient',
-  'Patient is under a specialist’s care for this',
-  'Other',
+  { code: 'patient-declined', display: 'Patient declined' },
+  { code: 'done-elsewhere', display: 'Already done elsewhere' },
+  { code: 'not-appropriate', display: 'Not clinically appropriate for this patient' },
+  { code: 'specialist-care', display: 'Patient is under a specialist’s care for this' },
+  { code: 'other', display: 'Other reason' },
 ] as const;
 
-export const SNOOZE_REASONS = ['Address at the next visit', 'Waiting for results', 'Patient asked to discuss later', 'Other'] as const;
+export const SNOOZE_REASONS = [
+  { code: 'next-visit', display: 'Address at the next visit' },
+  { code: 'awaiting-results', display: 'Waiting for results' },
+  { code: 'patient-later', display: 'Patient asked to discuss later' },
+  { code: 'other', display: 'Other reason' },
+] as const;
+
+/** The words for a reason code (codes read back from the audit trail included). */
+export function reasonLabel(code: string): string {
+  return [...DISMISS_REASONS, ...SNOOZE_REASONS].find((r) => r.code === code)?.display ?? code;
+}
 
 export interface DeferDialogProps {
   draft: DeferDraft;
@@ -35,7 +48,7 @@ export interface DeferDialogProps {
 export function DeferDialog({ draft, title, minDate, onChange, onSubmit, onCancel }: DeferDialogProps) {
   const snooze = draft.kind === 'snooze';
   const reasons = snooze ? SNOOZE_REASONS : DISMISS_REASONS;
-  const valid = draft.reason !== '' && (!snooze || draft.until > minDate) && (draft.reason !== 'Other' || draft.comment.trim() !== '');
+  const valid = draft.reason !== '' && (!snooze || draft.until > minDate);
   return (
     <Dialog open onClose={onCancel} aria-labelledby="defer-title" fullWidth>
       <DialogTitle id="defer-title" sx={{ fontSize: '1rem' }}>
@@ -58,11 +71,10 @@ export function DeferDialog({ draft, title, minDate, onChange, onSubmit, onCance
           <FormLabel id="defer-reason-label">Reason</FormLabel>
           <RadioGroup aria-labelledby="defer-reason-label" value={draft.reason} onChange={(e) => onChange({ reason: e.target.value })}>
             {reasons.map((r) => (
-              <FormControlLabel key={r} value={r} control={<Radio size="small" />} label={r} />
+              <FormControlLabel key={r.code} value={r.code} control={<Radio size="small" />} label={r.display} />
             ))}
           </RadioGroup>
         </FormControl>
-        <TextField label="Comment" value={draft.comment} onChange={(e) => onChange({ comment: e.target.value })} fullWidth size="small" multiline minRows={2} sx={{ mt: 1 }} required={draft.reason === 'Other'} />
       </DialogContent>
       <DialogActions>
         <Button onClick={onCancel}>Cancel</Button>

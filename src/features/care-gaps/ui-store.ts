@@ -5,9 +5,9 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 export interface DeferDraft {
   rule: string;
   kind: 'snooze' | 'dismiss';
+  /** A reason code (see defer-dialog.tsx). */
   reason: string;
   until: string;
-  comment: string;
 }
 
 /**
@@ -55,7 +55,7 @@ export function careGapUiStore(patientId: string, user: string | null, newId: ()
         toggleWhy: () => set((s) => ({ whyOpen: !s.whyOpen })),
         openConfirm: (rule) => set({ confirmRule: rule }),
         closeConfirm: () => set({ confirmRule: null }),
-        startDefer: (rule, kind, defaults) => set({ defer: { rule, kind, reason: '', comment: '', until: defaults.until } }),
+        startDefer: (rule, kind, defaults) => set({ defer: { rule, kind, reason: '', until: defaults.until } }),
         editDefer: (patch) => set((s) => (s.defer ? { defer: { ...s.defer, ...patch } } : {})),
         closeDefer: () => set({ defer: null }),
         correlationFor: (rule) => {

@@ -1,0 +1,125 @@
+import { QueryClient } from '@tanstack/react-query';
+import { render, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { http, HttpResponse } from 'msw';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { AppShell } from '../../src/app/app-shell';
+import { auditFor } from '../../src/app/mount-app';
+import { outboxKey } from '../../src/audit';
+import { resetCareGapUiStores } from '../../src/features/care-gaps/ui-store';
+import type { AuditRecord } from '../../src/shared/audit-event';
+import { BASE, castStore, sessionFor } from '../features/render-chart';
+import { server } from '../msw/server';
+
+const AUDIT = 'https://audit.example.org';
+
+function auditSession() {
+  const session = sessionFor('ada');
+  return { ...session, config: { ...session.config, auditApiBaseUrl: AUDIT } };
+}
+
+function snoozeRecord(): AuditRecord {
+  return {
+    id: '7d0d8a52-52c5-4b8e-9a55-0a4c9ab0c001',
+    clientTime: '2026-11-20T10:00:00.000Z',
+    patient: 'ada',
+    encounter: null,
+    action: 'snoozed',
+    ruleId: 'colorectal-cancer-screening',
+    ruleVersion: '1.1.0',
+    packDigest: null,
+    evidence: null,
+    evidenceDigest: null,
+    outcome: null,
+    correlationId: null,
+    appVersion: '0.1.0',
+    snoozeUntil: '2026-12-31',
+    reason: 'next-visit',
+    seq: 1,
+    serverTime: '2026-11-20T10:00:00.100Z',
+    actor: { sub: 'u1', fhirUser: 'Practitioner/blackwell', clientId: 'careloop', issuer: BASE },
+    prevHash: '0'.repeat(64),
+    hash: 'a'.repeat(64),
+  };
+}
+
+beforeEach(() => resetCareGapUiStores());
+
+describe('the audit trail from the app', () => {
+  it('queues "confirmed" durably before the write is sent, then delivers the decision with the token', async () => {
+    const store = castStore();
+    // castStore() installed the FHIR handlers; the write spy below goes in front of them.
+    const received: { action: string; ruleId?: string; correlationId?: string; outcome?: { reference?: string } }[] = [];
+    const authorizations = new Set<string | null>();
+    let outboxAtWrite: string | null = null;
+    let deliveredAtWrite: string[] = [];
+    server.use(
+      http.get(`${AUDIT}/api/audit/events`, () => HttpResponse.json({ records: [], nextCursor: null })),
+      http.post(`${AUDIT}/api/audit/events`, async ({ request }) => {
+        authorizations.add(request.headers.get('authorization'));
+        const body = (await request.json()) as { events: typeof received };
+        received.push(...body.events);
+        return HttpResponse.json({ results: body.events.map((e, i) => ({ id: (e as { id?: string }).id, status: 'created', seq: i + 1, hash: 'b'.repeat(64) })) });
+      }),
+      http.post(`${BASE}/ServiceRequest`, () => {
+        // Look at the outbox and what the audit server already has at the moment the write arrives.
+        const session = auditSession();
+        outboxAtWrite = sessionStorage.getItem(outboxKey(session.context.launchKey));
+        deliveredAtWrite = received.map((e) => e.action);
+        return undefined;
+      }),
+    );
+    const session = auditSession();
+    const { port, client } = auditFor(session, async () => 'the-access-token');
+    render(<AppShell session={session} asOf="2026-11-23" queryClient={new QueryClient({ defaultOptions: { queries: { retry: false } } })} audit={port} auditStatus={client} />);
+
+    const card = await screen.findByRole('region', { name: /^Colorectal cancer screening/ });
+    await userEvent.click(within(card).getByRole('button', { name: 'Order colorectal cancer screening' }));
+    await userEvent.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Confirm' }));
+    await screen.findByText(/^Saved: order/);
+
+    expect(deliveredAtWrite.includes('confirmed') || (outboxAtWrite ?? '').includes('"confirmed"')).toBe(true);
+    expect(store.all('ServiceRequest').filter((r) => r.identifier)).toHaveLength(1);
+    await waitFor(() => expect(received.map((e) => e.action)).toEqual(expect.arrayContaining(['launch', 'card-shown', 'confirmed', 'written'])), { timeout: 5000 });
+    const decision = received.filter((e) => e.ruleId === 'colorectal-cancer-screening');
+    expect(new Set(decision.map((e) => e.correlationId)).size).toBe(1);
+    expect(decision.find((e) => e.action === 'written')?.outcome?.reference).toMatch(/^ServiceRequest\//);
+    expect([...authorizations]).toEqual(['Bearer the-access-token']);
+    client?.stop();
+  });
+
+  it('reads snoozes back from the trail at launch and keeps that gap set aside', async () => {
+    castStore();
+    server.use(
+      http.get(`${AUDIT}/api/audit/events`, ({ request }) => {
+        const url = new URL(request.url);
+        expect(url.searchParams.get('patient')).toBe('ada');
+        return HttpResponse.json({ records: [snoozeRecord()], nextCursor: null });
+      }),
+      http.post(`${AUDIT}/api/audit/events`, async ({ request }) => {
+        const body = (await request.json()) as { events: { id: string }[] };
+        return HttpResponse.json({ results: body.events.map((e, i) => ({ id: e.id, status: 'created', seq: i + 1, hash: 'b'.repeat(64) })) });
+      }),
+    );
+    const session = auditSession();
+    const { port, client } = auditFor(session, async () => 'the-access-token');
+    render(<AppShell session={session} asOf="2026-11-23" queryClient={new QueryClient({ defaultOptions: { queries: { retry: false } } })} audit={port} auditStatus={client} />);
+    expect(await screen.findByText(/Set aside: Colorectal cancer screening \(until 2026-12-31\)/)).toBeInTheDocument();
+    expect(screen.queryByRole('region', { name: /^Colorectal cancer screening/ })).not.toBeInTheDocument();
+    client?.stop();
+  });
+
+  it('never blocks the card when the audit server is down, and says delivery is behind', async () => {
+    castStore();
+    server.use(
+      http.get(`${AUDIT}/api/audit/events`, () => HttpResponse.error()),
+      http.post(`${AUDIT}/api/audit/events`, () => new HttpResponse(null, { status: 503 })),
+    );
+    const session = auditSession();
+    const { port, client } = auditFor(session, async () => 'the-access-token');
+    render(<AppShell session={session} asOf="2026-11-23" queryClient={new QueryClient({ defaultOptions: { queries: { retry: false } } })} audit={port} auditStatus={client} />);
+    expect(await screen.findByRole('region', { name: /^Colorectal cancer screening/ })).toBeInTheDocument();
+    expect(await screen.findByRole('status', { name: 'Audit delivery is behind' })).toBeInTheDocument();
+    client?.stop();
+  });
+});
