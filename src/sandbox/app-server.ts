@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
+import { proxyApi, type ApiTarget } from './api-proxy.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -22,7 +23,7 @@ export interface RunningApp {
 export class PortInUseError extends Error {
   constructor(
     readonly port: number,
-    readonly variable: 'EHR_PORT' | 'APP_PORT',
+    readonly variable: 'EHR_PORT' | 'APP_PORT' | 'AUDIT_PORT',
   ) {
     super(`Port ${port} is already in use (${variable}). Stop whatever uses it or set ${variable} to a free port.`);
     this.name = 'PortInUseError';
@@ -41,14 +42,15 @@ export async function buildApp(): Promise<string> {
   return outDir;
 }
 
-export async function startApp(mode: AppMode, port: number): Promise<RunningApp> {
+/** `api`: where the app's `/api/*` requests go (the audit backend), if anywhere. */
+export async function startApp(mode: AppMode, port: number, api: ApiTarget = { url: null }): Promise<RunningApp> {
   if (mode === 'none') return { url: `http://localhost:${port}`, close: async () => {} };
-  if (mode === 'dev') return startDevServer(port);
+  if (mode === 'dev') return startDevServer(port, api);
   const dir = mode === 'build' ? await buildApp() : mode.staticDir;
-  return serveStatic(dir, port);
+  return serveStatic(dir, port, api);
 }
 
-async function startDevServer(port: number): Promise<RunningApp> {
+async function startDevServer(port: number, api: ApiTarget): Promise<RunningApp> {
   const { createServer } = await import('vite');
   const server = await createServer({
     configFile: join(REPO_ROOT, 'vite.config.ts'),
@@ -56,6 +58,14 @@ async function startDevServer(port: number): Promise<RunningApp> {
     logLevel: 'warn',
     clearScreen: false,
     server: { port, host: 'localhost', strictPort: true },
+    plugins: [
+      {
+        name: 'careloop-api-proxy',
+        configureServer(dev) {
+          dev.middlewares.use((req, res, next) => (req.url?.startsWith('/api/') ? proxyApi(req, res, api) : next()));
+        },
+      },
+    ],
   });
   try {
     await server.listen();
@@ -84,9 +94,16 @@ const TYPES: Record<string, string> = {
 };
 
 /** Serves a built app directory on localhost (both IPv4 and IPv6 loopback). */
-export async function serveStatic(dir: string, port: number): Promise<RunningApp> {
+export async function serveStatic(dir: string, port: number, api: ApiTarget = { url: null }): Promise<RunningApp> {
   const root = resolve(dir);
   const app = Fastify({ logger: false });
+  // Bodies are piped to the backend untouched, so no content-type parsing here.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_req, _payload, done) => done(null));
+  app.all('/api/*', (req, reply) => {
+    reply.hijack();
+    proxyApi(req.raw, reply.raw, api);
+  });
   app.get('/*', async (req, reply) => {
     const path = decodeURIComponent((req.url.split('?')[0] ?? '/').replace(/\/$/, '/index.html'));
     const file = normalize(join(root, path));

@@ -10,6 +10,8 @@
 import { startApp, isAddressInUse, PortInUseError, type AppMode, type RunningApp } from './app-server.ts';
 import { careloopClient, type ClientRegistration, type EhrContext } from './context.ts';
 import { buildEhr } from './ehr.ts';
+import type { ApiTarget } from './api-proxy.ts';
+import { startAuditServer, type RunningAuditServer } from '../server/server.ts';
 
 export { buildEhr, type BuildEhrOptions, type Ehr } from './ehr.ts';
 export { careloopClient, EhrContext, EHR_USER, type ClientRegistration, type LaunchContext, type WriteRecord } from './context.ts';
@@ -36,6 +38,11 @@ export interface SandboxOptions {
   readonly accessTokenTtlSeconds?: number;
   /** Log every EHR request. Default false. */
   readonly logger?: boolean;
+  /**
+   * The audit backend beside the EHR, trusting its tokens, reached by the app at `/api` on its own
+   * origin. Default: on, SQLite in memory (the sandbox's FHIR data is in memory too). `false`: off.
+   */
+  readonly audit?: false | { readonly port?: number; readonly sqlitePath?: string; readonly databaseUrl?: string | null };
 }
 
 export interface Sandbox {
@@ -45,6 +52,10 @@ export interface Sandbox {
   readonly fhirBase: string;
   /** The app's origin, e.g. `http://localhost:5173`. */
   readonly appUrl: string;
+  /** The audit backend's origin (its API is under `/api/audit`), or null when off. */
+  readonly auditUrl: string | null;
+  /** The running audit backend, for tests that look at what the trail holds. */
+  readonly audit: RunningAuditServer | null;
   /** The EHR's state, for tests (store, faults, writes, launches). */
   readonly ctx: EhrContext;
   /** The chart page of a patient. */
@@ -55,7 +66,9 @@ export interface Sandbox {
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const ehrPort = options.ehrPort ?? 4000;
   const appPort = options.appPort ?? 5173;
-  const app: RunningApp = await startApp(options.app ?? 'dev', appPort);
+  const api: ApiTarget = { url: null };
+  const app: RunningApp = await startApp(options.app ?? 'dev', appPort, api);
+  let audit: RunningAuditServer | null = null;
   try {
     const { app: ehr, ctx } = await buildEhr({
       clients: [careloopClient(app.url), ...(options.clients ?? [])],
@@ -74,14 +87,35 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const address = ehr.server.address();
     const port = typeof address === 'object' && address ? address.port : ehrPort;
     ctx.baseUrl = `http://127.0.0.1:${port}`;
+    if (options.audit !== false) {
+      const settings = options.audit ?? {};
+      try {
+        audit = await startAuditServer({
+          port: settings.port ?? 0,
+          ...(settings.databaseUrl ? { databaseUrl: settings.databaseUrl } : { sqlitePath: settings.sqlitePath ?? ':memory:' }),
+          trustedIssuers: [{ fhirBase: ctx.fhirBase, mode: 'jwks' }],
+          corsOrigins: [app.url],
+          logger: false,
+        });
+      } catch (err) {
+        await ehr.close();
+        if (isAddressInUse(err)) throw new PortInUseError(settings.port ?? 0, 'AUDIT_PORT');
+        throw err;
+      }
+      api.url = audit.url;
+    }
+    const running = audit;
     return {
       ehrUrl: `${ctx.baseUrl}/`,
       fhirBase: ctx.fhirBase,
       appUrl: app.url,
+      auditUrl: running?.url ?? null,
+      audit: running,
       ctx,
       chartUrl: (id) => `${ctx.baseUrl}/chart/${encodeURIComponent(id)}`,
       close: async () => {
         await Promise.allSettled([ehr.close(), app.close()]);
+        await running?.close();
       },
     };
   } catch (err) {

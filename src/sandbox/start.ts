@@ -1,10 +1,11 @@
 /**
- * `npm start`: the sandbox EHR and the app on this machine. Prints one line each for the EHR's
- * patient list, the FHIR base (the iss) and the app. Ctrl-C stops everything.
+ * `npm start`: the sandbox EHR, the app and the audit backend on this machine. Prints one line each
+ * for the EHR's patient list, the FHIR base (the iss), the app and the audit API. Ctrl-C stops
+ * everything.
  */
 import { PortInUseError, startSandbox } from './index.ts';
 
-function port(name: 'EHR_PORT' | 'APP_PORT', fallback: number): number {
+function port(name: 'EHR_PORT' | 'APP_PORT' | 'AUDIT_PORT', fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
@@ -23,10 +24,16 @@ async function main(): Promise<void> {
       appPort: port('APP_PORT', 5173),
       app: mode,
       ...(process.env['SANDBOX_REFERENCE_DATE'] ? { referenceDate: process.env['SANDBOX_REFERENCE_DATE'] } : {}),
+      audit: {
+        port: port('AUDIT_PORT', 4100),
+        ...(process.env['AUDIT_SQLITE_PATH'] ? { sqlitePath: process.env['AUDIT_SQLITE_PATH'] } : {}),
+        ...(process.env['DATABASE_URL'] ? { databaseUrl: process.env['DATABASE_URL'] } : {}),
+      },
     });
     console.info(`EHR: ${sandbox.ehrUrl}`);
     console.info(`FHIR: ${sandbox.fhirBase}`);
     console.info(`App: ${sandbox.appUrl}`);
+    if (sandbox.auditUrl) console.info(`Audit: ${sandbox.auditUrl}/api/audit`);
     let closing = false;
     const stop = () => {
       if (closing) return;

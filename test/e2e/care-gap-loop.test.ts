@@ -60,9 +60,48 @@ describe('the care-gap loop in the sandbox chart', () => {
       policy: [expect.stringMatching(/colorectal-cancer-screening\|\d+\.\d+\.\d+$/)],
     });
 
+    // The audit trail holds the decision, the actor taken from the verified token.
+    const audit = env.sandbox.audit;
+    if (!audit) throw new Error('the sandbox runs without its audit backend');
+    let trail: Awaited<ReturnType<typeof audit.store.timeline>> = [];
+    for (let i = 0; i < 50 && !trail.some((r) => r.action === 'written'); i += 1) {
+      await new Promise((r) => setTimeout(r, 200));
+      trail = await audit.store.timeline({ patient: 'ada', limit: 100 });
+    }
+    const decision = trail.filter((r) => r.ruleId === 'colorectal-cancer-screening');
+    expect(decision.map((r) => r.action)).toEqual(expect.arrayContaining(['card-shown', 'why-opened', 'confirmed', 'written']));
+    expect(new Set(decision.map((r) => r.correlationId)).size).toBe(1);
+    const written = decision.find((r) => r.action === 'written');
+    expect(written).toMatchObject({ outcome: { reference: `ServiceRequest/${order?.id ?? ''}`, version: order?.meta?.versionId ?? null, status: 201 } });
+    expect(written?.actor.fhirUser).toMatch(/Practitioner\/blackwell$/);
+    expect(written?.evidence?.length).toBeGreaterThan(0);
+    expect(await audit.store.verify()).toMatchObject({ ok: true });
+
     await page.reload();
     await app.getByRole('list', { name: 'Care gaps in progress' }).getByText(/Colorectal cancer screening/).waitFor({ timeout: 30_000 });
     expect(await careloopOrders('ada')).toHaveLength(1);
+    await page.close();
+  });
+
+  it('a snooze is kept in the audit trail and respected at the next launch', async () => {
+    const { page, app } = await env.openChart('barbara');
+    const card = app.getByRole('region', { name: /blood pressure/i });
+    await card.getByRole('button', { name: 'Not now' }).click({ timeout: 30_000 });
+    const dialog = app.getByRole('dialog');
+    await dialog.getByRole('radio', { name: 'Address at the next visit' }).check();
+    await dialog.getByRole('button', { name: 'Snooze' }).click();
+    const audit = env.sandbox.audit;
+    if (!audit) throw new Error('no audit backend');
+    let snoozed: Awaited<ReturnType<typeof audit.store.timeline>> = [];
+    for (let i = 0; i < 50 && snoozed.length === 0; i += 1) {
+      await new Promise((r) => setTimeout(r, 200));
+      snoozed = await audit.store.timeline({ patient: 'barbara', actions: ['snoozed'], limit: 10 });
+    }
+    expect(snoozed).toHaveLength(1);
+    expect(snoozed[0]).toMatchObject({ reason: 'next-visit', snoozeUntil: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) });
+
+    await page.reload();
+    await app.getByText(/Set aside: .*blood pressure.* \(until \d{4}-\d{2}-\d{2}\)/i).waitFor({ timeout: 30_000 });
     await page.close();
   });
 
