@@ -4,10 +4,11 @@
  * file and listing it here.
  */
 import type { Benchmark } from './benchmark.ts';
+import { auditBenchmark } from './audit.bench.ts';
 import { launchBenchmark } from './launch.bench.ts';
 import { rulesBenchmark } from './rules.bench.ts';
 
-const BENCHMARKS: readonly Benchmark[] = [rulesBenchmark, launchBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [rulesBenchmark, auditBenchmark, launchBenchmark];
 
 const only = process.argv.slice(2);
 for (const bench of BENCHMARKS) {
