@@ -9,6 +9,10 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 
 export default defineConfig({
   plugins: [react()],
+  resolve: {
+    // fhirclient's Web Crypto polyfill for old browsers: never reached where Careloop runs.
+    alias: { 'isomorphic-webcrypto': resolve(root, 'src/smart/webcrypto-shim.ts') },
+  },
   // The version Careloop reports in Provenance and the audit trail.
   define: { 'import.meta.env.VITE_APP_VERSION': JSON.stringify(pkg.version) },
   build: {

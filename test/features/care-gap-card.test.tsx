@@ -1,16 +1,11 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import axe from 'axe-core';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { memoryAuditPort } from '../../src/features/care-gaps/audit-port';
 import { resetCareGapUiStores } from '../../src/features/care-gaps/ui-store';
+import { noAxeViolations } from '../support/axe';
 import { castStore, DOCTOR, renderChart } from './render-chart';
 
-async function noAxeViolations(container: Element) {
-  // jsdom has no layout, so colour contrast cannot be measured here.
-  const results = await axe.run(container, { rules: { 'color-contrast': { enabled: false } } });
-  expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
-}
 
 const card = () => screen.findByRole('region', { name: /Colorectal cancer screening/ });
 
@@ -180,16 +175,32 @@ describe('the care-gap card', () => {
     expect(store.all('Provenance')).toHaveLength(1);
   });
 
-  it('has no axe violations on the card, with why open, and in the confirm dialog', async () => {
+  it('has no axe violations while loading, on the card, with why open, in the confirm dialog and after saving', async () => {
     castStore();
     const { container } = renderChart('ada');
+    await noAxeViolations(container);
     const next = await card();
     await noAxeViolations(container);
     await userEvent.click(within(next).getByRole('button', { name: 'Why?' }));
     await noAxeViolations(container);
     await userEvent.click(within(next).getByRole('button', { name: 'Order colorectal cancer screening' }));
-    await noAxeViolations(await screen.findByRole('dialog'));
+    const dialog = await screen.findByRole('dialog');
+    await noAxeViolations(dialog);
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Confirm' }));
+    await screen.findByText(/^Saved: order/);
+    await noAxeViolations(container);
   });
+
+  it('has no axe violations when a write fails', async () => {
+    const store = castStore();
+    store.faults.push({ method: 'POST', type: 'ServiceRequest', kind: 'status', status: 500 }, { method: 'POST', type: 'ServiceRequest', kind: 'status', status: 500 }, { method: 'POST', type: 'ServiceRequest', kind: 'status', status: 500 });
+    renderChart('ada');
+    await userEvent.click(within(await card()).getByRole('button', { name: 'Order colorectal cancer screening' }));
+    const dialog = await screen.findByRole('dialog');
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Confirm' }));
+    await within(dialog).findByRole('alert', {}, { timeout: 15_000 });
+    await noAxeViolations(dialog);
+  }, 20_000);
 });
 
 describe('closing an outreach task', () => {

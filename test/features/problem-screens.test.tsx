@@ -8,6 +8,7 @@ import { ProblemScreen } from '../../src/features/errors/problem-screen';
 import { FakeEhr, ISS } from '../msw/fake-ehr';
 import { configHandler, server, validConfig } from '../msw/server';
 import { ada } from '../fixtures/charts';
+import { noAxeViolations } from '../support/axe';
 
 function go(path: string): Location {
   window.history.replaceState({}, '', path);
@@ -30,6 +31,11 @@ async function launchedAs(ehr: FakeEhr, grant: Parameters<FakeEhr['approve']>[1]
 }
 
 describe('failure screens', () => {
+  it('has no axe violations on a failure screen', async () => {
+    show(await bootIndex(go('/index.html?error=access_denied&state=abc')));
+    await noAxeViolations(document.body);
+  });
+
   it('says to open Careloop from a chart when index.html is opened directly', async () => {
     show(await bootIndex(go('/index.html')));
     expect(screen.getByRole('alert')).toHaveTextContent('Open Careloop from a patient chart');

@@ -67,24 +67,27 @@ describe('npm start', () => {
   const run = (env: Record<string, string>) =>
     spawn(process.execPath, ['--import', 'tsx', 'src/sandbox/start.ts'], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
 
-  it('prints one line each for EHR, FHIR and App, and stops on Ctrl-C', async () => {
-    const child = run({ EHR_PORT: '0', APP_PORT: '5998', APP_MODE: 'none' });
+  it('prints one line each for EHR, FHIR, App and Audit, and stops on Ctrl-C', async () => {
+    const child = run({ EHR_PORT: '0', APP_PORT: '5998', APP_MODE: 'none', AUDIT_PORT: '0' });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     await new Promise<void>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`no URLs printed: ${out}`)), 30_000);
       child.stdout.on('data', () => {
-        if (/App: /.test(out)) {
+        if (/Audit: /.test(out)) {
           clearTimeout(t);
           resolve();
         }
       });
     });
     const lines = out.trim().split('\n');
-    expect(lines).toHaveLength(3);
+    expect(lines).toHaveLength(4);
     expect(lines[0]).toMatch(/^EHR: http:\/\/127\.0\.0\.1:\d+\/$/);
     expect(lines[1]).toMatch(/^FHIR: http:\/\/127\.0\.0\.1:\d+\/fhir$/);
     expect(lines[2]).toBe('App: http://localhost:5998');
+    expect(lines[3]).toMatch(/^Audit: http:\/\/127\.0\.0\.1:\d+\/api\/audit$/);
+    const health = await fetch(`${lines[3]?.slice('Audit: '.length).replace(/\/api\/audit$/, '')}/api/health`);
+    expect(await health.json()).toMatchObject({ status: 'ok' });
     const code = await new Promise<number | null>((resolve) => {
       child.on('exit', resolve);
       child.kill('SIGINT');
@@ -95,7 +98,7 @@ describe('npm start', () => {
   it('exits 1 with a one-line message when a port is in use', async () => {
     const { server, port } = await occupy();
     try {
-      const child = run({ EHR_PORT: String(port), APP_MODE: 'none' });
+      const child = run({ EHR_PORT: String(port), APP_MODE: 'none', AUDIT_PORT: '0' });
       let err = '';
       child.stderr.on('data', (d: Buffer) => (err += d.toString()));
       const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
