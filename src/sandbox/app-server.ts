@@ -3,11 +3,12 @@
  * (`127.0.0.1`), so the chart's iframe is cross-site as at a hospital. Either Vite's dev server (for
  * `npm start`) or a production build served as static files (deterministic, for end-to-end tests).
  */
-import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, extname, join, normalize, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
+import { registerStaticApp } from '../server/static-app.ts';
 import { proxyApi, type ApiTarget } from './api-proxy.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -79,19 +80,6 @@ async function startDevServer(port: number, api: ApiTarget): Promise<RunningApp>
   return { url: `http://localhost:${actual}`, close: () => server.close() };
 }
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.txt': 'text/plain; charset=utf-8',
-};
 
 /** Serves a built app directory on localhost (both IPv4 and IPv6 loopback). */
 export async function serveStatic(dir: string, port: number, api: ApiTarget = { url: null }): Promise<RunningApp> {
@@ -104,18 +92,8 @@ export async function serveStatic(dir: string, port: number, api: ApiTarget = { 
     reply.hijack();
     proxyApi(req.raw, reply.raw, api);
   });
-  app.get('/*', async (req, reply) => {
-    const path = decodeURIComponent((req.url.split('?')[0] ?? '/').replace(/\/$/, '/index.html'));
-    const file = normalize(join(root, path));
-    if (!file.startsWith(root)) return reply.code(403).send();
-    try {
-      if (!(await stat(file)).isFile()) return reply.code(404).send('Not found');
-      reply.header('cache-control', 'no-cache');
-      return reply.type(TYPES[extname(file)] ?? 'application/octet-stream').send(await readFile(file));
-    } catch {
-      return reply.code(404).send('Not found');
-    }
-  });
+  // The same file serving the audit backend does in production.
+  registerStaticApp(app, root);
   try {
     await app.listen({ port, host: 'localhost' });
   } catch (err) {

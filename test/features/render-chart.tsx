@@ -6,7 +6,8 @@ import type { AuditPort } from '../../src/features/care-gaps/audit-port';
 import { memoryAuditPort } from '../../src/features/care-gaps/audit-port';
 import type { SessionValue } from '../../src/fhir/session-context';
 import { buildCast, CAST_PRACTITIONER, type CastId } from '../../src/shared/cast';
-import type { EncounterId, FhirUserRef, PatientId } from '../../src/shared/ids';
+import type { EncounterId, FhirUserRef } from '../../src/shared/ids';
+import { launchContext } from '../fixtures/charts';
 import { FhirStore } from '../msw/fhir-store';
 import { testGateway } from '../msw/gateway';
 import { server, validConfig } from '../msw/server';
@@ -31,18 +32,7 @@ export function sessionFor(patient: CastId, user: string | null = DOCTOR): Sessi
   return {
     config: parsed.config,
     fhir: testGateway(BASE, 1000),
-    context: {
-      patientId: patient as PatientId,
-      encounterId: (record?.encounter.id ?? null) as EncounterId | null,
-      fhirUser: user as FhirUserRef | null,
-      needPatientBanner: false,
-      smartStyleUrl: null,
-      intent: null,
-      tenant: null,
-      scopes: [],
-      serverUrl: BASE,
-      launchKey: `launch-${patient}`,
-    },
+    context: launchContext(patient, BASE, { encounterId: (record?.encounter.id ?? null) as EncounterId | null, fhirUser: user as FhirUserRef | null }),
   };
 }
 

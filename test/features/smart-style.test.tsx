@@ -5,10 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { AppShell } from '../../src/app/app-shell';
 import { parseConfig } from '../../src/app/config';
 import { FhirRequestError, type FhirGateway } from '../../src/fhir/gateway';
-import type { PatientId } from '../../src/shared/ids';
 import { parseSmartStyle } from '../../src/smart/style';
-import type { LaunchContext } from '../../src/smart/session';
-import { ada } from '../fixtures/charts';
+import { ada, launchContext } from '../fixtures/charts';
 import { server, validConfig } from '../msw/server';
 
 const STYLE_URL = 'https://ehr.example.org/smart-style.json';
@@ -25,18 +23,7 @@ const gateway: FhirGateway = {
 function renderWithStyle(styleUrl: string | null) {
   const parsed = parseConfig(validConfig, 'x');
   if (!parsed.ok) throw new Error('config');
-  const context: LaunchContext = {
-    patientId: 'ada' as PatientId,
-    encounterId: null,
-    fhirUser: null,
-    needPatientBanner: false,
-    smartStyleUrl: styleUrl,
-    intent: null,
-    tenant: null,
-    scopes: [],
-    serverUrl: gateway.serverUrl,
-    launchKey: 'k',
-  };
+  const context = launchContext('ada', gateway.serverUrl, { smartStyleUrl: styleUrl });
   render(<AppShell session={{ context, fhir: gateway, config: parsed.config }} asOf="2026-11-23" queryClient={new QueryClient({ defaultOptions: { queries: { retry: false } } })} />);
 }
 

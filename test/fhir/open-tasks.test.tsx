@@ -8,8 +8,7 @@ import { FhirRequestError, type FhirGateway } from '../../src/fhir/gateway';
 import { getOpenTasks } from '../../src/fhir/get-open-tasks';
 import type { SessionValue } from '../../src/fhir/session-context';
 import type { PatientId } from '../../src/shared/ids';
-import type { LaunchContext } from '../../src/smart/session';
-import { ada, outreachTask } from '../fixtures/charts';
+import { ada, launchContext, outreachTask } from '../fixtures/charts';
 import { ISS } from '../msw/fake-ehr';
 import { emptyRecord, server, validConfig } from '../msw/server';
 
@@ -95,18 +94,7 @@ describe('open tasks', () => {
     server.use(taskPages(tasks(5), 2), http.get(`${ISS}/Patient/ada`, () => HttpResponse.json(ada)), emptyRecord(ISS));
     const parsed = parseConfig(validConfig, 'x');
     if (!parsed.ok) throw new Error('config');
-    const context: LaunchContext = {
-      patientId: 'ada' as PatientId,
-      encounterId: null,
-      fhirUser: null,
-      needPatientBanner: false,
-      smartStyleUrl: null,
-      intent: null,
-      tenant: null,
-      scopes: [],
-      serverUrl: ISS,
-      launchKey: 'k',
-    };
+    const context = launchContext('ada', ISS);
     const session: SessionValue = { context, fhir: plainGateway, config: parsed.config };
     render(<AppShell session={session} asOf="2026-11-23" queryClient={new QueryClient({ defaultOptions: { queries: { retry: false } } })} />);
     const list = await screen.findByRole('list', { name: 'Open tasks' });
