@@ -27,7 +27,7 @@ describe('the care-gap loop in the sandbox chart', () => {
   it('card → why → confirm leaves exactly one order and one Provenance, and a relaunch shows it in progress', async () => {
     const { page, app } = await env.openChart('ada');
     const card = app.getByRole('region', { name: /^Colorectal cancer screening/ });
-    await card.waitFor({ timeout: 30_000 });
+    await card.waitFor({ timeout: 60_000 });
     await card.getByRole('button', { name: 'Why?' }).click();
     await card.getByRole('region', { name: 'Why this is recommended' }).getByText(/Rule colorectal-cancer-screening v/).waitFor();
     expect(env.sandbox.ctx.writes).toEqual([]);
@@ -78,7 +78,7 @@ describe('the care-gap loop in the sandbox chart', () => {
     expect(await audit.store.verify()).toMatchObject({ ok: true });
 
     await page.reload();
-    await app.getByRole('list', { name: 'Care gaps in progress' }).getByText(/Colorectal cancer screening/).waitFor({ timeout: 30_000 });
+    await app.getByRole('list', { name: 'Care gaps in progress' }).getByText(/Colorectal cancer screening/).waitFor({ timeout: 60_000 });
     expect(await careloopOrders('ada')).toHaveLength(1);
     await page.close();
   });
@@ -86,7 +86,7 @@ describe('the care-gap loop in the sandbox chart', () => {
   it('a snooze is kept in the audit trail and respected at the next launch', async () => {
     const { page, app } = await env.openChart('barbara');
     const card = app.getByRole('region', { name: /blood pressure/i });
-    await card.getByRole('button', { name: 'Not now' }).click({ timeout: 30_000 });
+    await card.getByRole('button', { name: 'Not now' }).click({ timeout: 60_000 });
     const dialog = app.getByRole('dialog');
     await dialog.getByRole('radio', { name: 'Address at the next visit' }).check();
     await dialog.getByRole('button', { name: 'Snooze' }).click();
@@ -101,7 +101,7 @@ describe('the care-gap loop in the sandbox chart', () => {
     expect(snoozed[0]).toMatchObject({ reason: 'next-visit', snoozeUntil: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) });
 
     await page.reload();
-    await app.getByText(/Set aside: .*blood pressure.* \(until \d{4}-\d{2}-\d{2}\)/i).waitFor({ timeout: 30_000 });
+    await app.getByText(/Set aside: .*blood pressure.* \(until \d{4}-\d{2}-\d{2}\)/i).waitFor({ timeout: 60_000 });
     await page.close();
   });
 
@@ -109,7 +109,7 @@ describe('the care-gap loop in the sandbox chart', () => {
     env.sandbox.ctx.faults.add({ method: 'POST', path: '/fhir/ServiceRequest', duplicateWrite: true, times: 1 });
     const { page, app } = await env.openChart('grace');
     const card = app.getByRole('region', { name: /^Cervical cancer screening/ });
-    await card.getByRole('button', { name: 'Order cervical cancer screening' }).click({ timeout: 30_000 });
+    await card.getByRole('button', { name: 'Order cervical cancer screening' }).click({ timeout: 60_000 });
     await app.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
     await app.getByText(/^(Saved|Already in the EHR): order/).waitFor({ timeout: 15_000 });
     expect(await careloopOrders('grace')).toHaveLength(1);
@@ -121,7 +121,7 @@ describe('the care-gap loop in the sandbox chart', () => {
     env.sandbox.ctx.faults.add({ method: 'POST', path: '/fhir/ServiceRequest', drop: true, times: 1 });
     const { page, app } = await env.openChart('claude');
     const card = app.getByRole('region', { name: /Glycemic|HbA1c|Diabetes/i });
-    await card.getByRole('button').first().click({ timeout: 30_000 });
+    await card.getByRole('button').first().click({ timeout: 60_000 });
     await app.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
     await app.getByText(/^(Saved|Already in the EHR): (order|task)/).waitFor({ timeout: 20_000 });
     const orders = await careloopOrders('claude');
