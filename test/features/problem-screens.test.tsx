@@ -162,6 +162,7 @@ describe('failure screens', () => {
       await chartWith(() => HttpResponse.json({ ...ada, id: 'someone-else' }));
       expect(await screen.findByRole('heading', { name: 'The EHR had a problem' })).toBeInTheDocument();
       expect(screen.queryByText('Ada Lovelace')).not.toBeInTheDocument();
+      expect(screen.getByRole('alert')).toHaveTextContent('The EHR answered with something other than Patient when Careloop read it.');
     });
   });
 

@@ -27,7 +27,10 @@ import { auditFields } from './use-confirm';
 import { useCareGaps } from './use-care-gaps';
 
 
-/** `YYYY-MM-DD` plus n days, in UTC (calendar arithmetic only). */
+/**
+ * `YYYY-MM-DD` plus n days, in UTC (calendar arithmetic only). Not the rules' `addDays`: importing
+ * it here would pull the lazily loaded rule engine into the card's chunk.
+ */
 function addDays(day: string, n: number): string {
   const d = new Date(`${day}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() + n);

@@ -129,7 +129,9 @@ export function problemCopy(problem: Problem): ProblemCopy {
         detail:
           problem.status === 429
             ? `The EHR asked Careloop to slow down while reading ${problem.what}.`
-            : `Reading ${problem.what} failed (HTTP ${problem.status}).`,
+            : problem.status === 200
+              ? `The EHR answered with something other than ${problem.what} when Careloop read it.`
+              : `Reading ${problem.what} failed (HTTP ${problem.status}).`,
         action: 'Try again in a moment.',
         retryable: true,
       };
