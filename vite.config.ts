@@ -2,19 +2,25 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
-import { defineConfig } from 'vite';
+import { defineConfig, type UserConfig } from 'vite';
 import pkg from './package.json' with { type: 'json' };
+import { lazyChunksPlugin } from './src/app/lazy-chunks-plugin.ts';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
-export default defineConfig({
-  plugins: [react()],
+export default defineConfig(async ({ command }): Promise<UserConfig> => ({
+  plugins: [react(), lazyChunksPlugin(['index.html'])],
   resolve: {
     // fhirclient's Web Crypto polyfill for old browsers: never reached where Careloop runs.
     alias: { 'isomorphic-webcrypto': resolve(root, 'src/smart/webcrypto-shim.ts') },
   },
   // The version Careloop reports in Provenance and the audit trail.
-  define: { 'import.meta.env.VITE_APP_VERSION': JSON.stringify(pkg.version) },
+  define: {
+    'import.meta.env.VITE_APP_VERSION': JSON.stringify(pkg.version),
+    // The built-in rule pack's digest, computed once here from the very modules being bundled
+    // (see src/rules/pack.ts); the dev server and tests compute it at run time instead.
+    ...(command === 'build' ? { __CARELOOP_PREVENTIVE_DIGEST__: JSON.stringify((await import('./src/rules/pack.ts')).careloopPreventive.digest) } : {}),
+  },
   build: {
     sourcemap: true,
     rollupOptions: {
@@ -59,4 +65,4 @@ export default defineConfig({
       },
     ],
   },
-});
+}));

@@ -6,20 +6,13 @@ import { SessionProvider, type SessionValue } from '../fhir/session-context';
 import { AuditProvider, memoryAuditPort, type AuditPort } from '../features/care-gaps/audit-port';
 import { AuditDeliveryIndicator, type AuditStatusSource } from '../features/audit/audit-delivery-indicator';
 import { ChartContext } from '../features/context/chart-context';
-import { fetchSmartStyle } from '../smart/style';
-import { createQueryClient } from './query-client';
+import { createQueryClient, smartStyleQuery } from './query-client';
 import { careloopTheme } from './theme';
 
 
 function Themed({ session, asOf, auditStatus }: { session: SessionValue; asOf: string; auditStatus: AuditStatusSource | null }) {
   const url = session.context.smartStyleUrl;
-  const style = useQuery({
-    queryKey: ['smart-style', url],
-    queryFn: ({ signal }) => fetchSmartStyle(url ?? '', signal),
-    enabled: url !== null,
-    retry: false,
-    staleTime: Infinity,
-  });
+  const style = useQuery(smartStyleQuery(url));
   const theme = useMemo(() => careloopTheme(style.data ?? null), [style.data]);
   return (
     <ThemeProvider theme={theme}>

@@ -77,7 +77,7 @@ export async function loadConfig(base: string, fetchImpl: typeof fetch = fetch):
   const url = new URL(CONFIG_PATH, base).href;
   let response: Response;
   try {
-    response = await fetchImpl(url, { cache: 'no-store', headers: { accept: 'application/json' } });
+    response = await fetchImpl(url, { headers: { accept: 'application/json' } });
   } catch (error) {
     return { ok: false, problem: { kind: 'config-missing', url, detail: error instanceof Error ? error.message : 'network error' } };
   }

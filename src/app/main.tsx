@@ -1,22 +1,25 @@
 import { bootIndex } from './boot';
-import { createQueryClient, prefetchLaunch } from './query-client';
+import { preloadLazyChunks } from './preload-lazy-chunks';
 
 /**
- * index.html, the redirect URI. The FHIR reads and the rule engine start as soon as the token is
- * there; the UI (React, MUI, the card) downloads while they are in flight, so the first card
- * waits for the slowest of them, not their sum.
+ * index.html, the redirect URI. The page evaluates only what the token exchange needs
+ * (fhirclient, the config) before sending the token request. The rest — react-query and the
+ * reads, the UI's chunks (React DOM, MUI, the card), the rule engine — downloads while the token
+ * is exchanged; every read the first card needs starts as soon as the token is there; the UI runs
+ * while those reads are in flight. The first card waits for the slowest of them, not their sum.
  */
 async function main(): Promise<void> {
-  const boot = await bootIndex(window.location);
-  // Asked for only now: evaluating the UI chunk would otherwise hold up the token exchange's
-  // continuation; now it loads while the FHIR reads are in flight.
+  const booting = bootIndex(window.location);
+  // A preload only fetches and compiles; nothing runs until it is imported.
+  preloadLazyChunks();
+  const reads = import('./start-reads');
+  const boot = await booting;
   if (!boot.ok) {
     (await import('./mount-app')).mountProblem(boot.problem);
     return;
   }
-  const queryClient = createQueryClient();
-  prefetchLaunch(queryClient, boot.session);
-  (await import('./mount-app')).mountApp(boot.session, queryClient, new Date().toISOString().slice(0, 10), boot.accessToken);
+  const { queryClient, audit } = (await reads).startReads(boot);
+  (await import('./mount-app')).mountApp(boot.session, queryClient, new Date().toISOString().slice(0, 10), audit);
 }
 
 void main();

@@ -1,11 +1,13 @@
-import { QueryClient } from '@tanstack/react-query';
+import { QueryClient, queryOptions } from '@tanstack/react-query';
 import { openTasksQuery } from '../fhir/get-open-tasks';
 import { patientQuery } from '../fhir/get-patient';
 import { recordQuery } from '../fhir/get-record';
 import { encounterQuery } from '../fhir/get-encounter';
 import { FhirRequestError } from '../fhir/gateway';
 import type { SessionValue } from '../fhir/session-context';
+import { decisionsQuery, type AuditPort } from '../features/care-gaps/audit-port';
 import { loadRules, RULES_ENGINE_KEY } from '../features/care-gaps/load-rules';
+import { fetchSmartStyle } from '../smart/style';
 
 /** Retry transient failures (timeouts, 5xx, 429) twice; never a refusal (4xx) or a bad body. */
 export function shouldRetry(failureCount: number, error: unknown): boolean {
@@ -24,14 +26,28 @@ export function createQueryClient(): QueryClient {
   });
 }
 
+/** The EHR's `smart_style_url` document (colours and font), when the launch named one. */
+export function smartStyleQuery(url: string | null) {
+  return queryOptions({
+    queryKey: ['smart-style', url] as const,
+    queryFn: ({ signal }) => fetchSmartStyle(url ?? '', signal),
+    enabled: url !== null,
+    retry: false,
+    staleTime: Infinity,
+  });
+}
+
 /**
- * Starts every read the first card needs, all at once (one round after the token), plus the rule
- * engine's chunk, before React has rendered anything. The hooks then find them in flight.
+ * Starts every read the first card needs, all at once (one round after the token): the FHIR
+ * reads, the EHR's style, the decisions on file in the audit trail, and the rule engine's chunk,
+ * before React has rendered anything. The hooks then find them in flight.
  */
-export function prefetchLaunch(client: QueryClient, { fhir, context, config }: SessionValue): void {
+export function prefetchLaunch(client: QueryClient, { fhir, context, config }: SessionValue, audit: AuditPort): void {
   void client.prefetchQuery(patientQuery(fhir, context.patientId));
   if (context.encounterId) void client.prefetchQuery(encounterQuery(fhir, context.encounterId));
   void client.prefetchQuery(openTasksQuery(fhir, context.patientId, config.fhir.pageSize, config.fhir.maxPages));
   void client.prefetchQuery(recordQuery(fhir, context.patientId, config.fhir.recordPageSize, config.fhir.recordMaxPages));
   void client.prefetchQuery({ queryKey: RULES_ENGINE_KEY, queryFn: loadRules, staleTime: Infinity });
+  if (context.smartStyleUrl !== null) void client.prefetchQuery(smartStyleQuery(context.smartStyleUrl));
+  void client.prefetchQuery(decisionsQuery(audit, context.patientId));
 }

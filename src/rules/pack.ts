@@ -44,17 +44,35 @@ export function buildPack(
   rules: readonly RuleDefinition[],
   valueSets: Readonly<Record<string, ValueSetDefinition>>,
 ): RulePack {
+  return assemblePack(id, version, rules, valueSets, undefined);
+}
+
+function assemblePack(
+  id: string,
+  version: string,
+  rules: readonly RuleDefinition[],
+  valueSets: Readonly<Record<string, ValueSetDefinition>>,
+  builtDigest: string | undefined,
+): RulePack {
   const inUse: Record<string, ValueSetDefinition> = {};
   for (const url of valueSetUrlsOf(rules, valueSets)) {
     const vs = valueSets[url];
     if (vs) inUse[url] = vs;
   }
-  const digest = digestOf({ id, version, rules, valueSets: inUse });
+  const digest = builtDigest ?? digestOf({ id, version, rules, valueSets: inUse });
   return { id, version, rules, valueSets: inUse, digest };
 }
 
+/**
+ * The built-in pack's digest as the production build computed it (vite.config.ts), from these
+ * same modules: hashing ~70 KB of canonical JSON costs a browser ~100 ms of main thread on every
+ * launch, for a value fixed at build time. Undefined everywhere else (tests, Node, the dev
+ * server), where the digest is computed here.
+ */
+declare const __CARELOOP_PREVENTIVE_DIGEST__: string | undefined;
+
 /** The Careloop preventive-care pack. */
-export const careloopPreventive: RulePack = buildPack(
+export const careloopPreventive: RulePack = assemblePack(
   'careloop-preventive',
   '1.1.0',
   [
@@ -69,6 +87,7 @@ export const careloopPreventive: RulePack = buildPack(
     pneumococcalVaccination,
   ],
   BUILT_IN_VALUE_SETS,
+  typeof __CARELOOP_PREVENTIVE_DIGEST__ === 'string' ? __CARELOOP_PREVENTIVE_DIGEST__ : undefined,
 );
 
 /** Thrown by `withValueSets` for input that is not ValueSet resources or a Bundle of them. */

@@ -4,7 +4,7 @@ import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AppShell } from '../../src/app/app-shell';
-import { auditFor } from '../../src/app/mount-app';
+import { auditFor } from '../../src/app/audit-for';
 import { outboxKey } from '../../src/audit';
 import { resetCareGapUiStores } from '../../src/features/care-gaps/ui-store';
 import type { AuditRecord } from '../../src/shared/audit-event';

@@ -1,5 +1,6 @@
 import type { Provenance, ServiceRequest } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { careloopPreventive } from '../../src/rules/index.ts';
 import { startE2e, type E2eEnv } from './support/sandbox.ts';
 
 const IDENTIFIER_SYSTEM = 'https://careloop.example/fhir/identifier/care-gap-action';
@@ -71,6 +72,9 @@ describe('the care-gap loop in the sandbox chart', () => {
     const decision = trail.filter((r) => r.ruleId === 'colorectal-cancer-screening');
     expect(decision.map((r) => r.action)).toEqual(expect.arrayContaining(['card-shown', 'why-opened', 'confirmed', 'written']));
     expect(new Set(decision.map((r) => r.correlationId)).size).toBe(1);
+    // The production build carries the pack digest it computed at build time: it must be the
+    // digest of the pack as the rules define it.
+    expect(new Set(decision.map((r) => r.packDigest))).toEqual(new Set([careloopPreventive.digest]));
     const written = decision.find((r) => r.action === 'written');
     expect(written).toMatchObject({ outcome: { reference: `ServiceRequest/${order?.id ?? ''}`, version: order?.meta?.versionId ?? null, status: 201 } });
     expect(written?.actor.fhirUser).toMatch(/Practitioner\/blackwell$/);

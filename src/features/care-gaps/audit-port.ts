@@ -1,3 +1,4 @@
+import { queryOptions } from '@tanstack/react-query';
 import { createContext, useContext } from 'react';
 import type { Evidence } from '../../rules';
 
@@ -54,6 +55,15 @@ export function memoryAuditPort(initial: Decision[] = []): AuditPort & { events:
       return [...initial, ...recorded];
     },
   };
+}
+
+/**
+ * The snoozes and dismissals on file for a patient, as a query: started with the FHIR reads at
+ * launch (app/query-client.ts), read by the card. Never retried and never blocking: without the
+ * trail nothing is hidden.
+ */
+export function decisionsQuery(port: AuditPort, patientId: string) {
+  return queryOptions({ queryKey: ['audit', 'decisions', patientId] as const, queryFn: () => port.decisions(), retry: false, staleTime: Infinity });
 }
 
 const AuditContext = createContext<AuditPort | null>(null);

@@ -37,8 +37,14 @@ function addDays(day: string, n: number): string {
   return d.toISOString().slice(0, 10);
 }
 
+/**
+ * Built when this module loads (while the FHIR reads are in flight), not on the first card: the
+ * browser's first date formatter loads its locale data, which takes tens of milliseconds.
+ */
+const TIME_FORMAT = new Intl.DateTimeFormat([], { hour: '2-digit', minute: '2-digit' });
+
 function timeLabel(ms: number): string {
-  return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  return TIME_FORMAT.format(new Date(ms));
 }
 
 /**

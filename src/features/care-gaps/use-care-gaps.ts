@@ -5,7 +5,7 @@ import { useOpenTasks } from '../../fhir/get-open-tasks';
 import { usePatient } from '../../fhir/get-patient';
 import { useRecord, type RecordType } from '../../fhir/get-record';
 import { useSession } from '../../fhir/session-context';
-import { useAudit } from './audit-port';
+import { decisionsQuery, useAudit } from './audit-port';
 import { gapViews, type GapView } from './gap-views';
 import { loadRules, RULES_ENGINE_KEY } from './load-rules';
 
@@ -27,13 +27,7 @@ export function useCareGaps(asOf: string): CareGaps {
   // The rule engine and its value sets load as their own chunk, in parallel with the FHIR reads,
   // so they never delay the first paint or the token exchange.
   const rules = useQuery({ queryKey: RULES_ENGINE_KEY, queryFn: loadRules, staleTime: Infinity, retry: 2 });
-  const decisions = useQuery({
-    queryKey: ['audit', 'decisions', context.patientId],
-    queryFn: () => audit.decisions(),
-    // The audit trail never blocks the card: without it, nothing is hidden.
-    retry: false,
-    staleTime: Infinity,
-  });
+  const decisions = useQuery(decisionsQuery(audit, context.patientId));
 
   const engine = rules.data;
   const result = useMemo(() => {

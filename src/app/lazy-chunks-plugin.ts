@@ -1,0 +1,68 @@
+/**
+ * Build-time half of "load the UI while the token exchange is in flight" (runtime half:
+ * ./preload-lazy-chunks.ts). index.html's entry imports React, MUI, the card and the rule engine
+ * lazily, so the page can start the token exchange after ~60 KB of JS. This plugin writes the
+ * file names of those lazy chunks (the entry's dynamic imports and everything they import
+ * statically) into index.html as inert JSON; main.tsx turns them into `modulepreload` hints once
+ * the token request is on its way, so they download and compile during the round trips instead of
+ * after them. They are not in the HTML's own preloads: the page's initial JS stays what it was.
+ */
+import type { Plugin } from 'vite';
+import { LAZY_CHUNKS_ELEMENT_ID } from './preload-lazy-chunks.ts';
+
+interface ChunkLike {
+  type: 'chunk' | 'asset';
+  fileName: string;
+  imports?: readonly string[];
+  dynamicImports?: readonly string[];
+}
+
+/**
+ * Files to preload for an entry: every chunk it can reach through dynamic imports (and their
+ * static imports), minus what the entry already loads. Exported for tests.
+ */
+export function lazyChunksOf(entry: string, bundle: Readonly<Record<string, ChunkLike>>): string[] {
+  const closure = (roots: readonly string[], follow: (c: ChunkLike) => readonly string[]): Set<string> => {
+    const seen = new Set<string>();
+    const visit = (name: string) => {
+      if (seen.has(name)) return;
+      seen.add(name);
+      const c = bundle[name];
+      if (c) for (const next of follow(c)) visit(next);
+    };
+    roots.forEach(visit);
+    return seen;
+  };
+  const initial = closure([entry], (c) => c.imports ?? []);
+  const reachable = closure([entry], (c) => [...(c.imports ?? []), ...(c.dynamicImports ?? [])]);
+  return [...reachable].filter((name) => !initial.has(name) && name.endsWith('.js'));
+}
+
+/** Adds the lazy-chunk list to the HTML pages named in `pages` (e.g. `['index.html']`). */
+export function lazyChunksPlugin(pages: readonly string[]): Plugin {
+  let base = '/';
+  return {
+    name: 'careloop-lazy-chunks',
+    apply: 'build',
+    configResolved(config) {
+      base = config.base;
+    },
+    transformIndexHtml: {
+      order: 'post',
+      handler(_html, ctx) {
+        const page = ctx.path.replace(/^\//, '');
+        if (!ctx.bundle || !ctx.chunk || !pages.includes(page)) return [];
+        const files = lazyChunksOf(ctx.chunk.fileName, ctx.bundle as Record<string, ChunkLike>).map((f) => `${base}${f}`);
+        return [
+          {
+            tag: 'script',
+            attrs: { type: 'application/json', id: LAZY_CHUNKS_ELEMENT_ID },
+            // JSON inside <script>: `<` is escaped so no file name can close the element.
+            children: JSON.stringify(files).replace(/</g, '\\u003c'),
+            injectTo: 'body',
+          },
+        ];
+      },
+    },
+  };
+}
