@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalRecordJson, hasRecordShape, hashRecord, type UnhashedRecord } from '../../src/server/store/chain.ts';
+import { canonicalRecordJson, hasRecordShape, hashBuiltRecord, hashRecord, type UnhashedRecord } from '../../src/server/store/chain.ts';
 import { canonicalJson } from '../../src/shared/canonical-json.ts';
 import { sha256Hex } from '../../src/shared/digest.ts';
 import { GENESIS_HASH, normalizeAuditEvent } from '../../src/shared/audit-event.ts';
@@ -27,18 +27,20 @@ describe('the record hash', () => {
 });
 
 describe('the record serialiser of the write path', () => {
-  it('writes exactly what the generic canonical JSON writes, for full, sparse and unusual records', () => {
+  it('writes exactly what the generic canonical JSON writes, for full, sparse and unusual records (and hashes it the same)', () => {
     const variants: UnhashedRecord[] = [
       record,
       { ...record, encounter: null, evidence: null, outcome: null, correlationId: null, ruleId: null, ruleVersion: null, packDigest: null, evidenceDigest: null },
       { ...record, action: 'written', outcome: { reference: 'Task/t-1', version: '2', status: 201, error: null }, snoozeUntil: '2027-01-01', reason: 'x' },
       { ...record, outcome: { reference: null, version: null, status: null, error: 'timeout' }, evidence: [], actor: { ...record.actor, sub: null, fhirUser: null, clientId: null } },
       { ...record, appVersion: 'é "quoted" \\ \u2028 🚀', seq: 123456789 },
+      { ...record, reason: 'tab\tand\u0000nul', ruleVersion: 'del\x7f', clientTime: 'lone \ud800', seq: 2 ** 60 },
     ];
     for (const v of variants) {
       expect(hasRecordShape(v)).toBe(true);
       expect(canonicalRecordJson(v)).toBe(canonicalJson(v));
     }
+    for (const v of variants) expect(hashBuiltRecord({ ...v, hash: 'ignored' } as UnhashedRecord)).toBe(sha256Hex(canonicalJson(v)));
     const extra = { ...record, note: 'x' } as UnhashedRecord;
     expect(hasRecordShape(extra)).toBe(false);
     expect(canonicalRecordJson(extra)).toBe(canonicalJson(extra));

@@ -5,12 +5,17 @@
  * (group commit), which keeps the hash chain linear and makes one durable commit serve many
  * requests. Across processes, PostgreSQL serialises writers with a transaction-scoped advisory lock;
  * SQLite has a single writer by construction.
+ *
+ * Reads, migrations and PostgreSQL writes go through Kysely. SQLite writes do not: better-sqlite3 is
+ * synchronous, so a whole group commit runs as one synchronous transaction on prepared statements
+ * whose SQL Kysely compiles once, with no query building and no promise per statement. That path
+ * is most of the server's work under load (see `SqliteWriter`).
  */
 import Database from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type ColumnType } from 'kysely';
 import pg from 'pg';
 import { GENESIS_HASH, type AuditAction, type AuditActor, type AuditEvidence, type AuditOutcome, type AuditRecord, type NormalizedAuditEvent } from '../../shared/audit-event.ts';
-import { eventDigest, eventOf, hashRecord } from './chain.ts';
+import { eventDigest, eventOf, hashBuiltRecord, hashRecord } from './chain.ts';
 import { migrate } from './migrations.ts';
 import type { AppendBatchResult, AppendOutcome, AuditStore, ChainVerification, TimelineQuery } from './types.ts';
 
@@ -61,8 +66,8 @@ const CHAIN_LOCK_KEY = 0x0ca7e100d;
 /** Most events written in one group commit. */
 const MAX_GROUP_EVENTS = 2_000;
 /**
- * Statement shapes: inserts go in chunks of these row counts (greedy), lookups are padded to these
- * id counts, so a few SQL texts recur and their prepared statements are reused.
+ * PostgreSQL statement shapes: inserts go in chunks of these row counts (greedy), lookups are padded
+ * to these id counts, so a few SQL texts recur.
  */
 const INSERT_SHAPES = [200, 50, 10, 1] as const;
 const SELECT_SHAPES = [1, 10, 50, 100, 200, 500] as const;
@@ -89,9 +94,9 @@ function padIds(ids: readonly string[]): string[] {
 }
 
 /**
- * better-sqlite3 behind Kysely prepares every query anew; preparing a 200-row insert costs more
- * than running it. This keeps the prepared statements of recent SQL texts (the connection is used
- * by one query at a time, so reusing a statement is safe).
+ * better-sqlite3 behind Kysely prepares every query anew; preparing a query can cost more than
+ * running it. This keeps the prepared statements of recent SQL texts (the connection is used by one
+ * query at a time, so reusing a statement is safe).
  */
 function cachingStatements(database: Database.Database): Database.Database {
   const cache = new Map<string, Database.Statement>();
@@ -117,11 +122,144 @@ function cachingStatements(database: Database.Database): Database.Database {
   });
 }
 
-interface PendingAppend {
+/** One caller's batch, as the group commit sees it. */
+interface AppendRequest {
   events: readonly NormalizedAuditEvent[];
   actor: AuditActor;
+}
+
+interface PendingAppend extends AppendRequest {
   resolve: (result: AppendBatchResult) => void;
   reject: (error: unknown) => void;
+}
+
+/** The last record of the chain, or none for an empty store. */
+type ChainHead = { seq: number | string; hash: string } | undefined;
+
+/** What {@link planGroup} decided: one result per request, and the new records in chain order. */
+interface GroupPlan {
+  results: AppendBatchResult[];
+  records: AuditRecord[];
+}
+
+/**
+ * Decides a group commit: dedup against `known` (stored records by event id) and within the group,
+ * conflicts per request (a conflicting request stores nothing), then numbers, chains and hashes the
+ * new records after `head`. Pure: the caller reads `known` and `head` and writes `records` inside
+ * one transaction.
+ */
+function planGroup(group: readonly AppendRequest[], known: Map<string, AuditRecord>, head: ChainHead, serverTime: string): GroupPlan {
+  let seq = head ? Number(head.seq) : 0;
+  let prevHash = head ? head.hash : GENESIS_HASH;
+  const results: AppendBatchResult[] = [];
+  const records: AuditRecord[] = [];
+  for (const pending of group) {
+    // Built field by field, so every record has exactly the fields the fast serialiser writes.
+    const a = pending.actor;
+    const actor: AuditActor = { sub: a.sub, fhirUser: a.fhirUser, clientId: a.clientId, issuer: a.issuer };
+    const staged = new Map<string, AuditRecord>();
+    const outcomes: AppendOutcome[] = [];
+    let conflicting: string[] | null = null;
+    let stagedSeq = seq;
+    let stagedPrev = prevHash;
+    for (const event of pending.events) {
+      const existing = staged.get(event.id) ?? known.get(event.id);
+      if (existing) {
+        if (sameEvent(existing, event, actor)) outcomes.push({ status: 'duplicate', record: existing });
+        else (conflicting ??= []).push(event.id);
+        continue;
+      }
+      stagedSeq += 1;
+      const record: AuditRecord = {
+        id: event.id,
+        clientTime: event.clientTime,
+        patient: event.patient,
+        encounter: event.encounter,
+        action: event.action,
+        ruleId: event.ruleId,
+        ruleVersion: event.ruleVersion,
+        packDigest: event.packDigest,
+        evidence: event.evidence,
+        evidenceDigest: event.evidenceDigest,
+        outcome: event.outcome,
+        correlationId: event.correlationId,
+        appVersion: event.appVersion,
+        snoozeUntil: event.snoozeUntil,
+        reason: event.reason,
+        seq: stagedSeq,
+        serverTime,
+        actor,
+        prevHash: stagedPrev,
+        hash: '',
+      };
+      record.hash = hashBuiltRecord(record);
+      stagedPrev = record.hash;
+      staged.set(event.id, record);
+      outcomes.push({ status: 'created', record });
+    }
+    if (conflicting) {
+      results.push({ kind: 'conflict', conflictingIds: [...new Set(conflicting)] });
+      continue;
+    }
+    seq = stagedSeq;
+    prevHash = stagedPrev;
+    for (const [id, record] of staged) {
+      known.set(id, record);
+      records.push(record);
+    }
+    results.push({ kind: 'ok', results: outcomes });
+  }
+  return { results, records };
+}
+
+/** A value better-sqlite3 binds. */
+type SqliteValue = string | number | null;
+
+/**
+ * The SQLite write path: one synchronous `BEGIN IMMEDIATE … COMMIT` per group on prepared
+ * statements. BEGIN IMMEDIATE takes the write lock before the chain head is read, so a second
+ * process on the same file waits (busy_timeout) instead of forking the chain. Single-row inserts:
+ * with the statement prepared, SQLite inserts them faster than multi-row VALUES lists.
+ *
+ * It shares the connection with Kysely's reads. That is safe because better-sqlite3 runs each
+ * statement to completion synchronously and this transaction never yields to the event loop; the
+ * only Kysely transaction (the migration) has finished before the store is returned.
+ */
+class SqliteWriter {
+  private readonly insert: Database.Statement<[SqliteValue[]]>;
+  private readonly byEventId: Database.Statement<[string], Row>;
+  private readonly head: Database.Statement<unknown[], { seq: number; hash: string }>;
+  private readonly headParameters: readonly unknown[];
+  private readonly write: Database.Transaction<(group: readonly AppendRequest[], serverTime: string) => AppendBatchResult[]>;
+
+  constructor(database: Database.Database, db: Kysely<AuditDatabase>) {
+    const probe = rowOf(PROBE_RECORD);
+    // rowValues must list the columns in rowOf's order; checked once here rather than trusted.
+    if (JSON.stringify(rowValues(PROBE_RECORD)) !== JSON.stringify(Object.values(probe))) throw new Error('rowValues and rowOf disagree on the column order');
+    this.insert = database.prepare<[SqliteValue[]]>(db.insertInto('audit_event').values(probe).compile().sql);
+    this.byEventId = database.prepare<[string], Row>(db.selectFrom('audit_event').selectAll().where('event_id', '=', '').compile().sql);
+    const head = db.selectFrom('audit_event').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).compile();
+    this.head = database.prepare<unknown[], { seq: number; hash: string }>(head.sql);
+    this.headParameters = head.parameters;
+    this.write = database.transaction((group: readonly AppendRequest[], serverTime: string) => {
+      const known = new Map<string, AuditRecord>();
+      for (const pending of group) {
+        for (const event of pending.events) {
+          if (known.has(event.id)) continue;
+          const row = this.byEventId.get(event.id);
+          if (row) known.set(event.id, recordOf(row));
+        }
+      }
+      const plan = planGroup(group, known, this.head.get(...this.headParameters), serverTime);
+      for (const record of plan.records) this.insert.run(rowValues(record));
+      return plan.results;
+    });
+  }
+
+  /** Writes a group in one durable transaction; returns one result per request. */
+  writeGroup(group: readonly AppendRequest[], serverTime: string): AppendBatchResult[] {
+    return this.write.immediate(group, serverTime);
+  }
 }
 
 /** Options for {@link openAuditStore}. */
@@ -147,7 +285,7 @@ export async function openAuditStore(location: StoreLocation, options: OpenStore
     database.pragma('busy_timeout = 5000');
     const db = new Kysely<AuditDatabase>({ dialect: new SqliteDialect({ database: cachingStatements(database) }) });
     await migrate(db, 'sqlite');
-    return new KyselyAuditStore(db, 'sqlite', options.now ?? (() => new Date()), options.onCommit);
+    return new KyselyAuditStore(db, 'sqlite', options.now ?? (() => new Date()), options.onCommit, new SqliteWriter(database, db));
   }
   const schema = location.schema;
   if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error('PostgreSQL schema name must match [a-z_][a-z0-9_]*');
@@ -166,7 +304,7 @@ export async function openAuditStore(location: StoreLocation, options: OpenStore
   }
   const db = new Kysely<AuditDatabase>({ dialect: new PostgresDialect({ pool }) });
   await migrate(db, 'postgres');
-  return new KyselyAuditStore(db, 'postgres', options.now ?? (() => new Date()), options.onCommit);
+  return new KyselyAuditStore(db, 'postgres', options.now ?? (() => new Date()), options.onCommit, null);
 }
 
 class KyselyAuditStore implements AuditStore {
@@ -179,7 +317,9 @@ class KyselyAuditStore implements AuditStore {
     private readonly db: Kysely<AuditDatabase>,
     readonly dialect: 'sqlite' | 'postgres',
     private readonly now: () => Date,
-    private readonly onCommit?: (seconds: number, events: number) => void,
+    private readonly onCommit: ((seconds: number, events: number) => void) | undefined,
+    /** The synchronous write path (SQLite only). */
+    private readonly sqlite: SqliteWriter | null,
   ) {}
 
   append(events: readonly NormalizedAuditEvent[], actor: AuditActor): Promise<AppendBatchResult> {
@@ -213,7 +353,10 @@ class KyselyAuditStore implements AuditStore {
         }
         try {
           const started = performance.now();
-          const results = await this.transaction((trx) => this.writeGroup(trx, group));
+          const serverTime = this.now().toISOString();
+          const results = this.sqlite
+            ? this.sqlite.writeGroup(group, serverTime)
+            : await this.db.transaction().execute((trx) => writeGroupPostgres(trx, group, serverTime));
           this.onCommit?.((performance.now() - started) / 1000, size);
           group.forEach((p, i) => {
             const result = results[i];
@@ -227,81 +370,6 @@ class KyselyAuditStore implements AuditStore {
     } finally {
       this.draining = false;
     }
-  }
-
-  /**
-   * SQLite: BEGIN IMMEDIATE takes the write lock before the chain head is read, so a second
-   * process on the same file waits (busy_timeout) instead of forking the chain.
-   */
-  private async transaction<T>(work: (trx: Kysely<AuditDatabase>) => Promise<T>): Promise<T> {
-    if (this.dialect === 'postgres') return this.db.transaction().execute(work);
-    return this.db.connection().execute(async (conn) => {
-      await sql`BEGIN IMMEDIATE`.execute(conn);
-      try {
-        const result = await work(conn);
-        await sql`COMMIT`.execute(conn);
-        return result;
-      } catch (error) {
-        await sql`ROLLBACK`.execute(conn).catch(() => undefined);
-        throw error;
-      }
-    });
-  }
-
-  private async writeGroup(trx: Kysely<AuditDatabase>, group: readonly PendingAppend[]): Promise<AppendBatchResult[]> {
-    if (this.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(${CHAIN_LOCK_KEY})`.execute(trx);
-
-    const ids = [...new Set(group.flatMap((p) => p.events.map((e) => e.id)))];
-    const known = new Map<string, AuditRecord>();
-    for (let i = 0; i < ids.length; i += SELECT_CHUNK) {
-      const rows = await trx.selectFrom('audit_event').selectAll().where('event_id', 'in', padIds(ids.slice(i, i + SELECT_CHUNK))).execute();
-      for (const row of rows) known.set(row.event_id, recordOf(row));
-    }
-    const head = await trx.selectFrom('audit_event').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
-    let seq = head ? Number(head.seq) : 0;
-    let prevHash = head ? head.hash : GENESIS_HASH;
-    const serverTime = this.now().toISOString();
-
-    const results: AppendBatchResult[] = [];
-    const rows: NewRow[] = [];
-    for (const pending of group) {
-      const staged = new Map<string, AuditRecord>();
-      const outcomes: AppendOutcome[] = [];
-      const conflicting: string[] = [];
-      let stagedSeq = seq;
-      let stagedPrev = prevHash;
-      const stagedRows: NewRow[] = [];
-      for (const event of pending.events) {
-        const existing = staged.get(event.id) ?? known.get(event.id);
-        if (existing) {
-          if (sameEvent(existing, event, pending.actor)) outcomes.push({ status: 'duplicate', record: existing });
-          else conflicting.push(event.id);
-          continue;
-        }
-        stagedSeq += 1;
-        const unhashed = { ...event, seq: stagedSeq, serverTime, actor: pending.actor, prevHash: stagedPrev };
-        const record: AuditRecord = { ...unhashed, hash: hashRecord(unhashed) };
-        stagedPrev = record.hash;
-        staged.set(event.id, record);
-        stagedRows.push(rowOf(record));
-        outcomes.push({ status: 'created', record });
-      }
-      if (conflicting.length > 0) {
-        results.push({ kind: 'conflict', conflictingIds: [...new Set(conflicting)] });
-        continue;
-      }
-      seq = stagedSeq;
-      prevHash = stagedPrev;
-      for (const [id, record] of staged) known.set(id, record);
-      rows.push(...stagedRows);
-      results.push({ kind: 'ok', results: outcomes });
-    }
-    let offset = 0;
-    for (const size of insertChunks(rows.length)) {
-      await trx.insertInto('audit_event').values(rows.slice(offset, offset + size)).execute();
-      offset += size;
-    }
-    return results;
   }
 
   async timeline(query: TimelineQuery): Promise<AuditRecord[]> {
@@ -366,6 +434,25 @@ class KyselyAuditStore implements AuditStore {
   }
 }
 
+/** The PostgreSQL write path, inside a transaction: the advisory lock serialises writers across servers. */
+async function writeGroupPostgres(trx: Kysely<AuditDatabase>, group: readonly AppendRequest[], serverTime: string): Promise<AppendBatchResult[]> {
+  await sql`SELECT pg_advisory_xact_lock(${CHAIN_LOCK_KEY})`.execute(trx);
+  const ids = [...new Set(group.flatMap((p) => p.events.map((e) => e.id)))];
+  const known = new Map<string, AuditRecord>();
+  for (let i = 0; i < ids.length; i += SELECT_CHUNK) {
+    const rows = await trx.selectFrom('audit_event').selectAll().where('event_id', 'in', padIds(ids.slice(i, i + SELECT_CHUNK))).execute();
+    for (const row of rows) known.set(row.event_id, recordOf(row));
+  }
+  const head = await trx.selectFrom('audit_event').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  const { results, records } = planGroup(group, known, head, serverTime);
+  let offset = 0;
+  for (const size of insertChunks(records.length)) {
+    await trx.insertInto('audit_event').values(records.slice(offset, offset + size).map(rowOf)).execute();
+    offset += size;
+  }
+  return results;
+}
+
 function sameEvent(existing: AuditRecord, event: NormalizedAuditEvent, actor: AuditActor): boolean {
   return (
     eventDigest(eventOf(existing)) === eventDigest(event) &&
@@ -402,6 +489,60 @@ function rowOf(r: AuditRecord): NewRow {
     hash: r.hash,
   };
 }
+
+/** `Object.values(rowOf(r))` without the intermediate object: the insert's parameters, in rowOf's column order. */
+function rowValues(r: AuditRecord): SqliteValue[] {
+  const a = r.actor;
+  return [
+    r.seq,
+    r.id,
+    r.serverTime,
+    r.clientTime,
+    r.patient,
+    r.encounter,
+    r.action,
+    r.ruleId,
+    r.ruleVersion,
+    r.packDigest,
+    r.evidence === null ? null : JSON.stringify(r.evidence),
+    r.evidenceDigest,
+    r.outcome === null ? null : JSON.stringify(r.outcome),
+    r.correlationId,
+    r.appVersion,
+    r.snoozeUntil,
+    r.reason,
+    a.sub,
+    a.fhirUser,
+    a.clientId,
+    a.issuer,
+    r.prevHash,
+    r.hash,
+  ];
+}
+
+/** A record with every column distinct, to compile the insert and check `rowValues` against `rowOf`. */
+const PROBE_RECORD: AuditRecord = {
+  id: 'id',
+  clientTime: 'client-time',
+  patient: 'patient',
+  encounter: 'encounter',
+  action: 'launch',
+  ruleId: 'rule-id',
+  ruleVersion: 'rule-version',
+  packDigest: 'pack-digest',
+  evidence: [],
+  evidenceDigest: 'evidence-digest',
+  outcome: { reference: null, version: null, status: 1, error: null },
+  correlationId: 'correlation-id',
+  appVersion: 'app-version',
+  snoozeUntil: 'snooze-until',
+  reason: 'reason',
+  seq: 2,
+  serverTime: 'server-time',
+  actor: { sub: 'sub', fhirUser: 'fhir-user', clientId: 'client-id', issuer: 'issuer' },
+  prevHash: 'prev-hash',
+  hash: 'hash',
+};
 
 /** Rebuilds a record from its row (JSON columns parsed back; a tampered column shows in the hash). */
 export function recordOf(row: Row): AuditRecord {
