@@ -5,14 +5,14 @@
 import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { AUDIT_ACTIONS, auditBatchSchema, normalizeAuditEvent, type AuditBatchReceipt, type AuditBatchResponse, type AuditRecord, type AuditTimelinePage } from '../shared/audit-event.ts';
+import { AUDIT_ACTIONS, auditBatchSchema, normalizeAuditEvent, type AuditActor, type AuditBatchReceipt, type AuditBatchResponse, type AuditRecord, type AuditTimelinePage } from '../shared/audit-event.ts';
 import { FHIR_ID } from '../shared/ids.ts';
 import { createTokenVerifier, TokenRejectedError, type TokenRejection, type TokenVerifier, type TrustedIssuer, type VerifiedToken } from './auth/token-verifier.ts';
 import { toFhirBundle } from './fhir-audit-event.ts';
 import { AuditMetrics } from './metrics.ts';
 import { createRateLimiter } from './rate-limit.ts';
 import { registerStaticApp } from './static-app.ts';
-import type { AuditStore } from './store/types.ts';
+import type { AppendBatchResult, AppendOutcome, AppendReceipt, AuditStore } from './store/types.ts';
 
 /** Options of {@link buildAuditApp}. */
 export interface AuditAppOptions {
@@ -175,28 +175,44 @@ export function buildAuditApp(options: AuditAppOptions): FastifyInstance {
         if (parsed.data.events.some((e) => e.patient !== token.patient)) return forbidPatient(reply);
 
         const events = parsed.data.events.map(normalizeAuditEvent);
-        const result = await store.append(events, { sub: token.sub, fhirUser: token.fhirUser, clientId: token.clientId, issuer: token.fhirBase });
+        const actor: AuditActor = { sub: token.sub, fhirUser: token.fhirUser, clientId: token.clientId, issuer: token.fhirBase };
+        // `Prefer: return=minimal` (RFC 7240): the receipt only (id, status, seq, hash), not the records.
+        if (/\breturn=minimal\b/.test(String(request.headers['prefer'] ?? ''))) {
+          const stored = settle(await store.append(events, actor, { returning: 'receipts' }), request, reply, token);
+          if (!stored) return reply;
+          const minimal: AuditBatchReceipt = { results: stored.results.map((r) => ({ id: r.record.id, status: r.status, seq: r.record.seq, hash: r.record.hash })) };
+          return reply.code(stored.created > 0 ? 201 : 200).header('preference-applied', 'return=minimal').send(minimal);
+        }
+        const stored = settle(await store.append(events, actor), request, reply, token);
+        if (!stored) return reply;
+        const body: AuditBatchResponse = { results: stored.results.map((r) => ({ id: r.record.id, status: r.status, record: r.record })) };
+        return reply.code(stored.created > 0 ? 201 : 200).send(body);
+      });
+
+      /** Counts and logs an append; answers 409 (and returns null) when it conflicted. */
+      function settle<R extends AppendReceipt>(
+        result: AppendBatchResult<R>,
+        request: FastifyRequest,
+        reply: FastifyReply,
+        token: VerifiedToken,
+      ): { results: Array<AppendOutcome<R>>; created: number } | null {
         if (result.kind === 'conflict') {
           metrics.reject('conflict', result.conflictingIds.length);
           request.log.info({ conflictingIds: result.conflictingIds }, 'audit events conflict with stored records');
-          return reply.code(409).send({
+          void reply.code(409).send({
             error: 'conflict',
             message: 'An event id was already stored with a different body; nothing in this batch was stored.',
             conflictingIds: result.conflictingIds,
           });
+          return null;
         }
-        const created = result.results.filter((r) => r.status === 'created').length;
+        let created = 0;
+        for (const r of result.results) if (r.status === 'created') created += 1;
         metrics.accepted += created;
         metrics.duplicates += result.results.length - created;
         request.log.info({ eventIds: result.results.map((r) => r.record.id), created, clientId: token.clientId }, 'audit events stored');
-        // `Prefer: return=minimal` (RFC 7240): the receipt only (id, status, seq, hash), not the records.
-        if (/\breturn=minimal\b/.test(String(request.headers['prefer'] ?? ''))) {
-          const minimal: AuditBatchReceipt = { results: result.results.map((r) => ({ id: r.record.id, status: r.status, seq: r.record.seq, hash: r.record.hash })) };
-          return reply.code(created > 0 ? 201 : 200).header('preference-applied', 'return=minimal').send(minimal);
-        }
-        const body: AuditBatchResponse = { results: result.results.map((r) => ({ id: r.record.id, status: r.status, record: r.record })) };
-        return reply.code(created > 0 ? 201 : 200).send(body);
-      });
+        return { results: result.results, created };
+      }
 
       async function page(request: FastifyRequest, reply: FastifyReply): Promise<{ records: AuditRecord[]; next: string | null; query: URLSearchParams } | null> {
         const parsed = timelineQuerySchema.safeParse(request.query);

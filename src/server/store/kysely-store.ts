@@ -17,7 +17,7 @@ import pg from 'pg';
 import { GENESIS_HASH, type AuditAction, type AuditActor, type AuditEvidence, type AuditOutcome, type AuditRecord, type NormalizedAuditEvent } from '../../shared/audit-event.ts';
 import { eventDigest, eventOf, hashBuiltRecord, hashRecord } from './chain.ts';
 import { migrate } from './migrations.ts';
-import type { AppendBatchResult, AppendOutcome, AuditStore, ChainVerification, TimelineQuery } from './types.ts';
+import type { AppendBatchResult, AppendOptions, AppendOutcome, AuditStore, ChainVerification, TimelineQuery } from './types.ts';
 
 /** A row of `audit_event`. */
 export interface AuditEventTable {
@@ -322,7 +322,8 @@ class KyselyAuditStore implements AuditStore {
     private readonly sqlite: SqliteWriter | null,
   ) {}
 
-  append(events: readonly NormalizedAuditEvent[], actor: AuditActor): Promise<AppendBatchResult> {
+  /** Always answers with whole records (they are receipts too): nothing crosses a thread here. */
+  append(events: readonly NormalizedAuditEvent[], actor: AuditActor, _options?: AppendOptions): Promise<AppendBatchResult> {
     if (this.closed) return Promise.reject(new Error('audit store is closed'));
     return new Promise((resolve, reject) => {
       this.queue.push({ events, actor, resolve, reject });

@@ -4,16 +4,32 @@
  */
 import type { AuditAction, AuditActor, AuditRecord, NormalizedAuditEvent } from '../../shared/audit-event.ts';
 
-/** The outcome of appending one event. */
-export type AppendOutcome =
-  | { status: 'created'; record: AuditRecord }
-  | { status: 'duplicate'; record: AuditRecord };
+/** What a receipt says about one stored event: enough for a client to match and check it. */
+export interface AppendReceipt {
+  id: string;
+  seq: number;
+  hash: string;
+}
+
+/** The outcome of appending one event: the stored record (or, when asked for, only its receipt). */
+export type AppendOutcome<R extends AppendReceipt = AuditRecord> =
+  | { status: 'created'; record: R }
+  | { status: 'duplicate'; record: R };
 
 /** The outcome of appending a batch: all stored (or replays), or nothing stored because of conflicts. */
-export type AppendBatchResult =
-  | { kind: 'ok'; results: AppendOutcome[] }
+export type AppendBatchResult<R extends AppendReceipt = AuditRecord> =
+  | { kind: 'ok'; results: Array<AppendOutcome<R>> }
   /** Ids already stored with a different body (or by another actor); nothing of the batch was stored. */
   | { kind: 'conflict'; conflictingIds: string[] };
+
+/** Options of {@link AuditStore.append}. */
+export interface AppendOptions {
+  /**
+   * `receipts`: each result carries only id, seq and hash, not the whole record (the route's
+   * `Prefer: return=minimal`; cheaper to pass back from the writer thread). Default `records`.
+   */
+  returning?: 'records' | 'receipts';
+}
 
 /** A timeline query: one patient, newest first. */
 export interface TimelineQuery {
@@ -44,7 +60,9 @@ export interface AuditStore {
   /** `sqlite` or `postgres`. */
   readonly dialect: 'sqlite' | 'postgres';
   /** Appends a batch atomically; resolves only once the transaction is durable. */
-  append(events: readonly NormalizedAuditEvent[], actor: AuditActor): Promise<AppendBatchResult>;
+  append(events: readonly NormalizedAuditEvent[], actor: AuditActor, options?: { returning?: 'records' }): Promise<AppendBatchResult>;
+  /** The same, answering with receipts only (an implementation may still give whole records). */
+  append(events: readonly NormalizedAuditEvent[], actor: AuditActor, options: { returning: 'receipts' }): Promise<AppendBatchResult<AppendReceipt>>;
   /** One page of a patient's timeline, newest first. */
   timeline(query: TimelineQuery): Promise<AuditRecord[]>;
   /** Walks the whole chain from the first record. */
