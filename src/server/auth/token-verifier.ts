@@ -6,9 +6,9 @@
  * audience are checked in both modes. Results are cached for a short time by the token's SHA-256
  * (never the token itself), so a busy client costs one verification, not one per request.
  */
+import { hash } from 'node:crypto';
 import { createRemoteJWKSet, decodeJwt, jwtVerify, type JWTPayload } from 'jose';
 import { z } from 'zod';
-import { sha256Hex } from '../../shared/digest.ts';
 
 /** One trusted issuer, as configured. */
 export interface TrustedIssuer {
@@ -204,7 +204,8 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   return {
     async verify(token, fhirBaseHint) {
       if (!token) throw new TokenRejectedError('missing-token');
-      const key = sha256Hex(token);
+      // node:crypto, not the isomorphic sha256Hex: this runs on every request.
+      const key = hash('sha256', token, 'hex');
       const hit = cached(key);
       if (hit) return hit;
 
