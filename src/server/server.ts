@@ -7,7 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import { buildAuditApp } from './app.ts';
 import type { TrustedIssuer } from './auth/token-verifier.ts';
 import { AuditMetrics } from './metrics.ts';
-import { openAuditStore, type StoreLocation } from './store/kysely-store.ts';
+import { openAuditStore } from './store/kysely-store.ts';
+import { openSqliteStoreThread } from './store/sqlite-thread.ts';
 import type { AuditStore } from './store/types.ts';
 
 /** Options of {@link startAuditServer}. Give `databaseUrl` for PostgreSQL, else `sqlitePath`. */
@@ -49,16 +50,18 @@ export interface RunningAuditServer {
  * console.info(server.url);
  */
 export async function startAuditServer(options: StartAuditServerOptions): Promise<RunningAuditServer> {
-  let location: StoreLocation;
+  const metrics = new AuditMetrics();
+  const onCommit = (seconds: number) => metrics.observeStoreWrite(seconds);
+  let store: AuditStore;
   if (options.databaseUrl) {
-    location = { kind: 'postgres', connectionString: options.databaseUrl, schema: options.pgSchema };
+    // pg is asynchronous already: the store stays in this thread.
+    store = await openAuditStore({ kind: 'postgres', connectionString: options.databaseUrl, schema: options.pgSchema }, { onCommit });
   } else {
     const path = options.sqlitePath ?? '.data/audit.sqlite';
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    location = { kind: 'sqlite', path };
+    // better-sqlite3 blocks its thread for each commit (fsync included): it gets a thread of its own.
+    store = await openSqliteStoreThread(path, { onCommit });
   }
-  const metrics = new AuditMetrics();
-  const store = await openAuditStore(location, { onCommit: (seconds) => metrics.observeStoreWrite(seconds) });
   const app = buildAuditApp({
     store,
     metrics,

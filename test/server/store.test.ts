@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openAuditStore, type StoreLocation } from '../../src/server/store/kysely-store.ts';
+import { openAuditStore } from '../../src/server/store/kysely-store.ts';
+import { openSqliteStoreThread } from '../../src/server/store/sqlite-thread.ts';
 import type { AuditStore } from '../../src/server/store/types.ts';
 import { GENESIS_HASH, normalizeAuditEvent, type AuditActor } from '../../src/shared/audit-event.ts';
 import { anEvent } from './support/events.ts';
@@ -16,18 +17,19 @@ const databaseUrl = process.env['DATABASE_URL'];
 /** How each backend is set up, and how a person with a SQL console would tamper with it. */
 interface Backend {
   name: 'sqlite' | 'postgres';
-  location(): StoreLocation;
+  /** Opens a store on it: in this thread, or (as the audit server runs SQLite) in a writer thread. */
+  open(): Promise<AuditStore>;
   /** Runs SQL directly, outside the store. */
   exec(sql: string): Promise<void>;
   cleanup(): Promise<void>;
 }
 
-function sqliteBackend(): Backend {
+function sqliteBackend(thread: boolean): Backend {
   const dir = mkdtempSync(join(tmpdir(), 'careloop-store-'));
   const path = join(dir, 'audit.sqlite');
   return {
     name: 'sqlite',
-    location: () => ({ kind: 'sqlite', path }),
+    open: () => (thread ? openSqliteStoreThread(path) : openAuditStore({ kind: 'sqlite', path })),
     async exec(sql) {
       const db = new Database(path);
       try {
@@ -55,13 +57,16 @@ function postgresBackend(url: string): Backend {
   };
   return {
     name: 'postgres',
-    location: () => ({ kind: 'postgres', connectionString: url, schema }),
+    open: () => openAuditStore({ kind: 'postgres', connectionString: url, schema }),
     exec: run,
     cleanup: () => run(`DROP SCHEMA IF EXISTS ${schema} CASCADE`),
   };
 }
 
-const backends: Array<{ name: string; make: () => Backend }> = [{ name: 'sqlite', make: sqliteBackend }];
+const backends: Array<{ name: string; make: () => Backend }> = [
+  { name: 'sqlite', make: () => sqliteBackend(false) },
+  { name: 'sqlite in a writer thread', make: () => sqliteBackend(true) },
+];
 if (databaseUrl) backends.push({ name: 'postgres', make: () => postgresBackend(databaseUrl) });
 
 describe.each(backends)('the audit store on $name', ({ make }) => {
@@ -69,7 +74,7 @@ describe.each(backends)('the audit store on $name', ({ make }) => {
   let store: AuditStore;
   beforeEach(async () => {
     backend = make();
-    store = await openAuditStore(backend.location());
+    store = await backend.open();
   });
   afterEach(async () => {
     await store.close();
@@ -105,7 +110,7 @@ describe.each(backends)('the audit store on $name', ({ make }) => {
   // Two servers on one SQLite file are separate processes (BEGIN IMMEDIATE + busy_timeout); in one
   // process a second synchronous connection would only block the first, so this runs on PostgreSQL.
   it.runIf(make().name === 'postgres')('stores one record when two store instances (two servers) append the same event at once', async () => {
-    const other = await openAuditStore(backend.location());
+    const other = await backend.open();
     try {
       const e = event();
       const results = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? store : other).append([e, event()], actor)));
@@ -145,7 +150,7 @@ describe.each(backends)('the audit store on $name', ({ make }) => {
     await store.close();
     const dropTrigger = backend.name === 'sqlite' ? 'DROP TRIGGER audit_event_no_update' : 'DROP TRIGGER audit_event_no_update_delete ON audit_event';
     await backend.exec(`${dropTrigger}; UPDATE audit_event SET action = 'written' WHERE seq = 2`);
-    store = await openAuditStore(backend.location());
+    store = await backend.open();
     expect(await store.verify()).toEqual({ ok: false, records: 1, firstBroken: { seq: 2, id: target?.id, reason: 'hash-mismatch' } });
   });
 
@@ -155,7 +160,7 @@ describe.each(backends)('the audit store on $name', ({ make }) => {
     await store.close();
     const dropTrigger = backend.name === 'sqlite' ? 'DROP TRIGGER audit_event_no_delete' : 'DROP TRIGGER audit_event_no_update_delete ON audit_event';
     await backend.exec(`${dropTrigger}; DELETE FROM audit_event WHERE seq = 2`);
-    store = await openAuditStore(backend.location());
+    store = await backend.open();
     expect(await store.verify()).toMatchObject({ ok: false, firstBroken: { seq: 3, id: result.results[2]?.record.id, reason: 'sequence-gap' } });
   });
 

@@ -268,10 +268,18 @@ export interface OpenStoreOptions {
   now?: () => Date;
   /** Called after each durable group commit with its duration (for the store-write metric). */
   onCommit?: (seconds: number, events: number) => void;
+  /**
+   * SQLite: the WAL size in pages past which a commit also checkpoints (SQLite's default: 1000).
+   * Raised where another connection checkpoints in the background (sqlite-checkpointer.ts), so
+   * that commits seldom pay for it; the commit's own checkpoint then only bounds the WAL.
+   */
+  walAutocheckpointPages?: number;
 }
 
 /**
- * Opens (and migrates) the store.
+ * Opens (and migrates) the store in this thread. The audit server runs SQLite in a writer thread
+ * instead (see `openSqliteStoreThread`); this is what that thread opens, and what the store's own
+ * tests open.
  *
  * @example
  * const store = await openAuditStore({ kind: 'sqlite', path: './audit.sqlite' });
@@ -283,6 +291,7 @@ export async function openAuditStore(location: StoreLocation, options: OpenStore
     database.pragma('journal_mode = WAL');
     database.pragma('synchronous = FULL');
     database.pragma('busy_timeout = 5000');
+    if (options.walAutocheckpointPages !== undefined) database.pragma(`wal_autocheckpoint = ${Math.max(0, Math.floor(options.walAutocheckpointPages))}`);
     const db = new Kysely<AuditDatabase>({ dialect: new SqliteDialect({ database: cachingStatements(database) }) });
     await migrate(db, 'sqlite');
     return new KyselyAuditStore(db, 'sqlite', options.now ?? (() => new Date()), options.onCommit, new SqliteWriter(database, db));

@@ -1,0 +1,66 @@
+/**
+ * The messages between the audit server's thread and the SQLite writer thread
+ * (sqlite-thread.ts and sqlite-thread-worker.ts). Everything here is structured-cloned.
+ */
+import { Worker } from 'node:worker_threads';
+import type { AuditActor } from '../../shared/audit-event.ts';
+import type { TimelineQuery } from './types.ts';
+
+/**
+ * What a thread of the SQLite store is started with (its `workerData`): the writer, or the
+ * checkpointer the writer starts beside it. `path` is the SQLite file, or `:memory:` for the writer
+ * (then only the writer thread ever sees the database, and there is no checkpointer).
+ */
+export interface StoreThreadData {
+  role: 'writer' | 'checkpointer';
+  path: string;
+}
+
+/** Reads `workerData` (it comes from our own code, but is `unknown` to the thread). */
+export function isStoreThreadData(value: unknown): value is StoreThreadData {
+  if (typeof value !== 'object' || value === null) return false;
+  const { role, path } = value as { role?: unknown; path?: unknown };
+  return (role === 'writer' || role === 'checkpointer') && typeof path === 'string';
+}
+
+/** The threads' entry: plain JavaScript that loads the TypeScript module of its role (it says why). */
+const STORE_THREAD_ENTRY = new URL('./sqlite-thread-entry.mjs', import.meta.url);
+
+/**
+ * Starts a thread of the store. The parent's loader flags (tsx's, or vitest's) are not passed on, as
+ * the entry registers its own; the profiler flags are, so `--cpu-prof` profiles these threads too.
+ */
+export function startStoreThread(data: StoreThreadData): Worker {
+  return new Worker(STORE_THREAD_ENTRY, { workerData: data, execArgv: process.execArgv.filter((arg) => arg.startsWith('--cpu-prof')) });
+}
+
+/**
+ * A call of a store method, numbered so its reply can find it. An append's events travel as JSON
+ * text (`JSON.stringify` of the `NormalizedAuditEvent[]`): for these plain objects, V8's structured
+ * clone costs about as much as JSON to write but 2 to 3 times as much to read, and the reading side
+ * is the writer thread, the busier of the two.
+ */
+export type StoreCall =
+  | { id: number; method: 'append'; eventsJson: string; actor: AuditActor; receipts: boolean }
+  | { id: number; method: 'timeline'; query: TimelineQuery }
+  | { id: number; method: 'verify' | 'count' | 'ping' | 'close' };
+
+/** An error as it crosses the thread boundary. */
+export interface ThreadError {
+  name: string;
+  message: string;
+}
+
+/** What the writer thread posts back. */
+export type WriterMessage =
+  | { type: 'ready' }
+  | { type: 'open-failed'; error: ThreadError }
+  /** After each durable group commit, for the store-write metric. */
+  | { type: 'commit'; seconds: number; events: number }
+  | { type: 'reply'; id: number; ok: true; value: unknown }
+  | { type: 'reply'; id: number; ok: false; error: ThreadError };
+
+/** Turns whatever was thrown into something that survives postMessage. */
+export function threadError(error: unknown): ThreadError {
+  return error instanceof Error ? { name: error.name, message: error.message } : { name: 'Error', message: String(error) };
+}
