@@ -10,7 +10,9 @@ import { preloadLazyChunks } from './preload-lazy-chunks';
  */
 async function main(): Promise<void> {
   const booting = bootIndex(window.location);
-  // A preload only fetches and compiles; nothing runs until it is imported.
+  // fhirclient sends the token request from this task's microtasks; the hints and the reads
+  // module follow it (a preload only fetches and compiles; nothing runs until it is imported).
+  await new Promise((resolve) => setTimeout(resolve, 0));
   preloadLazyChunks();
   const reads = import('./start-reads');
   const boot = await booting;

@@ -20,6 +20,7 @@ describe('the care-gap card', () => {
     expect(within(next).getByText(/Overdue · overdue since \d{4}-\d{2}-\d{2}/)).toBeInTheDocument();
     expect(within(next).getByText(/USPSTF 2021/)).toBeInTheDocument();
     expect(within(next).getByRole('button', { name: 'Order colorectal cancer screening' })).toBeInTheDocument();
+    expect(within(next).getByText(/^As of \d{2}:\d{2}$/)).toBeInTheDocument();
     expect(screen.getAllByRole('region', { name: /screening|vaccination|Tobacco/i })).toHaveLength(1);
     expect((within(next).getByRole('heading', { level: 2 }).textContent ?? '').length).toBeLessThanOrEqual(140);
   });

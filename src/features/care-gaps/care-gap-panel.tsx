@@ -38,13 +38,13 @@ function addDays(day: string, n: number): string {
 }
 
 /**
- * Built when this module loads (while the FHIR reads are in flight), not on the first card: the
- * browser's first date formatter loads its locale data, which takes tens of milliseconds.
+ * The local time the record was read, as `HH:MM` (24-hour, unambiguous on a ward). Not
+ * `toLocaleTimeString`: a page's first date formatter loads the browser's locale data, ~50 ms of
+ * main thread on the launch path for a five-character label.
  */
-const TIME_FORMAT = new Intl.DateTimeFormat([], { hour: '2-digit', minute: '2-digit' });
-
 function timeLabel(ms: number): string {
-  return TIME_FORMAT.format(new Date(ms));
+  const d = new Date(ms);
+  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
 }
 
 /**
