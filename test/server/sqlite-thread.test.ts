@@ -65,17 +65,23 @@ describe('the SQLite store in its writer thread', () => {
     expect(await open().verify()).toMatchObject({ ok: true, records: 800 });
   });
 
-  it('answers with receipts (id, seq, hash) when asked, and they match the stored records', async () => {
-    const events = batch(3);
-    const result = await open().append(events, actor, { returning: 'receipts' });
+  it('answers with receipts (id, seq, hash) when asked, for new and replayed events alike', async () => {
+    const [a, b, c] = batch(3);
+    if (!a || !b || !c) throw new Error('no events');
+    await open().append([a], actor);
+    const result = await open().append([b, a, c], actor, { returning: 'receipts' });
     if (result.kind !== 'ok') throw new Error('append failed');
     const stored = await open().timeline({ patient: 'ada', limit: 10 });
-    expect(result.results).toEqual(
-      events.map((e) => {
-        const record = stored.find((r) => r.id === e.id);
-        return { status: 'created', record: { id: e.id, seq: record?.seq, hash: record?.hash } };
-      }),
-    );
+    const receipt = (id: string) => {
+      const record = stored.find((r) => r.id === id);
+      return { id, seq: record?.seq, hash: record?.hash };
+    };
+    expect(result.results).toEqual([
+      { status: 'created', record: receipt(b.id) },
+      { status: 'duplicate', record: receipt(a.id) },
+      { status: 'created', record: receipt(c.id) },
+    ]);
+    expect(await open().append([c, { ...a, action: 'dismissed' }], actor, { returning: 'receipts' })).toEqual({ kind: 'conflict', conflictingIds: [a.id] });
   });
 
   it('rejects with the database’s error when a write fails, stores nothing of it, and keeps serving', async () => {

@@ -3,8 +3,8 @@
  * (sqlite-thread.ts and sqlite-thread-worker.ts). Everything here is structured-cloned.
  */
 import { Worker } from 'node:worker_threads';
-import type { AuditActor } from '../../shared/audit-event.ts';
-import type { TimelineQuery } from './types.ts';
+import type { AuditActor, NormalizedAuditEvent } from '../../shared/audit-event.ts';
+import type { AppendBatchResult, AppendOutcome, AppendReceipt, TimelineQuery } from './types.ts';
 
 /**
  * What a thread of the SQLite store is started with (its `workerData`): the writer, or the
@@ -44,6 +44,47 @@ export type StoreCall =
   | { id: number; method: 'append'; eventsJson: string; actor: AuditActor; receipts: boolean }
   | { id: number; method: 'timeline'; query: TimelineQuery }
   | { id: number; method: 'verify' | 'count' | 'ping' | 'close' };
+
+/**
+ * The receipts of an append, packed: what `AppendBatchResult<AppendReceipt>` says, in three flat
+ * values instead of an object per event, which cost more to clone than to build. The event ids are
+ * those of the call, in order.
+ */
+export type PackedReceipts =
+  | {
+      kind: 'ok';
+      /** One letter per event: `c` created, `d` duplicate. */
+      statuses: string;
+      seqs: number[];
+      /** The 64-character hex hashes, one after another. */
+      hashes: string;
+    }
+  | { kind: 'conflict'; conflictingIds: string[] };
+
+/** Packs the receipts of an append (in the writer thread). */
+export function packReceipts(result: AppendBatchResult): PackedReceipts {
+  if (result.kind === 'conflict') return result;
+  let statuses = '';
+  let hashes = '';
+  const seqs: number[] = [];
+  for (const r of result.results) {
+    statuses += r.status === 'created' ? 'c' : 'd';
+    seqs.push(r.record.seq);
+    hashes += r.record.hash;
+  }
+  return { kind: 'ok', statuses, seqs, hashes };
+}
+
+/** Unpacks receipts (in the server's thread), given the ids of the events that were appended. */
+export function unpackReceipts(packed: PackedReceipts, events: readonly NormalizedAuditEvent[]): AppendBatchResult<AppendReceipt> {
+  if (packed.kind === 'conflict') return packed;
+  const results: Array<AppendOutcome<AppendReceipt>> = [];
+  for (let i = 0; i < events.length; i++) {
+    const record = { id: events[i]?.id ?? '', seq: packed.seqs[i] ?? 0, hash: packed.hashes.slice(64 * i, 64 * i + 64) };
+    results.push(packed.statuses[i] === 'c' ? { status: 'created', record } : { status: 'duplicate', record });
+  }
+  return { kind: 'ok', results };
+}
 
 /** An error as it crosses the thread boundary. */
 export interface ThreadError {

@@ -7,19 +7,13 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { openAuditStore } from './kysely-store.ts';
-import { isStoreThreadData, startStoreThread, threadError, type StoreCall, type WriterMessage } from './sqlite-thread-protocol.ts';
+import { isStoreThreadData, packReceipts, startStoreThread, threadError, type StoreCall, type WriterMessage } from './sqlite-thread-protocol.ts';
 import type { NormalizedAuditEvent } from '../../shared/audit-event.ts';
-import type { AppendBatchResult, AppendReceipt, AuditStore } from './types.ts';
+import type { AuditStore } from './types.ts';
 
 const port = parentPort;
 if (!port) throw new Error('sqlite-thread-worker.ts runs as a worker thread (see sqlite-thread.ts)');
 const post = (message: WriterMessage): void => port.postMessage(message);
-
-/** Only what the route's `Prefer: return=minimal` answer needs crosses back. */
-function receiptsOf(result: AppendBatchResult): AppendBatchResult<AppendReceipt> {
-  if (result.kind === 'conflict') return result;
-  return { kind: 'ok', results: result.results.map((r) => ({ status: r.status, record: { id: r.record.id, seq: r.record.seq, hash: r.record.hash } })) };
-}
 
 function answer(id: number, work: Promise<unknown>): void {
   work.then(
@@ -33,7 +27,7 @@ function serve(store: AuditStore, call: StoreCall, stopCheckpointer: () => Promi
     case 'append': {
       // Written by JSON.stringify of a NormalizedAuditEvent[] in the server's thread (the protocol says why JSON).
       const events = JSON.parse(call.eventsJson) as NormalizedAuditEvent[];
-      answer(call.id, call.receipts ? store.append(events, call.actor).then(receiptsOf) : store.append(events, call.actor));
+      answer(call.id, call.receipts ? store.append(events, call.actor).then(packReceipts) : store.append(events, call.actor));
       return;
     }
     case 'timeline':

@@ -12,7 +12,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import type { AuditActor, AuditRecord, NormalizedAuditEvent } from '../../shared/audit-event.ts';
-import { startStoreThread, type StoreCall, type ThreadError, type WriterMessage } from './sqlite-thread-protocol.ts';
+import { startStoreThread, unpackReceipts, type PackedReceipts, type StoreCall, type ThreadError, type WriterMessage } from './sqlite-thread-protocol.ts';
 import type { AppendBatchResult, AppendOptions, AppendReceipt, AuditStore, ChainVerification, TimelineQuery } from './types.ts';
 
 /** Options of {@link openSqliteStoreThread}. */
@@ -143,7 +143,11 @@ class ThreadedAuditStore implements SqliteStoreThread {
   append(events: readonly NormalizedAuditEvent[], actor: AuditActor, options: { returning: 'receipts' }): Promise<AppendBatchResult<AppendReceipt>>;
   append(events: readonly NormalizedAuditEvent[], actor: AuditActor, options?: AppendOptions): Promise<AppendBatchResult<AppendReceipt>> {
     const eventsJson = JSON.stringify(events);
-    return this.call((id) => ({ id, method: 'append', eventsJson, actor, receipts: options?.returning === 'receipts' })) as Promise<AppendBatchResult<AppendReceipt>>;
+    if (options?.returning === 'receipts') {
+      const packed = this.call((id) => ({ id, method: 'append', eventsJson, actor, receipts: true })) as Promise<PackedReceipts>;
+      return packed.then((p) => unpackReceipts(p, events));
+    }
+    return this.call((id) => ({ id, method: 'append', eventsJson, actor, receipts: false })) as Promise<AppendBatchResult>;
   }
 
   timeline(query: TimelineQuery): Promise<AuditRecord[]> {
