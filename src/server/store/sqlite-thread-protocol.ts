@@ -1,6 +1,7 @@
 /**
- * The messages between the audit server's thread and the SQLite writer thread
- * (sqlite-thread.ts and sqlite-thread-worker.ts). Everything here is structured-cloned.
+ * What the SQLite store's threads share: how they start, and the messages between the audit
+ * server's thread and the writer thread (sqlite-thread.ts and sqlite-thread-worker.ts), which are
+ * structured-cloned.
  */
 import { Worker } from 'node:worker_threads';
 import type { AuditActor, NormalizedAuditEvent } from '../../shared/audit-event.ts';
