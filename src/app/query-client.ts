@@ -38,16 +38,20 @@ export function smartStyleQuery(url: string | null) {
 }
 
 /**
- * Starts every read the first card needs, all at once (one round after the token): the FHIR
- * reads, the EHR's style, the decisions on file in the audit trail, and the rule engine's chunk,
- * before React has rendered anything. The hooks then find them in flight.
+ * Starts every FHIR read the first card needs, all at once (one round after the token), plus the
+ * EHR's style and the rule engine's chunk, before React has rendered anything. The hooks then
+ * find them in flight.
  */
-export function prefetchLaunch(client: QueryClient, { fhir, context, config }: SessionValue, audit: AuditPort): void {
+export function prefetchLaunch(client: QueryClient, { fhir, context, config }: SessionValue): void {
   void client.prefetchQuery(patientQuery(fhir, context.patientId));
   if (context.encounterId) void client.prefetchQuery(encounterQuery(fhir, context.encounterId));
   void client.prefetchQuery(openTasksQuery(fhir, context.patientId, config.fhir.pageSize, config.fhir.maxPages));
   void client.prefetchQuery(recordQuery(fhir, context.patientId, config.fhir.recordPageSize, config.fhir.recordMaxPages));
   void client.prefetchQuery({ queryKey: RULES_ENGINE_KEY, queryFn: loadRules, staleTime: Infinity });
   if (context.smartStyleUrl !== null) void client.prefetchQuery(smartStyleQuery(context.smartStyleUrl));
-  void client.prefetchQuery(decisionsQuery(audit, context.patientId));
+}
+
+/** Starts reading the snoozes and dismissals on file in the audit trail, beside the FHIR reads. */
+export function prefetchDecisions(client: QueryClient, audit: AuditPort, patientId: string): void {
+  void client.prefetchQuery(decisionsQuery(audit, patientId));
 }

@@ -1,6 +1,6 @@
 import type { IndexBoot } from './boot';
 import { auditFor } from './audit-for';
-import { createQueryClient, prefetchLaunch } from './query-client';
+import { createQueryClient, prefetchDecisions, prefetchLaunch } from './query-client';
 
 /**
  * Everything the first card needs, started at once: the FHIR reads, the EHR's style, the
@@ -9,7 +9,10 @@ import { createQueryClient, prefetchLaunch } from './query-client';
  */
 export function startReads(boot: Extract<IndexBoot, { ok: true }>) {
   const queryClient = createQueryClient();
+  // The FHIR reads go out first; the audit client (outbox, validation, the `launch` record) is
+  // set up while they are in flight.
+  prefetchLaunch(queryClient, boot.session);
   const audit = auditFor(boot.session, boot.accessToken);
-  prefetchLaunch(queryClient, boot.session, audit.port);
+  prefetchDecisions(queryClient, audit.port, boot.session.context.patientId);
   return { queryClient, audit };
 }
