@@ -1,6 +1,9 @@
 import { bootIndex } from './boot';
 import { preloadLazyChunks } from './preload-lazy-chunks';
 
+/** How long the UI waits for the reads before it shows the loading skeleton. */
+const SKELETON_AFTER_MS = 200;
+
 /**
  * index.html, the redirect URI. The page evaluates only what the token exchange needs
  * (fhirclient, the config) before sending the token request. The rest — react-query and the
@@ -20,8 +23,13 @@ async function main(): Promise<void> {
     (await import('./mount-app')).mountProblem(boot.problem);
     return;
   }
-  const { queryClient, audit } = (await reads).startReads(boot);
-  (await import('./mount-app')).mountApp(boot.session, queryClient, new Date().toISOString().slice(0, 10), audit);
+  const { queryClient, audit, settled } = (await reads).startReads(boot);
+  const ui = await import('./mount-app');
+  // The page already says "Loading Careloop…". When the reads answer within a moment of the UI
+  // being ready, React renders the card straight away instead of a skeleton first (a skeleton that
+  // flashes for a few frames costs a full render); otherwise the skeleton shows its progress.
+  await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, SKELETON_AFTER_MS))]);
+  ui.mountApp(boot.session, queryClient, new Date().toISOString().slice(0, 10), audit);
 }
 
 void main();

@@ -40,18 +40,21 @@ export function smartStyleQuery(url: string | null) {
 /**
  * Starts every FHIR read the first card needs, all at once (one round after the token), plus the
  * EHR's style and the rule engine's chunk, before React has rendered anything. The hooks then
- * find them in flight.
+ * find them in flight. Resolves when all of them have settled (prefetches never reject).
  */
-export function prefetchLaunch(client: QueryClient, { fhir, context, config }: SessionValue): void {
-  void client.prefetchQuery(patientQuery(fhir, context.patientId));
-  if (context.encounterId) void client.prefetchQuery(encounterQuery(fhir, context.encounterId));
-  void client.prefetchQuery(openTasksQuery(fhir, context.patientId, config.fhir.pageSize, config.fhir.maxPages));
-  void client.prefetchQuery(recordQuery(fhir, context.patientId, config.fhir.recordPageSize, config.fhir.recordMaxPages));
-  void client.prefetchQuery({ queryKey: RULES_ENGINE_KEY, queryFn: loadRules, staleTime: Infinity });
-  if (context.smartStyleUrl !== null) void client.prefetchQuery(smartStyleQuery(context.smartStyleUrl));
+export function prefetchLaunch(client: QueryClient, { fhir, context, config }: SessionValue): Promise<void> {
+  const started: Promise<void>[] = [
+    client.prefetchQuery(patientQuery(fhir, context.patientId)),
+    client.prefetchQuery(openTasksQuery(fhir, context.patientId, config.fhir.pageSize, config.fhir.maxPages)),
+    client.prefetchQuery(recordQuery(fhir, context.patientId, config.fhir.recordPageSize, config.fhir.recordMaxPages)),
+    client.prefetchQuery({ queryKey: RULES_ENGINE_KEY, queryFn: loadRules, staleTime: Infinity }),
+  ];
+  if (context.encounterId) started.push(client.prefetchQuery(encounterQuery(fhir, context.encounterId)));
+  if (context.smartStyleUrl !== null) started.push(client.prefetchQuery(smartStyleQuery(context.smartStyleUrl)));
+  return Promise.all(started).then(() => undefined);
 }
 
 /** Starts reading the snoozes and dismissals on file in the audit trail, beside the FHIR reads. */
-export function prefetchDecisions(client: QueryClient, audit: AuditPort, patientId: string): void {
-  void client.prefetchQuery(decisionsQuery(audit, patientId));
+export function prefetchDecisions(client: QueryClient, audit: AuditPort, patientId: string): Promise<void> {
+  return client.prefetchQuery(decisionsQuery(audit, patientId));
 }

@@ -11,8 +11,10 @@ export function startReads(boot: Extract<IndexBoot, { ok: true }>) {
   const queryClient = createQueryClient();
   // The FHIR reads go out first; the audit client (outbox, validation, the `launch` record) is
   // set up while they are in flight.
-  prefetchLaunch(queryClient, boot.session);
+  const fhirReads = prefetchLaunch(queryClient, boot.session);
   const audit = auditFor(boot.session, boot.accessToken);
-  prefetchDecisions(queryClient, audit.port, boot.session.context.patientId);
-  return { queryClient, audit };
+  const decisions = prefetchDecisions(queryClient, audit.port, boot.session.context.patientId);
+  /** Settles when every read has answered or failed (never rejects). */
+  const settled = Promise.all([fhirReads, decisions]).then(() => undefined);
+  return { queryClient, audit, settled };
 }

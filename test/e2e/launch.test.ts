@@ -36,6 +36,24 @@ describe('EHR launch in the chart sidebar', () => {
     await page.close();
   });
 
+  it('shows the loading skeleton with its progress while a read is slow, then the card', async () => {
+    // The audit trail answers only after two seconds: the sidebar must not stay on bare text.
+    const slow = '**/api/audit/events?**';
+    await env.browser.route(slow, async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      await route.continue();
+    });
+    try {
+      const { page, app } = await env.openChart('ada');
+      await app.getByRole('progressbar', { name: 'Evaluating care gaps' }).waitFor({ timeout: 30_000 });
+      expect(await app.getByRole('region', { name: /^Colorectal cancer screening/ }).count()).toBe(0);
+      await app.getByRole('region', { name: /^Colorectal cancer screening/ }).waitFor({ timeout: 30_000 });
+      await page.close();
+    } finally {
+      await env.browser.unroute(slow);
+    }
+  });
+
   it('relaunches for the new patient when the clinician switches patient', async () => {
     const grace = castMember('grace');
     const { page, app } = await env.openChart('ada');
