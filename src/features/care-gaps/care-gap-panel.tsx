@@ -168,7 +168,8 @@ export function CareGapPanel({ asOf, patientName }: { asOf: string; patientName:
         </Typography>
       )}
       {others.length ? (
-        <Accordion disableGutters elevation={0} sx={{ mx: 1 }}>
+        // Folded gaps are rendered only when unfolded: the first card does not pay for a hidden list.
+        <Accordion disableGutters elevation={0} sx={{ mx: 1 }} slotProps={{ transition: { unmountOnExit: true } }}>
           <AccordionSummary aria-controls="other-gaps" id="other-gaps-header">
             <Typography variant="body2">
               {others.length} other open {others.length === 1 ? 'gap' : 'gaps'}
