@@ -19,7 +19,13 @@ export default defineConfig(async ({ command }): Promise<UserConfig> => ({
     'import.meta.env.VITE_APP_VERSION': JSON.stringify(pkg.version),
     // The built-in rule pack's digest, computed once here from the very modules being bundled
     // (see src/rules/pack.ts); the dev server and tests compute it at run time instead.
-    ...(command === 'build' ? { __CARELOOP_PREVENTIVE_DIGEST__: JSON.stringify((await import('./src/rules/pack.ts')).careloopPreventive.digest) } : {}),
+    ...(command === 'build'
+      ? {
+          __CARELOOP_PREVENTIVE_DIGEST__: JSON.stringify((await import('./src/rules/pack.ts')).careloopPreventive.digest),
+          // fhirclient's build for current browsers: the window's own fetch, no cross-fetch polyfill.
+          FHIRCLIENT_PURE: 'true',
+        }
+      : {}),
   },
   build: {
     sourcemap: true,

@@ -1,53 +1,58 @@
-import { z } from 'zod';
+// zod/mini, with zod's English messages: the config is validated on launch.html and index.html
+// before anything else, so the schema must be cheap to build and to ship.
+import * as z from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
+
+z.config(en());
 
 /** A SMART v2 scope the app may ask for (`patient/Task.rs`, `launch`, `openid`, …). */
-const scope = z
-  .string()
-  .regex(
+const scope = z.string().check(
+  z.regex(
     /^(?:launch(?:\/patient|\/encounter)?|openid|fhirUser|profile|offline_access|online_access|(?:patient|user|system)\/(?:\*|[A-Z][A-Za-z]+)\.(?:c?r?u?d?s?|read|write|\*))$/,
     'is not a SMART scope (e.g. "patient/Task.rs", "launch", "openid")',
-  );
+  ),
+);
+
+const int = (min: number, max: number, fallback: number) => z._default(z.int().check(z.minimum(min), z.maximum(max)), fallback);
 
 /**
  * The deployment's runtime configuration, served as `careloop.config.json` next to index.html.
  * An admin edits this one file per deployment; nothing is rebuilt.
  */
-export const appConfigSchema = z
-  .object({
-    /** The client id the EHR's app gallery issued. */
-    clientId: z.string().min(1, 'must not be empty'),
-    /** Scopes in SMART v2 syntax; converted to v1 for servers that advertise only v1. */
-    scopes: z.array(scope).min(1, 'must list at least one scope'),
-    /** The redirect URI registered with the EHR, relative to launch.html or absolute. */
-    redirectUri: z.string().min(1).default('index.html'),
-    /** FHIR base for a standalone launch opened without `iss` (optional). */
-    standaloneIss: z.url().optional(),
-    /**
-     * Audit API base URL (without `/api/…`); `""` when the backend serves the app on the same
-     * origin; null to keep decisions only in this browser session (no audit backend deployed).
-     */
-    auditApiBaseUrl: z.union([z.url(), z.literal('')]).nullable().default(null),
-    /** Which rule pack to evaluate. */
-    rulePack: z.enum(['careloop-preventive']).default('careloop-preventive'),
-    /** Business identifier system for written resources. */
-    identifierSystem: z.url().default('https://careloop.example/fhir/identifier/care-gap-action'),
-    fhir: z
-      .object({
-        /** Page size asked for in searches (`_count`). */
-        pageSize: z.number().int().min(1).max(1000).default(100),
-        /** How many pages a list follows before it stops and says it was cut. */
-        maxPages: z.number().int().min(1).max(100).default(5),
-        /** Page size for reading the clinical record the rules evaluate. */
-        recordPageSize: z.number().int().min(1).max(1000).default(500),
-        /** Pages per resource type before the record is marked incomplete. */
-        recordMaxPages: z.number().int().min(1).max(200).default(20),
-        /** Per-request timeout. */
-        timeoutMs: z.number().int().min(1000).max(120_000).default(15_000),
-      })
-      .strict()
-      .default({ pageSize: 100, maxPages: 5, recordPageSize: 500, recordMaxPages: 20, timeoutMs: 15_000 }),
-  })
-  .strict();
+export const appConfigSchema = z.strictObject({
+  /** The client id the EHR's app gallery issued. */
+  clientId: z.string().check(z.minLength(1, 'must not be empty')),
+  /** Scopes in SMART v2 syntax; converted to v1 for servers that advertise only v1. */
+  scopes: z.array(scope).check(z.minLength(1, 'must list at least one scope')),
+  /** The redirect URI registered with the EHR, relative to launch.html or absolute. */
+  redirectUri: z._default(z.string().check(z.minLength(1)), 'index.html'),
+  /** FHIR base for a standalone launch opened without `iss` (optional). */
+  standaloneIss: z.optional(z.url()),
+  /**
+   * Audit API base URL (without `/api/…`); `""` when the backend serves the app on the same
+   * origin; null to keep decisions only in this browser session (no audit backend deployed).
+   */
+  auditApiBaseUrl: z._default(z.nullable(z.union([z.url(), z.literal('')])), null),
+  /** Which rule pack to evaluate. */
+  rulePack: z._default(z.enum(['careloop-preventive']), 'careloop-preventive'),
+  /** Business identifier system for written resources. */
+  identifierSystem: z._default(z.url(), 'https://careloop.example/fhir/identifier/care-gap-action'),
+  fhir: z._default(
+    z.strictObject({
+      /** Page size asked for in searches (`_count`). */
+      pageSize: int(1, 1000, 100),
+      /** How many pages a list follows before it stops and says it was cut. */
+      maxPages: int(1, 100, 5),
+      /** Page size for reading the clinical record the rules evaluate. */
+      recordPageSize: int(1, 1000, 500),
+      /** Pages per resource type before the record is marked incomplete. */
+      recordMaxPages: int(1, 200, 20),
+      /** Per-request timeout. */
+      timeoutMs: int(1000, 120_000, 15_000),
+    }),
+    { pageSize: 100, maxPages: 5, recordPageSize: 500, recordMaxPages: 20, timeoutMs: 15_000 },
+  ),
+});
 
 export type AppConfig = z.infer<typeof appConfigSchema>;
 

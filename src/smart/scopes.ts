@@ -1,13 +1,15 @@
-import { z } from 'zod';
+// zod/mini: this schema is built on launch.html, where every kilobyte and millisecond is on the
+// clinician's wait (see README, "launch path").
+import * as z from 'zod/mini';
 
 /** The parts of `.well-known/smart-configuration` the app reads (SMART App Launch 2.x §Discovery). */
 export const smartConfigurationSchema = z.looseObject({
-  issuer: z.string().optional(),
+  issuer: z.optional(z.string()),
   authorization_endpoint: z.string(),
   token_endpoint: z.string(),
-  capabilities: z.array(z.string()).default([]),
-  scopes_supported: z.array(z.string()).optional(),
-  code_challenge_methods_supported: z.array(z.string()).default([]),
+  capabilities: z._default(z.array(z.string()), []),
+  scopes_supported: z.optional(z.array(z.string())),
+  code_challenge_methods_supported: z._default(z.array(z.string()), []),
 });
 export type SmartConfiguration = z.infer<typeof smartConfigurationSchema>;
 

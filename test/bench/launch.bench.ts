@@ -29,6 +29,8 @@ async function buildFloor(): Promise<string> {
     root,
     base: './',
     logLevel: 'error',
+    // The same fhirclient build flag as the app's (no fetch polyfill), so the floor is no heavier.
+    define: { FHIRCLIENT_PURE: 'true' },
     build: { outDir, emptyOutDir: true, rollupOptions: { input: { launch: join(root, 'floor-launch.html'), floor: join(root, 'floor.html') } } },
   });
   return outDir;
