@@ -9,12 +9,14 @@ import Collapse from '@mui/material/Collapse';
 import Typography from '@mui/material/Typography';
 import type { OpenGap } from '../../writeback/builders';
 import type { Task } from '@medplum/fhirtypes';
-import { useRef } from 'react';
+import { lazy, Suspense, useRef } from 'react';
 import type { ConfirmOutcome } from './use-confirm';
-import { ConfirmDialog } from './confirm-dialog';
 import { actionLabel, indicatorOf, summaryOf } from './gap-views';
 import { useConfirm } from './use-confirm';
 import { WhyPanel } from './why-panel';
+
+/** Loaded when the clinician first asks to act (see the DeferDialog note in care-gap-panel.tsx). */
+const ConfirmDialog = lazy(() => import('./confirm-dialog').then((m) => ({ default: m.ConfirmDialog })));
 
 const INDICATOR = {
   info: { severity: 'info', label: 'Due' },
@@ -90,22 +92,26 @@ export function CareGapCard(props: CareGapCardProps) {
           Dismiss
         </Button>
       </CardActions>
-      <ConfirmDialog
-        gap={gap}
-        outreach={props.outreach}
-        patientName={props.patientName}
-        requester={props.requester}
-        open={confirmOpen}
-        pending={confirm.isPending}
-        failure={failure}
-        onConfirm={() => {
-          // A second click can arrive before React re-renders the button as disabled.
-          if (submitting.current) return;
-          submitting.current = true;
-          confirm.mutate(undefined, { onSettled: () => void (submitting.current = false) });
-        }}
-        onCancel={props.onCloseConfirm}
-      />
+      {confirmOpen ? (
+        <Suspense fallback={null}>
+          <ConfirmDialog
+            gap={gap}
+            outreach={props.outreach}
+            patientName={props.patientName}
+            requester={props.requester}
+            open
+            pending={confirm.isPending}
+            failure={failure}
+            onConfirm={() => {
+              // A second click can arrive before React re-renders the button as disabled.
+              if (submitting.current) return;
+              submitting.current = true;
+              confirm.mutate(undefined, { onSettled: () => void (submitting.current = false) });
+            }}
+            onCancel={props.onCloseConfirm}
+          />
+        </Suspense>
+      ) : null}
     </Card>
   );
 }

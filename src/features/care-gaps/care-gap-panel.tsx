@@ -11,7 +11,7 @@ import ListItem from '@mui/material/ListItem';
 import ListItemText from '@mui/material/ListItemText';
 import Skeleton from '@mui/material/Skeleton';
 import Typography from '@mui/material/Typography';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useStore } from 'zustand';
 import { FhirRequestError } from '../../fhir/gateway';
 import { useSession } from '../../fhir/session-context';
@@ -19,12 +19,18 @@ import type { ConfirmOutcome } from './use-confirm';
 import { problemCopy } from '../errors/problem-copy';
 import { useAudit } from './audit-port';
 import { CareGapCard } from './care-gap-card';
-import { DeferDialog, reasonLabel } from './defer-dialog';
+import { reasonLabel } from './defer-reasons';
 import type { GapView } from './gap-views';
 import { actionLabel, summaryOf } from './gap-views';
 import { careGapUiStore } from './ui-store';
 import { auditFields } from './use-confirm';
 import { useCareGaps } from './use-care-gaps';
+
+/**
+ * The dialogs (and MUI's dialog, form and text-field components) load when first opened, so the
+ * first card does not evaluate them; their chunks are preloaded with the rest of the UI.
+ */
+const DeferDialog = lazy(() => import('./defer-dialog').then((m) => ({ default: m.DeferDialog })));
 
 
 /**
@@ -206,7 +212,11 @@ export function CareGapPanel({ asOf, patientName }: { asOf: string; patientName:
           {deferred.map((v) => (v.state === 'snoozed' ? `${v.gap.title} (until ${v.until})` : `${v.gap.title} (dismissed${v.state === 'dismissed' ? `: ${reasonLabel(v.reason)}` : ''})`)).join('; ')}
         </Typography>
       ) : null}
-      {ui.defer && deferGap ? <DeferDialog draft={ui.defer} title={deferGap.title} minDate={asOf} onChange={ui.editDefer} onSubmit={submitDefer} onCancel={ui.closeDefer} /> : null}
+      {ui.defer && deferGap ? (
+        <Suspense fallback={null}>
+          <DeferDialog draft={ui.defer} title={deferGap.title} minDate={asOf} onChange={ui.editDefer} onSubmit={submitDefer} onCancel={ui.closeDefer} />
+        </Suspense>
+      ) : null}
     </Box>
   );
 }

@@ -9,31 +9,8 @@ import FormLabel from '@mui/material/FormLabel';
 import Radio from '@mui/material/Radio';
 import RadioGroup from '@mui/material/RadioGroup';
 import TextField from '@mui/material/TextField';
+import { DISMISS_REASONS, SNOOZE_REASONS } from './defer-reasons';
 import type { DeferDraft } from './ui-store';
-
-/**
- * Override reasons in the style of CDS Hooks' `overrideReasons`: coded, so the audit trail stores a
- * code and never free text (which could carry PHI).
- */
-export const DISMISS_REASONS = [
-  { code: 'patient-declined', display: 'Patient declined' },
-  { code: 'done-elsewhere', display: 'Already done elsewhere' },
-  { code: 'not-appropriate', display: 'Not clinically appropriate for this patient' },
-  { code: 'specialist-care', display: 'Patient is under a specialist’s care for this' },
-  { code: 'other', display: 'Other reason' },
-] as const;
-
-export const SNOOZE_REASONS = [
-  { code: 'next-visit', display: 'Address at the next visit' },
-  { code: 'awaiting-results', display: 'Waiting for results' },
-  { code: 'patient-later', display: 'Patient asked to discuss later' },
-  { code: 'other', display: 'Other reason' },
-] as const;
-
-/** The words for a reason code (codes read back from the audit trail included). */
-export function reasonLabel(code: string): string {
-  return [...DISMISS_REASONS, ...SNOOZE_REASONS].find((r) => r.code === code)?.display ?? code;
-}
 
 export interface DeferDialogProps {
   draft: DeferDraft;
