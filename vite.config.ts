@@ -9,7 +9,12 @@ import { lazyChunksPlugin } from './src/app/lazy-chunks-plugin.ts';
 const root = fileURLToPath(new URL('.', import.meta.url));
 
 export default defineConfig(async ({ command }): Promise<UserConfig> => ({
-  plugins: [react(), lazyChunksPlugin(['index.html'])],
+  plugins: [
+    react(),
+    // index.html preloads its lazy chunks during the token exchange, except the dialogs, which load
+    // when the clinician first opens one.
+    lazyChunksPlugin(['index.html'], { onDemand: ['confirm-dialog', 'defer-dialog'] }),
+  ],
   resolve: {
     // fhirclient's Web Crypto polyfill for old browsers: never reached where Careloop runs.
     alias: { 'isomorphic-webcrypto': resolve(root, 'src/smart/webcrypto-shim.ts') },

@@ -13,15 +13,17 @@ import { LAZY_CHUNKS_ELEMENT_ID } from './preload-lazy-chunks.ts';
 interface ChunkLike {
   type: 'chunk' | 'asset';
   fileName: string;
+  name?: string;
   imports?: readonly string[];
   dynamicImports?: readonly string[];
 }
 
 /**
  * Files to preload for an entry: every chunk it can reach through dynamic imports (and their
- * static imports), minus what the entry already loads. Exported for tests.
+ * static imports), minus what the entry already loads, and minus the chunks named in `onDemand`
+ * (code for a later user action, e.g. a dialog) with what only they import. Exported for tests.
  */
-export function lazyChunksOf(entry: string, bundle: Readonly<Record<string, ChunkLike>>): string[] {
+export function lazyChunksOf(entry: string, bundle: Readonly<Record<string, ChunkLike>>, onDemand: readonly string[] = []): string[] {
   const closure = (roots: readonly string[], follow: (c: ChunkLike) => readonly string[]): Set<string> => {
     const seen = new Set<string>();
     const visit = (name: string) => {
@@ -34,12 +36,16 @@ export function lazyChunksOf(entry: string, bundle: Readonly<Record<string, Chun
     return seen;
   };
   const initial = closure([entry], (c) => c.imports ?? []);
-  const reachable = closure([entry], (c) => [...(c.imports ?? []), ...(c.dynamicImports ?? [])]);
+  const wanted = (name: string) => !onDemand.includes(bundle[name]?.name ?? '');
+  const reachable = closure([entry], (c) => [...(c.imports ?? []), ...(c.dynamicImports ?? []).filter(wanted)]);
   return [...reachable].filter((name) => !initial.has(name) && name.endsWith('.js'));
 }
 
-/** Adds the lazy-chunk list to the HTML pages named in `pages` (e.g. `['index.html']`). */
-export function lazyChunksPlugin(pages: readonly string[]): Plugin {
+/**
+ * Adds the lazy-chunk list to the HTML pages named in `pages` (e.g. `['index.html']`); chunks
+ * named in `onDemand` (by their module's name, e.g. `confirm-dialog`) are left to load when used.
+ */
+export function lazyChunksPlugin(pages: readonly string[], { onDemand = [] }: { onDemand?: readonly string[] } = {}): Plugin {
   let base = '/';
   return {
     name: 'careloop-lazy-chunks',
@@ -52,7 +58,7 @@ export function lazyChunksPlugin(pages: readonly string[]): Plugin {
       handler(_html, ctx) {
         const page = ctx.path.replace(/^\//, '');
         if (!ctx.bundle || !ctx.chunk || !pages.includes(page)) return [];
-        const files = lazyChunksOf(ctx.chunk.fileName, ctx.bundle as Record<string, ChunkLike>).map((f) => `${base}${f}`);
+        const files = lazyChunksOf(ctx.chunk.fileName, ctx.bundle as Record<string, ChunkLike>, onDemand).map((f) => `${base}${f}`);
         return [
           {
             tag: 'script',

@@ -2,7 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { lazyChunksOf } from '../../src/app/lazy-chunks-plugin';
 import { LAZY_CHUNKS_ELEMENT_ID, preloadLazyChunks } from '../../src/app/preload-lazy-chunks';
 
-const chunk = (fileName: string, imports: string[] = [], dynamicImports: string[] = []) => ({ type: 'chunk' as const, fileName, imports, dynamicImports });
+const chunk = (fileName: string, imports: string[] = [], dynamicImports: string[] = []) => ({
+  type: 'chunk' as const,
+  fileName,
+  name: fileName.replace(/^assets\//, '').replace(/\.js$/, ''),
+  imports,
+  dynamicImports,
+});
 
 describe('the lazy chunks index.html lists for preloading', () => {
   const bundle = {
@@ -19,6 +25,19 @@ describe('the lazy chunks index.html lists for preloading', () => {
 
   it('are every chunk the entry reaches through dynamic imports, not what it already loads', () => {
     expect(lazyChunksOf('assets/index.js', bundle).sort()).toEqual(['assets/help.js', 'assets/mount-app.js', 'assets/mui.js', 'assets/render.js', 'assets/rules.js']);
+  });
+
+  it('leave out on-demand chunks and what only they import', () => {
+    const withDialog = {
+      ...bundle,
+      'assets/mount-app.js': chunk('assets/mount-app.js', ['assets/render.js', 'assets/react.js'], ['assets/help.js', 'assets/dialog.js']),
+      'assets/dialog.js': chunk('assets/dialog.js', ['assets/dialog-parts.js', 'assets/mui.js']),
+      'assets/dialog-parts.js': chunk('assets/dialog-parts.js'),
+    };
+    const files = lazyChunksOf('assets/index.js', withDialog, ['dialog']);
+    expect(files).not.toContain('assets/dialog.js');
+    expect(files).not.toContain('assets/dialog-parts.js');
+    expect(files).toContain('assets/mui.js');
   });
 
   it('are nothing for an entry without dynamic imports', () => {
