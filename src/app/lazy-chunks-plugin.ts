@@ -1,11 +1,12 @@
 /**
- * Build-time half of "load the UI while the token exchange is in flight" (runtime half:
- * ./preload-lazy-chunks.ts). index.html's entry imports React, MUI, the card and the rule engine
- * lazily, so the page can start the token exchange after ~60 KB of JS. This plugin writes the
- * file names of those lazy chunks (the entry's dynamic imports and everything they import
- * statically) into index.html as inert JSON; main.tsx turns them into `modulepreload` hints once
- * the token request is on its way, so they download and compile during the round trips instead of
- * after them. They are not in the HTML's own preloads: the page's initial JS stays what it was.
+ * Build-time half of "download the UI while the token is exchanged" (runtime half:
+ * ./preload-lazy-chunks.ts). index.html's entry holds only the token exchange (fhirclient and the
+ * config); react-query and the reads, React DOM, MUI, the card and the rule engine are imported
+ * lazily. This plugin writes the file names of those lazy chunks (everything the entry reaches
+ * through dynamic imports, minus on-demand chunks such as the dialogs) into index.html as inert
+ * JSON; main.tsx turns them into `modulepreload` hints once the token request is on its way, so
+ * they download and compile during the round trip. They are not the HTML's own preloads: the
+ * page's initial JS stays small.
  */
 import type { Plugin } from 'vite';
 import { LAZY_CHUNKS_ELEMENT_ID } from './preload-lazy-chunks.ts';

@@ -28,7 +28,7 @@ import { useCareGaps } from './use-care-gaps';
 
 /**
  * The dialogs (and MUI's dialog, form and text-field components) load when first opened, so the
- * first card does not evaluate them; their chunks are preloaded with the rest of the UI.
+ * first card neither downloads nor evaluates them (vite.config.ts keeps them out of the preloads).
  */
 const DeferDialog = lazy(() => import('./defer-dialog').then((m) => ({ default: m.DeferDialog })));
 
