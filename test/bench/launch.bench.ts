@@ -1,7 +1,8 @@
 /**
  * EHR launch → card visible, in headless Chromium on the sandbox, beside the floor: a bare page
- * (./floor/) that does only the same SMART handshake and the same FHIR reads with fhirclient.
- * Prints both medians, their ratio (target ≤ 1.25), the FHIR requests and sequential request
+ * (./floor/) that does only the same SMART handshake and the same FHIR reads with fhirclient, and
+ * the stack floor: that page plus one static React + MUI card, the least the design card's stack costs.
+ * Prints the three medians, the ratio to the bare floor (target ≤ 1.25), the FHIR requests and sequential request
  * rounds after the token (target: one round), and the app's initial JS gzipped (target ≤ 200 KB).
  */
 import { readFile, rm } from 'node:fs/promises';
@@ -18,21 +19,30 @@ import type { Benchmark } from './benchmark.ts';
 const RUNS = 10;
 const HERE = dirname(fileURLToPath(import.meta.url));
 
-async function buildFloor(): Promise<string> {
+/**
+ * Builds both floors into one folder, each with its own Vite build so the bare floor stays one
+ * script: `bare/` (handshake + reads) and `stack/` (the same, then one static React + MUI card).
+ */
+async function buildFloors(): Promise<string> {
   const { build } = await import('vite');
+  const react = (await import('@vitejs/plugin-react')).default;
   const { mkdtemp } = await import('node:fs/promises');
   const { tmpdir } = await import('node:os');
   const outDir = await mkdtemp(join(tmpdir(), 'careloop-floor-'));
   const root = join(HERE, 'floor');
-  await build({
-    configFile: false,
-    root,
-    base: './',
-    logLevel: 'error',
-    // The same fhirclient build flag as the app's (no fetch polyfill), so the floor is no heavier.
-    define: { FHIRCLIENT_PURE: 'true' },
-    build: { outDir, emptyOutDir: true, rollupOptions: { input: { launch: join(root, 'floor-launch.html'), floor: join(root, 'floor.html') } } },
-  });
+  const pages = { bare: ['floor-launch.html', 'floor.html'], stack: ['floor-stack-launch.html', 'floor-stack.html'] } as const;
+  for (const [name, [launch, redirect]] of Object.entries(pages)) {
+    await build({
+      configFile: false,
+      root,
+      base: './',
+      logLevel: 'error',
+      plugins: [react()],
+      // The same fhirclient build flag as the app's (no fetch polyfill), so the floor is no heavier.
+      define: { FHIRCLIENT_PURE: 'true' },
+      build: { outDir: join(outDir, name), emptyOutDir: true, rollupOptions: { input: { launch: join(root, launch), redirect: join(root, redirect) } } },
+    });
+  }
   return outDir;
 }
 
@@ -129,7 +139,7 @@ export const launchBenchmark: Benchmark = {
   name: 'launch: EHR launch to card visible vs the bare fhirclient floor',
   async run() {
     const appDir = await buildApp();
-    const floorDir = await buildFloor();
+    const floorDir = await buildFloors();
     const floor = await startApp({ staticDir: floorDir }, 0);
     const sandbox = await startSandbox({
       ehrPort: 0,
@@ -140,8 +150,8 @@ export const launchBenchmark: Benchmark = {
         {
           clientId: 'careloop-floor',
           name: 'Launch benchmark floor',
-          redirectUris: [`${floor.url}/floor.html`],
-          launchUrl: `${floor.url}/floor-launch.html`,
+          redirectUris: [`${floor.url}/bare/floor.html`, `${floor.url}/stack/floor-stack.html`],
+          launchUrl: `${floor.url}/bare/floor-launch.html`,
           allowedScopes: ['openid', 'fhirUser', 'launch', 'online_access', 'patient/*.rs'],
         },
       ],
@@ -150,6 +160,7 @@ export const launchBenchmark: Benchmark = {
     try {
       const app: Awaited<ReturnType<typeof timeLaunch>>[] = [];
       const bare: Awaited<ReturnType<typeof timeLaunch>>[] = [];
+      const stack: Awaited<ReturnType<typeof timeLaunch>>[] = [];
       const encounter = buildCast('2026-01-01', { skipLarge: true }).patients.find((p) => p.member.id === 'ada')?.encounter.id;
       const launchFor = (clientId: string, base: string, path: string) => {
         const launch = sandbox.ctx.mintLaunch({ patient: 'ada', ...(encounter ? { encounter } : {}), clientId });
@@ -163,22 +174,29 @@ export const launchBenchmark: Benchmark = {
         await p1.getByRole('region', { name: /^Colorectal cancer screening/ }).waitFor({ timeout: 1_000 });
         await p1.close();
         const p2 = await browser.newPage();
-        const f = await timeLaunch(p2, sandbox, launchFor('careloop-floor', floor.url, 'floor-launch.html'), (p) => p.waitForFunction(() => document.title === 'done', undefined, { timeout: 30_000, polling: 'raf' }));
+        const f = await timeLaunch(p2, sandbox, launchFor('careloop-floor', floor.url, 'bare/floor-launch.html'), (p) => p.waitForFunction(() => document.title === 'done', undefined, { timeout: 30_000, polling: 'raf' }));
         await p2.close();
+        const p3 = await browser.newPage();
+        const s = await timeLaunch(p3, sandbox, launchFor('careloop-floor', floor.url, 'stack/floor-stack-launch.html'), cardVisible);
+        await p3.close();
         if (i > 0) {
           app.push(a);
           bare.push(f);
+          stack.push(s);
         }
       }
       const appMs = median(app.map((r) => r.ms));
       const floorMs = median(bare.map((r) => r.ms));
+      const stackMs = median(stack.map((r) => r.ms));
       const last = app.at(-1);
       const lastFloor = bare.at(-1);
       const js = await initialJsGzip(appDir);
       const toCard = await gzippedSize(appDir, (last?.scripts ?? []).filter((u) => u.includes('/assets/')));
       console.info(`launch → card (Careloop), median of ${RUNS}: ${appMs.toFixed(0)} ms`);
       console.info(`launch → same reads (bare fhirclient floor), median of ${RUNS}: ${floorMs.toFixed(0)} ms`);
+      console.info(`launch → one static React + MUI card after the same reads (stack floor), median of ${RUNS}: ${stackMs.toFixed(0)} ms`);
       console.info(`ratio Careloop/floor: ${(appMs / floorMs).toFixed(2)} (target ≤ 1.25)`);
+      console.info(`ratio stack floor/floor: ${(stackMs / floorMs).toFixed(2)} (React DOM + MUI alone); Careloop/stack floor: ${(appMs / stackMs).toFixed(2)}`);
       console.info(`FHIR requests after the token: Careloop ${last?.requests ?? 0} in ${last?.rounds ?? 0} round(s); floor ${lastFloor?.requests ?? 0} in ${lastFloor?.rounds ?? 0} round(s) (target: one round)`);
       console.info(`initial JS (index.html's entry and preloads), gzipped: ${(js / 1024).toFixed(1)} KB (target ≤ 200 KB)`);
       console.info(`all JS loaded from launch to card (launch.html and index.html, both pages), gzipped: ${(toCard / 1024).toFixed(1)} KB`);
