@@ -1,12 +1,12 @@
 /**
- * Build-time half of "download the UI while the token is exchanged" (runtime half:
- * ./preload-lazy-chunks.ts). index.html's entry holds only the token exchange (fhirclient and the
- * config); react-query and the reads, React DOM, MUI, the card and the rule engine are imported
- * lazily. This plugin writes the file names of those lazy chunks (everything the entry reaches
- * through dynamic imports, minus on-demand chunks such as the dialogs) into index.html as inert
- * JSON; main.tsx turns them into `modulepreload` hints once the token request is on its way, so
- * they download and compile during the round trip. They are not the HTML's own preloads: the
- * page's initial JS stays small.
+ * Build-time half of "download the UI while the first reads are in flight" (runtime half:
+ * ./preload-lazy-chunks.ts). index.html's entry holds only the token exchange and the first FHIR
+ * reads (fhirclient, the config, the fetchers); react-query and the audit client, React DOM, MUI,
+ * the card and the rule engine are imported lazily. This plugin writes the file names of those
+ * lazy chunks (everything the entry reaches through dynamic imports, minus on-demand chunks such
+ * as the dialogs) into index.html as inert JSON; main.tsx turns them into `modulepreload` hints
+ * once the reads are sent, so they all download at once while the server answers. They are not
+ * the HTML's own preloads: the page's initial JS stays small.
  */
 import type { Plugin } from 'vite';
 import { LAZY_CHUNKS_ELEMENT_ID } from './preload-lazy-chunks.ts';

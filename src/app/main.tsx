@@ -1,29 +1,29 @@
 import { bootIndex } from './boot';
+import { sendLaunchReads } from './launch-reads';
 import { preloadLazyChunks } from './preload-lazy-chunks';
 
 /** How long the UI waits for the reads before it shows the loading skeleton. */
 const SKELETON_AFTER_MS = 200;
 
 /**
- * index.html, the redirect URI. The page evaluates only what the token exchange needs
- * (fhirclient, the config) before sending the token request. The rest — react-query and the
- * reads, the UI's chunks (React DOM, MUI, the card), the rule engine — downloads while the token
- * is exchanged; every read the first card needs starts as soon as the token is there; the UI runs
- * while those reads are in flight. The first card waits for the slowest of them, not their sum.
+ * index.html, the redirect URI. The page evaluates only what the token exchange and the first
+ * reads need (fhirclient, the config, the FHIR fetchers) before sending the token request. As
+ * soon as the token is there, every FHIR read the first card needs goes out from this chunk; then
+ * the rest — react-query and the audit client, the UI's chunks (React DOM, MUI, the card), the
+ * rule engine — is fetched, compiled and run while the server answers. The first card waits for
+ * the slowest read or the UI, whichever is later, not their sum.
  */
 async function main(): Promise<void> {
-  const booting = bootIndex(window.location);
-  // fhirclient sends the token request from this task's microtasks; the hints and the reads
-  // module follow it (a preload only fetches and compiles; nothing runs until it is imported).
-  await new Promise((resolve) => setTimeout(resolve, 0));
-  preloadLazyChunks();
-  const reads = import('./start-reads');
-  const boot = await booting;
+  const boot = await bootIndex(window.location);
   if (!boot.ok) {
     (await import('./mount-app')).mountProblem(boot.problem);
     return;
   }
-  const { queryClient, audit, settled } = (await reads).startReads(boot);
+  // The reads first: on a real EHR they are the slowest part of the launch. Then the hints fetch
+  // and compile the UI's chunks side by side while the server answers.
+  const fhirReads = sendLaunchReads(boot.session);
+  preloadLazyChunks();
+  const { queryClient, audit, settled } = (await import('./start-reads')).startReads(boot, fhirReads);
   const ui = await import('./mount-app');
   // The page already says "Loading Careloop…". When the reads answer within a moment of the UI
   // being ready, React renders the card straight away instead of a skeleton first (a skeleton that

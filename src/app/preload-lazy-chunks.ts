@@ -1,9 +1,9 @@
 /**
  * Runtime half of ./lazy-chunks-plugin.ts: turns the build's list of lazy chunks into
- * `<link rel="modulepreload">` hints. Preloading fetches and compiles a module without running it,
- * so nothing competes with the token exchange's continuation on the main thread; the modules run
- * when main.tsx imports them, after the FHIR reads have been sent. Vite's own preload helper sees
- * the links and does not request the files again.
+ * `<link rel="modulepreload">` hints, added once the first FHIR reads have been sent. They fetch
+ * every chunk the first card needs at once, instead of one import's dependencies after another;
+ * the modules run when main.tsx imports them. Vite's own preload helper sees the links and does
+ * not request the files again.
  */
 /** The id of the inert `<script type="application/json">` list in index.html. */
 export const LAZY_CHUNKS_ELEMENT_ID = 'careloop-lazy-chunks';

@@ -1,4 +1,4 @@
-import { QueryClient, queryOptions } from '@tanstack/react-query';
+import { QueryClient, queryOptions, type QueryFunction, type QueryKey } from '@tanstack/react-query';
 import { openTasksQuery } from '../fhir/get-open-tasks';
 import { patientQuery } from '../fhir/get-patient';
 import { recordQuery } from '../fhir/get-record';
@@ -8,6 +8,7 @@ import type { SessionValue } from '../fhir/session-context';
 import { decisionsQuery, type AuditPort } from '../features/care-gaps/audit-port';
 import { loadRules, RULES_ENGINE_KEY } from '../features/care-gaps/load-rules';
 import { fetchSmartStyle } from '../smart/style';
+import type { LaunchReads } from './launch-reads';
 
 /** Retry transient failures (timeouts, 5xx, 429) twice; never a refusal (4xx) or a bad body. */
 export function shouldRetry(failureCount: number, error: unknown): boolean {
@@ -38,19 +39,46 @@ export function smartStyleQuery(url: string | null) {
 }
 
 /**
- * Starts every FHIR read the first card needs, all at once (one round after the token), plus the
- * EHR's style and the rule engine's chunk, before React has rendered anything. The hooks then
- * find them in flight. Resolves when all of them have settled (prefetches never reject).
+ * A query function whose first run takes a read already in flight; a retry or a later refetch
+ * reads again.
  */
-export function prefetchLaunch(client: QueryClient, { fhir, context, config }: SessionValue): Promise<void> {
+export function firstRunFrom<TData, TKey extends QueryKey, TPageParam = never>(
+  queryFn: QueryFunction<TData, TKey, TPageParam> | undefined,
+  inFlight: Promise<TData>,
+): QueryFunction<TData, TKey, TPageParam> {
+  let pending: Promise<TData> | null = inFlight;
+  return (context) => {
+    const first = pending;
+    pending = null;
+    if (first) return first;
+    if (!queryFn) return Promise.reject(new Error('This query cannot read again: it has no query function.'));
+    return queryFn(context);
+  };
+}
+
+/**
+ * Puts the first card's reads, already sent from the entry (./launch-reads.ts), into the query
+ * cache under their queries' keys, and starts the EHR's style and the rule engine's chunk. The
+ * hooks then find them in flight. Resolves when all of them have settled (prefetches never reject).
+ */
+export function prefetchLaunch(client: QueryClient, { fhir, context, config }: SessionValue, reads: LaunchReads): Promise<void> {
+  const patient = patientQuery(fhir, context.patientId);
+  const tasks = openTasksQuery(fhir, context.patientId, config.fhir.pageSize, config.fhir.maxPages);
+  const record = recordQuery(fhir, context.patientId, config.fhir.recordPageSize, config.fhir.recordMaxPages);
   const started: Promise<void>[] = [
-    client.prefetchQuery(patientQuery(fhir, context.patientId)),
-    client.prefetchQuery(openTasksQuery(fhir, context.patientId, config.fhir.pageSize, config.fhir.maxPages)),
-    client.prefetchQuery(recordQuery(fhir, context.patientId, config.fhir.recordPageSize, config.fhir.recordMaxPages)),
+    client.prefetchQuery({ ...patient, queryFn: firstRunFrom(patient.queryFn, reads.patient) }),
+    client.prefetchQuery({ ...tasks, queryFn: firstRunFrom(tasks.queryFn, reads.tasks) }),
+    client.prefetchQuery({ ...record, queryFn: firstRunFrom(record.queryFn, reads.record) }),
     client.prefetchQuery({ queryKey: RULES_ENGINE_KEY, queryFn: loadRules, staleTime: Infinity }),
   ];
-  if (context.encounterId) started.push(client.prefetchQuery(encounterQuery(fhir, context.encounterId)));
-  if (context.smartStyleUrl !== null) started.push(client.prefetchQuery(smartStyleQuery(context.smartStyleUrl)));
+  if (context.encounterId) {
+    const encounter = encounterQuery(fhir, context.encounterId);
+    started.push(client.prefetchQuery(reads.encounter ? { ...encounter, queryFn: firstRunFrom(encounter.queryFn, reads.encounter) } : encounter));
+  }
+  if (context.smartStyleUrl !== null) {
+    const style = smartStyleQuery(context.smartStyleUrl);
+    started.push(client.prefetchQuery(reads.style ? { ...style, queryFn: firstRunFrom(style.queryFn, reads.style) } : style));
+  }
   return Promise.all(started).then(() => undefined);
 }
 

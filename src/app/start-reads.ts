@@ -1,17 +1,17 @@
 import type { IndexBoot } from './boot';
 import { auditFor } from './audit-for';
+import type { LaunchReads } from './launch-reads';
 import { createQueryClient, prefetchDecisions, prefetchLaunch } from './query-client';
 
 /**
- * Everything the first card needs, started at once: the FHIR reads, the EHR's style, the
- * decisions on file in the audit trail (with the launch recorded there) and the rule engine. Its
- * own chunk, so that the page sends the token request before evaluating any of it.
+ * The rest of what the first card needs, beside the FHIR reads the entry has sent (`reads`): the
+ * query cache that adopts them, the decisions on file in the audit trail (with the launch recorded
+ * there) and the rule engine. Its own chunk, so that the page sends the token request and the
+ * reads before evaluating any of it.
  */
-export function startReads(boot: Extract<IndexBoot, { ok: true }>) {
+export function startReads(boot: Extract<IndexBoot, { ok: true }>, reads: LaunchReads) {
   const queryClient = createQueryClient();
-  // The FHIR reads go out first; the audit client (outbox, validation, the `launch` record) is
-  // set up while they are in flight.
-  const fhirReads = prefetchLaunch(queryClient, boot.session);
+  const fhirReads = prefetchLaunch(queryClient, boot.session, reads);
   const audit = auditFor(boot.session, boot.accessToken);
   const decisions = prefetchDecisions(queryClient, audit.port, boot.session.context.patientId);
   /** Settles when every read has answered or failed (never rejects). */

@@ -1,17 +1,11 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
-import type { Encounter } from '@medplum/fhirtypes';
 import type { EncounterId } from '../shared/ids';
-import { FhirRequestError, fhirGet, type FhirGateway } from './gateway';
+import { getEncounter } from './fetchers';
+import type { FhirGateway } from './gateway';
 import { fhirKeys } from './keys';
 import { useSession } from './session-context';
 
-export async function getEncounter(gateway: FhirGateway, id: EncounterId, signal?: AbortSignal): Promise<Encounter> {
-  const body = await fhirGet<unknown>(gateway, `Encounter/${encodeURIComponent(id)}`, signal);
-  if (!body || typeof body !== 'object' || (body as Encounter).resourceType !== 'Encounter') {
-    throw new FhirRequestError({ kind: 'server-error', what: 'Encounter', status: 200 }, 200, 'The server did not return an Encounter.');
-  }
-  return body as Encounter;
-}
+export { getEncounter };
 
 export const encounterQuery = (gateway: FhirGateway, id: EncounterId) =>
   queryOptions({ queryKey: fhirKeys.encounter(id), queryFn: ({ signal }) => getEncounter(gateway, id, signal) });

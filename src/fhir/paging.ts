@@ -1,11 +1,12 @@
-import { z } from 'zod';
+// zod/mini: this module is on the launch path (the first reads go out from index.html's entry).
+import * as z from 'zod/mini';
 import { FhirRequestError, fhirGet, type FhirGateway } from './gateway';
 
 const bundleSchema = z.looseObject({
   resourceType: z.literal('Bundle'),
-  total: z.number().int().nonnegative().optional(),
-  link: z.array(z.looseObject({ relation: z.string(), url: z.string() })).optional(),
-  entry: z.array(z.looseObject({ resource: z.unknown().optional() })).optional(),
+  total: z.optional(z.int().check(z.nonnegative())),
+  link: z.optional(z.array(z.looseObject({ relation: z.string(), url: z.string() }))),
+  entry: z.optional(z.array(z.looseObject({ resource: z.optional(z.unknown()) }))),
 });
 
 /** A list read from a paged search, and whether the page cap cut it short. */

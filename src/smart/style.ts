@@ -1,4 +1,5 @@
-import { z } from 'zod';
+// zod/mini: the style is read at launch, beside the first FHIR reads.
+import * as z from 'zod/mini';
 
 /**
  * The subset of a SMART `smart_style_url` document Careloop applies. Values come from the EHR and
@@ -11,16 +12,8 @@ export interface SmartStyle {
   fontFamily: string | null;
 }
 
-const color = z
-  .string()
-  .regex(/^(#[0-9a-fA-F]{3,8}|rgba?\(\s*[\d.\s,%]+\)|[a-zA-Z]{3,20})$/)
-  .optional()
-  .catch(undefined);
-const font = z
-  .string()
-  .regex(/^[\w\s,'"-]{1,200}$/)
-  .optional()
-  .catch(undefined);
+const color = z.catch(z.optional(z.string().check(z.regex(/^(#[0-9a-fA-F]{3,8}|rgba?\(\s*[\d.\s,%]+\)|[a-zA-Z]{3,20})$/))), undefined);
+const font = z.catch(z.optional(z.string().check(z.regex(/^[\w\s,'"-]{1,200}$/))), undefined);
 
 const styleSchema = z.looseObject({
   color_background: color,

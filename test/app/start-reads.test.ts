@@ -1,6 +1,11 @@
+import type { Patient } from '@medplum/fhirtypes';
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
+import { sendLaunchReads } from '../../src/app/launch-reads';
 import { startReads } from '../../src/app/start-reads';
+import type { ClinicalRecord } from '../../src/fhir/fetchers';
+import { fhirKeys } from '../../src/fhir/keys';
+import type { PatientId } from '../../src/shared/ids';
 import { BASE, castStore, sessionFor } from '../features/render-chart';
 import { server } from '../msw/server';
 
@@ -36,12 +41,35 @@ describe('startReads (index.html, once the token is there)', () => {
         return HttpResponse.json({ results: body.events.map((e, i) => ({ id: e.id, status: 'created', seq: i + 1, hash: 'b'.repeat(64) })) });
       }),
     );
-    const { queryClient, audit } = startReads({ ok: true, session: { ...session, config: { ...session.config, auditApiBaseUrl: AUDIT } }, accessToken: async () => 'the-access-token' });
+    const launched = { ...session, config: { ...session.config, auditApiBaseUrl: AUDIT } };
+    const { queryClient, audit, settled } = startReads({ ok: true, session: launched, accessToken: async () => 'the-access-token' }, sendLaunchReads(launched));
     await gate;
+    await settled;
+    // Exactly once each: the query cache adopted the reads the entry sent instead of sending its own.
     expect([...arrived].sort()).toEqual(
       ['AllergyIntolerance', 'Condition', 'DiagnosticReport', 'Encounter', 'Encounter/ada-visit', 'Immunization', 'MedicationRequest', 'Observation', 'Patient/ada', 'Procedure', 'ServiceRequest', 'Task', 'audit decisions'].sort(),
     );
+    expect(queryClient.getQueryData<Patient>(fhirKeys.patient('ada' as PatientId))?.id).toBe('ada');
+    expect(queryClient.getQueryData<ClinicalRecord>(fhirKeys.record('ada' as PatientId))?.resources.length).toBeGreaterThan(0);
     audit.client?.stop();
+    queryClient.clear();
+  });
+
+  it('reads the patient again when the read the entry sent failed with a 503, and the card gets it', async () => {
+    castStore();
+    const session = sessionFor('ada');
+    let patientReads = 0;
+    server.use(
+      http.get(`${BASE}/Patient/ada`, () => {
+        patientReads += 1;
+        return patientReads === 1 ? HttpResponse.json({ resourceType: 'OperationOutcome', issue: [] }, { status: 503 }) : undefined;
+      }),
+    );
+    const launched = { ...session, config: { ...session.config, auditApiBaseUrl: null } };
+    const { queryClient, settled } = startReads({ ok: true, session: launched, accessToken: async () => null }, sendLaunchReads(launched));
+    await settled;
+    expect(patientReads).toBe(2);
+    expect(queryClient.getQueryData<Patient>(fhirKeys.patient('ada' as PatientId))?.id).toBe('ada');
     queryClient.clear();
   });
 });

@@ -1,0 +1,84 @@
+/**
+ * The plain fetchers behind the query files (get-patient.ts, get-encounter.ts, get-open-tasks.ts,
+ * get-record.ts): no React, no react-query. They live apart from their queries and hooks, unlike
+ * the rest of fhir/, so that index.html's entry can send the first card's reads the moment the
+ * token is there (app/launch-reads.ts) without loading React or react-query first. The query
+ * files re-export them.
+ */
+import type { Encounter, Patient, Resource, Task } from '@medplum/fhirtypes';
+import type { EncounterId, PatientId } from '../shared/ids';
+import { FhirRequestError, fhirGet, type FhirGateway } from './gateway';
+import { searchAll, type PagedList } from './paging';
+
+/** Reads the patient in context; a body that is not that Patient is refused, not shown. */
+export async function getPatient(gateway: FhirGateway, id: PatientId, signal?: AbortSignal): Promise<Patient> {
+  const body = await fhirGet<unknown>(gateway, `Patient/${encodeURIComponent(id)}`, signal);
+  if (!body || typeof body !== 'object' || (body as Patient).resourceType !== 'Patient' || (body as Patient).id !== id) {
+    throw new FhirRequestError({ kind: 'server-error', what: 'Patient', status: 200 }, 200, 'The server returned a different resource than the patient in context.');
+  }
+  return body as Patient;
+}
+
+/** Reads the encounter in context. */
+export async function getEncounter(gateway: FhirGateway, id: EncounterId, signal?: AbortSignal): Promise<Encounter> {
+  const body = await fhirGet<unknown>(gateway, `Encounter/${encodeURIComponent(id)}`, signal);
+  if (!body || typeof body !== 'object' || (body as Encounter).resourceType !== 'Encounter') {
+    throw new FhirRequestError({ kind: 'server-error', what: 'Encounter', status: 200 }, 200, 'The server did not return an Encounter.');
+  }
+  return body as Encounter;
+}
+
+/** Task statuses that still ask someone to act (FHIR R4 task-status). */
+export const OPEN_TASK_STATUSES = ['requested', 'received', 'accepted', 'ready', 'in-progress', 'on-hold'] as const;
+
+export function openTasksUrl(patientId: PatientId, pageSize: number): string {
+  const query = new URLSearchParams({
+    patient: `Patient/${patientId}`,
+    status: OPEN_TASK_STATUSES.join(','),
+    _count: String(pageSize),
+  });
+  return `Task?${query.toString()}`;
+}
+
+/** The patient's open Tasks, following `next` links up to `maxPages`. */
+export function getOpenTasks(gateway: FhirGateway, patientId: PatientId, pageSize: number, maxPages: number, signal?: AbortSignal): Promise<PagedList<Task>> {
+  return searchAll<Task>(gateway, openTasksUrl(patientId, pageSize), 'Task', maxPages, signal);
+}
+
+/** The resource types the care-gap rules read, each searched by the patient in context. */
+export const RECORD_TYPES = [
+  'Observation',
+  'Condition',
+  'Procedure',
+  'Encounter',
+  'Immunization',
+  'MedicationRequest',
+  'DiagnosticReport',
+  'AllergyIntolerance',
+  'ServiceRequest',
+] as const;
+export type RecordType = (typeof RECORD_TYPES)[number];
+
+/** The patient's clinical record as the rules need it. */
+export interface ClinicalRecord {
+  resources: Resource[];
+  /** Types whose search stopped at the page cap: the rules saw only part of them. */
+  incomplete: RecordType[];
+}
+
+/**
+ * Reads every record type in parallel (one round of requests after the token, then `next` pages
+ * where a type has more), so the card waits for the slowest search, not the sum of them.
+ */
+export async function getRecord(gateway: FhirGateway, patientId: PatientId, pageSize: number, maxPages: number, signal?: AbortSignal): Promise<ClinicalRecord> {
+  const lists = await Promise.all(
+    RECORD_TYPES.map((type) => {
+      const query = new URLSearchParams({ patient: `Patient/${patientId}`, _count: String(pageSize) });
+      return searchAll<Resource>(gateway, `${type}?${query.toString()}`, type, maxPages, signal).then((list) => ({ type, list }));
+    }),
+  );
+  return {
+    resources: lists.flatMap(({ list }) => list.items),
+    incomplete: lists.filter(({ list }) => list.truncated).map(({ type }) => type),
+  };
+}
