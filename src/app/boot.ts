@@ -1,17 +1,18 @@
 import type { SessionValue } from '../fhir/session-context';
 import { completeLaunch } from '../smart/session';
-import { beginLaunch, readLaunchParams } from '../smart/launch';
+import { beginLaunch, readLaunchParams, startDiscovery } from '../smart/launch';
 import { storageAvailable, toProblem, type Problem } from '../smart/problem';
 import { loadConfig } from './config';
 
 export type IndexBoot = { ok: true; session: SessionValue; accessToken: () => Promise<string | null> } | { ok: false; problem: Problem };
 export type LaunchBoot = { ok: true; authorizeUrl: string } | { ok: false; problem: Problem };
 
-/** launch.html: config → launch parameters → discovery → the authorization URL. */
+/** launch.html: config and discovery side by side → launch parameters → the authorization URL. */
 export async function bootLaunch(location: Pick<Location, 'href' | 'search'>, fetchImpl: typeof fetch = fetch): Promise<LaunchBoot> {
   // The launch is kept in sessionStorage; a browser that blocks it for iframes can still run
   // Careloop in its own window, with the same (not yet used) launch.
   if (!storageAvailable()) return { ok: false, problem: { kind: 'storage-blocked', openUrl: location.href } };
+  startDiscovery(location.search);
   const loaded = await loadConfig(location.href, fetchImpl);
   if (!loaded.ok) return { ok: false, problem: loaded.problem };
   try {

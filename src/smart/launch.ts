@@ -17,22 +17,46 @@ export interface LaunchParams {
  */
 export function readLaunchParams(search: string, config: AppConfig): LaunchParams {
   const query = new URLSearchParams(search);
-  const iss = query.get('iss') ?? config.standaloneIss ?? null;
+  const raw = query.get('iss') ?? config.standaloneIss ?? null;
   const launch = query.get('launch');
-  if (!iss) throw new ProblemError({ kind: 'no-launch' });
+  if (!raw) throw new ProblemError({ kind: 'no-launch' });
+  const iss = parseIss(raw);
+  if (launch !== null && !/^[\w\-.~+/=]{1,512}$/.test(launch)) {
+    throw new ProblemError({ kind: 'launch-invalid', detail: 'The "launch" parameter is malformed.' });
+  }
+  return { iss, launch, kind: launch ? 'ehr' : 'standalone' };
+}
+
+/** An `iss` as the FHIR base URL (no trailing slash); anything but an http(s) URL is refused. */
+function parseIss(raw: string): string {
   let url: URL;
   try {
-    url = new URL(iss);
+    url = new URL(raw);
   } catch {
     throw new ProblemError({ kind: 'launch-invalid', detail: 'The "iss" parameter is not a URL.' });
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new ProblemError({ kind: 'launch-invalid', detail: 'The "iss" parameter must be an http(s) URL.' });
   }
-  if (launch !== null && !/^[\w\-.~+/=]{1,512}$/.test(launch)) {
-    throw new ProblemError({ kind: 'launch-invalid', detail: 'The "launch" parameter is malformed.' });
+  return url.href.replace(/\/$/, '');
+}
+
+/**
+ * Asks the server named by launch.html's `iss` for its SMART configuration right away, while the
+ * config loads: neither needs the other, and on a real network that saves a round trip.
+ * fhirclient keeps the answer (or the failure) for {@link beginLaunch}, which reports it. Does
+ * nothing when there is no usable `iss`; {@link readLaunchParams} reports that.
+ */
+export function startDiscovery(search: string): void {
+  const raw = new URLSearchParams(search).get('iss');
+  if (!raw) return;
+  let iss: string;
+  try {
+    iss = parseIss(raw);
+  } catch {
+    return;
   }
-  return { iss: url.href.replace(/\/$/, ''), launch, kind: launch ? 'ehr' : 'standalone' };
+  fetchWellKnownJson(iss, { cache: 'no-store' }).catch(() => undefined);
 }
 
 /**

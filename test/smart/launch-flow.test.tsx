@@ -1,9 +1,10 @@
 import { render, screen, within } from '@testing-library/react';
+import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { AppShell } from '../../src/app/app-shell';
 import { bootIndex, bootLaunch } from '../../src/app/boot';
-import { FakeEhr, ISS } from '../msw/fake-ehr';
-import { server } from '../msw/server';
+import { APP_ORIGIN, FakeEhr, ISS } from '../msw/fake-ehr';
+import { server, validConfig } from '../msw/server';
 import { ada, adaVisit, ben, outreachTask } from '../fixtures/charts';
 
 function go(path: string): Location {
@@ -94,6 +95,27 @@ describe('SMART EHR launch', () => {
     expect(scopes).toContain('launch/patient');
     expect(scopes).not.toContain('launch');
     expect(new URL(started.authorizeUrl).searchParams.has('launch')).toBe(false);
+  });
+
+  it('asks the EHR for its SMART configuration while the app config is still loading', async () => {
+    const ehr = new FakeEhr('https://parallel.example.org/fhir');
+    let discoveryAsked!: () => void;
+    const asked = new Promise<void>((resolve) => (discoveryAsked = resolve));
+    server.use(
+      http.get(`${ehr.iss}/.well-known/smart-configuration`, () => {
+        discoveryAsked();
+        return HttpResponse.json(ehr.smartConfiguration);
+      }),
+      // The config answers only once discovery has been asked for: a launch page that waited for
+      // the config before discovery would never finish, and the test would time out.
+      http.get(`${APP_ORIGIN}/careloop.config.json`, async () => {
+        await asked;
+        return HttpResponse.json(validConfig);
+      }),
+      ...ehr.handlers(),
+    );
+    const started = await bootLaunch(go(`/launch.html?iss=${encodeURIComponent(ehr.iss)}&launch=p-1`));
+    expect(started.ok).toBe(true);
   });
 
   it('falls back to v1 scopes for a server that advertises only v1', async () => {
