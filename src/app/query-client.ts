@@ -57,9 +57,10 @@ export function firstRunFrom<TData, TKey extends QueryKey, TPageParam = never>(
 }
 
 /**
- * Puts the first card's reads, already sent from the entry (./launch-reads.ts), into the query
- * cache under their queries' keys, and starts the EHR's style and the rule engine's chunk. The
- * hooks then find them in flight. Resolves when all of them have settled (prefetches never reject).
+ * Puts the first card's reads (the FHIR reads and the EHR's style), already sent from the entry
+ * (./launch-reads.ts), into the query cache under their queries' keys, and starts loading the rule
+ * engine's chunk. The hooks then find them in flight. Resolves when all of them have settled
+ * (prefetches never reject).
  */
 export function prefetchLaunch(client: QueryClient, { fhir, context, config }: SessionValue, reads: LaunchReads): Promise<void> {
   const patient = patientQuery(fhir, context.patientId);

@@ -5,6 +5,9 @@ import { outboxKey, sessionOutboxStorage } from '../../src/audit/outbox-storage.
 import type { AuditEventInput } from '../../src/shared/audit-event.ts';
 import { server } from '../msw/server';
 
+/** vi.waitFor's 1 s default is too short when the whole suite loads two cores; a pass is still immediate. */
+const WAIT = { timeout: 5000 };
+
 const AUDIT = 'https://audit.careloop.test';
 const TOKEN = 'access-token-for-ada';
 
@@ -92,10 +95,10 @@ describe('the audit client', () => {
     const fake = fakeAuditServer();
     const audit = client();
     const events = [audit.record(cardShown(1)), audit.record(cardShown(2)), audit.record(cardShown(3))];
-    await vi.waitFor(() => expect(fake.stored.size).toBe(3));
+    await vi.waitFor(() => expect(fake.stored.size).toBe(3), WAIT);
     expect(fake.received).toEqual([events.map((e) => e.id)]);
     expect(fake.tokens).toEqual([`Bearer ${TOKEN}`]);
-    await vi.waitFor(() => expect(audit.getStatus()).toMatchObject({ pending: 0, behind: false }));
+    await vi.waitFor(() => expect(audit.getStatus()).toMatchObject({ pending: 0, behind: false }), WAIT);
     expect(sessionStorage.getItem(outboxKey('launch-1'))).toBeNull();
   });
 
@@ -106,10 +109,10 @@ describe('the audit client', () => {
     const event = audit.record(cardShown());
     expect(event.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(audit.getStatus().pending).toBe(1);
-    await vi.waitFor(() => expect(release).not.toBeNull());
+    await vi.waitFor(() => expect(release).not.toBeNull(), WAIT);
     expect(audit.getStatus().pending).toBe(1);
     release!(TOKEN);
-    await vi.waitFor(() => expect(audit.getStatus().pending).toBe(0));
+    await vi.waitFor(() => expect(audit.getStatus().pending).toBe(0), WAIT);
   });
 
   it('keeps events while the network fails and delivers each exactly once when it recovers', async () => {
@@ -123,7 +126,7 @@ describe('the audit client', () => {
     expect(seen).toContainEqual(expect.objectContaining({ behind: true, lastError: 'network' }));
     expect([...fake.stored.keys()].sort()).toEqual([...ids].sort());
     expect(fake.received.length).toBe(4);
-    await vi.waitFor(() => expect(audit.getStatus()).toMatchObject({ pending: 0, failures: 0, behind: false }));
+    await vi.waitFor(() => expect(audit.getStatus()).toMatchObject({ pending: 0, failures: 0, behind: false }), WAIT);
   });
 
   it('retries after a 5xx, and a response lost after storing does not make a second record', async () => {
@@ -141,12 +144,12 @@ describe('the audit client', () => {
     const connectivity = manualConnectivity(false);
     const audit = client({ connectivity });
     audit.record(cardShown());
-    await vi.waitFor(() => expect(audit.getStatus()).toMatchObject({ behind: true, lastError: 'offline' }));
+    await vi.waitFor(() => expect(audit.getStatus()).toMatchObject({ behind: true, lastError: 'offline' }), WAIT);
     await new Promise((r) => setTimeout(r, 50));
     expect(fake.received).toEqual([]);
     connectivity.set(true);
-    await vi.waitFor(() => expect(fake.stored.size).toBe(1));
-    await vi.waitFor(() => expect(audit.getStatus().behind).toBe(false));
+    await vi.waitFor(() => expect(fake.stored.size).toBe(1), WAIT);
+    await vi.waitFor(() => expect(audit.getStatus().behind).toBe(false), WAIT);
   });
 
   it('survives a reload: the next page delivers what the last one left, once', async () => {
@@ -154,15 +157,15 @@ describe('the audit client', () => {
     fake.failNext('http-503');
     const before = client({ backoff: { baseMs: 60_000, maxMs: 60_000 }, random: () => 1 });
     const ids = [before.record(cardShown(1)).id, before.record(cardShown(2)).id];
-    await vi.waitFor(() => expect(before.getStatus().failures).toBe(1));
+    await vi.waitFor(() => expect(before.getStatus().failures).toBe(1), WAIT);
     before.stop(); // the page goes away with events still pending
     expect(sessionStorage.getItem(outboxKey('launch-1'))).toContain(ids[0]);
     expect(localStorage.length).toBe(0);
 
     const after = client();
-    await vi.waitFor(() => expect(fake.stored.size).toBe(2));
+    await vi.waitFor(() => expect(fake.stored.size).toBe(2), WAIT);
     expect([...fake.stored.keys()].sort()).toEqual([...ids].sort());
-    await vi.waitFor(() => expect(after.getStatus().pending).toBe(0));
+    await vi.waitFor(() => expect(after.getStatus().pending).toBe(0), WAIT);
     expect(sessionStorage.getItem(outboxKey('launch-1'))).toBeNull();
   });
 
@@ -179,7 +182,7 @@ describe('the audit client', () => {
     fake.failNext('http-503');
     const audit = client({ backoff: { baseMs: 60_000, maxMs: 60_000 } });
     audit.record(cardShown());
-    await vi.waitFor(() => expect(audit.getStatus().failures).toBe(1));
+    await vi.waitFor(() => expect(audit.getStatus().failures).toBe(1), WAIT);
     expect(sessionStorage.getItem(outboxKey('launch-1'))).not.toContain(TOKEN);
   });
 
@@ -188,7 +191,7 @@ describe('the audit client', () => {
     fake.failNext('http-429');
     const audit = client();
     audit.record(cardShown());
-    await vi.waitFor(() => expect(audit.getStatus().lastError).toBe('http-429'));
+    await vi.waitFor(() => expect(audit.getStatus().lastError).toBe('http-429'), WAIT);
     const due = audit.getStatus().nextAttemptAt ?? 0;
     expect(due - Date.now()).toBeGreaterThan(800);
   });
@@ -209,7 +212,7 @@ describe('the audit client', () => {
     let token: string | null = null;
     const audit = client({ getAccessToken: async () => token });
     audit.record(cardShown());
-    await vi.waitFor(() => expect(audit.getStatus().lastError).toBe('no-token'));
+    await vi.waitFor(() => expect(audit.getStatus().lastError).toBe('no-token'), WAIT);
     expect(fake.received).toEqual([]);
     token = TOKEN;
     await vi.waitFor(() => expect(fake.stored.size).toBe(1), { timeout: 3000 });
