@@ -6,7 +6,7 @@ import { encounterQuery } from '../fhir/get-encounter';
 import { FhirRequestError } from '../fhir/gateway';
 import type { SessionValue } from '../fhir/session-context';
 import { decisionsQuery, type AuditPort } from '../features/care-gaps/audit-port';
-import { loadRules, RULES_ENGINE_KEY } from '../features/care-gaps/load-rules';
+import { rulesEngineQuery } from '../features/care-gaps/load-rules';
 import { fetchSmartStyle } from '../smart/style';
 import type { LaunchReads } from './launch-reads';
 
@@ -42,7 +42,7 @@ export function smartStyleQuery(url: string | null) {
  * A query function whose first run takes a read already in flight; a retry or a later refetch
  * reads again.
  */
-export function firstRunFrom<TData, TKey extends QueryKey, TPageParam = never>(
+function firstRunFrom<TData, TKey extends QueryKey, TPageParam = never>(
   queryFn: QueryFunction<TData, TKey, TPageParam> | undefined,
   inFlight: Promise<TData>,
 ): QueryFunction<TData, TKey, TPageParam> {
@@ -70,7 +70,7 @@ export function prefetchLaunch(client: QueryClient, { fhir, context, config }: S
     client.prefetchQuery({ ...patient, queryFn: firstRunFrom(patient.queryFn, reads.patient) }),
     client.prefetchQuery({ ...tasks, queryFn: firstRunFrom(tasks.queryFn, reads.tasks) }),
     client.prefetchQuery({ ...record, queryFn: firstRunFrom(record.queryFn, reads.record) }),
-    client.prefetchQuery({ queryKey: RULES_ENGINE_KEY, queryFn: loadRules, staleTime: Infinity }),
+    client.prefetchQuery(rulesEngineQuery()),
   ];
   if (context.encounterId) {
     const encounter = encounterQuery(fhir, context.encounterId);

@@ -7,7 +7,7 @@ import { useRecord, type RecordType } from '../../fhir/get-record';
 import { useSession } from '../../fhir/session-context';
 import { decisionsQuery, useAudit } from './audit-port';
 import { gapViews, type GapView } from './gap-views';
-import { loadRules, RULES_ENGINE_KEY } from './load-rules';
+import { rulesEngineQuery } from './load-rules';
 
 export type CareGaps =
   | { status: 'loading'; progress: number }
@@ -26,7 +26,7 @@ export function useCareGaps(asOf: string): CareGaps {
   const tasks = useOpenTasks();
   // The rule engine and its value sets load as their own chunk, in parallel with the FHIR reads,
   // so they never delay the first paint or the token exchange.
-  const rules = useQuery({ queryKey: RULES_ENGINE_KEY, queryFn: loadRules, staleTime: Infinity, retry: 2 });
+  const rules = useQuery(rulesEngineQuery());
   const decisions = useQuery(decisionsQuery(audit, context.patientId));
 
   const engine = rules.data;
