@@ -1,0 +1,131 @@
+/**
+ * `tsx src/cli/cql-translate.ts <dir-with-.cql> <out-dir> [--check]`
+ *
+ * Translates every `.cql` file in the directory (each one library, the file's name free; the library
+ * is named by its `library` declaration) and writes `<out-dir>/<LibraryName>.json`: the translator's
+ * ELM, pretty-printed in the key order it emits, with a final newline, plus Careloop's generated
+ * FHIRHelpers.json when a library uses FHIR. Each file's top level carries `careloopSourceDigest`
+ * (see `sourceDigest` in cql/translator.ts), so a test can tell the committed ELM is current without
+ * translating. Generated files whose library is gone are removed.
+ *
+ * `--check` translates and compares instead of writing: exit 1 naming every stale, missing or orphaned
+ * file. Exit 2 with one line on translation errors or bad arguments.
+ */
+import { readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { CqlTranslationError, readLibraryHeader, sourceDigest, translateLibraries } from './cql/translator.ts';
+import type { ElmLibrary } from './cql/translator.ts';
+
+const USAGE = 'usage: cql-translate <dir-with-.cql> <out-dir> [--check]';
+
+/** The top-level field holding the source digest in every generated ELM file. */
+export const DIGEST_FIELD = 'careloopSourceDigest';
+
+/** What a run printed and its exit code, so tests can drive the CLI in-process. */
+export interface CliOutcome {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+class UsageError extends Error {}
+
+/** The file text written for one library: the digest first, then the translator's JSON as emitted. */
+export function elmFileText(elm: ElmLibrary, cqlText: string, translatorVersion: string): string {
+  return `${JSON.stringify({ [DIGEST_FIELD]: sourceDigest(cqlText, translatorVersion), ...elm }, null, 2)}\n`;
+}
+
+function readSources(dir: string): Map<string, string> {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((f) => f.endsWith('.cql')).sort();
+  } catch (e) {
+    throw new UsageError(`cannot read ${dir}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (names.length === 0) throw new UsageError(`no .cql files in ${dir}`);
+  const sources = new Map<string, string>();
+  for (const file of names) {
+    const text = readFileSync(join(dir, file), 'utf8');
+    const header = readLibraryHeader(text);
+    if (header === undefined) throw new UsageError(`${join(dir, file)} has no library declaration`);
+    if (sources.has(header.name)) throw new UsageError(`two files declare library ${header.name}`);
+    sources.set(header.name, text);
+  }
+  return sources;
+}
+
+/** Generated files already in the output directory (they carry the digest field), by file name. */
+function generatedFiles(outDir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!existsSync(outDir)) return out;
+  for (const f of readdirSync(outDir).filter((n) => n.endsWith('.json')).sort()) {
+    const text = readFileSync(join(outDir, f), 'utf8');
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (typeof parsed === 'object' && parsed !== null && DIGEST_FIELD in parsed) out.set(f, text);
+    } catch {
+      // Not JSON: not ours.
+    }
+  }
+  return out;
+}
+
+/** Runs the CLI on `argv` (without node and the script). */
+export async function run(argv: readonly string[]): Promise<CliOutcome> {
+  try {
+    const check = argv.includes('--check');
+    const positional = argv.filter((a) => a !== '--check');
+    const unknown = positional.find((a) => a.startsWith('-'));
+    if (unknown !== undefined) throw new UsageError(`unknown option ${unknown}; ${USAGE}`);
+    const [srcDir, outDir, ...extra] = positional;
+    if (srcDir === undefined || outDir === undefined || extra.length > 0) throw new UsageError(USAGE);
+
+    const result = await translateLibraries({ sources: readSources(srcDir) });
+    const wanted = new Map<string, string>();
+    for (const [name, elm] of result.elm) {
+      wanted.set(`${name}.json`, elmFileText(elm, result.sources.get(name) ?? '', result.translatorVersion));
+    }
+    const existing = generatedFiles(outDir);
+    const warnings = result.warnings.map((w) => `warning: ${w.library}${w.line === null ? '' : ` line ${w.line}`}: ${w.message}\n`).join('');
+
+    if (check) {
+      const stale: string[] = [];
+      for (const [file, text] of wanted) {
+        const path = join(outDir, file);
+        if (!existsSync(path)) stale.push(`${path} (missing)`);
+        else if (readFileSync(path, 'utf8') !== text) stale.push(`${path} (stale)`);
+      }
+      for (const file of existing.keys()) if (!wanted.has(file)) stale.push(`${join(outDir, file)} (no library)`);
+      if (stale.length) {
+        return { code: 1, stdout: '', stderr: `${warnings}cql-translate: out of date, run cql-translate ${srcDir} ${outDir}:\n${stale.map((s) => `  ${s}\n`).join('')}` };
+      }
+      return { code: 0, stdout: `cql-translate: ${wanted.size} ELM files current\n`, stderr: warnings };
+    }
+
+    mkdirSync(outDir, { recursive: true });
+    const lines: string[] = [];
+    for (const [file, text] of wanted) {
+      const path = join(outDir, file);
+      if (existsSync(path) && readFileSync(path, 'utf8') === text) continue;
+      writeFileSync(path, text);
+      lines.push(`wrote ${path}\n`);
+    }
+    for (const file of existing.keys()) {
+      if (wanted.has(file)) continue;
+      rmSync(join(outDir, file));
+      lines.push(`removed ${join(outDir, file)}\n`);
+    }
+    return { code: 0, stdout: lines.join('') || `cql-translate: ${wanted.size} ELM files already current\n`, stderr: warnings };
+  } catch (e) {
+    const message = e instanceof CqlTranslationError || e instanceof UsageError || e instanceof Error ? e.message : String(e);
+    return { code: 2, stdout: '', stderr: `cql-translate: ${message.replace(/\s*\n\s*/g, ' ')}\n` };
+  }
+}
+
+const invokedDirectly = process.argv[1] !== undefined && /cql-translate\.ts$/.test(process.argv[1]);
+if (invokedDirectly) {
+  const { code, stdout, stderr } = await run(process.argv.slice(2));
+  process.stdout.write(stdout);
+  process.stderr.write(stderr);
+  process.exitCode = code;
+}
