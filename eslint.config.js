@@ -45,7 +45,7 @@ export default tseslint.config(
           patterns: [
             ...noReact,
             noFhirclient,
-            { group: ['**/app/*', '**/smart/*', '**/fhir/*', '**/features/*', '**/server/*', '**/sandbox/*', '**/writeback/*', '**/audit/*', 'node:*'], message: 'rules/ imports only shared/.' },
+            { group: ['**/app/*', '**/smart/*', '**/fhir/*', '**/features/*', '**/server/*', '**/sandbox/*', '**/writeback/*', '**/audit/*', 'node:*'], message: 'rules/ imports only cql/ and shared/.' },
           ],
         },
       ],
@@ -54,6 +54,27 @@ export default tseslint.config(
         { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'rules/ has no clock: take the as-of date as an argument.' },
         { selector: 'NewExpression[callee.name="Date"][arguments.length=0]', message: 'rules/ has no clock: take the as-of date as an argument.' },
         { selector: "CallExpression[callee.name='fetch']", message: 'rules/ has no network.' },
+      ],
+    },
+  },
+  {
+    files: ['src/cql/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...noReact,
+            noFhirclient,
+            { group: ['**/app/*', '**/smart/*', '**/fhir/*', '**/features/*', '**/server/*', '**/sandbox/*', '**/writeback/*', '**/audit/*', '**/rules/*', 'node:*'], message: 'cql/ is pure: it imports only shared/.' },
+          ],
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'cql/ has no clock: the evaluation time is an argument.' },
+        { selector: 'NewExpression[callee.name="Date"][arguments.length=0]', message: 'cql/ has no clock: the evaluation time is an argument.' },
+        { selector: "CallExpression[callee.name='fetch']", message: 'cql/ has no network.' },
       ],
     },
   },

@@ -60,7 +60,7 @@ export default defineConfig(async ({ command }): Promise<UserConfig> => ({
         test: {
           name: 'node',
           environment: 'node',
-          include: ['test/{rules,shared,server,sandbox,cli}/**/*.test.ts'],
+          include: ['test/{rules,shared,server,sandbox,cli,cql}/**/*.test.ts'],
         },
       },
       {

@@ -1,0 +1,256 @@
+/**
+ * Queries (CQL 1.5 §5 and ELM `Query`): sources (one or several), `let`, `with`/`without … such
+ * that`, `where`, `return` (distinct by default, or `all`), `aggregate`, and `sort by`.
+ * Aliases and lets are slots bound at compile time, so evaluating a query allocates only its result.
+ */
+import { child, clause, clauses, str } from '../elm.ts';
+import type { ElmNode } from '../elm.ts';
+import type { CompileEnv, Evaluator, NodeCompiler, Runtime } from '../compile/types.ts';
+import { compare, equal } from '../values/equality.ts';
+import { CqlTuple } from '../values/tuple.ts';
+import { FhirValue } from '../fhir-r4/model.ts';
+import { propertyReader } from './core.ts';
+
+/** Values without duplicates by CQL equality (nulls are duplicates of each other), first occurrence kept. */
+export function distinctValues(list: readonly unknown[]): unknown[] {
+  const out: unknown[] = [];
+  const prims = new Set<unknown>();
+  // Resources are bucketed by type and id, so a retrieve's thousands of resources stay linear.
+  const resources = new Map<string, FhirValue[]>();
+  let sawNull = false;
+  outer: for (const v of list) {
+    if (v instanceof FhirValue) {
+      const key = resourceKey(v);
+      if (key !== undefined) {
+        const bucket = resources.get(key);
+        if (bucket) {
+          if (bucket.some((b) => b === v || b.modelEquals(v))) continue;
+          bucket.push(v);
+        } else resources.set(key, [v]);
+        out.push(v);
+        continue;
+      }
+    }
+    if (v === null || v === undefined) {
+      if (!sawNull) out.push(null);
+      sawNull = true;
+      continue;
+    }
+    if (typeof v !== 'object') {
+      if (prims.has(v)) continue;
+      prims.add(v);
+      out.push(v);
+      continue;
+    }
+    for (const o of out) if (o !== null && typeof o === 'object' && !(o instanceof FhirValue && !(v instanceof FhirValue)) && equal(o, v) === true) continue outer;
+    out.push(v);
+  }
+  return out;
+}
+
+function resourceKey(v: FhirValue): string | undefined {
+  const json = v.json;
+  if (typeof json !== 'object' || json === null) return undefined;
+  const id = (json as { id?: unknown }).id;
+  return typeof id === 'string' ? `${v.fhirType}/${id}` : undefined;
+}
+
+interface SortKey {
+  readonly direction: 1 | -1;
+  readonly key: ((rt: Runtime) => unknown) | undefined;
+}
+
+function directionOf(d: string | undefined): 1 | -1 {
+  return d === 'desc' || d === 'descending' ? -1 : 1;
+}
+
+/** Nulls first ascending (CQL 1.5 §5.2.5), then the type's order. */
+function compareForSort(a: unknown, b: unknown): number {
+  const an = a === null || a === undefined;
+  const bn = b === null || b === undefined;
+  if (an || bn) return an && bn ? 0 : an ? -1 : 1;
+  return compare(a, b) ?? 0;
+}
+
+function compileSort(node: ElmNode, env: CompileEnv): { slot: number; keys: SortKey[] } | undefined {
+  const sort = clause(node, 'sort');
+  if (!sort) return undefined;
+  const { env: sortEnv, slots } = env.withSlots([{ kind: 'alias', name: '$this' }]);
+  const slot = slots[0] as number;
+  const keys = clauses(sort, 'by').map((by): SortKey => {
+    const direction = directionOf(str(by, 'direction'));
+    switch (by.type) {
+      case 'ByDirection':
+        return { direction, key: undefined };
+      case 'ByColumn': {
+        const path = str(by, 'path') ?? '';
+        if (path === '$this') return { direction, key: (rt) => rt.slots[slot] };
+        const read = propertyReader(path, env.program.model);
+        return { direction, key: (rt) => read(rt.slots[slot], rt) };
+      }
+      case 'ByExpression': {
+        const e = child(by, 'expression');
+        if (!e) return env.fail(by, 'sort by expression without an expression');
+        return { direction, key: sortEnv.compile(e) };
+      }
+      default:
+        return env.fail(by, `unsupported sort item ${by.type}`);
+    }
+  });
+  return { slot, keys };
+}
+
+function sortValues(values: unknown[], sort: { slot: number; keys: SortKey[] }, rt: Runtime): unknown[] {
+  const decorated = values.map((v) => {
+    rt.slots[sort.slot] = v;
+    return { v, k: sort.keys.map((k) => (k.key ? k.key(rt) : v)) };
+  });
+  decorated.sort((a, b) => {
+    for (let i = 0; i < sort.keys.length; i++) {
+      const c = compareForSort(a.k[i], b.k[i]) * (sort.keys[i] as SortKey).direction;
+      if (c !== 0) return c;
+    }
+    return 0;
+  });
+  return decorated.map((d) => d.v);
+}
+
+/** The `Query` node. */
+export const queryOperators: Record<string, NodeCompiler> = {
+  Query(node, env) {
+    const sources = clauses(node, 'source');
+    if (sources.length === 0) return env.fail(node, 'query without a source');
+    const sourceExprs = sources.map((s) => {
+      const e = child(s, 'expression');
+      if (!e) return env.fail(s, 'query source without an expression');
+      return env.compile(e);
+    });
+    const aliases = sources.map((s) => str(s, 'alias') ?? '');
+    const { env: qEnv, slots: aliasSlots } = env.withSlots(aliases.map((name) => ({ kind: 'alias' as const, name })));
+
+    // let clauses, each seeing the aliases and the lets before it.
+    let letEnv = qEnv;
+    const lets: { slot: number; value: Evaluator }[] = [];
+    for (const l of clauses(node, 'let')) {
+      const e = child(l, 'expression');
+      if (!e) return env.fail(l, 'let without an expression');
+      const value = letEnv.compile(e);
+      const bound = letEnv.withSlots([{ kind: 'let', name: str(l, 'identifier') ?? '' }]);
+      lets.push({ slot: bound.slots[0] as number, value });
+      letEnv = bound.env;
+    }
+
+    const relationships = clauses(node, 'relationship').map((r) => {
+      const e = child(r, 'expression');
+      const st = child(r, 'suchThat');
+      if (!e || !st) return env.fail(r, `${r.type} needs an expression and a such-that condition`);
+      const source = letEnv.compile(e);
+      const bound = letEnv.withSlots([{ kind: 'alias', name: str(r, 'alias') ?? '' }]);
+      return { without: r.type === 'Without', source, slot: bound.slots[0] as number, suchThat: bound.env.compile(st) };
+    });
+
+    const whereNode = child(node, 'where');
+    const where = whereNode ? letEnv.compile(whereNode) : undefined;
+    const returnNode = clause(node, 'return');
+    const returnExprNode = returnNode ? child(returnNode, 'expression') : undefined;
+    const ret = returnExprNode ? letEnv.compile(returnExprNode) : undefined;
+    // Results are distinct unless the return clause says `all` (as the reference engines do).
+    const returnDistinct = returnNode ? returnNode['distinct'] !== false : true;
+    const aggNode = clause(node, 'aggregate');
+    let aggregate: { slot: number; starting: Evaluator | undefined; expr: Evaluator; distinct: boolean } | undefined;
+    if (aggNode) {
+      const e = child(aggNode, 'expression');
+      if (!e) return env.fail(aggNode, 'aggregate without an expression');
+      const bound = letEnv.withSlots([{ kind: 'alias', name: str(aggNode, 'identifier') ?? '' }]);
+      aggregate = { slot: bound.slots[0] as number, starting: env.compileOptional(child(aggNode, 'starting')), expr: bound.env.compile(e), distinct: aggNode['distinct'] === true };
+    }
+    const sort = compileSort(node, letEnv);
+    const single = sources.length === 1;
+    const slot0 = aliasSlots[0] as number;
+
+    const passes = (rt: Runtime): boolean => {
+      for (const l of lets) rt.slots[l.slot] = l.value(rt) ?? null;
+      for (const r of relationships) {
+        const rs = r.source(rt);
+        const list = Array.isArray(rs) ? rs : rs === null || rs === undefined ? [] : [rs];
+        let found = false;
+        for (const x of list) {
+          rt.slots[r.slot] = x;
+          if (r.suchThat(rt) === true) {
+            found = true;
+            break;
+          }
+        }
+        if (found === r.without) return false;
+      }
+      return where ? where(rt) === true : true;
+    };
+
+    return (rt) => {
+      // Each source; a non-list source makes the query's result a single value.
+      let singleton = true;
+      let allNull = true;
+      const lists: unknown[][] = [];
+      for (const s of sourceExprs) {
+        const v = s(rt);
+        if (v !== null && v !== undefined) allNull = false;
+        if (Array.isArray(v)) {
+          singleton = false;
+          lists.push(v);
+        } else if (v === null || v === undefined) {
+          lists.push([]);
+        } else {
+          lists.push([v]);
+        }
+      }
+      // A query whose sources are all null is null (FHIR-40225, as the reference engines do).
+      if (allNull) return null;
+      const out: unknown[] = [];
+      if (single) {
+        for (const x of lists[0] as unknown[]) {
+          rt.slots[slot0] = x;
+          if (!passes(rt)) continue;
+          out.push(ret ? (ret(rt) ?? null) : x);
+        }
+      } else {
+        const n = lists.length;
+        const idx = new Array<number>(n).fill(0);
+        if (lists.every((l) => l.length > 0)) {
+          for (;;) {
+            for (let i = 0; i < n; i++) rt.slots[aliasSlots[i] as number] = (lists[i] as unknown[])[idx[i] as number];
+            if (passes(rt)) {
+              if (ret) out.push(ret(rt) ?? null);
+              else {
+                const t: Record<string, unknown> = {};
+                for (let i = 0; i < n; i++) t[aliases[i] as string] = rt.slots[aliasSlots[i] as number];
+                out.push(new CqlTuple(t));
+              }
+            }
+            let k = n - 1;
+            while (k >= 0) {
+              idx[k] = (idx[k] as number) + 1;
+              if ((idx[k] as number) < (lists[k] as unknown[]).length) break;
+              idx[k] = 0;
+              k--;
+            }
+            if (k < 0) break;
+          }
+        }
+      }
+      if (aggregate) {
+        let acc = aggregate.starting ? aggregate.starting(rt) : null;
+        const items = aggregate.distinct ? distinctValues(out) : out;
+        for (const x of items) {
+          rt.slots[slot0] = x;
+          rt.slots[aggregate.slot] = acc;
+          acc = aggregate.expr(rt) ?? null;
+        }
+        return acc;
+      }
+      let result = returnDistinct && (out.length > 1) ? distinctValues(out) : out;
+      if (sort) result = sortValues(result, sort, rt);
+      if (singleton && single) return result.length === 0 ? null : result[0];
+      return result;
+    };
+  },
+};
