@@ -1,18 +1,26 @@
 /**
  * `npm run --silent rules -- evaluate [options] FILE...`
+ * `npm run --silent rules -- measure --package FILE [--package FILE]... --period-start YYYY-MM-DD --period-end YYYY-MM-DD FILE...`
  *
  * Evaluates the careloop-preventive pack for each patient file (a FHIR Bundle — collection,
  * transaction, searchset… — or NDJSON of one patient's resources; a folder means every .json /
  * .ndjson file in it) and prints one JSON line per patient. Exit 0 on success, 2 with a one-line
  * message naming the file when an input cannot be read, 2 on usage errors.
+ *
+ * `measure` loads measure packages (FHIR Bundles with a Measure, its ELM Libraries and ValueSets) and
+ * prints one individual MeasureReport per line for each patient and each measure, with the DEQM gap
+ * status as an extension on each group (`GAP_STATUS_EXTENSION`). Exit 2 with one line for unreadable
+ * input, a package whose ELM does not load (library and node named) or that lacks a value set.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { careloopPreventive, evaluatePack, indexRecord, isDay, withValueSets } from '../rules/index.ts';
 import type { EvaluateOptions, RulePack, RuleResult } from '../rules/index.ts';
+import { evaluateMeasure, loadMeasurePackages, measureReport, MeasurePackageError } from '../rules/measure-package.ts';
+import { CqlDateTime } from '../cql/index.ts';
 
 const USAGE =
-  'usage: rules evaluate [--mode point-of-care|measure] [--as-of YYYY-MM-DD] [--period-start YYYY-MM-DD --period-end YYYY-MM-DD] [--time-zone IANA] [--encounter ID] [--valuesets FILE]... FILE...';
+  'usage: rules measure --package FILE [--package FILE]... --period-start YYYY-MM-DD --period-end YYYY-MM-DD FILE... | rules evaluate [--mode point-of-care|measure] [--as-of YYYY-MM-DD] [--period-start YYYY-MM-DD --period-end YYYY-MM-DD] [--time-zone IANA] [--encounter ID] [--valuesets FILE]... FILE...';
 
 /** A failure with the exit code and the one-line message to print. */
 export class CliError extends Error {
@@ -32,13 +40,15 @@ interface Args {
   timeZone: string | undefined;
   encounterId: string | undefined;
   valueSets: string[];
+  packages: string[];
   files: string[];
 }
 
 function parseArgs(argv: readonly string[]): Args {
   const [command, ...rest] = argv;
-  if (command !== 'evaluate') throw new CliError(command === undefined ? USAGE : `unknown command "${command}"; ${USAGE}`, 2);
-  const args: Args = { mode: 'point-of-care', asOf: undefined, periodStart: undefined, periodEnd: undefined, timeZone: undefined, encounterId: undefined, valueSets: [], files: [] };
+  if (command !== 'evaluate' && command !== 'measure') throw new CliError(command === undefined ? USAGE : `unknown command "${command}"; ${USAGE}`, 2);
+  const args: Args = { mode: 'point-of-care', asOf: undefined, periodStart: undefined, periodEnd: undefined, timeZone: undefined, encounterId: undefined, valueSets: [], packages: [], files: [] };
+  if (command === 'measure') args.mode = 'measure';
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i] ?? '';
     const value = (): string => {
@@ -71,12 +81,17 @@ function parseArgs(argv: readonly string[]): Args {
       case '--valuesets':
         args.valueSets.push(value());
         break;
+      case '--package':
+        if (command !== 'measure') throw new CliError(`--package is for the measure command; ${USAGE}`, 2);
+        args.packages.push(value());
+        break;
       default:
         if (arg.startsWith('--')) throw new CliError(`unknown option ${arg}; ${USAGE}`, 2);
         args.files.push(arg);
     }
   }
   if (args.files.length === 0) throw new CliError(`no input files; ${USAGE}`, 2);
+  if (command === 'measure' && args.packages.length === 0) throw new CliError(`measure needs at least one --package; ${USAGE}`, 2);
   return args;
 }
 
@@ -210,6 +225,7 @@ function line(r: RuleResult, measureMode: boolean): Record<string, unknown> {
 export function run(argv: readonly string[], today: string): { code: number; stdout: string; stderr: string } {
   try {
     const args = parseArgs(argv);
+    if (argv[0] === 'measure') return runMeasure(args, today);
     const opts = options(args, today);
     const pack = loadValueSets(careloopPreventive, args.valueSets);
     const files = expand(args.files);
@@ -231,6 +247,59 @@ export function run(argv: readonly string[], today: string): { code: number; std
     if (e instanceof CliError) return { code: e.code, stdout: '', stderr: `careloop rules: ${e.message}\n` };
     return { code: 2, stdout: '', stderr: `careloop rules: ${reason(e)}\n` };
   }
+}
+
+function readJson(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new CliError(`cannot read ${path}: ${reason(e)}`, 2);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new CliError(`cannot read ${path}: ${reason(e)}`, 2);
+  }
+}
+
+function patientIdOf(resources: readonly unknown[], file: string): string {
+  const p = resources.find((r) => typeof r === 'object' && r !== null && (r as Record<string, unknown>)['resourceType'] === 'Patient') as Record<string, unknown> | undefined;
+  if (!p || typeof p['id'] !== 'string') throw new CliError(`cannot read ${file}: no Patient resource with an id`, 2);
+  return p['id'];
+}
+
+/** `measure`: one MeasureReport per patient and measure. The evaluation time is `today` at noon UTC. */
+function runMeasure(args: Args, today: string): { code: number; stdout: string; stderr: string } {
+  const { periodStart, periodEnd } = args;
+  if (periodStart === undefined || periodEnd === undefined) throw new CliError('measure needs --period-start and --period-end', 2);
+  if (!isDay(periodStart) || !isDay(periodEnd)) throw new CliError('--period-start and --period-end must be YYYY-MM-DD', 2);
+  if (periodStart > periodEnd) throw new CliError('--period-start is after --period-end', 2);
+  let packages;
+  try {
+    packages = loadMeasurePackages(args.packages.map(readJson));
+  } catch (e) {
+    if (e instanceof MeasurePackageError) throw new CliError(e.message, 2);
+    throw e;
+  }
+  const [y, m, d] = today.split('-').map(Number) as [number, number, number];
+  const now = new CqlDateTime([y, m, d, 12, 0, 0, 0], 0);
+  const out: string[] = [];
+  for (const file of expand(args.files)) {
+    const resources = readPatientFile(file);
+    const patient = patientIdOf(resources, file);
+    for (const pkg of packages) {
+      let groups;
+      try {
+        groups = evaluateMeasure(pkg, resources, { periodStart, periodEnd, now });
+      } catch (e) {
+        if (e instanceof MeasurePackageError) throw new CliError(`${file}: ${e.message}`, 2);
+        throw e;
+      }
+      out.push(JSON.stringify(measureReport(pkg, patient, { start: periodStart, end: periodEnd }, groups)));
+    }
+  }
+  return { code: 0, stdout: out.length ? `${out.join('\n')}\n` : '', stderr: '' };
 }
 
 const invokedDirectly = process.argv[1] !== undefined && /rules\.ts$/.test(process.argv[1]);
