@@ -1,7 +1,8 @@
 /**
  * One patient's FHIR resources as an ELM data source: resources indexed by type once, Retrieve
  * filtered by code (value set or codes, on the Retrieve's code property or the type's primary code
- * path) and by QI-Core profile (by content, see qicore.ts).
+ * path) and by QI-Core profile — a QI-Core type, or a FHIR type with the profile as `templateId` —
+ * decided by content (see qicore.ts).
  */
 import { splitQName, FHIR_NS, QICORE_NS } from '../elm.ts';
 import type { DataSource, RetrieveRequest, Runtime } from '../compile/types.ts';
@@ -12,12 +13,12 @@ import { FhirValue, elementInfo, primaryCodePath } from './model.ts';
 
 type Json = Readonly<Record<string, unknown>>;
 
-/** Classifies resources into QI-Core profiles by content. */
+/** Classifies resources into QI-Core profiles by content. Profiles are named by QI-Core model type name or canonical URL. */
 export interface ProfileClassifier {
-  /** The FHIR resource type a QI-Core type profiles, or undefined when unknown. */
-  baseType(qicoreType: string): string | undefined;
-  /** Whether the resource conforms to the QI-Core type (by its content, whatever its meta.profile says). */
-  conforms(qicoreType: string, resource: Json): boolean;
+  /** The FHIR resource type a profile constrains, or undefined when the profile is unknown. */
+  baseType(profile: string): string | undefined;
+  /** Whether the resource conforms to the profile (by its content, whatever its meta.profile says). */
+  conforms(profile: string, resource: Json): boolean;
 }
 
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -94,8 +95,14 @@ export function createFhirDataSource(resources: readonly unknown[], profiles: Pr
       const { ns, name } = splitQName(req.dataType);
       let fhirType: string;
       let profile: string | undefined;
-      if (ns === FHIR_NS || ns === 'FHIR') fhirType = name;
-      else if (ns === QICORE_NS || ns === 'QICore') {
+      if (ns === FHIR_NS || ns === 'FHIR') {
+        fhirType = name;
+        // ELM translated against QI-Core 6 (CMS eCQMs) retrieves the FHIR type with the profile as
+        // templateId; a profile the classifier does not know (the base FHIR StructureDefinition,
+        // an unfamiliar IG) does not filter.
+        const t = req.templateId;
+        if (t !== undefined && profiles.baseType(t) === name) profile = t;
+      } else if (ns === QICORE_NS || ns === 'QICore') {
         const base = profiles.baseType(name);
         if (base === undefined) throw new CqlRuntimeError(`Retrieve of unknown QI-Core type ${name}`);
         fhirType = base;

@@ -9,6 +9,7 @@ import type { ModelAccess, Runtime } from '../compile/types.ts';
 import type { ModelValue } from '../values/equality.ts';
 import { parseDate, parseDateTime, parseTime } from '../values/datetime.ts';
 import { FHIR_R4_TYPES } from './model-r4.ts';
+import { conformsTo } from './qicore.ts';
 
 type Json = Readonly<Record<string, unknown>>;
 
@@ -160,6 +161,8 @@ function readElement(v: FhirValue, name: string, rt: Runtime): unknown {
   const raw = obj[key];
   const ext = obj[`_${key}`];
   if (info.list) {
+    // An absent list element is null, not an empty list (as cql-exec-fhir reads FHIR JSON).
+    if (raw === undefined && ext === undefined) return null;
     const items = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
     const exts = Array.isArray(ext) ? ext : [];
     const n = Math.max(items.length, exts.length);
@@ -182,8 +185,13 @@ export function fhirIsType(v: FhirValue, name: string): boolean {
 /** Resolves a QI-Core type name to the FHIR type it profiles, or undefined. */
 export type QiCoreResolver = (name: string) => string | undefined;
 
-/** The FHIR R4 model for the engine (QI-Core types resolved by `qicore`). */
-export function createFhirModel(qicore: QiCoreResolver): ModelAccess {
+/**
+ * The FHIR R4 model for the engine. QI-Core types resolve to the FHIR type they profile (`qicore`);
+ * a resource is of a QI-Core type when it is of that FHIR type and its content meets the profile
+ * (`conforms`, by default the QI-Core classifier of qicore.ts), so `X is QICore.ProcedureNotDone`
+ * agrees with what a Retrieve of that type returns.
+ */
+export function createFhirModel(qicore: QiCoreResolver, conforms: (profile: string, resource: Json) => boolean = conformsTo): ModelAccess {
   return {
     property(path) {
       return (value, rt) => (value instanceof FhirValue ? readElement(value, path, rt) : null);
@@ -196,7 +204,10 @@ export function createFhirModel(qicore: QiCoreResolver): ModelAccess {
       if (ns === QICORE_NS || ns === 'QICore') {
         const base = qicore(name);
         if (base === undefined) return undefined;
-        return value instanceof FhirValue && fhirIsType(value, base);
+        if (!(value instanceof FhirValue) || !fhirIsType(value, base)) return false;
+        const json = value.json;
+        // Only whole resources carry what a profile constrains; an element of a profiled type is taken as it is.
+        return typeof json === 'object' && json !== null && typeof (json as Json)['resourceType'] === 'string' ? conforms(name, json as Json) : true;
       }
       return undefined;
     },

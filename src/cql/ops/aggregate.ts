@@ -78,7 +78,7 @@ function sum(values: unknown[]): unknown {
   return round8(acc);
 }
 
-/** §21 Min/Max: by CQL ordering (numbers, strings, dates/times, quantities); null when values cannot be ordered. */
+/** §21 Min/Max: by CQL ordering (numbers, strings, dates/times, quantities). */
 function extreme(sign: 1 | -1): (values: unknown[]) => unknown {
   return (values) => {
     let best: unknown = null;
@@ -87,9 +87,10 @@ function extreme(sign: 1 | -1): (values: unknown[]) => unknown {
         best = v;
         continue;
       }
+      // An uncertain comparison (dates of different precision) keeps the value found so far, as
+      // both reference engines do; the specification does not say.
       const c = compare(v, best);
-      if (c === null) return null;
-      if (c * sign < 0) best = v;
+      if (c !== null && c * sign < 0) best = v;
     }
     return best;
   };

@@ -142,9 +142,12 @@ const componentFromCompiler: NodeCompiler = (node, env) => {
   return unaryTemporal((v) => componentFrom(v, p))(node, env);
 };
 
-const dateFromCompiler: NodeCompiler = unaryTemporal((v, rt) => (v instanceof CqlTime ? null : toDate(v, rt.now.offset)));
+// `date from` and `time from` read the components as written, in the value's own offset, as both
+// reference engines do: a result recorded at 00:30+05:30 is on that day for the clinician who wrote
+// it. (CQL 1.5 §22.8 says implementations "should" normalise; neither reference does.)
+const dateFromCompiler: NodeCompiler = unaryTemporal((v) => (v instanceof CqlTime ? null : toDate(v, v instanceof CqlDateTime ? v.offset : null)));
 
-const timeFromCompiler: NodeCompiler = unaryTemporal((v, rt) => (v instanceof CqlDateTime ? timeFrom(v, rt.now.offset) : v instanceof CqlTime ? v : null));
+const timeFromCompiler: NodeCompiler = unaryTemporal((v) => (v instanceof CqlDateTime ? timeFrom(v, v.offset) : v instanceof CqlTime ? v : null));
 
 const timezoneOffsetFromCompiler: NodeCompiler = unaryTemporal((v) => (v instanceof CqlDateTime ? v.offset : null));
 

@@ -133,7 +133,9 @@ export function minValue(kind: PointType | undefined, sample: unknown): unknown 
     case 'Decimal': return MIN_DECIMAL;
     case 'Quantity': return new CqlQuantity(MIN_DECIMAL, sample instanceof CqlQuantity ? sample.unit : '1');
     case 'Date': return MIN_DATE;
-    case 'DateTime': return minDateTime(sample instanceof CqlDateTime ? sample.offset : 0);
+    // The specification's minimum and maximum DateTime are written without an offset; both reference
+    // engines give them UTC's, whatever the bound they stand in for.
+    case 'DateTime': return minDateTime(0);
     case 'Time': return MIN_TIME;
     default: return null;
   }
@@ -147,7 +149,7 @@ export function maxValue(kind: PointType | undefined, sample: unknown): unknown 
     case 'Decimal': return MAX_DECIMAL;
     case 'Quantity': return new CqlQuantity(MAX_DECIMAL, sample instanceof CqlQuantity ? sample.unit : '1');
     case 'Date': return MAX_DATE;
-    case 'DateTime': return maxDateTime(sample instanceof CqlDateTime ? sample.offset : 0);
+    case 'DateTime': return maxDateTime(0);
     case 'Time': return MAX_TIME;
     default: return null;
   }

@@ -75,26 +75,26 @@ describe('Interval selector', () => {
 
 describe('dispatch between lists and intervals', () => {
   it.each([
-    ['In list', op('In', int(2), list(int(1), int(2))), true],
-    ['In interval', op('In', int(2), ivl(int(1), int(5))), true],
-    ['In a null list is false', op('In', int(2), nul), false],
-    ['null In an interval is null', op('In', nul, ivl(int(1), int(5))), null],
-    ['null In a list with null', op('In', nul, list(int(1), nul)), true],
-    ['Contains list', op('Contains', list(int(1), int(2)), int(3)), false],
-    ['Includes lists', op('Includes', list(int(1), int(2), int(3)), list(int(3), int(1))), true],
-    ['IncludedIn a point in an interval', op('IncludedIn', int(3), ivl(int(1), int(5))), true],
-    ['ProperIn a list needs another element', op('ProperIn', int(1), list(int(1))), false],
-    ['ProperIncludes intervals', op('ProperIncludes', ivl(int(1), int(10)), ivl(int(2), int(10))), true],
+    ['In: finds an element of a list', op('In', int(7), list(int(5), int(7))), true],
+    ['In: finds a point inside an interval', op('In', int(4), ivl(int(3), int(9))), true],
+    ['In: nothing is in a null list', op('In', int(4), nul), false],
+    ['In: a null point in an interval is null', op('In', nul, ivl(int(3), int(9))), null],
+    ['In: null is in a list that holds a null', op('In', nul, list(int(5), nul)), true],
+    ['Contains: false when the list lacks the element', op('Contains', list(int(5), int(7)), int(6)), false],
+    ['Includes: a list includes another whatever the order', op('Includes', list(int(5), int(6), int(7)), list(int(7), int(5))), true],
+    ['IncludedIn: a point within an interval', op('IncludedIn', int(8), ivl(int(3), int(9))), true],
+    ['ProperIn: not proper when the list holds only that element', op('ProperIn', int(5), list(int(5))), false],
+    ['ProperIncludes: an interval properly includes one that shares only its end', op('ProperIncludes', ivl(int(3), int(12)), ivl(int(4), int(12))), true],
   ])('%s', (_name, node, want) => {
     expect(evaluate(node)).toBe(want);
   });
 
   it('folds n-ary Union over lists and intervals', () => {
-    expect(evaluate(op('Union', list(int(1)), list(int(2)), list(int(1), int(3))))).toEqual([1, 2, 3]);
-    const u = evaluate(op('Union', ivl(int(1), int(3)), ivl(int(4), int(6)))) as CqlInterval;
-    expect([u.low, u.high]).toEqual([1, 6]);
-    expect(evaluate(op('Except', list(int(1), int(2)), nul))).toEqual([1, 2]);
-    expect(evaluate(op('Intersect', list(int(1)), nul))).toBeNull();
+    expect(evaluate(op('Union', list(int(4)), list(int(5)), list(int(4), int(6))))).toEqual([4, 5, 6]);
+    const u = evaluate(op('Union', ivl(int(2), int(4)), ivl(int(5), int(8)))) as CqlInterval;
+    expect([u.low, u.high]).toEqual([2, 8]);
+    expect(evaluate(op('Except', list(int(4), int(5)), nul))).toEqual([4, 5]);
+    expect(evaluate(op('Intersect', list(int(4)), nul))).toBeNull();
   });
 
   it('compares date/times through the date/time family and intervals by boundaries', () => {
@@ -102,65 +102,65 @@ describe('dispatch between lists and intervals', () => {
     const b = new CqlDateTime([2020, 1, 1, 20], 0);
     expect(evaluate(op('Before', value(a), value(b)))).toBe(true);
     expect(evaluate({ ...op('SameAs', value(a), value(b)), precision: 'Day' })).toBe(true);
-    expect(evaluate(op('After', ivl(int(6), int(10)), int(5)))).toBe(true);
+    expect(evaluate(op('After', ivl(int(8), int(12)), int(7)))).toBe(true);
   });
 });
 
 describe('list-only operators', () => {
-  it('exists, first, last, slice, index of, singleton, to list', () => {
+  it('Exists ignores nulls; First, Last, Slice and IndexOf are 0-based and null-safe; SingletonFrom refuses two elements', () => {
     expect(evaluate(op('Exists', list(nul)))).toBe(false);
     expect(evaluate(op('Exists', nul))).toBe(false);
-    expect(evaluate({ type: 'First', source: list(int(3), int(1)) })).toBe(3);
+    expect(evaluate({ type: 'First', source: list(int(8), int(2)) })).toBe(8);
     expect(evaluate({ type: 'Last', source: nul })).toBeNull();
-    expect(evaluate({ type: 'Slice', source: list(int(1), int(2), int(3)), startIndex: int(1), endIndex: nul })).toEqual([2, 3]);
-    expect(evaluate({ type: 'Slice', source: list(int(1), int(2)), startIndex: int(-1), endIndex: nul })).toEqual([]);
-    expect(evaluate({ type: 'IndexOf', source: list(int(1), int(2)), element: int(2) })).toBe(1);
-    expect(evaluate({ type: 'IndexOf', source: list(int(1)), element: nul })).toBeNull();
+    expect(evaluate({ type: 'Slice', source: list(int(6), int(7), int(8)), startIndex: int(1), endIndex: nul })).toEqual([7, 8]);
+    expect(evaluate({ type: 'Slice', source: list(int(6), int(7)), startIndex: int(-1), endIndex: nul })).toEqual([]);
+    expect(evaluate({ type: 'IndexOf', source: list(int(6), int(7)), element: int(7) })).toBe(1);
+    expect(evaluate({ type: 'IndexOf', source: list(int(6)), element: nul })).toBeNull();
     expect(evaluate(op('SingletonFrom', list()))).toBeNull();
-    expect(() => evaluate(op('SingletonFrom', list(int(1), int(2))))).toThrow(CqlRuntimeError);
+    expect(() => evaluate(op('SingletonFrom', list(int(6), int(7))))).toThrow(CqlRuntimeError);
     expect(evaluate(op('ToList', nul))).toEqual([]);
   });
 
-  it('Times merges tuples pairwise', () => {
+  it('Times: pairs each tuple of the first list with each tuple of the second', () => {
     const t = (k: string, n: number): CqlTuple => new CqlTuple({ [k]: n });
-    const got = evaluate(op('Times', value([t('a', 1), t('a', 2)]), value([t('b', 3)]))) as CqlTuple[];
-    expect(got.map((x) => x.elements)).toEqual([{ a: 1, b: 3 }, { a: 2, b: 3 }]);
+    const got = evaluate(op('Times', value([t('a', 5), t('a', 6)]), value([t('b', 9)]))) as CqlTuple[];
+    expect(got.map((x) => x.elements)).toEqual([{ a: 5, b: 9 }, { a: 6, b: 9 }]);
   });
 
-  it('Filter binds its scope and keeps true conditions', () => {
-    const cond = op('Greater', { type: 'AliasRef', name: 'X' }, int(1));
-    const ops: ElmNode = { type: 'Filter', source: list(int(1), int(2), int(3)), condition: cond, scope: 'X' };
-    expect(evaluate(ops)).toEqual([2, 3]);
+  it('Filter: binds its alias and keeps the elements whose condition is true', () => {
+    const cond = op('Greater', { type: 'AliasRef', name: 'X' }, int(6));
+    const ops: ElmNode = { type: 'Filter', source: list(int(9), int(6), int(7)), condition: cond, scope: 'X' };
+    expect(evaluate(ops)).toEqual([9, 7]);
   });
 
-  it('Sort by column and by direction', () => {
-    const rows = value([new CqlTuple({ k: 2 }), new CqlTuple({ k: null }), new CqlTuple({ k: 1 })]);
+  it('Sort: by a column descending puts nulls last; by direction ascending puts nulls first', () => {
+    const rows = value([new CqlTuple({ k: 4 }), new CqlTuple({ k: null }), new CqlTuple({ k: 9 })]);
     const got = evaluate({ type: 'Sort', source: rows, by: [{ type: 'ByColumn', path: 'k', direction: 'desc' }] }) as CqlTuple[];
-    expect(got.map((x) => x.elements['k'])).toEqual([2, 1, null]);
-    expect(evaluate({ type: 'Sort', source: list(int(3), nul, int(1)), by: [{ type: 'ByDirection', direction: 'asc' }] })).toEqual([null, 1, 3]);
+    expect(got.map((x) => x.elements['k'])).toEqual([9, 4, null]);
+    expect(evaluate({ type: 'Sort', source: list(int(8), nul, int(5)), by: [{ type: 'ByDirection', direction: 'asc' }] })).toEqual([null, 5, 8]);
   });
 });
 
 describe('aggregates', () => {
-  it('read a path of each element and ignore nulls', () => {
-    const rows = value([new CqlTuple({ v: 2 }), new CqlTuple({ v: null }), new CqlTuple({ v: 4 })]);
-    expect(evaluate({ type: 'Sum', source: rows, path: 'v' })).toBe(6);
+  it('read a path of each element and ignore null values', () => {
+    const rows = value([new CqlTuple({ v: 5 }), new CqlTuple({ v: null }), new CqlTuple({ v: 9 })]);
+    expect(evaluate({ type: 'Sum', source: rows, path: 'v' })).toBe(14);
     expect(evaluate({ type: 'Count', source: rows, path: 'v' })).toBe(2);
-    expect(evaluate({ type: 'Avg', source: rows, path: 'v' })).toBe(3);
+    expect(evaluate({ type: 'Avg', source: rows, path: 'v' })).toBe(7);
   });
 
   it.each([
-    ['Count of a null list', 'Count', nul, 0],
-    ['Sum of nothing', 'Sum', list(), null],
-    ['Max of strings', 'Max', list({ type: 'Literal', valueType: `${SYS}String`, value: 'fig' }, { type: 'Literal', valueType: `${SYS}String`, value: 'pear' }), 'pear'],
-    ['AllTrue of nothing', 'AllTrue', list(), true],
-    ['AnyTrue of nulls', 'AnyTrue', list(nul), false],
-    ['Variance of one value', 'Variance', list(dec('5.0')), null],
-    ['PopulationVariance of one value', 'PopulationVariance', list(dec('5.0')), 0],
-    ['Median of an even count', 'Median', list(int(4), int(1), int(3), int(2)), 2.5],
-    ['Mode', 'Mode', list(int(1), int(2), int(2), nul), 2],
-    ['GeometricMean', 'GeometricMean', list(dec('2.0'), dec('8.0')), 4],
-    ['Product', 'Product', list(int(2), int(3), int(4)), 24],
+    ['Count: a null list counts 0', 'Count', nul, 0],
+    ['Sum: an empty list is null', 'Sum', list(), null],
+    ['Max: orders strings', 'Max', list({ type: 'Literal', valueType: `${SYS}String`, value: 'kiwi' }, { type: 'Literal', valueType: `${SYS}String`, value: 'apple' }), 'kiwi'],
+    ['AllTrue: true for an empty list', 'AllTrue', list(), true],
+    ['AnyTrue: false when every element is null', 'AnyTrue', list(nul, nul), false],
+    ['Variance: a single value has no sample variance (null)', 'Variance', list(dec('7.5')), null],
+    ['PopulationVariance: 0 for a single value', 'PopulationVariance', list(dec('7.5')), 0],
+    ['Median: the mean of the middle two for an even count', 'Median', list(int(8), int(2), int(6), int(4)), 5],
+    ['Mode: the most frequent value, ignoring nulls', 'Mode', list(int(3), int(9), nul, int(9), nul, int(3), int(9)), 9],
+    ['GeometricMean: the nth root of the product', 'GeometricMean', list(dec('3.0'), dec('27.0')), 9],
+    ['Product: multiplies the elements', 'Product', list(int(5), int(6), int(7)), 210],
   ])('%s', (_name, type, source, want) => {
     expect(evaluate({ type, source })).toEqual(want);
   });

@@ -85,12 +85,15 @@ class Gen {
     if (r < 0.05) return day.slice(0, 4);
     if (r < 0.12) return day.slice(0, 7);
     if (r < 0.55) return day;
-    const time = this.pick(['00:00:00', '23:59:59', '12:30:00', '08:15:42.123', '23:30:00']);
+    // Times carry milliseconds: CQL 1.5 compares seconds and milliseconds as one decimal precision
+    // (§2.7.5 / §22.6), which cql-execution does not (it finds 10:00:00 vs 10:00:00.000 uncertain);
+    // that rule is covered by the conformance corpus instead (ConformanceDateTime).
+    const time = this.pick(['00:00:00.000', '23:59:59.999', '12:30:00.000', '08:15:42.123', '23:30:00.000']);
     const offset = this.pick(['Z', '+00:00', '-05:00', '+05:30', '-08:00', '+14:00']);
     return `${day}T${time}${offset}`;
   }
   instant(day: string): string {
-    return `${day}T${this.pick(['00:00:00', '11:59:59.999', '23:59:59'])}${this.pick(['Z', '-04:00', '+09:00'])}`;
+    return `${day}T${this.pick(['00:00:00.000', '11:59:59.999', '23:59:59.999'])}${this.pick(['Z', '-04:00', '+09:00'])}`;
   }
   /** A coding from a value set (mostly), or one outside it, or under an alternate system URI. */
   coding(vsUrl: string): Json {

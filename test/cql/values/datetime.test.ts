@@ -1,6 +1,6 @@
 /**
  * Date, DateTime and Time values, table-driven at the edges the CQL 1.5 specification names:
- * §22 Date and Time Operators (and its conformance tests, CqlDateTimeOperatorsTest), §5.7
+ * §22 Date and Time Operators, §5.7
  * uncertainty, Appendix H durations, §2.7.6 calendar arithmetic.
  */
 import { describe, expect, it } from 'vitest';
@@ -65,7 +65,7 @@ function t(text: string): CqlTime {
   if (v === null) throw new Error(`bad Time ${text}`);
   return v;
 }
-/** A temporal from CQL literal text: '@2012-01-01', '@2012-01-01T10:00', '@T10:00'. */
+/** A temporal from CQL literal text: '@2019-05-01', '@2019-05-01T07:15', '@T07:15'. */
 function lit(text: string): Temporal {
   const s = text.startsWith('@') ? text.slice(1) : text;
   if (s.startsWith('T')) return t(s.slice(1));
@@ -112,23 +112,23 @@ describe('parsing', () => {
   );
 
   it.each([
-    ['2014', [2014]],
-    ['2014-01', [2014, 1]],
-    ['2014-01-01', [2014, 1, 1]],
-    ['2014-01-01T12:30:00', [2014, 1, 1]],
+    ['2027', [2027]],
+    ['2027-08', [2027, 8]],
+    ['2027-08-16', [2027, 8, 16]],
+    ['2027-08-16T07:05:00', [2027, 8, 16]],
   ])('reads the Date %s (ignoring a time part)', (text, fields) => {
     expect(parseDate(text)?.f).toEqual(fields);
   });
 
-  it.each(['2014-13', '2021-02-29', '2014-01-01T25:00', 'abc'])('refuses the Date %j', (text) => {
+  it.each(['2027-13', '2021-02-29', '2027-08-16T25:00', 'abc'])('refuses the Date %j', (text) => {
     expect(parseDate(text)).toBeNull();
   });
 
   it.each([
-    ['14', [14]],
-    ['14:30', [14, 30]],
-    ['14:30:00', [14, 30, 0]],
-    ['14:30:00.0', [14, 30, 0, 0]],
+    ['07', [7]],
+    ['07:05', [7, 5]],
+    ['07:05:00', [7, 5, 0]],
+    ['07:05:00.0', [7, 5, 0, 0]],
     ['T23:59:59.999', [23, 59, 59, 999]],
   ])('reads the Time %s', (text, fields) => {
     expect(parseTime(text)?.f).toEqual(fields);
@@ -151,7 +151,7 @@ describe('parsing', () => {
     expect(convertsToDateTime('2020-01-01T10:00Z')).toBe(true);
     expect(convertsToDateTime('2020-02-30')).toBe(false);
     expect(convertsToDate('2020-02')).toBe(true);
-    expect(convertsToTime('10:61')).toBe(false);
+    expect(convertsToTime('07:65')).toBe(false);
     expect(show(toDateTime(d('2020-02-03'), -5))).toBe('2020-02-03@-5');
   });
 });
@@ -160,32 +160,32 @@ describe('comparison', () => {
   // [left, right, precision, compare]
   const cases: [string, string, keyof typeof PRECISION | undefined, number | null][] = [
     // §2.7.5 Comparing Dates and Times
-    ['@2012', '@2014-02-15', undefined, -1],
-    ['@2015', '@2014-02-15', undefined, 1],
-    ['@2014', '@2014-02-15', undefined, null],
-    ['@2012-01-01', '@2012-01', undefined, null],
-    ['@2012', '@2012', undefined, 0],
+    ['@2019', '@2021-06-08', undefined, -1],
+    ['@2022', '@2021-06-08', undefined, 1],
+    ['@2021', '@2021-06-08', undefined, null],
+    ['@2019-05-01', '@2019-05', undefined, null],
+    ['@2019', '@2019', undefined, 0],
     // precision-based
-    ['@2012-02-01', '@2012-01-01', 'month', 1],
-    ['@2012-01-01', '@2012', 'month', null],
-    ['@2014', '@2014-07-11', 'year', 0],
-    ['@2014-07', '@2014-07-11', 'month', 0],
-    ['@2014-07-11T', '@2014-07-11T14:00:00', 'day', 0],
-    ['@2014-07-15T', '@2014-07-11T14:00:00', 'hour', 1],
-    ['@2014-07-11T', '@2014-07-11T14:00:00', 'hour', null],
-    ['@2005-10-10T', '@2005-09T', 'day', 1],
+    ['@2019-06-01', '@2019-05-01', 'month', 1],
+    ['@2019-05-01', '@2019', 'month', null],
+    ['@2021', '@2021-09-23', 'year', 0],
+    ['@2021-09', '@2021-09-23', 'month', 0],
+    ['@2021-09-23T', '@2021-09-23T16:20:00', 'day', 0],
+    ['@2021-09-27T', '@2021-09-23T16:20:00', 'hour', 1],
+    ['@2021-09-23T', '@2021-09-23T16:20:00', 'hour', null],
+    ['@2017-04-02T', '@2017-03T', 'day', 1],
     // seconds and milliseconds are one decimal without a precision, separate with one (§22.6)
-    ['@2012-01-01T10:00:00', '@2012-01-01T10:00:00.000', undefined, 0],
-    ['@2012-01-01T10:00:00', '@2012-01-01T10:00:00.001', undefined, -1],
-    ['@2012-01-01T10:00:00', '@2012-01-01T10:00:00.000', 'millisecond', null],
-    ['@T23:55:25.555', '@T23:55:25.900', 'second', 0],
-    ['@T23:55:25.555', '@T23:55:25.900', undefined, -1],
-    ['@T10', '@T10:30', undefined, null],
-    ['@T15:59:59.999', '@T14:59:59.999', 'hour', 1],
+    ['@2019-05-01T07:15:30', '@2019-05-01T07:15:30.000', undefined, 0],
+    ['@2019-05-01T07:15:30', '@2019-05-01T07:15:30.001', undefined, -1],
+    ['@2019-05-01T07:15:30', '@2019-05-01T07:15:30.000', 'millisecond', null],
+    ['@T06:40:12.125', '@T06:40:12.875', 'second', 0],
+    ['@T06:40:12.125', '@T06:40:12.875', undefined, -1],
+    ['@T06', '@T06:40', undefined, null],
+    ['@T17:05:00.000', '@T16:59:59.999', 'hour', 1],
     // offsets: normalised at hour and finer
-    ['@2012-03-10T10:20:00.999+07:00', '@2012-03-10T08:20:00.999+06:00', 'hour', 1],
-    ['@2012-03-10T10:20:00.999+07:00', '@2012-03-10T09:20:00.999+06:00', 'hour', 0],
-    ['@2012-03-10T10:20:00.999+07:00', '@2012-03-10T10:20:00.999+06:00', 'hour', -1],
+    ['@2019-08-21T15:45:00.250+04:00', '@2019-08-21T12:45:00.250+02:00', 'hour', 1],
+    ['@2019-08-21T15:45:00.250+04:00', '@2019-08-21T13:45:00.250+02:00', 'hour', 0],
+    ['@2019-08-21T15:45:00.250+04:00', '@2019-08-21T15:45:00.250+02:00', 'hour', -1],
     ['@2020-01-01T23:30:00.000-05:00', '@2020-01-02T04:30:00.000Z', undefined, 0],
     ['@2020-01-01T23:30:00.000-05:00', '@2020-01-02T04:29:59.999Z', undefined, 1],
     // …crossing midnight: at day precision the calendar dates are compared as written
@@ -205,19 +205,19 @@ describe('comparison', () => {
   });
 
   it('answers the precision-based operators from one comparison', () => {
-    const a = d('2012-01-01');
-    const b = d('2012-02-01');
+    const a = d('2019-05-01');
+    const b = d('2019-06-01');
     expect(beforeTemporal(a, b, PRECISION.month)).toBe(true);
     expect(beforeTemporal(a, a, PRECISION.month)).toBe(false);
-    expect(beforeTemporal(d('2012'), b, PRECISION.month)).toBeNull();
+    expect(beforeTemporal(d('2019'), b, PRECISION.month)).toBeNull();
     expect(afterTemporal(b, a, PRECISION.month)).toBe(true);
-    expect(afterTemporal(a, d('2012'), PRECISION.month)).toBeNull();
-    expect(sameAs(a, d('2012-01-02'), PRECISION.day)).toBe(false);
-    expect(sameAs(a, d('2012-01'), PRECISION.day)).toBeNull();
-    expect(sameOrBefore(a, d('2012-01-02'), PRECISION.day)).toBe(true);
-    expect(sameOrBefore(d('2012-01-02'), d('2012-01'), PRECISION.day)).toBeNull();
-    expect(sameOrAfter(d('2015'), d('2014-07-11'), PRECISION.year)).toBe(true);
-    expect(sameOrAfter(d('2014-04'), d('2014-07-11'), PRECISION.month)).toBe(false);
+    expect(afterTemporal(a, d('2019'), PRECISION.month)).toBeNull();
+    expect(sameAs(a, d('2019-05-02'), PRECISION.day)).toBe(false);
+    expect(sameAs(a, d('2019-05'), PRECISION.day)).toBeNull();
+    expect(sameOrBefore(a, d('2019-05-02'), PRECISION.day)).toBe(true);
+    expect(sameOrBefore(d('2019-05-02'), d('2019-05'), PRECISION.day)).toBeNull();
+    expect(sameOrAfter(d('2022'), d('2021-09-23'), PRECISION.year)).toBe(true);
+    expect(sameOrAfter(d('2021-06'), d('2021-09-23'), PRECISION.month)).toBe(false);
   });
 
   it('normalises to the evaluation offset when given (only matters for half-hour offsets at hour precision)', () => {
@@ -231,34 +231,34 @@ describe('comparison', () => {
   });
 
   it('Equal is null when uncertain, Equivalent false', () => {
-    expect(temporalEqual(d('2012'), d('2012-01'))).toBeNull();
-    expect(temporalEquivalent(d('2012'), d('2012-01'))).toBe(false);
-    expect(temporalEquivalent(d('2012-01'), d('2012-01'))).toBe(true);
+    expect(temporalEqual(d('2019'), d('2019-05'))).toBeNull();
+    expect(temporalEquivalent(d('2019'), d('2019-05'))).toBe(false);
+    expect(temporalEquivalent(d('2019-05'), d('2019-05'))).toBe(true);
     expect(temporalEquivalent(t('10:00:00'), t('10:00:00.000'))).toBe(true);
-    expect(temporalEqual(dt('2012-01-01T10:00'), dt('2012-01-01T05:00-05:00'))).toBe(true);
+    expect(temporalEqual(dt('2019-05-01T07:15'), dt('2019-05-01T02:15-05:00'))).toBe(true);
   });
 });
 
 describe('arithmetic', () => {
   // [value, amount, unit, expected]
   const cases: [string, number, string, string][] = [
-    // CqlDateTimeOperatorsTest
-    ['@2005-10-10T', 5, 'years', '2010-10-10@0'],
-    ['@2005-05-10T', 10, 'months', '2006-03-10@0'],
-    ['@2016-06-10T', 21, 'days', '2016-07-01@0'],
-    ['@2016-06-10T05', 19, 'hours', '2016-06-11T00@0'],
-    ['@2016-06-10T05:05:05.005', 995, 'milliseconds', '2016-06-10T05:05:06.000@0'],
-    ['@2014T', 24, 'months', '2016@0'],
-    ['@2014T', 730, 'days', '2016@0'],
-    ['@2014T', 735, 'days', '2016@0'],
-    ['@2014T', -25, 'months', '2012@0'],
-    ['@2016-06-10T05:05:05', -6, 'seconds', '2016-06-10T05:04:59@0'],
+    // each unit on a DateTime known to the day or finer
+    ['@2011-04-18T', 7, 'years', '2018-04-18@0'],
+    ['@2011-09-18T', 7, 'months', '2012-04-18@0'],
+    ['@2018-11-20T', 15, 'days', '2018-12-05@0'],
+    ['@2018-11-20T09', 17, 'hours', '2018-11-21T02@0'],
+    ['@2018-11-20T09:15:42.250', 750, 'milliseconds', '2018-11-20T09:15:43.000@0'],
+    ['@2011T', 36, 'months', '2014@0'],
+    ['@2011T', 1095, 'days', '2014@0'],
+    ['@2011T', 1200, 'days', '2014@0'],
+    ['@2011T', -14, 'months', '2010@0'],
+    ['@2018-11-20T09:15:03', -8, 'seconds', '2018-11-20T09:14:55@0'],
     // month ends and leap years (§2.7.6 Table 2-P)
     ['@2020-01-31', 1, 'month', '2020-02-29'],
     ['@2021-01-31', 1, 'month', '2021-02-28'],
     ['@2020-03-31', -1, 'month', '2020-02-29'],
-    ['@2012-02-29', 1, 'year', '2013-02-28'],
-    ['@2012-02-29', 4, 'years', '2016-02-29'],
+    ['@2016-02-29', 1, 'year', '2017-02-28'],
+    ['@2016-02-29', 4, 'years', '2020-02-29'],
     ['@2020-12-31', 1, 'day', '2021-01-01'],
     ['@2020-02-28', 1, 'd', '2020-02-29'],
     ['@2020-01-01', 2, 'weeks', '2020-01-15'],
@@ -272,14 +272,14 @@ describe('arithmetic', () => {
     ['@2020-01', 45, 'days', '2020-02'],
     ['@2020-01-15', 47, 'hours', '2020-01-16'],
     // decimals: ignored above seconds, definite below
-    ['@2016-01-01', -1.1, 'years', '2015-01-01'],
+    ['@2019-07-04', -2.7, 'years', '2017-07-04'],
     ['@2020-01-01T00:00:00.000', 1.5, 's', '2020-01-01T00:00:01.500@0'],
     ['@2020-01-01T00:00:00', 1.5, 's', '2020-01-01T00:00:01@0'],
     ['@2020-01-01T00:00', 1.9, 'minutes', '2020-01-01T00:01@0'],
     // Time (wraps at midnight)
-    ['@T15:59:59.999', 1, 'minute', '16:00:59.999'],
-    ['@T15:59:59.999', 1, 'ms', '16:00:00.000'],
-    ['@T15:59:59.999', 300, 'minutes', '20:59:59.999'],
+    ['@T11:59:30.500', 1, 'minute', '12:00:30.500'],
+    ['@T11:59:59.999', 1, 'ms', '12:00:00.000'],
+    ['@T11:59:30.500', 150, 'minutes', '14:29:30.500'],
     ['@T23:30', 1, 'hour', '00:30'],
     ['@T00:30', -1, 'h', '23:30'],
     ['@T10', 90, 'minutes', '11'],
@@ -296,7 +296,7 @@ describe('arithmetic', () => {
   it('adds and subtracts CqlQuantity values', () => {
     expect(show(addTemporal(d('2020-01-31'), new CqlQuantity(1, 'month')))).toBe('2020-02-29');
     expect(show(subtractTemporal(d('2020-03-01'), new CqlQuantity(1, 'day')))).toBe('2020-02-29');
-    expect(show(subtractTemporal(dt('2014'), new CqlQuantity(18, 'months')))).toBe('2013@0');
+    expect(show(subtractTemporal(dt('2011'), new CqlQuantity(30, 'months')))).toBe('2009@0');
   });
 
   it.each([
@@ -305,9 +305,9 @@ describe('arithmetic', () => {
     ['@2020-01-01', 1, 'mo'],
     ['@2020-01-01', 1, 'kg'],
     ['@T10:00', 1, 'day'],
-    // year out of range (CqlDateTimeOperatorsTest DateTimeAddInvalidYears)
-    ['@2005-10-10T', 8000, 'years'],
-    ['@2005-10-10T', -2005, 'years'],
+    // a year past 9999 or before 1
+    ['@2011-04-18T', 7989, 'years'],
+    ['@2011-04-18T', -2011, 'years'],
     ['@9999-12-31', 1, 'day'],
   ])('%s + %s %s is a run-time error', (v, amount, unit) => {
     expect(() => addQuantity(lit(v), amount, unit)).toThrow(CqlRuntimeError);
@@ -337,43 +337,43 @@ describe('duration and difference', () => {
   // [unit, from, to, duration]
   const durations: [string, string, string, number | [number, number]][] = [
     // Appendix H and §22.11
-    ['months', '@2012-01-01', '@2012-02-01', 1],
-    ['months', '@2014-01-01', '@2014-03-15', 2],
-    ['months', '@2014-01-31', '@2014-02-01', 0],
+    ['months', '@2019-03-05', '@2019-04-05', 1],
+    ['months', '@2019-03-05', '@2019-06-20', 3],
+    ['months', '@2019-04-30', '@2019-05-01', 0],
     ['months', '@2020-01-31', '@2020-02-29', 0],
     ['months', '@2020-01-31', '@2020-03-01', 1],
     ['months', '@2020-02-29', '@2020-01-31', 0],
-    ['months', '@2012-03-10T22:05:09', '@2013-01-09T07:19:33', 9],
-    ['months', '@2012-03-01T14:05:45', '@2012-03-31T23:01:49', 0],
-    ['years', '@2012-03-10', '@2013-03-10', 1],
-    ['years', '@2012-03-10T10:20:00', '@2013-03-10T09:20:00', 0],
-    ['years', '@2012-12-31', '@2013-01-01', 0],
-    ['years', '@2012-02-20', '@2014-02-10', 1],
-    ['years', '@2012-02-20T10:20:56', '@2011-03-19T19:16:02', 0],
-    ['years', '@2013-05-15T10:19:55', '@2012-05-10T12:20:25', -1],
-    ['years', '@2013-03-20T05:01:30', '@2011-03-30T06:45:50', -1],
-    ['years', '@2015-11-05T05:50:45', '@2013-03-29T11:01:05', -2],
-    ['minutes', '@2012-02-29T23:10:00', '@2012-03-01T00:20:00', 70],
-    ['minutes', '@2012-12-30T00:20:00', '@2012-12-29T22:00:00', -140],
-    ['days', '@2010-10-12T12:05', '@2008-08-15T08:08', -788],
-    ['weeks', '@2012-03-10T22:05:09', '@2012-03-24T07:19:33', 1],
-    ['weeks', '@2012-03-10T06:05:09', '@2012-03-24T07:19:33', 2],
-    ['hours', '@2012-01-01T01:00:00', '@2012-01-01T02:00:00.0', 1],
-    ['hours', '@2017-03-12T01:00:00-07:00', '@2017-03-12T03:00:00-06:00', 1],
-    ['minutes', '@2017-11-05T01:30:00-06:00', '@2017-11-05T01:15:00-07:00', 45],
-    ['days', '@2017-03-12T00:00:00-07:00', '@2017-03-13T00:00:00-06:00', 0],
-    ['milliseconds', '@T23:25:25.555', '@T23:25:25.560', 5],
-    ['seconds', '@T23:25:10.556', '@T23:25:15.555', 4],
-    ['hours', '@T20:26:15.555', '@T23:25:15.555', 2],
-    // uncertainty (§5.7.2, CqlDateTimeOperatorsTest)
-    ['days', '@2014-01-15', '@2014-02', [17, 44]],
-    ['days', '@2014-01-15T', '@2014-02T', [16, 44]],
-    ['days', '@2017-08-07T17:00', '@2017-08-14T', [6, 7]],
-    ['days', '@2012-01', '@2012-02', [1, 59]],
-    ['years', '@2005T', '@2010T', [4, 5]],
-    ['years', '@2005-05T', '@2010-04T', 4],
-    ['months', '@2005T', '@2006-05T', [4, 16]],
-    ['months', '@2012-01-02', '@2012', [0, 11]],
+    ['months', '@2018-05-20T18:30:10', '@2019-02-19T06:00:00', 8],
+    ['months', '@2018-06-01T08:10:00', '@2018-06-30T22:40:15', 0],
+    ['years', '@2018-08-14', '@2019-08-14', 1],
+    ['years', '@2018-08-14T16:45:00', '@2019-08-14T16:44:00', 0],
+    ['years', '@2018-12-31', '@2019-01-01', 0],
+    ['years', '@2016-07-22', '@2018-07-21', 1],
+    ['years', '@2018-09-10T11:00:00', '@2017-10-02T20:30:00', 0],
+    ['years', '@2019-11-25T09:00:00', '@2018-11-20T10:00:00', -1],
+    ['years', '@2019-11-05T04:00:00', '@2017-11-15T05:00:00', -1],
+    ['years', '@2020-10-01T03:00:00', '@2018-02-14T12:00:00', -2],
+    ['minutes', '@2016-02-29T23:35:00', '@2016-03-01T01:05:00', 90],
+    ['minutes', '@2018-06-15T01:10:00', '@2018-06-14T23:25:00', -105],
+    ['days', '@2019-03-01T10:00', '@2018-02-26T09:00', -368],
+    ['weeks', '@2018-06-02T20:00:00', '@2018-06-16T06:30:00', 1],
+    ['weeks', '@2018-06-02T05:00:00', '@2018-06-16T06:30:00', 2],
+    ['hours', '@2018-06-02T05:00:00', '@2018-06-02T08:00:00.0', 3],
+    ['hours', '@2021-03-14T01:30:00-08:00', '@2021-03-14T03:30:00-07:00', 1],
+    ['minutes', '@2021-11-07T01:40:00-04:00', '@2021-11-07T01:10:00-05:00', 30],
+    ['days', '@2021-03-14T00:00:00-08:00', '@2021-03-15T00:00:00-07:00', 0],
+    ['milliseconds', '@T06:40:12.125', '@T06:40:12.133', 8],
+    ['seconds', '@T06:40:12.500', '@T06:40:19.499', 6],
+    ['hours', '@T06:40:12.125', '@T10:40:12.124', 3],
+    // uncertainty (§5.7.2): the shortest and the longest the imprecise value allows
+    ['days', '@2019-04-10', '@2019-05', [21, 51]],
+    ['days', '@2019-04-10T', '@2019-05T', [20, 51]],
+    ['days', '@2019-04-10T15:00', '@2019-04-17T', [6, 7]],
+    ['days', '@2019-04', '@2019-05', [1, 60]],
+    ['years', '@2011T', '@2014T', [2, 3]],
+    ['years', '@2011-09T', '@2014-08T', 2],
+    ['months', '@2011T', '@2012-07T', [6, 18]],
+    ['months', '@2019-01-20', '@2019', [0, 11]],
   ];
 
   it.each(durations)('%s between %s and %s = %j', (unit, a, b, expected) => {
@@ -381,27 +381,27 @@ describe('duration and difference', () => {
   });
 
   const differences: [string, string, string, number | [number, number]][] = [
-    ['months', '@2014-01-31', '@2014-02-01', 1],
-    ['years', '@2012-12-31', '@2013-01-01', 1],
-    ['years', '@2012-03-01T03:10:00', '@2012-12-31T10:10:00', 0],
-    ['days', '@2016-10-10T09:00:00', '@2016-10-11T11:59:00', 1],
-    ['days', '@2016-10-10T09:00:00', '@2016-10-12T00:00:00', 2],
-    ['years', '@2000T', '@2005-12T', 5],
-    ['months', '@2000-02T', '@2000-10T', 8],
-    ['days', '@2000-10-15T10:30', '@2000-10-25T10:00', 10],
-    ['milliseconds', '@2000-10-10T10:05:45.500-06:00', '@2000-10-10T10:05:45.900-07:00', 3600400],
-    ['weeks', '@2000-10-15T', '@2000-10-28T', 1],
-    ['weeks', '@2000-10-15T', '@2000-10-29T', 2],
-    ['weeks', '@2012-03-10T22:05:09', '@2012-03-24T07:19:33', 2],
-    ['years', '@2016T', '@1998T', -18],
-    ['hours', '@T20', '@T23:25:15.555', 3],
-    ['milliseconds', '@T20:20:15.555', '@T20:20:15.550', -5],
-    ['hours', '@2017-03-12T01:00:00-07:00', '@2017-03-12T03:00:00-06:00', 1],
-    ['minutes', '@2017-11-05T01:30:00-06:00', '@2017-11-05T01:15:00-07:00', 45],
+    ['months', '@2019-04-30', '@2019-05-01', 1],
+    ['years', '@2018-12-31', '@2019-01-01', 1],
+    ['years', '@2018-02-03T04:00:00', '@2018-11-30T22:00:00', 0],
+    ['days', '@2018-05-07T22:00:00', '@2018-05-08T06:00:00', 1],
+    ['days', '@2018-05-07T22:00:00', '@2018-05-09T00:00:00', 2],
+    ['years', '@2011T', '@2014-08T', 3],
+    ['months', '@2011-09T', '@2012-02T', 5],
+    ['days', '@2019-04-10T15:00', '@2019-04-17T09:00', 7],
+    ['milliseconds', '@2019-04-10T08:30:10.250+02:00', '@2019-04-10T07:30:10.750Z', 3600500],
+    ['weeks', '@2019-04-07T', '@2019-04-20T', 1],
+    ['weeks', '@2019-04-07T', '@2019-04-21T', 2],
+    ['weeks', '@2018-06-02T20:00:00', '@2018-06-16T06:30:00', 2],
+    ['years', '@2014T', '@2011T', -3],
+    ['hours', '@T06', '@T10:40:12.125', 4],
+    ['milliseconds', '@T06:40:12.133', '@T06:40:12.125', -8],
+    ['hours', '@2021-03-14T01:30:00-08:00', '@2021-03-14T03:30:00-07:00', 1],
+    ['minutes', '@2021-11-07T01:40:00-04:00', '@2021-11-07T01:10:00-05:00', 30],
     // days and coarser: calendar dates as written, across offsets
-    ['days', '@2017-03-12T00:00:00-07:00', '@2017-03-13T00:00:00-06:00', 1],
+    ['days', '@2021-03-14T00:00:00-08:00', '@2021-03-15T00:00:00-07:00', 1],
     ['days', '@2020-01-01T23:30:00-05:00', '@2020-01-02T04:30:00Z', 1],
-    ['months', '@2012-01-02', '@2012', [0, 11]],
+    ['months', '@2019-01-20', '@2019', [0, 11]],
   ];
 
   it.each(differences)('difference in %s between %s and %s = %j', (unit, a, b, expected) => {
@@ -409,13 +409,13 @@ describe('duration and difference', () => {
   });
 
   it('reports an uncertainty as a closed CqlInterval of integers', () => {
-    const u = durationBetween(d('2014-01-15'), d('2014-02'), 'day');
+    const u = durationBetween(d('2019-04-10'), d('2019-05'), 'day');
     expect(u).toBeInstanceOf(CqlInterval);
-    expect(u).toMatchObject({ low: 17, high: 44, lowClosed: true, highClosed: true });
+    expect(u).toMatchObject({ low: 21, high: 51, lowClosed: true, highClosed: true });
   });
 
   it('is null for a Time against a Date', () => {
-    expect(durationBetween(t('10:00'), d('2014-02'), 'hour')).toBeNull();
+    expect(durationBetween(t('07:05'), d('2019-05'), 'hour')).toBeNull();
   });
 });
 
@@ -453,12 +453,12 @@ describe('age', () => {
 
 describe('components', () => {
   it('extracts fields, null beyond the precision', () => {
-    const v = dt('2003-10-29T20:50:33.955+01:00');
-    expect(componentFrom(v, PRECISION.month)).toBe(10);
-    expect(componentFrom(v, PRECISION.millisecond)).toBe(955);
-    expect(componentFrom(dt('2012'), PRECISION.month)).toBeNull();
-    expect(componentFrom(t('23:20:15.555'), PRECISION.minute)).toBe(20);
-    expect(componentFrom(t('23:20'), PRECISION.second)).toBeNull();
+    const v = dt('2017-04-02T21:07:44.318+03:00');
+    expect(componentFrom(v, PRECISION.month)).toBe(4);
+    expect(componentFrom(v, PRECISION.millisecond)).toBe(318);
+    expect(componentFrom(dt('2017'), PRECISION.month)).toBeNull();
+    expect(componentFrom(t('06:40:12.125'), PRECISION.minute)).toBe(40);
+    expect(componentFrom(t('06:40'), PRECISION.second)).toBeNull();
   });
 
   it('takes the date and time in the evaluation offset (§22.8), crossing midnight', () => {
