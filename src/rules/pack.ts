@@ -132,16 +132,12 @@ function codesOf(vs: Record<string, unknown>): CodeRef[] {
 }
 
 /**
- * Returns a new pack whose value sets are replaced, by canonical URL, with the given official
- * expansions (ValueSet resources, arrays of them, or Bundles of them). Value sets the pack does not
- * use are ignored; the digest is recomputed.
+ * Reads official expansions (ValueSet resources, arrays of them, or Bundles of them) into value set
+ * definitions by canonical URL (any `|version` suffix dropped).
  *
- * @throws {ValueSetLoadError} when an item is not a ValueSet or a Bundle, or a ValueSet has no url
- *   or no usable expansion.
- * @example
- * const pack = withValueSets(careloopPreventive, JSON.parse(readFileSync('vsac-2025.json', 'utf8')));
+ * @throws {ValueSetLoadError} as `withValueSets` does.
  */
-export function withValueSets(pack: RulePack, valueSetResources: unknown): RulePack {
+export function parseValueSets(valueSetResources: unknown): Map<string, ValueSetDefinition> {
   const loaded = new Map<string, ValueSetDefinition>();
   const take = (item: unknown): void => {
     if (Array.isArray(item)) return item.forEach(take);
@@ -163,6 +159,21 @@ export function withValueSets(pack: RulePack, valueSetResources: unknown): RuleP
     loaded.set(url, { url, name, version, source: 'loaded', codes });
   };
   take(valueSetResources);
+  return loaded;
+}
+
+/**
+ * Returns a new pack whose value sets are replaced, by canonical URL, with the given official
+ * expansions (ValueSet resources, arrays of them, or Bundles of them). Value sets the pack does not
+ * use are ignored; the digest is recomputed.
+ *
+ * @throws {ValueSetLoadError} when an item is not a ValueSet or a Bundle, or a ValueSet has no url
+ *   or no usable expansion.
+ * @example
+ * const pack = withValueSets(careloopPreventive, JSON.parse(readFileSync('vsac-2025.json', 'utf8')));
+ */
+export function withValueSets(pack: RulePack, valueSetResources: unknown): RulePack {
+  const loaded = parseValueSets(valueSetResources);
   const next: Record<string, ValueSetDefinition> = { ...pack.valueSets };
   for (const [url, vs] of loaded) if (Object.hasOwn(next, url)) next[url] = vs;
   return buildPack(pack.id, pack.version, pack.rules, next);

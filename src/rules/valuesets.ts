@@ -71,6 +71,9 @@ export const VS = {
   pregnancy: `${VSAC}2.16.840.1.113883.3.526.3.378`,
   hospiceEncounter: `${VSAC}2.16.840.1.113883.3.464.1003.1003`,
   hospiceCareAmbulatory: `${VSAC}2.16.840.1.113883.3.526.3.1584`,
+  hospiceDiagnosis: `${VSAC}2.16.840.1.113883.3.464.1003.1165`,
+  encounterInpatient: `${VSAC}2.16.840.1.113883.3.666.5.307`,
+  dementiaMedications: `${VSAC}2.16.840.1.113883.3.464.1003.196.12.1510`,
   palliativeCareEncounter: `${VSAC}2.16.840.1.113883.3.464.1003.101.12.1090`,
   palliativeCareIntervention: `${VSAC}2.16.840.1.113883.3.464.1003.198.12.1135`,
   palliativeCareDiagnosis: `${VSAC}2.16.840.1.113883.3.464.1003.1167`,
@@ -279,6 +282,16 @@ export const BUILT_IN_VALUE_SETS: Readonly<Record<string, ValueSetDefinition>> =
       ['snomed', '385765002', 'Hospice care management'],
       ['cpt', '99377'], ['cpt', '99378'], ['hcpcs', 'G0182'],
     ]),
+    // Used by the CQL pack (src/rules/cql/CareloopCommon.cql): the 2025 Hospice and
+    // AdvancedIllnessandFrailty libraries' inpatient discharge, hospice diagnosis and dementia medications.
+    vsac(oid(VS.hospiceDiagnosis), 'Hospice Diagnosis', [['snomed', '170935008', 'Full care by hospice']]),
+    vsac(oid(VS.encounterInpatient), 'Encounter Inpatient', [
+      ['snomed', '183452005', 'Emergency hospital admission'],
+      ['snomed', '32485007', 'Hospital admission'],
+      ['snomed', '8715000', 'Hospital admission, elective'],
+    ]),
+    // No starter codes: load the official expansion (RxNorm donepezil, galantamine, memantine, rivastigmine products).
+    vsac(oid(VS.dementiaMedications), 'Dementia Medications', []),
     vsac(oid(VS.palliativeCareEncounter), 'Palliative Care Encounter', [['hcpcs', 'G9054'], ['hcpcs', 'M1017']]),
     vsac(oid(VS.palliativeCareIntervention), 'Palliative Care Intervention', [
       ['snomed', '103735009', 'Palliative care'],

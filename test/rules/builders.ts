@@ -107,7 +107,22 @@ export function bpPanel(date: string, systolic: number, diastolic: number, unit 
 }
 
 import { careloopPreventive, evaluatePack } from '../../src/rules/index.ts';
-import type { EvaluateOptions, RuleResult } from '../../src/rules/index.ts';
+import type { EvaluateOptions, PackResult, PatientRecord, RuleResult } from '../../src/rules/index.ts';
+import { careloopPreventiveCql, evaluateCqlPack } from '../../src/rules/cql-pack.ts';
+
+/**
+ * Which rule engine the rule tests run: the hand-written TypeScript evaluators (default) or the CQL
+ * pack (`CARELOOP_RULES=cql npx vitest run test/rules`), until the lead switches engine.ts over.
+ */
+export const RULES_ENGINE: 'ts' | 'cql' = process.env['CARELOOP_RULES'] === 'cql' ? 'cql' : 'ts';
+
+/** The built-in pack under test. */
+export const builtInPack = RULES_ENGINE === 'cql' ? careloopPreventiveCql : careloopPreventive;
+
+/** Evaluates the built-in pack with the engine under test. */
+export function evaluateBuiltIn(input: PatientRecord | readonly unknown[], options: EvaluateOptions): PackResult {
+  return RULES_ENGINE === 'cql' ? evaluateCqlPack(careloopPreventiveCql, input, options) : evaluatePack(careloopPreventive, input, options);
+}
 
 /** Point-of-care options. */
 export const poc = (asOf: string, extra: { encounterId?: string; timeZone?: string } = {}): EvaluateOptions => ({ mode: 'point-of-care', asOf, ...extra });
@@ -119,7 +134,7 @@ export const mp = (year = 2025, timeZone?: string): EvaluateOptions =>
 
 /** Evaluates the built-in pack and returns one rule's result (fails the test if missing). */
 export function resultFor(rule: string, resources: readonly unknown[], options: EvaluateOptions): RuleResult {
-  const found = evaluatePack(careloopPreventive, resources, options).results.find((r) => r.rule === rule);
+  const found = evaluateBuiltIn(resources, options).results.find((r) => r.rule === rule);
   if (!found) throw new Error(`no result for ${rule}`);
   return found;
 }

@@ -11,7 +11,8 @@ import {
 } from '../../src/rules/index.ts';
 import type { RuleResult } from '../../src/rules/index.ts';
 import { canonicalJson } from '../../src/shared/canonical-json.ts';
-import { bpPanel, condition, encounter, hba1c, mp, observation, patient, poc, procedure, resultFor } from './builders.ts';
+import { bpPanel, builtInPack, condition, encounter, evaluateBuiltIn, hba1c, mp, observation, patient, poc, procedure, resultFor, RULES_ENGINE } from './builders.ts';
+import { careloopPreventiveCql, evaluateCqlPack, withCqlValueSets } from '../../src/rules/cql-pack.ts';
 
 /** "Ada, 52": diabetes with HbA1c 9.4 %, colonoscopy 12 years ago, hypertension controlled, no mammogram. */
 const ada = (): unknown[] => [
@@ -27,22 +28,22 @@ const ada = (): unknown[] => [
 describe('evaluatePack', () => {
   it('returns byte-identical JSON for the same input', () => {
     const resources = ada();
-    const a = JSON.stringify(evaluatePack(careloopPreventive, resources, poc('2025-06-01')));
-    const b = JSON.stringify(evaluatePack(careloopPreventive, structuredClone(resources), poc('2025-06-01')));
-    const c = JSON.stringify(evaluatePack(careloopPreventive, indexRecord(resources), poc('2025-06-01')));
+    const a = JSON.stringify(evaluateBuiltIn(resources, poc('2025-06-01')));
+    const b = JSON.stringify(evaluateBuiltIn(structuredClone(resources), poc('2025-06-01')));
+    const c = JSON.stringify(evaluateBuiltIn(indexRecord(resources), poc('2025-06-01')));
     expect(b).toBe(a);
     expect(c).toBe(a);
   });
 
   it('orders evidence and results the same whatever the resource order', () => {
     const resources = ada();
-    const forward = canonicalJson(evaluatePack(careloopPreventive, resources, poc('2025-06-01')));
-    const backward = canonicalJson(evaluatePack(careloopPreventive, [...resources].reverse(), poc('2025-06-01')));
+    const forward = canonicalJson(evaluateBuiltIn(resources, poc('2025-06-01')));
+    const backward = canonicalJson(evaluateBuiltIn([...resources].reverse(), poc('2025-06-01')));
     expect(backward).toBe(forward);
   });
 
   it('puts the overdue HbA1c above 9 % first and names it as the next-best action', () => {
-    const result = evaluatePack(careloopPreventive, ada(), poc('2025-06-01'));
+    const result = evaluateBuiltIn(ada(), poc('2025-06-01'));
     expect(result.next).toBe('diabetes-glycemic-status');
     const open = result.results.filter((r) => r.status === 'due' || r.status === 'overdue');
     expect(open.map((r) => [r.rule, r.status === 'due' || r.status === 'overdue' ? r.priority : 0])).toEqual([
@@ -55,23 +56,23 @@ describe('evaluatePack', () => {
   });
 
   it('lists results that are not open gaps after the open ones, insufficient data first', () => {
-    const result = evaluatePack(careloopPreventive, [...ada(), observation('loinc', '29771-3', 'soon')], poc('2025-06-01'));
+    const result = evaluateBuiltIn([...ada(), observation('loinc', '29771-3', 'soon')], poc('2025-06-01'));
     const statuses = result.results.map((r) => r.status);
     const firstClosed = statuses.findIndex((s) => s !== 'due' && s !== 'overdue');
     expect(statuses.slice(firstClosed)).toEqual(['insufficient-data', 'satisfied', 'not-applicable', 'not-applicable', 'not-applicable']);
   });
 
   it('returns next = null when no gap is open', () => {
-    const result = evaluatePack(careloopPreventive, [patient('2010-01-01', 'male')], poc('2025-06-01'));
+    const result = evaluateBuiltIn([patient('2010-01-01', 'male')], poc('2025-06-01'));
     expect(result.results.every((r) => r.status === 'not-applicable' || r.status === 'satisfied')).toBe(false);
-    const child = evaluatePack(careloopPreventive, [patient('2020-01-01', 'male')], poc('2025-06-01'));
+    const child = evaluateBuiltIn([patient('2020-01-01', 'male')], poc('2025-06-01'));
     expect(child.next).toBeNull();
   });
 
   it('carries rule id, version, measure, pack digest and an evidence digest on every result', () => {
-    const result = evaluatePack(careloopPreventive, ada(), poc('2025-06-01'));
+    const result = evaluateBuiltIn(ada(), poc('2025-06-01'));
     for (const r of result.results) {
-      expect(r.packDigest).toBe(careloopPreventive.digest);
+      expect(r.packDigest).toBe(builtInPack.digest);
       expect(r.evidenceDigest).toMatch(/^[0-9a-f]{64}$/);
       expect(r.version).toMatch(/^\d+\.\d+\.\d+$/);
     }
@@ -102,15 +103,15 @@ describe('evaluatePack', () => {
     ['an unknown time zone', { mode: 'point-of-care', asOf: '2025-06-01', timeZone: 'Mars/Olympus' }],
     ['a period that ends before it starts', { mode: 'measure', periodStart: '2025-12-31', periodEnd: '2025-01-01' }],
   ] as const)('turns %s into insufficient-data results instead of throwing', (_name, options) => {
-    const result = evaluatePack(careloopPreventive, ada(), options);
+    const result = evaluateBuiltIn(ada(), options);
     expect(result.results.every((r) => r.status === 'insufficient-data')).toBe(true);
     expect(result.next).toBeNull();
   });
 
   it('never throws on garbage input', () => {
     const garbage: unknown[] = [null, 42, 'x', [], { resourceType: 7 }, { resourceType: 'Observation', code: 'nope', component: 'x' }, { resourceType: 'Patient', birthDate: 19700101 }];
-    const result = evaluatePack(careloopPreventive, garbage, poc('2025-06-01'));
-    expect(result.results).toHaveLength(careloopPreventive.rules.length);
+    const result = evaluateBuiltIn(garbage, poc('2025-06-01'));
+    expect(result.results).toHaveLength(builtInPack.rules.length);
     expect(result.results.every((r) => r.status === 'insufficient-data')).toBe(true);
   });
 
@@ -120,13 +121,13 @@ describe('evaluatePack', () => {
   });
 
   it('only evaluates rules that have an eCQM in measure mode, with populations and gap status', () => {
-    const result = evaluatePack(careloopPreventive, ada(), mp(2025));
+    const result = evaluateBuiltIn(ada(), mp(2025));
     expect(result.results.map((r) => r.measure).sort()).toEqual(['CMS122', 'CMS124', 'CMS125', 'CMS130', 'CMS138', 'CMS165', 'CMS347']);
     expect(result.results.every((r) => r.populations !== undefined && r.gapStatus !== undefined)).toBe(true);
   });
 
   it('reads the patient id from subject references when there is no Patient resource', () => {
-    expect(evaluatePack(careloopPreventive, [hba1c('2025-01-01', 7)], poc('2025-06-01')).patient).toBe('p1');
+    expect(evaluateBuiltIn([hba1c('2025-01-01', 7)], poc('2025-06-01')).patient).toBe('p1');
   });
 });
 
@@ -154,11 +155,16 @@ describe('prioritisation (compareResults)', () => {
   });
 });
 
+/** The value-set tests against the engine under test (see builders.ts). */
+const loadInto = (input: unknown) => (RULES_ENGINE === 'cql' ? withCqlValueSets(careloopPreventiveCql, input) : withValueSets(careloopPreventive, input));
+const runPack = (p: ReturnType<typeof loadInto>, resources: unknown[]) =>
+  ('elmDigests' in p ? evaluateCqlPack(p, resources, poc('2025-06-01')) : evaluatePack(p, resources, poc('2025-06-01'))).results.find((r) => r.rule === 'colorectal-cancer-screening')?.status;
+
 describe('value sets', () => {
   it('changes the pack digest when a value set expansion changes', () => {
     const vs = { resourceType: 'ValueSet', url: VS.colonoscopy, version: '20250508', expansion: { contains: [{ system: 'http://www.ama-assn.org/go/cpt', code: '45378' }] } };
-    const loaded = withValueSets(careloopPreventive, vs);
-    expect(loaded.digest).not.toBe(careloopPreventive.digest);
+    const loaded = loadInto(vs);
+    expect(loaded.digest).not.toBe(builtInPack.digest);
     expect(loaded.valueSets[VS.colonoscopy]?.source).toBe('loaded');
   });
 
@@ -168,17 +174,16 @@ describe('value sets', () => {
       type: 'collection',
       entry: [{ resource: { resourceType: 'ValueSet', url: `${VS.colonoscopy}|20250508`, expansion: { contains: [{ system: 'http://example.org/local', code: 'COLO', contains: [] }] } } }],
     };
-    const pack = withValueSets(careloopPreventive, bundle);
+    const pack = loadInto(bundle);
     const local = { ...procedure('snomed', '73761001', '2020-01-01'), code: { coding: [{ system: 'http://example.org/local', code: 'COLO' }] } };
-    const run = (p: typeof pack, resources: unknown[]) => evaluatePack(p, resources, poc('2025-06-01')).results.find((r) => r.rule === 'colorectal-cancer-screening')?.status;
-    expect(run(pack, [patient('1970-01-01', 'male'), local])).toBe('satisfied');
-    expect(run(pack, [patient('1970-01-01', 'male'), procedure('snomed', '73761001', '2020-01-01')])).toBe('overdue');
-    expect(run(careloopPreventive, [patient('1970-01-01', 'male'), local])).toBe('overdue');
+    expect(runPack(pack, [patient('1970-01-01', 'male'), local])).toBe('satisfied');
+    expect(runPack(pack, [patient('1970-01-01', 'male'), procedure('snomed', '73761001', '2020-01-01')])).toBe('overdue');
+    expect(runPack(builtInPack, [patient('1970-01-01', 'male'), local])).toBe('overdue');
   });
 
   it('ignores value sets the pack does not use', () => {
-    const pack = withValueSets(careloopPreventive, { resourceType: 'ValueSet', url: 'http://example.org/other', expansion: { contains: [{ system: 'x', code: 'y' }] } });
-    expect(pack.digest).toBe(careloopPreventive.digest);
+    const pack = loadInto({ resourceType: 'ValueSet', url: 'http://example.org/other', expansion: { contains: [{ system: 'x', code: 'y' }] } });
+    expect(pack.digest).toBe(builtInPack.digest);
   });
 
   it.each([
@@ -196,7 +201,7 @@ describe('value sets', () => {
   });
 
   it('says in each built-in VSAC expansion that it is a starter subset', () => {
-    for (const vs of Object.values(careloopPreventive.valueSets)) {
+    for (const vs of Object.values(builtInPack.valueSets)) {
       expect(vs.source === 'starter-subset' || vs.source === 'careloop').toBe(true);
       if (vs.url.startsWith('http://cts.nlm.nih.gov/fhir/ValueSet/')) expect(vs.source).toBe('starter-subset');
     }

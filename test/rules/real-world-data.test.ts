@@ -47,8 +47,11 @@ describe('real-world data', () => {
     expect(utc.gapStatus).toBe('open-gap');
   });
 
+  // Hospice library 2025 (CMS130v13 and the other eCQMs): the discharge to hospice is read from an
+  // inpatient encounter ("Encounter Inpatient", here SNOMED 183452005) ending in the period.
   it('excludes a patient discharged to hospice during the period', () => {
     const discharge = encounter('2025-04-01', {
+      type: [{ coding: [{ system: 'http://snomed.info/sct', code: '183452005' }] }],
       hospitalization: { dischargeDisposition: { coding: [{ system: 'http://snomed.info/sct', code: '428361000124107' }] } },
     });
     const r = resultFor(CRC, [adult, encounter('2025-02-01'), discharge], mp(2025));
