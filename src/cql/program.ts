@@ -165,7 +165,8 @@ export function loadProgram(libraries: readonly ElmLibrary[], options: LoadOptio
   // Includes, then codes and concepts (which refer to code systems, possibly in included libraries).
   for (const lib of byKey.values()) {
     for (const inc of defsOf(lib.body.includes)) {
-      const candidates = byName.get(inc.path) ?? [];
+      // A library in a namespace is included by `namespace-uri/Name` (ELM IncludeDef.path).
+      const candidates = byName.get(inc.path) ?? byName.get(inc.path.slice(inc.path.lastIndexOf('/') + 1)) ?? [];
       const target = inc.version === undefined ? candidates[0] : candidates.find((c) => c.version === inc.version);
       if (!target) {
         const have = candidates.map((c) => c.version ?? 'unversioned').join(', ');

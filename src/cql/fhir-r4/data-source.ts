@@ -5,7 +5,7 @@
  * decided by content (see qicore.ts).
  */
 import { splitQName, FHIR_NS, QICORE_NS } from '../elm.ts';
-import type { DataSource, RetrieveRequest, Runtime } from '../compile/types.ts';
+import type { DataSource, RetrieveRequest, Terminology } from '../compile/types.ts';
 import { CqlRuntimeError } from '../errors.ts';
 import { CqlCode } from '../values/code.ts';
 import { canonicalSystem } from '../terminology.ts';
@@ -25,41 +25,70 @@ const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && 
 
 /** Codes at a property of a resource: CodeableConcept(s), Coding(s) or code strings, choice-aware. */
 export function codesAt(resource: Json, fhirType: string, path: string): CqlCode[] {
-  const out: CqlCode[] = [];
-  let values: unknown[] = [];
-  const info = elementInfo(fhirType, path);
-  if (info && info.types.length > 1) {
-    for (const t of info.types) {
-      const v = resource[path + t.charAt(0).toUpperCase() + t.slice(1)];
-      if (v !== undefined) values = Array.isArray(v) ? v : [v];
-    }
-  } else {
-    const v = resource[path];
-    values = Array.isArray(v) ? v : v === undefined ? [] : [v];
-  }
-  for (const v of values) {
-    if (typeof v === 'string') out.push(new CqlCode(v, null));
-    else if (isObj(v)) {
-      const codings = Array.isArray(v['coding']) ? (v['coding'] as unknown[]) : [v];
-      for (const c of codings) {
-        if (isObj(c) && typeof c['code'] === 'string') out.push(new CqlCode(c['code'], typeof c['system'] === 'string' ? c['system'] : null));
-      }
-    }
-  }
-  return out;
+  return codeReader(fhirType, path)(resource);
 }
 
-function matchesCodes(codes: readonly CqlCode[], req: NonNullable<RetrieveRequest['codes']>, rt: Runtime): boolean {
-  if ('valueSet' in req) {
-    for (const c of codes) if (rt.terminology.inValueSet(c, req.valueSet)) return true;
-    return false;
-  }
-  for (const c of codes) {
-    for (const w of req.list) {
-      if (c.code === w.code && (c.system === null || w.system === null || canonicalSystem(c.system) === canonicalSystem(w.system))) return true;
+/**
+ * The reader of codes at `path` on resources of `fhirType`: the element's declared types are looked
+ * up once, not per resource (a Retrieve reads the same property of thousands of resources).
+ */
+function codeReader(fhirType: string, path: string): (resource: Json) => CqlCode[] {
+  const info = elementInfo(fhirType, path);
+  const keys = info && info.types.length > 1 ? info.types.map((t) => path + t.charAt(0).toUpperCase() + t.slice(1)) : [path];
+  return (resource) => {
+    const out: CqlCode[] = [];
+    let values: readonly unknown[] = [];
+    for (const key of keys) {
+      const v = resource[key];
+      if (v !== undefined) values = Array.isArray(v) ? v : [v];
+    }
+    for (const v of values) {
+      if (typeof v === 'string') out.push(new CqlCode(v, null));
+      else if (isObj(v)) {
+        const codings = Array.isArray(v['coding']) ? (v['coding'] as unknown[]) : [v];
+        for (const c of codings) {
+          if (isObj(c) && typeof c['code'] === 'string') out.push(new CqlCode(c['code'], typeof c['system'] === 'string' ? c['system'] : null));
+        }
+      }
+    }
+    return out;
+  };
+}
+
+/**
+ * The codes at one property of every resource of one type, grouped: each distinct (system, code)
+ * with the positions (in the type's resource list) of the resources that carry it. A chart repeats
+ * a few hundred codes over thousands of resources, so a value set is asked about each code once.
+ */
+interface CodeIndex {
+  readonly distinct: readonly { readonly code: CqlCode; readonly at: readonly number[] }[];
+}
+
+function indexCodes(all: readonly FhirValue[], read: (resource: Json) => CqlCode[]): CodeIndex {
+  const byKey = new Map<string, { code: CqlCode; at: number[] }>();
+  for (let i = 0; i < all.length; i++) {
+    for (const c of read((all[i] as FhirValue).json as Json)) {
+      const key = `${c.system ?? ''}\u0000${c.code}`;
+      const entry = byKey.get(key);
+      if (entry === undefined) byKey.set(key, { code: c, at: [i] });
+      else if (entry.at[entry.at.length - 1] !== i) entry.at.push(i);
     }
   }
+  return { distinct: [...byKey.values()] };
+}
+
+function codeMatches(c: CqlCode, req: NonNullable<RetrieveRequest['codes']>, terminology: Terminology): boolean {
+  if ('valueSet' in req) return terminology.inValueSet(c, req.valueSet);
+  for (const w of req.list) {
+    if (c.code === w.code && (c.system === null || w.system === null || canonicalSystem(c.system) === canonicalSystem(w.system))) return true;
+  }
   return false;
+}
+
+/** The cache key of a Retrieve's code filter: the value set, or the codes listed. */
+function codesKey(req: NonNullable<RetrieveRequest['codes']>): string {
+  if ('valueSet' in req) return `vs\u0000${req.valueSet}`;
+  return `list\u0000${req.list.map((c) => `${c.system ?? ''}|${c.code}`).join('\u0001')}`;
 }
 
 /** A patient's data for the engine. */
@@ -88,6 +117,21 @@ export function createFhirDataSource(resources: readonly unknown[], profiles: Pr
     if (list) list.push(v);
     else byType.set(type, [v]);
   }
+  const retrieved = new WeakMap<Terminology, Map<string, readonly FhirValue[]>>();
+  const codeIndexes = new Map<string, CodeIndex>();
+  const codeIndex = (fhirType: string, path: string, all: readonly FhirValue[]): CodeIndex => {
+    const key = `${fhirType}\u0000${path}`;
+    let index = codeIndexes.get(key);
+    if (index === undefined) codeIndexes.set(key, (index = indexCodes(all, codeReader(fhirType, path))));
+    return index;
+  };
+  const conformances = new Map<string, readonly boolean[]>();
+  const conformance = (profile: string, fhirType: string, all: readonly FhirValue[]): readonly boolean[] => {
+    const key = `${fhirType}\u0000${profile}`;
+    let flags = conformances.get(key);
+    if (flags === undefined) conformances.set(key, (flags = all.map((v) => profiles.conforms(profile, v.json as Json))));
+    return flags;
+  };
   return {
     patient,
     byType,
@@ -112,18 +156,34 @@ export function createFhirDataSource(resources: readonly unknown[], profiles: Pr
       }
       if (req.dateRange !== undefined) throw new CqlRuntimeError('Retrieve with a date range is not supported');
       const all = byType.get(fhirType) ?? [];
-      if (!profile && !req.codes) return all;
+      if ((!profile && !req.codes) || all.length === 0) return all;
       const codeProperty = req.codeProperty ?? primaryCodePath(fhirType);
-      const out: FhirValue[] = [];
-      for (const v of all) {
-        const json = v.json as Json;
-        if (profile && !profiles.conforms(profile, json)) continue;
-        if (req.codes) {
-          if (!codeProperty) continue;
-          if (!matchesCodes(codesAt(json, fhirType, codeProperty), req.codes, rt)) continue;
+      if (req.codes && !codeProperty) return [];
+      // A Retrieve's answer depends only on the request, the terminology and this record: computed
+      // once per patient, however many definitions and libraries repeat it.
+      let cache = retrieved.get(rt.terminology);
+      if (cache === undefined) retrieved.set(rt.terminology, (cache = new Map()));
+      const key = `${fhirType}\u0000${profile ?? ''}\u0000${codeProperty ?? ''}\u0000${req.codes ? codesKey(req.codes) : ''}`;
+      const hit = cache.get(key);
+      if (hit !== undefined) return hit;
+      const conforming = profile ? conformance(profile, fhirType, all) : undefined;
+      let out: FhirValue[];
+      if (req.codes && codeProperty) {
+        const positions: number[] = [];
+        let runs = 0;
+        for (const { code, at } of codeIndex(fhirType, codeProperty, all).distinct) {
+          if (!codeMatches(code, req.codes, rt.terminology)) continue;
+          for (const i of at) if (!conforming || conforming[i] === true) positions.push(i);
+          runs++;
         }
-        out.push(v);
+        // Several matching codes: back to record order, each resource once.
+        if (runs > 1) positions.sort((x, y) => x - y);
+        out = [];
+        for (let k = 0; k < positions.length; k++) if (k === 0 || positions[k] !== positions[k - 1]) out.push(all[positions[k] as number] as FhirValue);
+      } else {
+        out = all.filter((_, i) => conforming?.[i] === true);
       }
+      cache.set(key, out);
       return out;
     },
   };

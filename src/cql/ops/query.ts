@@ -249,7 +249,8 @@ export const queryOperators: Record<string, NodeCompiler> = {
       }
       let result = returnDistinct && (out.length > 1) ? distinctValues(out) : out;
       if (sort) result = sortValues(result, sort, rt);
-      if (singleton && single) return result.length === 0 ? null : result[0];
+      // All sources singletons: the result is a singleton (CQL 1.5 §5.1), for several sources too.
+      if (singleton) return result.length === 0 ? null : result[0];
       return result;
     };
   },

@@ -288,12 +288,17 @@ function not3(x: boolean | null): boolean | null {
  */
 export function intervalStart(iv: CqlInterval): unknown {
   if (!isNull(iv.low)) return closedLow(iv);
+  // With both bounds null nothing fixes the point type at run time, and both reference engines
+  // answer null; measures rely on it (QICoreCommon's prevalenceInterval of nothing is
+  // Interval[null, null) and its start must not be the minimum DateTime).
+  if (isNull(iv.high)) return null;
   return iv.lowClosed ? minValue(intervalPointType(iv), iv.high) : null;
 }
 
 /** CQL End (§19): the closed high boundary; the maximum of the point type for a closed null high; null when unknown. */
 export function intervalEnd(iv: CqlInterval): unknown {
   if (!isNull(iv.high)) return closedHigh(iv);
+  if (isNull(iv.low)) return null;
   return iv.highClosed ? maxValue(intervalPointType(iv), iv.low) : null;
 }
 

@@ -1,0 +1,71 @@
+/**
+ * Retrieves through the FHIR data source: a QI-Core profile named as the Retrieve's templateId (how
+ * CMS eCQM ELM against QI-Core 6 names it) or as a QI-Core type filters by content, the same on
+ * tagged and untagged data; an unknown or base-FHIR templateId does not filter.
+ */
+import { describe, expect, test } from 'vitest';
+import { createFhirDataSource } from '../../../src/cql/index.ts';
+import type { FhirValue } from '../../../src/cql/index.ts';
+import { createTerminology } from '../../../src/cql/terminology.ts';
+import { CqlCode } from '../../../src/cql/values/code.ts';
+import { qicoreClassifier } from '../../../src/cql/fhir-r4/qicore.ts';
+import type { RetrieveRequest, Runtime } from '../../../src/cql/compile/types.ts';
+
+type Json = Record<string, unknown>;
+
+const QI = 'http://hl7.org/fhir/us/qicore/StructureDefinition/';
+const FHIR = '{http://hl7.org/fhir}';
+const CC = 'http://terminology.hl7.org/CodeSystem/condition-category';
+const SNOMED = 'http://snomed.info/sct';
+const DIABETES_VS = 'http://example.org/ValueSet/diabetes';
+
+const rt = { terminology: createTerminology(new Map([[DIABETES_VS, [new CqlCode('44054006', SNOMED)]]])) } as unknown as Runtime;
+
+// Ada, 58: type 2 diabetes on her problem list and as an encounter diagnosis, a colonoscopy not
+// done, one ordered statin and one statin explicitly not ordered.
+const ada: Json[] = [
+  { resourceType: 'Patient', id: 'ada', meta: { profile: [`${QI}qicore-patient`] }, birthDate: '1968-03-02' },
+  { resourceType: 'Condition', id: 'dm-problem', meta: { profile: [`${QI}qicore-condition-problems-health-concerns`] }, category: [{ coding: [{ system: CC, code: 'problem-list-item' }] }], code: { coding: [{ system: SNOMED, code: '44054006' }] } },
+  // Tagged as a problem, but its category says encounter diagnosis: the content decides.
+  { resourceType: 'Condition', id: 'dm-encounter', meta: { profile: [`${QI}qicore-condition-problems-health-concerns`] }, category: [{ coding: [{ system: CC, code: 'encounter-diagnosis' }] }], code: { coding: [{ system: SNOMED, code: '44054006' }] } },
+  { resourceType: 'Procedure', id: 'colo-not-done', meta: { profile: [`${QI}qicore-procedurenotdone`] }, status: 'not-done', code: { coding: [{ system: SNOMED, code: '73761001' }] } },
+  { resourceType: 'MedicationRequest', id: 'statin', meta: { profile: [`${QI}qicore-medicationrequest`] }, status: 'active', intent: 'order' },
+  { resourceType: 'MedicationRequest', id: 'statin-declined', meta: { profile: [`${QI}qicore-medicationrequest`] }, status: 'completed', intent: 'order', doNotPerform: true },
+];
+
+const untagged = (rs: Json[]): Json[] => rs.map(({ meta: _meta, ...rest }) => rest);
+
+function request(dataType: string, templateId?: string, codes?: RetrieveRequest['codes']): RetrieveRequest {
+  return { dataType, templateId, codeProperty: undefined, codes, dateProperty: undefined, dateRange: undefined };
+}
+
+const ids = (values: readonly unknown[]): string[] => values.map((v) => String(((v as FhirValue).json as Json)['id'])).sort();
+
+const retrieves: [string, RetrieveRequest, string[]][] = [
+  ['problem-list Conditions by templateId', request(`${FHIR}Condition`, `${QI}qicore-condition-problems-health-concerns`), ['dm-problem']],
+  ['encounter diagnoses by templateId', request(`${FHIR}Condition`, `${QI}qicore-condition-encounter-diagnosis`), ['dm-encounter']],
+  ['encounter diagnoses by QI-Core type name', request('{http://hl7.org/fhir/us/qicore}ConditionEncounterDiagnosis'), ['dm-encounter']],
+  ['problem-list Conditions in a value set', request(`${FHIR}Condition`, `${QI}qicore-condition-problems-health-concerns`, { valueSet: DIABETES_VS }), ['dm-problem']],
+  ['every Condition for the base FHIR profile', request(`${FHIR}Condition`, 'http://hl7.org/fhir/StructureDefinition/Condition'), ['dm-encounter', 'dm-problem']],
+  ['every Condition for an unknown profile', request(`${FHIR}Condition`, 'http://example.org/StructureDefinition/my-condition'), ['dm-encounter', 'dm-problem']],
+  ['every Condition without a templateId', request(`${FHIR}Condition`), ['dm-encounter', 'dm-problem']],
+  ['procedures not done', request(`${FHIR}Procedure`, `${QI}qicore-procedurenotdone`), ['colo-not-done']],
+  ['procedures done', request(`${FHIR}Procedure`, `${QI}qicore-procedure`), []],
+  ['medications requested', request(`${FHIR}MedicationRequest`, `${QI}qicore-medicationrequest`), ['statin']],
+  ['medications not requested', request(`${FHIR}MedicationRequest`, `${QI}qicore-medicationnotrequested`), ['statin-declined']],
+  ['the patient', request(`${FHIR}Patient`, `${QI}qicore-patient`), ['ada']],
+];
+
+describe('Retrieve by QI-Core profile', () => {
+  test.each(retrieves)('%s', (_what, req, expected) => {
+    const tagged = createFhirDataSource(ada, qicoreClassifier);
+    const plain = createFhirDataSource(untagged(ada), qicoreClassifier);
+    expect(ids(tagged.retrieve(req, rt))).toEqual(expected);
+    expect(ids(plain.retrieve(req, rt))).toEqual(expected);
+  });
+
+  test('a QI-Core type the classifier does not know fails the retrieve with its name', () => {
+    const data = createFhirDataSource(ada, qicoreClassifier);
+    expect(() => data.retrieve(request('{http://hl7.org/fhir/us/qicore}NoSuchProfile'), rt)).toThrow(/NoSuchProfile/);
+  });
+});
