@@ -67,6 +67,9 @@ export const VS = {
   essentialHypertension: `${VSAC}2.16.840.1.113883.3.464.1003.104.12.1011`,
   endStageRenalDisease: `${VSAC}2.16.840.1.113883.3.526.3.353`,
   kidneyTransplantRecipient: `${VSAC}2.16.840.1.113883.3.464.1003.109.12.1029`,
+  chronicKidneyDiseaseStage5: `${VSAC}2.16.840.1.113883.3.526.3.1002`,
+  kidneyTransplant: `${VSAC}2.16.840.1.113883.3.464.1003.109.12.1012`,
+  esrdMonthlyOutpatientServices: `${VSAC}2.16.840.1.113883.3.464.1003.109.12.1014`,
   dialysisServices: `${VSAC}2.16.840.1.113883.3.464.1003.109.12.1013`,
   pregnancy: `${VSAC}2.16.840.1.113883.3.526.3.378`,
   hospiceEncounter: `${VSAC}2.16.840.1.113883.3.464.1003.1003`,
@@ -268,6 +271,18 @@ export const BUILT_IN_VALUE_SETS: Readonly<Record<string, ValueSetDefinition>> =
       ['icd10cm', 'Z94.0', 'Kidney transplant status'],
     ]),
     vsac(oid(VS.dialysisServices), 'Dialysis Services', [['cpt', '90935'], ['cpt', '90937'], ['cpt', '90945']]),
+    // Used by the CQL pack (src/rules/cql/CareloopControllingBloodPressure.cql): CMS165v13's kidney exclusions.
+    vsac(oid(VS.chronicKidneyDiseaseStage5), 'Chronic Kidney Disease, Stage 5', [
+      ['icd10cm', 'N18.5', 'Chronic kidney disease, stage 5'],
+      ['snomed', '433146000', 'Chronic kidney disease stage 5'],
+    ]),
+    vsac(oid(VS.kidneyTransplant), 'Kidney Transplant', [
+      ['cpt', '50360'], ['cpt', '50365'],
+      ['snomed', '70536003', 'Transplantation of kidney'],
+    ]),
+    vsac(oid(VS.esrdMonthlyOutpatientServices), 'ESRD Monthly Outpatient Services', [
+      ['cpt', '90951'], ['cpt', '90954'], ['cpt', '90957'], ['cpt', '90960'], ['cpt', '90961'], ['cpt', '90962'], ['cpt', '90966'], ['cpt', '90970'],
+    ]),
     vsac(oid(VS.pregnancy), 'Pregnancy', [
       ['icd10cm', 'Z33.1', 'Pregnant state, incidental'],
       ['snomed', '77386006', 'Pregnancy'],

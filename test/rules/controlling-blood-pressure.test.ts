@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bpPanel, condition, encounter, mp, observation, patient, poc, resultFor, summary } from './builders.ts';
+import { bpPanel, condition, encounter, mp, observation, patient, poc, procedure, resultFor, RULES_ENGINE, summary } from './builders.ts';
 
 const RULE = 'controlling-blood-pressure';
 const htn = condition('icd10cm', 'I10', '2018-01-01');
@@ -84,5 +84,22 @@ describe('controlling high blood pressure: frailty exclusions by age (CMS165v13)
     ['excludes 66 with frailty and advanced illness', '1959-12-31', [condition('icd10cm', 'G30.9', '2024-05-01')], true],
   ])('%s', (_name, birthDate, extra, expected) => {
     expect(run(birthDate, extra).populations?.['denominator-exclusion']).toBe(expected);
+  });
+});
+
+// CMS165v13 (2025) reads the most recent day with both a systolic and a diastolic reading, and
+// excludes kidney failure or replacement recorded before or during the period; the hand-written
+// evaluators read each half's own latest day and only the four kidney/pregnancy criteria overlapping the period.
+describe.skipIf(RULES_ENGINE === 'ts')('controlling high blood pressure: CMS165v13 details (CQL pack)', () => {
+  it('uses the most recent day that has both halves, not a later lone systolic', () => {
+    expect(summary(at([sys('2025-05-01', 128), dia('2025-05-01', 78), sys('2025-05-20', 150)]))).toBe('satisfied 2026-05-01');
+  });
+
+  it.each([
+    ['chronic kidney disease stage 5', condition('icd10cm', 'N18.5', '2019-01-01'), 'Chronic kidney disease stage 5'],
+    ['a kidney transplant years ago', procedure('cpt', '50360', '2015-03-01'), 'Kidney transplant'],
+    ['end-stage renal disease recorded as resolved before the period', condition('icd10cm', 'N18.6', '2020-01-01', { abatementDateTime: '2021-01-01' }), 'End-stage renal disease'],
+  ])('excludes %s', (_name, resource, label) => {
+    expect(summary(at([resource]))).toBe(`excluded ${label}`);
   });
 });
