@@ -25,7 +25,7 @@ export type { ElmLibrary, ElmNode } from './elm.ts';
 export type { DataSource, Terminology, Runtime, ModelAccess } from './compile/types.ts';
 export { ElmLoadError, CqlRuntimeError } from './errors.ts';
 export { loadProgram } from './program.ts';
-export type { Program, EvaluationRequest, LoadOptions, NativeFunction, NativeLookup } from './program.ts';
+export type { Program, EvaluationRequest, EvaluationSession, LoadOptions, NativeFunction, NativeLookup } from './program.ts';
 export { createTerminology, codesOfValueSetResource, canonicalSystem, CODE_SYSTEM_ALIASES } from './terminology.ts';
 export { createFhirDataSource } from './fhir-r4/data-source.ts';
 export type { FhirDataSource, ProfileClassifier } from './fhir-r4/data-source.ts';

@@ -86,6 +86,12 @@ export interface EvaluationRequest {
   readonly contextValue?: unknown;
 }
 
+/** Evaluations that share one context and its cache of definition results. */
+export interface EvaluationSession {
+  /** Evaluates a library's definitions (default: all): each value, or the error it raised. */
+  evaluateEach(library: string, defines?: readonly string[]): Map<string, { readonly value: unknown } | { readonly error: Error }>;
+}
+
 /** A loaded, compiled set of libraries. */
 export interface Program {
   readonly main: LoadedLibrary;
@@ -94,6 +100,12 @@ export interface Program {
   evaluate(request: EvaluationRequest): Map<string, unknown>;
   /** Evaluates definitions one by one: each value, or the error it raised. */
   evaluateEach(request: EvaluationRequest): Map<string, { readonly value: unknown } | { readonly error: Error }>;
+  /**
+   * One evaluation context (one patient, one time, one set of parameters) for several libraries:
+   * definitions are evaluated once however many libraries refer to them (a shared library's
+   * exclusions are computed once for every rule that includes it).
+   */
+  session(request: Omit<EvaluationRequest, 'library' | 'defines'>): EvaluationSession;
   /** Value sets every library refers to (canonical URL). */
   readonly valueSetUrls: readonly string[];
 }
@@ -372,6 +384,18 @@ export function loadProgram(libraries: readonly ElmLibrary[], options: LoadOptio
     return v;
   };
 
+  function evaluateNames(lib: LoadedLibrary, names: readonly string[], rt: Runtime): Map<string, { readonly value: unknown } | { readonly error: Error }> {
+    const out = new Map<string, { readonly value: unknown } | { readonly error: Error }>();
+    for (const n of names) {
+      try {
+        out.set(n, { value: evalDef(lib, n, rt) });
+      } catch (e) {
+        out.set(n, { error: e instanceof Error ? e : new Error(String(e)) });
+      }
+    }
+    return out;
+  }
+
   return {
     main,
     libraries: byKey,
@@ -385,16 +409,16 @@ export function loadProgram(libraries: readonly ElmLibrary[], options: LoadOptio
     },
     evaluateEach(request) {
       const { lib, names } = targetDefs(request);
+      return evaluateNames(lib, names, runtimeFor(request));
+    },
+    session(request) {
       const rt = runtimeFor(request);
-      const out = new Map<string, { readonly value: unknown } | { readonly error: Error }>();
-      for (const n of names) {
-        try {
-          out.set(n, { value: evalDef(lib, n, rt) });
-        } catch (e) {
-          out.set(n, { error: e instanceof Error ? e : new Error(String(e)) });
-        }
-      }
-      return out;
+      return {
+        evaluateEach(library, defines) {
+          const { lib, names } = targetDefs({ ...request, library, ...(defines ? { defines } : {}) });
+          return evaluateNames(lib, names, rt);
+        },
+      };
     },
   };
 }

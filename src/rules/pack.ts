@@ -1,180 +1,632 @@
 /**
- * Rule packs: building one (with its digest), the built-in `careloopPreventive` pack, and loading
- * official value set expansions over the built-in starter subsets.
+ * The careloop-preventive pack in CQL: Careloop's own libraries (src/rules/cql/*.cql, translated to
+ * ELM in src/rules/elm/ by `npx tsx src/cli/cql-translate.ts src/rules/cql src/rules/elm`) evaluated
+ * by Careloop's ELM engine (src/cql), their defines mapped to the `RuleResult` union the card reads.
+ *
+ * ## The define contract (every rule library, stable)
+ *
+ * Parameters:
+ * - `"As Of" DateTime`: the point-of-care day (day precision, at the evaluation's offset); null in
+ *   measure mode.
+ * - `"Measurement Period" Interval<DateTime>`: measure mode's period, first to last millisecond at the
+ *   evaluation's offset; null at the point of care.
+ *
+ * Every event is read as a calendar day at the evaluation request's offset (`date from`): the offset
+ * of `timeZone` on the reference day, else UTC.
+ *
+ * Measure defines (eCQM 2025 population criteria): `"Initial Population"`, `"Denominator"`,
+ * `"Denominator Exclusions"`, `"Denominator Exceptions"` (only where the measure has them),
+ * `"Numerator"` — Booleans.
+ *
+ * Point-of-care defines (also evaluated in measure mode, where they describe the measure's answer):
+ * - `"Applicable"` Boolean: the rule applies (age, sex, diagnosis, season; in measure mode the initial
+ *   population). Null when the record cannot tell (e.g. no birth date).
+ * - `"Exclusion"` `Tuple { label String, code Code, resource FHIR.Resource }` or null: the exclusion (or
+ *   measure exception) that applies. A null `code` lets the host take the resource's code.
+ * - `"Missing"` `List<String>`: what is missing or malformed; decides the rule (insufficient data)
+ *   only when non-empty and nothing else decides it.
+ * - `"Satisfied By"` FHIR.Resource or null: what closes the gap.
+ * - `"Gap Open"` Boolean; `"Due Date"` Date; `"Next Due Date"` Date or null (null: never again);
+ *   `"Urgent"` Boolean (an out-of-range value or a season past its due-by day: overdue at once).
+ * - `"Action"` String: the key of an action template in pack-metadata.ts.
+ * - `"Reason"` String: the clinician-facing sentence; `"Reason Code"` String: the DEQM care-gap reason.
+ * - `"Evidence"` `List<Tuple { resource FHIR.Resource, role String, note String, "date" Date, value String }>`:
+ *   roles as `EvidenceRole`; `date` is the day the rule used, `value` the value it read (e.g. `9.4 %`).
+ *
+ * The host decides the status in this order: not `"Applicable"` → insufficient-data when `"Missing"`
+ * is non-empty, else not-applicable; `"Exclusion"` → excluded; not `"Gap Open"` → satisfied;
+ * `"Missing"` non-empty → insufficient-data; else due, or overdue when `"Urgent"` or the due date
+ * plus the rule's grace months has come (point of care only; measure mode reports open gaps as due).
+ * In measure mode the populations come from the measure defines (an exclusion or exception removes
+ * the patient from the numerator) and `gapStatus` from them.
  */
+import { createFhirDataSource } from '../cql/fhir-r4/data-source.ts';
+import { qicoreClassifier } from '../cql/fhir-r4/qicore.ts';
+import { createFhirProgram, createTerminology, CqlCode, CqlDate, CqlDateTime, CqlInterval, CqlTuple, FhirValue } from '../cql/index.ts';
+import type { ElmLibrary, Program } from '../cql/index.ts';
 import { digestOf } from '../shared/digest.ts';
-import { breastCancerScreening } from './definitions/breast-cancer-screening.ts';
-import { cervicalCancerScreening } from './definitions/cervical-cancer-screening.ts';
-import { colorectalCancerScreening } from './definitions/colorectal-cancer-screening.ts';
-import { controllingBloodPressure } from './definitions/controlling-blood-pressure.ts';
-import { diabetesGlycemicStatus } from './definitions/diabetes-glycemic-status.ts';
-import { influenzaVaccination } from './definitions/influenza-vaccination.ts';
-import { pneumococcalVaccination } from './definitions/pneumococcal-vaccination.ts';
-import { statinTherapyCvd } from './definitions/statin-therapy-cvd.ts';
-import { tobaccoScreeningCessation } from './definitions/tobacco-screening-cessation.ts';
-import { SHARED } from './context.ts';
-import { isObject } from './record.ts';
-import type { CodeRef, RuleDefinition, RulePack, ValueSetDefinition } from './types.ts';
+import { compareResults } from './ranking.ts';
+import { addMonths, assertTimeZone, isDay } from './dates.ts';
+import { parseValueSets } from './valueset-resources.ts';
+import { PACK_RULES } from './pack-metadata.ts';
+import type { RuleMeta } from './pack-metadata.ts';
+import { indexRecord, isObject } from './record.ts';
+import type { PatientRecord } from './record.ts';
+import type {
+  CareGapReason,
+  CodeRef,
+  Day,
+  EvaluateOptions,
+  Evidence,
+  EvidenceRole,
+  PackResult,
+  Populations,
+  RuleResult,
+  RuleStatus,
+  ValueSetDefinition,
+} from './types.ts';
 import { BUILT_IN_VALUE_SETS } from './valuesets.ts';
+import breastElm from './elm/CareloopBreastCancerScreening.json' with { type: 'json' };
+import cervicalElm from './elm/CareloopCervicalCancerScreening.json' with { type: 'json' };
+import colorectalElm from './elm/CareloopColorectalCancerScreening.json' with { type: 'json' };
+import commonElm from './elm/CareloopCommon.json' with { type: 'json' };
+import bloodPressureElm from './elm/CareloopControllingBloodPressure.json' with { type: 'json' };
+import diabetesElm from './elm/CareloopDiabetesGlycemicStatus.json' with { type: 'json' };
+import fhirHelpersElm from './elm/FHIRHelpers.json' with { type: 'json' };
+import influenzaElm from './elm/CareloopInfluenzaVaccination.json' with { type: 'json' };
+import pneumococcalElm from './elm/CareloopPneumococcalVaccination.json' with { type: 'json' };
+import statinElm from './elm/CareloopStatinTherapy.json' with { type: 'json' };
+import tobaccoElm from './elm/CareloopTobaccoScreening.json' with { type: 'json' };
 
-/** Every value set URL a rule refers to (any string field naming a known value set), plus the shared exclusions'. */
-export function valueSetUrlsOf(rules: readonly RuleDefinition[], known: Readonly<Record<string, unknown>>): string[] {
+const ELM: readonly ElmLibrary[] = [
+  commonElm,
+  fhirHelpersElm,
+  colorectalElm,
+  breastElm,
+  cervicalElm,
+  diabetesElm,
+  bloodPressureElm,
+  statinElm,
+  tobaccoElm,
+  influenzaElm,
+  pneumococcalElm,
+] as unknown as readonly ElmLibrary[];
+
+/** A rule pack whose logic is CQL: rule metadata, the value sets its libraries name, the ELM digests. */
+export interface RulePack {
+  readonly id: string;
+  readonly version: string;
+  readonly rules: readonly RuleMeta[];
+  /** Keyed by canonical URL: every value set the libraries name. */
+  readonly valueSets: Readonly<Record<string, ValueSetDefinition>>;
+  /** Library name → the `careloopSourceDigest` of its generated ELM (CQL text + translator version). */
+  readonly elmDigests: Readonly<Record<string, string>>;
+  /** SHA-256 of the canonical JSON of id, version, rules, value sets and ELM digests. */
+  readonly digest: string;
+}
+
+let loaded: Program | undefined;
+/** The program of every library, loaded once on first use (compiling ~1 MB of ELM). */
+function program(): Program {
+  loaded ??= createFhirProgram(ELM, { main: 'CareloopCommon' });
+  return loaded;
+}
+
+function elmDigests(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const doc of ELM) {
+    const d = (doc as unknown as { careloopSourceDigest?: unknown }).careloopSourceDigest;
+    out[doc.library.identifier.id] = typeof d === 'string' ? d : '';
+  }
+  return out;
+}
+
+/** Value set URLs the libraries name, read from the ELM without compiling it. */
+function valueSetUrls(): string[] {
   const urls = new Set<string>();
-  const walk = (v: unknown): void => {
-    if (typeof v === 'string') {
-      if (Object.hasOwn(known, v)) urls.add(v);
-    } else if (Array.isArray(v)) {
-      v.forEach(walk);
-    } else if (isObject(v)) {
-      Object.values(v).forEach(walk);
-    }
-  };
-  walk(rules);
-  walk(SHARED);
+  for (const doc of ELM) {
+    const defs = (doc.library as { valueSets?: { def?: readonly { id: string }[] } }).valueSets?.def ?? [];
+    for (const d of defs) urls.add(d.id);
+  }
   return [...urls].sort();
 }
 
-/**
- * Builds a pack: keeps only the value sets its rules use and digests id, version, rules and value
- * sets (canonical JSON, SHA-256).
- */
-export function buildPack(
-  id: string,
-  version: string,
-  rules: readonly RuleDefinition[],
-  valueSets: Readonly<Record<string, ValueSetDefinition>>,
-): RulePack {
-  return assemblePack(id, version, rules, valueSets, undefined);
-}
-
-function assemblePack(
-  id: string,
-  version: string,
-  rules: readonly RuleDefinition[],
-  valueSets: Readonly<Record<string, ValueSetDefinition>>,
-  builtDigest: string | undefined,
-): RulePack {
+function assemble(id: string, version: string, rules: readonly RuleMeta[], valueSets: Readonly<Record<string, ValueSetDefinition>>, builtDigest?: string): RulePack {
   const inUse: Record<string, ValueSetDefinition> = {};
-  for (const url of valueSetUrlsOf(rules, valueSets)) {
+  for (const url of valueSetUrls()) {
     const vs = valueSets[url];
     if (vs) inUse[url] = vs;
   }
-  const digest = builtDigest ?? digestOf({ id, version, rules, valueSets: inUse });
-  return { id, version, rules, valueSets: inUse, digest };
+  const digests = elmDigests();
+  return { id, version, rules, valueSets: inUse, elmDigests: digests, digest: builtDigest ?? digestOf({ id, version, rules, valueSets: inUse, elm: digests }) };
 }
 
+/** The careloop-preventive pack, its logic in CQL. */
 /**
- * The built-in pack's digest as the production build computed it (vite.config.ts), from these
- * same modules: hashing ~70 KB of canonical JSON costs a browser ~100 ms of main thread on every
- * launch, for a value fixed at build time. Undefined everywhere else (tests, Node, the dev
- * server), where the digest is computed here.
+ * The built-in pack's digest as the production build computed it (vite.config.ts), from these same
+ * modules: hashing the pack's canonical JSON costs a browser ~100 ms of main thread on every launch,
+ * for a value fixed at build time. Undefined everywhere else (tests, Node, the dev server).
  */
 declare const __CARELOOP_PREVENTIVE_DIGEST__: string | undefined;
 
-/** The Careloop preventive-care pack. */
-export const careloopPreventive: RulePack = assemblePack(
+/** The careloop-preventive pack: Careloop's CQL libraries, their rule metadata and value sets. */
+export const careloopPreventive: RulePack = assemble(
   'careloop-preventive',
-  '1.1.0',
-  [
-    diabetesGlycemicStatus,
-    controllingBloodPressure,
-    statinTherapyCvd,
-    colorectalCancerScreening,
-    breastCancerScreening,
-    cervicalCancerScreening,
-    tobaccoScreeningCessation,
-    influenzaVaccination,
-    pneumococcalVaccination,
-  ],
+  '2.0.0',
+  PACK_RULES,
   BUILT_IN_VALUE_SETS,
   typeof __CARELOOP_PREVENTIVE_DIGEST__ === 'string' ? __CARELOOP_PREVENTIVE_DIGEST__ : undefined,
 );
 
-/** Thrown by `withValueSets` for input that is not ValueSet resources or a Bundle of them. */
-export class ValueSetLoadError extends Error {
-  override readonly name = 'ValueSetLoadError';
+/**
+ * Replaces value set expansions by canonical URL (ValueSet resources, arrays, or Bundles), as
+ * for an admin's official expansions; the digest is recomputed.
+ *
+ * @throws {ValueSetLoadError} for input that is not ValueSets.
+ */
+export function withValueSets(pack: RulePack, valueSetResources: unknown): RulePack {
+  const next: Record<string, ValueSetDefinition> = { ...pack.valueSets };
+  for (const [url, vs] of parseValueSets(valueSetResources)) if (Object.hasOwn(next, url)) next[url] = vs;
+  return assemble(pack.id, pack.version, pack.rules, next);
 }
 
-function collectContains(list: unknown, out: CodeRef[]): void {
-  if (!Array.isArray(list)) return;
-  for (const c of list) {
-    if (!isObject(c)) continue;
-    if (typeof c['system'] === 'string' && typeof c['code'] === 'string' && c['abstract'] !== true && c['inactive'] !== true) {
-      out.push(typeof c['display'] === 'string' ? { system: c['system'], code: c['code'], display: c['display'] } : { system: c['system'], code: c['code'] });
+const terminologies = new WeakMap<RulePack, { terminology: ReturnType<typeof createTerminology>; known: Set<string> }>();
+function terminologyOf(pack: RulePack): { terminology: ReturnType<typeof createTerminology>; known: Set<string> } {
+  let t = terminologies.get(pack);
+  if (!t) {
+    const map = new Map<string, CqlCode[]>();
+    const known = new Set<string>();
+    for (const vs of Object.values(pack.valueSets)) {
+      map.set(vs.url, vs.codes.map((c) => new CqlCode(c.code, c.system, null, c.display ?? null)));
+      for (const c of vs.codes) known.add(`${c.system}|${c.code}`);
     }
-    collectContains(c['contains'], out);
+    t = { terminology: createTerminology(map), known };
+    terminologies.set(pack, t);
   }
+  return t;
 }
 
-function codesOf(vs: Record<string, unknown>): CodeRef[] {
-  const out: CodeRef[] = [];
-  const expansion = vs['expansion'];
-  if (isObject(expansion)) {
-    collectContains(expansion['contains'], out);
-    return out;
+// ---------------------------------------------------------------------------------------------
+// Options and time
+
+function optionsProblem(options: EvaluateOptions): string | undefined {
+  try {
+    if (options.timeZone !== undefined) assertTimeZone(options.timeZone);
+  } catch {
+    return `unknown time zone "${options.timeZone ?? ''}"`;
   }
-  // No expansion: enumerated compose.include concepts (no filters) are the expansion.
-  const compose = vs['compose'];
-  if (isObject(compose) && Array.isArray(compose['include'])) {
-    for (const inc of compose['include']) {
-      if (!isObject(inc) || typeof inc['system'] !== 'string' || !Array.isArray(inc['concept'])) continue;
-      if (inc['filter'] !== undefined || inc['valueSet'] !== undefined) {
-        throw new ValueSetLoadError(`ValueSet ${String(vs['url'])} has filters or imports but no expansion`);
+  if (options.mode === 'point-of-care') return isDay(options.asOf) ? undefined : `asOf "${options.asOf}" is not YYYY-MM-DD`;
+  if (options.mode === 'measure') {
+    if (!isDay(options.periodStart) || !isDay(options.periodEnd)) return 'periodStart and periodEnd must be YYYY-MM-DD';
+    if (options.periodStart > options.periodEnd) return 'periodStart is after periodEnd';
+    return undefined;
+  }
+  return 'mode must be point-of-care or measure';
+}
+
+/** The UTC offset (hours) of `timeZone` at noon UTC on `day`; 0 without a zone. */
+export function offsetOn(day: Day, timeZone: string | undefined): number {
+  if (timeZone === undefined) return 0;
+  const at = new Date(`${day}T12:00:00Z`);
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }).formatToParts(at);
+  const name = parts.find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
+  const m = /^GMT([+-])(\d{2}):(\d{2})$/.exec(name);
+  if (!m) return 0;
+  return (m[1] === '-' ? -1 : 1) * (Number(m[2]) + Number(m[3]) / 60);
+}
+
+const ymd = (day: Day): [number, number, number] => [Number(day.slice(0, 4)), Number(day.slice(5, 7)), Number(day.slice(8, 10))];
+
+interface Setting {
+  readonly mode: 'point-of-care' | 'measure';
+  readonly refDay: Day;
+  readonly now: CqlDateTime;
+  readonly parameters: Record<string, unknown>;
+}
+
+function settingOf(options: EvaluateOptions): Setting {
+  if (options.mode === 'point-of-care') {
+    const offset = offsetOn(options.asOf, options.timeZone);
+    return {
+      mode: 'point-of-care',
+      refDay: options.asOf,
+      now: new CqlDateTime([...ymd(options.asOf), 0, 0, 0, 0], offset),
+      parameters: { 'As Of': new CqlDateTime(ymd(options.asOf), offset), 'Measurement Period': null },
+    };
+  }
+  const offset = offsetOn(options.periodEnd, options.timeZone);
+  const period = new CqlInterval(
+    new CqlDateTime([...ymd(options.periodStart), 0, 0, 0, 0], offset),
+    new CqlDateTime([...ymd(options.periodEnd), 23, 59, 59, 999], offset),
+    true,
+    true,
+    'DateTime',
+  );
+  return {
+    mode: 'measure',
+    refDay: options.periodEnd,
+    now: new CqlDateTime([...ymd(options.periodEnd), 0, 0, 0, 0], offset),
+    parameters: { 'As Of': null, 'Measurement Period': period },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading define values
+
+const POC_DEFINES = [
+  'Applicable',
+  'Exclusion',
+  'Missing',
+  'Satisfied By',
+  'Gap Open',
+  'Due Date',
+  'Next Due Date',
+  'Urgent',
+  'Action',
+  'Reason',
+  'Reason Code',
+  'Evidence',
+] as const;
+const MEASURE_DEFINES = ['Initial Population', 'Denominator', 'Denominator Exclusions', 'Denominator Exceptions', 'Numerator'] as const;
+
+const pad = (n: number, w: number): string => String(n).padStart(w, '0');
+
+function dayOf(v: unknown): Day | undefined {
+  if (v instanceof CqlDate && v.f.length === 3) return `${pad(v.f[0] ?? 0, 4)}-${pad(v.f[1] ?? 0, 2)}-${pad(v.f[2] ?? 0, 2)}`;
+  return undefined;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const bool = (v: unknown): boolean | null => (typeof v === 'boolean' ? v : null);
+
+function resourceJson(v: unknown): Readonly<Record<string, unknown>> | undefined {
+  return v instanceof FhirValue && isObject(v.json) ? v.json : undefined;
+}
+
+/** `Type/id/_history/versionId` (or `Type/id`) and the versionId of a resource. */
+function referenceOf(json: Readonly<Record<string, unknown>>): { reference: string; versionId: string | undefined } {
+  const type = typeof json['resourceType'] === 'string' ? json['resourceType'] : 'Resource';
+  const id = typeof json['id'] === 'string' ? json['id'] : '?';
+  const meta = json['meta'];
+  const versionId = isObject(meta) && typeof meta['versionId'] === 'string' ? meta['versionId'] : undefined;
+  return { reference: versionId === undefined ? `${type}/${id}` : `${type}/${id}/_history/${versionId}`, versionId };
+}
+
+const CODE_ELEMENT: Readonly<Record<string, string>> = {
+  Immunization: 'vaccineCode',
+  MedicationRequest: 'medicationCodeableConcept',
+  Encounter: 'type',
+};
+
+/** The coding the rule most likely matched: the first in a pack value set, else the first. */
+function codeOf(json: Readonly<Record<string, unknown>>, known: ReadonlySet<string>): CodeRef | undefined {
+  const type = typeof json['resourceType'] === 'string' ? json['resourceType'] : '';
+  const raw = json[CODE_ELEMENT[type] ?? 'code'];
+  const concepts = Array.isArray(raw) ? raw : [raw];
+  const codings: CodeRef[] = [];
+  for (const c of concepts) {
+    if (!isObject(c) || !Array.isArray(c['coding'])) continue;
+    for (const x of c['coding']) {
+      if (isObject(x) && typeof x['system'] === 'string' && typeof x['code'] === 'string') {
+        codings.push(typeof x['display'] === 'string' ? { system: x['system'], code: x['code'], display: x['display'] } : { system: x['system'], code: x['code'] });
       }
-      for (const c of inc['concept']) {
-        if (isObject(c) && typeof c['code'] === 'string') {
-          out.push(typeof c['display'] === 'string' ? { system: inc['system'], code: c['code'], display: c['display'] } : { system: inc['system'], code: c['code'] });
-        }
-      }
+    }
+  }
+  return codings.find((c) => known.has(`${c.system}|${c.code}`)) ?? codings[0];
+}
+
+function evidenceOf(v: unknown, known: ReadonlySet<string>): Evidence | undefined {
+  if (!(v instanceof CqlTuple)) return undefined;
+  const e = v.elements;
+  const json = resourceJson(e['resource']);
+  const role = str(e['role']);
+  if (!json || role === undefined) return undefined;
+  const { reference, versionId } = referenceOf(json);
+  const code = codeOf(json, known);
+  const date = dayOf(e['date']);
+  const value = str(e['value']);
+  const note = str(e['note']);
+  return {
+    reference,
+    ...(versionId === undefined ? {} : { versionId }),
+    ...(date === undefined ? {} : { date }),
+    ...(value === undefined ? {} : { value }),
+    ...(code === undefined ? {} : { code }),
+    role: role as EvidenceRole,
+    ...(note === undefined ? {} : { note }),
+  };
+}
+
+const byRef = (a: Evidence, b: Evidence): number => {
+  const ka = `${a.date ?? ''}\u0000${a.reference}\u0000${a.role}`;
+  const kb = `${b.date ?? ''}\u0000${b.reference}\u0000${b.role}`;
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+};
+
+function dedupe(list: readonly Evidence[]): Evidence[] {
+  const seen = new Set<string>();
+  const out: Evidence[] = [];
+  for (const e of list) {
+    const k = JSON.stringify([e.reference, e.role, e.date ?? '', e.value ?? '', e.note ?? '']);
+    if (!seen.has(k)) {
+      seen.add(k);
+      out.push(e);
     }
   }
   return out;
 }
 
-/**
- * Reads official expansions (ValueSet resources, arrays of them, or Bundles of them) into value set
- * definitions by canonical URL (any `|version` suffix dropped).
- *
- * @throws {ValueSetLoadError} as `withValueSets` does.
- */
-export function parseValueSets(valueSetResources: unknown): Map<string, ValueSetDefinition> {
-  const loaded = new Map<string, ValueSetDefinition>();
-  const take = (item: unknown): void => {
-    if (Array.isArray(item)) return item.forEach(take);
-    if (!isObject(item)) throw new ValueSetLoadError('expected a ValueSet resource or a Bundle');
-    if (item['resourceType'] === 'Bundle') {
-      const entries = item['entry'];
-      if (!Array.isArray(entries)) return;
-      for (const e of entries) take(isObject(e) ? e['resource'] : e);
-      return;
-    }
-    if (item['resourceType'] !== 'ValueSet') throw new ValueSetLoadError(`expected a ValueSet, got ${String(item['resourceType'])}`);
-    const rawUrl = item['url'];
-    if (typeof rawUrl !== 'string') throw new ValueSetLoadError('ValueSet without a url');
-    const url = rawUrl.split('|')[0] ?? rawUrl;
-    const codes = codesOf(item);
-    if (codes.length === 0) throw new ValueSetLoadError(`ValueSet ${url} has no expansion codes`);
-    const version = typeof item['version'] === 'string' ? item['version'] : isObject(item['expansion']) && typeof item['expansion']['timestamp'] === 'string' ? item['expansion']['timestamp'] : 'unversioned';
-    const name = typeof item['title'] === 'string' ? item['title'] : typeof item['name'] === 'string' ? item['name'] : url;
-    loaded.set(url, { url, name, version, source: 'loaded', codes });
+class DefineError extends Error {}
+
+function valueOf(values: ReadonlyMap<string, { readonly value: unknown } | { readonly error: Error }>, name: string, required: boolean): unknown {
+  const v = values.get(name);
+  if (v === undefined) {
+    if (required) throw new DefineError(`define "${name}" is missing`);
+    return null;
+  }
+  if ('error' in v) throw new DefineError(`"${name}": ${v.error.message}`);
+  return v.value;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shaping results
+
+interface Shaped {
+  readonly status: RuleStatus;
+  readonly reason: string;
+  readonly reasonCode: CareGapReason | undefined;
+  readonly evidence: readonly Evidence[];
+  readonly dueDate?: Day;
+  readonly overdue?: boolean;
+  readonly actionKey?: string;
+  readonly nextDueDate?: Day | null;
+  readonly exclusion?: { readonly label: string; readonly code?: CodeRef; readonly reference?: string };
+  readonly missing?: readonly string[];
+  readonly populations?: Populations;
+  readonly gapStatus?: 'open-gap' | 'closed-gap' | 'not-applicable';
+}
+
+function finish(rule: RuleMeta, pack: RulePack, s: Shaped): RuleResult {
+  const evidence = [...s.evidence].sort(byRef);
+  const base = {
+    rule: rule.id,
+    version: rule.version,
+    measure: rule.measure?.id,
+    title: rule.title,
+    citation: rule.citation,
+    reason: s.reason,
+    reasonCode: s.reasonCode,
+    evidence,
+    evidenceDigest: digestOf(evidence),
+    packDigest: pack.digest,
+    ...(s.populations ? { populations: s.populations } : {}),
+    ...(s.gapStatus ? { gapStatus: s.gapStatus } : {}),
   };
-  take(valueSetResources);
-  return loaded;
+  switch (s.status) {
+    case 'not-applicable':
+      return { ...base, status: 'not-applicable', reasonCode: undefined };
+    case 'excluded':
+      return { ...base, status: 'excluded', reasonCode: undefined, exclusion: s.exclusion ?? { label: 'Excluded' } };
+    case 'insufficient-data':
+      return { ...base, status: 'insufficient-data', reasonCode: 'InvalidAttribute', missing: s.missing ?? [] };
+    case 'satisfied':
+      return { ...base, status: 'satisfied', nextDueDate: s.nextDueDate ?? null };
+    case 'due':
+    case 'overdue': {
+      const action = rule.actions[s.actionKey ?? 'screening'] ?? rule.actions['screening'];
+      if (!action) throw new DefineError(`no action template "${s.actionKey ?? ''}"`);
+      // Placeholder priority: rank() numbers the open gaps once they are ordered.
+      return { ...base, status: s.status, dueDate: s.dueDate ?? '', action, priority: 0 };
+    }
+  }
+}
+
+const REASON_CODES: ReadonlySet<string> = new Set(['NotFound', 'Missing', 'Present', 'InvalidAttribute', 'DateInRange', 'DateOutOfRange', 'ValueInRange', 'ValueOutOfRange']);
+
+function shapeRule(rule: RuleMeta, values: ReadonlyMap<string, { readonly value: unknown } | { readonly error: Error }>, setting: Setting, known: ReadonlySet<string>): Shaped {
+  const applicable = bool(valueOf(values, 'Applicable', true));
+  const missingRaw = valueOf(values, 'Missing', true);
+  const missing = Array.isArray(missingRaw) ? missingRaw.filter((m): m is string => typeof m === 'string').sort() : [];
+  const reason = str(valueOf(values, 'Reason', true)) ?? '';
+  const rc = str(valueOf(values, 'Reason Code', true));
+  const reasonCode = rc !== undefined && REASON_CODES.has(rc) ? (rc as CareGapReason) : undefined;
+  const evRaw = valueOf(values, 'Evidence', true);
+  const evidence = dedupe((Array.isArray(evRaw) ? evRaw : []).map((e) => evidenceOf(e, known)).filter((e): e is Evidence => e !== undefined));
+
+  let populations: Populations | undefined;
+  let measureExcluded = false;
+  let measureException = false;
+  if (setting.mode === 'measure') {
+    const ip = bool(valueOf(values, 'Initial Population', true)) === true;
+    const denominator = ip && bool(valueOf(values, 'Denominator', true)) === true;
+    const excl = denominator && bool(valueOf(values, 'Denominator Exclusions', true)) === true;
+    const numer = denominator && !excl && bool(valueOf(values, 'Numerator', true)) === true;
+    const exc = denominator && !excl && !numer && bool(valueOf(values, 'Denominator Exceptions', false)) === true;
+    populations = { 'initial-population': ip, denominator, 'denominator-exclusion': excl, 'denominator-exception': exc, numerator: numer };
+    measureExcluded = excl;
+    measureException = exc;
+  }
+  const withPops = (s: Shaped): Shaped => {
+    if (!populations) return s;
+    const inverse = rule.measure?.inverse ?? false;
+    const counted = populations.denominator && !populations['denominator-exclusion'] && !populations['denominator-exception'];
+    const closed = inverse ? !populations.numerator : populations.numerator;
+    return { ...s, populations, gapStatus: !counted ? 'not-applicable' : closed ? 'closed-gap' : 'open-gap' };
+  };
+
+  if (applicable !== true) {
+    return withPops({ status: missing.length > 0 ? 'insufficient-data' : 'not-applicable', reason, reasonCode: undefined, evidence, missing });
+  }
+  const exclusionRaw = valueOf(values, 'Exclusion', true);
+  if (exclusionRaw instanceof CqlTuple && (setting.mode === 'point-of-care' || measureExcluded || measureException)) {
+    const json = resourceJson(exclusionRaw.elements['resource']);
+    const codeValue = exclusionRaw.elements['code'];
+    const code: CodeRef | undefined =
+      codeValue instanceof CqlCode && codeValue.system !== null ? { system: codeValue.system, code: codeValue.code } : json ? codeOf(json, known) : undefined;
+    const exclusion = {
+      label: str(exclusionRaw.elements['label']) ?? 'Excluded',
+      ...(code === undefined ? {} : { code }),
+      ...(json === undefined ? {} : { reference: referenceOf(json).reference }),
+    };
+    return withPops({ status: 'excluded', reason, reasonCode: undefined, evidence, exclusion });
+  }
+  const gapOpen = bool(valueOf(values, 'Gap Open', true));
+  if (gapOpen === false) {
+    const next = valueOf(values, 'Next Due Date', true);
+    return withPops({ status: 'satisfied', reason, reasonCode, evidence, nextDueDate: dayOf(next) ?? null });
+  }
+  if (missing.length > 0) return withPops({ status: 'insufficient-data', reason, reasonCode: undefined, evidence, missing });
+  const dueDate = dayOf(valueOf(values, 'Due Date', true));
+  if (dueDate === undefined) throw new DefineError('"Due Date" is not a full date');
+  const urgent = bool(valueOf(values, 'Urgent', true)) === true;
+  // Measure mode reports an open gap as due by the period end; overdue is a point-of-care notion.
+  const overdue = setting.mode === 'point-of-care' && (urgent || setting.refDay >= addMonths(dueDate, rule.graceMonths));
+  return withPops({ status: overdue ? 'overdue' : 'due', reason, reasonCode, evidence, dueDate, actionKey: str(valueOf(values, 'Action', true)) ?? 'screening' });
+}
+
+const CURRENT_ENCOUNTER_STATUSES: ReadonlySet<string> = new Set(['in-progress', 'arrived', 'triaged', 'onleave', 'finished']);
+
+/**
+ * Point of care: the encounter in context, when it is live or finished, is named as the visit beside
+ * an open or closed gap (context the card shows, not rule logic).
+ */
+function currentVisit(record: PatientRecord, encounterId: string | undefined, known: ReadonlySet<string>): Evidence | undefined {
+  if (encounterId === undefined) return undefined;
+  const enc = (record.byType.get('Encounter') ?? []).find((e) => e.id === encounterId);
+  const status = enc?.resource['status'];
+  if (!enc || typeof status !== 'string' || !CURRENT_ENCOUNTER_STATUSES.has(status)) return undefined;
+  const period = enc.resource['period'];
+  const at = isObject(period) ? (typeof period['end'] === 'string' ? period['end'] : typeof period['start'] === 'string' ? period['start'] : undefined) : undefined;
+  const date = at !== undefined && isDay(at.slice(0, 10)) ? at.slice(0, 10) : undefined;
+  const code = codeOf(enc.resource, known);
+  return {
+    reference: enc.reference,
+    ...(enc.versionId === undefined ? {} : { versionId: enc.versionId }),
+    ...(date === undefined ? {} : { date }),
+    ...(code === undefined ? {} : { code }),
+    role: 'visit',
+    note: 'current encounter',
+  };
+}
+
+function failure(reason: string, populations: boolean): Shaped {
+  return {
+    status: 'insufficient-data',
+    reason,
+    reasonCode: undefined,
+    evidence: [],
+    missing: [reason],
+    ...(populations
+      ? {
+          populations: { 'initial-population': false, denominator: false, 'denominator-exclusion': false, 'denominator-exception': false, numerator: false },
+          gapStatus: 'not-applicable' as const,
+        }
+      : {}),
+  };
+}
+
+function rank(results: RuleResult[], pack: RulePack): RuleResult[] {
+  const weights = new Map(pack.rules.map((r) => [r.id, r.weight] as const));
+  const sorted = [...results].sort((a, b) => compareResults(a, b, weights));
+  let n = 0;
+  return sorted.map((r) => (r.status === 'due' || r.status === 'overdue' ? { ...r, priority: ++n } : r));
+}
+
+function isRecord(input: PatientRecord | readonly unknown[]): input is PatientRecord {
+  return !Array.isArray(input);
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** The record's resources in a stable order (type, then id), so results never depend on input order. */
+function resourcesOf(record: PatientRecord): unknown[] {
+  const out: unknown[] = [];
+  for (const type of [...record.byType.keys()].sort()) {
+    const list = [...(record.byType.get(type) ?? [])].sort((a, b) => (a.reference < b.reference ? -1 : a.reference > b.reference ? 1 : 0));
+    for (const r of list) out.push(r.resource);
+  }
+  return out;
 }
 
 /**
- * Returns a new pack whose value sets are replaced, by canonical URL, with the given official
- * expansions (ValueSet resources, arrays of them, or Bundles of them). Value sets the pack does not
- * use are ignored; the digest is recomputed.
+ * Evaluates every rule of the pack for one patient and orders the results by the next-best-action
+ * priority (`compareResults`), with evidence and pack digests, and populations and gap status in
+ * measure mode. Never throws: bad options, an unreadable record or a failing define become
+ * `insufficient-data` results with the reason.
  *
- * @throws {ValueSetLoadError} when an item is not a ValueSet or a Bundle, or a ValueSet has no url
- *   or no usable expansion.
  * @example
- * const pack = withValueSets(careloopPreventive, JSON.parse(readFileSync('vsac-2025.json', 'utf8')));
+ * const result = evaluatePack(careloopPreventive, resources, { mode: 'point-of-care', asOf: '2025-06-01' });
+ * result.next; // 'colorectal-cancer-screening'
  */
-export function withValueSets(pack: RulePack, valueSetResources: unknown): RulePack {
-  const loaded = parseValueSets(valueSetResources);
-  const next: Record<string, ValueSetDefinition> = { ...pack.valueSets };
-  for (const [url, vs] of loaded) if (Object.hasOwn(next, url)) next[url] = vs;
-  return buildPack(pack.id, pack.version, pack.rules, next);
+export function evaluatePack(pack: RulePack, input: PatientRecord | readonly unknown[], options: EvaluateOptions): PackResult {
+  let record: PatientRecord;
+  try {
+    record = isRecord(input) ? input : indexRecord(input);
+  } catch (e) {
+    record = indexRecord([]);
+    return failAll(pack, record, `the record could not be indexed: ${messageOf(e)}`, false);
+  }
+  const header = { patient: record.patientId, pack: { id: pack.id, version: pack.version, digest: pack.digest } };
+  const problem = optionsProblem(options);
+  if (problem) return failAll(pack, record, `invalid options: ${problem}`, false);
+  const measure = options.mode === 'measure';
+  const patients = record.byType.get('Patient')?.length ?? 0;
+  if (patients > 1) {
+    return failAll(pack, record, 'more than one Patient resource', measure, (r) => !measure || r.measure !== undefined, ['Patient.birthDate']);
+  }
+  let evaluateRule: (rule: RuleMeta) => Shaped;
+  try {
+    const setting = settingOf(options);
+    const prog = program();
+    const data = createFhirDataSource(resourcesOf(record), qicoreClassifier);
+    const { terminology, known } = terminologyOf(pack);
+    const defines = measure ? [...MEASURE_DEFINES, ...POC_DEFINES] : [...POC_DEFINES];
+    const visit = options.mode === 'point-of-care' ? currentVisit(record, options.encounterId, known) : undefined;
+    // One context for every rule: CareloopCommon's definitions (exclusions, visits) are computed once.
+    const session = prog.session({ data, terminology, now: setting.now, parameters: setting.parameters, contextValue: data.patient });
+    evaluateRule = (rule) => {
+      const lib = prog.libraries.get(`${rule.library}|${rule.version}`) ?? [...prog.libraries.values()].find((l) => l.name === rule.library);
+      if (!lib) throw new DefineError(`library ${rule.library} is not loaded`);
+      const names = defines.filter((d) => lib.defs.has(d));
+      const values = session.evaluateEach(rule.library, names);
+      const shaped = shapeRule(rule, values, setting, known);
+      const open = shaped.status === 'due' || shaped.status === 'overdue' || shaped.status === 'satisfied';
+      return visit && open ? { ...shaped, evidence: [...shaped.evidence, visit] } : shaped;
+    };
+  } catch (e) {
+    return failAll(pack, record, `the record could not be read: ${messageOf(e)}`, measure);
+  }
+  const results: RuleResult[] = [];
+  for (const rule of pack.rules) {
+    if (measure && !rule.measure) continue;
+    let shaped: Shaped;
+    try {
+      shaped = evaluateRule(rule);
+    } catch (e) {
+      shaped = failure(`rule failed on this record: ${messageOf(e)}`, measure);
+    }
+    results.push(finish(rule, pack, shaped));
+  }
+  const ranked = rank(results, pack);
+  const first = ranked[0];
+  return { ...header, results: ranked, next: first && (first.status === 'due' || first.status === 'overdue') ? first.rule : null };
+}
+
+function failAll(
+  pack: RulePack,
+  record: PatientRecord,
+  reason: string,
+  measure: boolean,
+  which: (r: RuleMeta) => boolean = () => true,
+  missing?: readonly string[],
+): PackResult {
+  const results = pack.rules.filter(which).map((r) => finish(r, pack, { ...failure(reason, measure), ...(missing ? { missing } : {}) }));
+  return {
+    patient: record.patientId,
+    pack: { id: pack.id, version: pack.version, digest: pack.digest },
+    results: rank(results, pack),
+    next: null,
+  };
 }

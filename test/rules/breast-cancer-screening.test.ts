@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { condition, encounter, mp, observation, patient, poc, procedure, resultFor, RULES_ENGINE, summary } from './builders.ts';
+import { condition, encounter, mp, observation, patient, poc, procedure, resultFor, summary } from './builders.ts';
 
 const RULE = 'breast-cancer-screening';
 const mammo = (date: string) => observation('loinc', '24606-6', date);
@@ -73,15 +73,11 @@ describe('breast cancer screening in measure mode (CMS125v13, 2025)', () => {
 
   // AdvancedIllnessandFrailty 2025 (CMS125v13): nursing-home residence is the most recent housing
   // status (LOINC 71802-3) answered "Lives in nursing home" (SNOMED 160734000), not a facility stay.
-  it.skipIf(RULES_ENGINE === 'ts')('puts 66+ living in a nursing home (housing status) in the denominator exclusion', () => {
+  it('puts 66+ living in a nursing home (housing status) in the denominator exclusion', () => {
     const housing = observation('loinc', '71802-3', '2025-02-01', { valueCodeableConcept: { coding: [{ system: 'http://snomed.info/sct', code: '160734000' }] } });
     expect(run([patient('1955-01-01', 'female'), visit, housing]).populations?.['denominator-exclusion']).toBe(true);
     const stay = { ...encounter('2025-01-01', {}, '99304'), period: { start: '2024-06-01', end: '2025-12-31' } };
     expect(run([patient('1955-01-01', 'female'), visit, stay]).populations?.['denominator-exclusion']).toBe(false);
   });
 
-  it.skipIf(RULES_ENGINE === 'cql')('puts 66+ in long-term care in the denominator exclusion (hand-written evaluators)', () => {
-    const stay = { ...encounter('2025-01-01', {}, '99304'), period: { start: '2024-06-01', end: '2025-12-31' } };
-    expect(run([patient('1955-01-01', 'female'), visit, stay]).populations?.['denominator-exclusion']).toBe(true);
-  });
 });

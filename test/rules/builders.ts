@@ -108,20 +108,13 @@ export function bpPanel(date: string, systolic: number, diastolic: number, unit 
 
 import { careloopPreventive, evaluatePack } from '../../src/rules/index.ts';
 import type { EvaluateOptions, PackResult, PatientRecord, RuleResult } from '../../src/rules/index.ts';
-import { careloopPreventiveCql, evaluateCqlPack } from '../../src/rules/cql-pack.ts';
-
-/**
- * Which rule engine the rule tests run: the hand-written TypeScript evaluators (default) or the CQL
- * pack (`CARELOOP_RULES=cql npx vitest run test/rules`), until the lead switches engine.ts over.
- */
-export const RULES_ENGINE: 'ts' | 'cql' = process.env['CARELOOP_RULES'] === 'cql' ? 'cql' : 'ts';
 
 /** The built-in pack under test. */
-export const builtInPack = RULES_ENGINE === 'cql' ? careloopPreventiveCql : careloopPreventive;
+export const builtInPack = careloopPreventive;
 
-/** Evaluates the built-in pack with the engine under test. */
+/** Evaluates the built-in pack. */
 export function evaluateBuiltIn(input: PatientRecord | readonly unknown[], options: EvaluateOptions): PackResult {
-  return RULES_ENGINE === 'cql' ? evaluateCqlPack(careloopPreventiveCql, input, options) : evaluatePack(careloopPreventive, input, options);
+  return evaluatePack(careloopPreventive, input, options);
 }
 
 /** Point-of-care options. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { condition, encounter, mp, observation, patient, poc, procedure, resultFor, RULES_ENGINE, summary } from './builders.ts';
+import { condition, encounter, mp, observation, patient, poc, procedure, resultFor, summary } from './builders.ts';
 
 const RULE = 'colorectal-cancer-screening';
 const crc = (resources: unknown[], asOf: string) => summary(resultFor(RULE, resources, poc(asOf)));
@@ -159,9 +159,8 @@ describe('colorectal cancer screening in measure mode (CMS130v13, 2025)', () => 
 
   // AdvancedIllnessandFrailty 2025 (CMS130v13): long-term nursing-home residence is the most recent
   // "Housing status" (LOINC 71802-3) on or before the period end answered "Lives in nursing home"
-  // (SNOMED 160734000); nursing-facility encounters no longer decide it. The hand-written evaluators
-  // counted >90-day facility stays, so this runs against the CQL pack only.
-  it.skipIf(RULES_ENGINE === 'ts')('excludes 66+ whose most recent housing status says they live in a nursing home', () => {
+  // (SNOMED 160734000); nursing-facility encounters do not decide it.
+  it('excludes 66+ whose most recent housing status says they live in a nursing home', () => {
     const housing = (date: string, answer: string) => observation('loinc', '71802-3', date, { valueCodeableConcept: { coding: [{ system: 'http://snomed.info/sct', code: answer }] } });
     expect(measure([patient('1950-01-01', 'male'), visit, housing('2025-04-01', '160734000')]).populations?.['denominator-exclusion']).toBe(true);
     // A later answer that says otherwise wins; 65 is too young.
@@ -169,12 +168,6 @@ describe('colorectal cancer screening in measure mode (CMS130v13, 2025)', () => 
     expect(measure([patient('1960-01-01', 'male'), visit, housing('2025-04-01', '160734000')]).populations?.['denominator-exclusion']).toBe(false);
     const stay = { ...encounter('2025-01-01'), type: [{ coding: [{ system: 'http://www.ama-assn.org/go/cpt', code: '99310' }] }], period: { start: '2025-01-01', end: '2025-04-01' } };
     expect(measure([patient('1950-01-01', 'male'), visit, stay]).populations?.['denominator-exclusion']).toBe(false);
-  });
-
-  it.skipIf(RULES_ENGINE === 'cql')('excludes 66+ living in long-term care more than 90 days of the period (hand-written evaluators)', () => {
-    const stay = (end: string) => ({ ...encounter('2025-01-01'), type: [{ coding: [{ system: 'http://www.ama-assn.org/go/cpt', code: '99310' }] }], period: { start: '2025-01-01', end } });
-    expect(measure([patient('1950-01-01', 'male'), visit, stay('2025-04-01')]).populations?.['denominator-exclusion']).toBe(true);
-    expect(measure([patient('1950-01-01', 'male'), visit, stay('2025-03-31')]).populations?.['denominator-exclusion']).toBe(false);
   });
 
   it('counts a colonoscopy done late on the last evening of the period in the patient’s time zone', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bpPanel, condition, encounter, mp, observation, patient, poc, procedure, resultFor, RULES_ENGINE, summary } from './builders.ts';
+import { bpPanel, condition, encounter, mp, observation, patient, poc, procedure, resultFor, summary } from './builders.ts';
 
 const RULE = 'controlling-blood-pressure';
 const htn = condition('icd10cm', 'I10', '2018-01-01');
@@ -90,7 +90,7 @@ describe('controlling high blood pressure: frailty exclusions by age (CMS165v13)
 // CMS165v13 (2025) reads the most recent day with both a systolic and a diastolic reading, and
 // excludes kidney failure or replacement recorded before or during the period; the hand-written
 // evaluators read each half's own latest day and only the four kidney/pregnancy criteria overlapping the period.
-describe.skipIf(RULES_ENGINE === 'ts')('controlling high blood pressure: CMS165v13 details (CQL pack)', () => {
+describe('controlling high blood pressure: CMS165v13 details', () => {
   it('uses the most recent day that has both halves, not a later lone systolic', () => {
     expect(summary(at([sys('2025-05-01', 128), dia('2025-05-01', 78), sys('2025-05-20', 150)]))).toBe('satisfied 2026-05-01');
   });

@@ -25,33 +25,34 @@ const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && 
 
 /** Codes at a property of a resource: CodeableConcept(s), Coding(s) or code strings, choice-aware. */
 export function codesAt(resource: Json, fhirType: string, path: string): CqlCode[] {
-  return codeReader(fhirType, path)(resource);
+  const out: CqlCode[] = [];
+  codeReader(fhirType, path)(resource, (code, system) => out.push(new CqlCode(code, system)));
+  return out;
 }
 
 /**
- * The reader of codes at `path` on resources of `fhirType`: the element's declared types are looked
- * up once, not per resource (a Retrieve reads the same property of thousands of resources).
+ * The reader of codes at `path` on resources of `fhirType`, calling `visit` with each code and its
+ * system: the element's declared types are looked up once, not per resource (a Retrieve reads the
+ * same property of thousands of resources).
  */
-function codeReader(fhirType: string, path: string): (resource: Json) => CqlCode[] {
+function codeReader(fhirType: string, path: string): (resource: Json, visit: (code: string, system: string | null) => void) => void {
   const info = elementInfo(fhirType, path);
   const keys = info && info.types.length > 1 ? info.types.map((t) => path + t.charAt(0).toUpperCase() + t.slice(1)) : [path];
-  return (resource) => {
-    const out: CqlCode[] = [];
-    let values: readonly unknown[] = [];
-    for (const key of keys) {
-      const v = resource[key];
-      if (v !== undefined) values = Array.isArray(v) ? v : [v];
-    }
+  return (resource, visit) => {
+    let value: unknown;
+    // A choice element present under several typed keys: the last one read wins.
+    for (const key of keys) if (resource[key] !== undefined) value = resource[key];
+    if (value === undefined) return;
+    const values: readonly unknown[] = Array.isArray(value) ? value : [value];
     for (const v of values) {
-      if (typeof v === 'string') out.push(new CqlCode(v, null));
+      if (typeof v === 'string') visit(v, null);
       else if (isObj(v)) {
         const codings = Array.isArray(v['coding']) ? (v['coding'] as unknown[]) : [v];
         for (const c of codings) {
-          if (isObj(c) && typeof c['code'] === 'string') out.push(new CqlCode(c['code'], typeof c['system'] === 'string' ? c['system'] : null));
+          if (isObj(c) && typeof c['code'] === 'string') visit(c['code'], typeof c['system'] === 'string' ? c['system'] : null);
         }
       }
     }
-    return out;
   };
 }
 
@@ -64,17 +65,24 @@ interface CodeIndex {
   readonly distinct: readonly { readonly code: CqlCode; readonly at: readonly number[] }[];
 }
 
-function indexCodes(all: readonly FhirValue[], read: (resource: Json) => CqlCode[]): CodeIndex {
-  const byKey = new Map<string, { code: CqlCode; at: number[] }>();
-  for (let i = 0; i < all.length; i++) {
-    for (const c of read((all[i] as FhirValue).json as Json)) {
-      const key = `${c.system ?? ''}\u0000${c.code}`;
-      const entry = byKey.get(key);
-      if (entry === undefined) byKey.set(key, { code: c, at: [i] });
-      else if (entry.at[entry.at.length - 1] !== i) entry.at.push(i);
-    }
-  }
-  return { distinct: [...byKey.values()] };
+function indexCodes(all: readonly FhirValue[], fhirType: string, path: string): CodeIndex {
+  const read = codeReader(fhirType, path);
+  // By system, then by code: no key string built per coding.
+  const bySystem = new Map<string | null, Map<string, { code: CqlCode; at: number[] }>>();
+  const distinct: { code: CqlCode; at: number[] }[] = [];
+  let i = 0;
+  const visit = (code: string, system: string | null): void => {
+    let byCode = bySystem.get(system);
+    if (byCode === undefined) bySystem.set(system, (byCode = new Map()));
+    const entry = byCode.get(code);
+    if (entry === undefined) {
+      const created = { code: new CqlCode(code, system), at: [i] };
+      byCode.set(code, created);
+      distinct.push(created);
+    } else if (entry.at[entry.at.length - 1] !== i) entry.at.push(i);
+  };
+  for (; i < all.length; i++) read((all[i] as FhirValue).json as Json, visit);
+  return { distinct };
 }
 
 function codeMatches(c: CqlCode, req: NonNullable<RetrieveRequest['codes']>, terminology: Terminology): boolean {
@@ -122,7 +130,7 @@ export function createFhirDataSource(resources: readonly unknown[], profiles: Pr
   const codeIndex = (fhirType: string, path: string, all: readonly FhirValue[]): CodeIndex => {
     const key = `${fhirType}\u0000${path}`;
     let index = codeIndexes.get(key);
-    if (index === undefined) codeIndexes.set(key, (index = indexCodes(all, codeReader(fhirType, path))));
+    if (index === undefined) codeIndexes.set(key, (index = indexCodes(all, fhirType, path)));
     return index;
   };
   const conformances = new Map<string, readonly boolean[]>();

@@ -69,3 +69,46 @@ describe('Retrieve by QI-Core profile', () => {
     expect(() => data.retrieve(request('{http://hl7.org/fhir/us/qicore}NoSuchProfile'), rt)).toThrow(/NoSuchProfile/);
   });
 });
+
+describe('Retrieve by code over an indexed record', () => {
+  const LOINC = 'http://loinc.org';
+  const A1C_VS = 'http://example.org/ValueSet/a1c';
+  const a1c = createTerminology(new Map([[A1C_VS, [new CqlCode('4548-4', LOINC), new CqlCode('17856-6', LOINC)]]]));
+  const none = createTerminology(new Map([[A1C_VS, []]]));
+  const at = (terminology: typeof a1c): Runtime => ({ terminology }) as unknown as Runtime;
+  const obs = (id: string, ...codes: [string, string | undefined][]): Json => ({
+    resourceType: 'Observation',
+    id,
+    code: { coding: codes.map(([code, system]) => (system === undefined ? { code } : { system, code })) },
+  });
+  // Bea's labs, in chart order: two A1c codings on one result, a glucose, an A1c under the LOINC OID.
+  const bea: Json[] = [
+    { resourceType: 'Patient', id: 'bea' },
+    obs('glucose-1', ['2345-7', LOINC]),
+    obs('a1c-both', ['17856-6', LOINC], ['4548-4', LOINC]),
+    obs('glucose-2', ['2345-7', LOINC]),
+    obs('a1c-oid', ['4548-4', 'urn:oid:2.16.840.1.113883.6.1']),
+    obs('a1c-first', ['4548-4', LOINC]),
+  ];
+  const byValueSet = request(`${FHIR}Observation`, undefined, { valueSet: A1C_VS });
+
+  test('keeps chart order and lists a resource with several matching codings once', () => {
+    const data = createFhirDataSource(bea, qicoreClassifier);
+    expect(data.retrieve(byValueSet, at(a1c)).map((v) => ((v as FhirValue).json as Json)['id'])).toEqual(['a1c-both', 'a1c-oid', 'a1c-first']);
+  });
+
+  test('answers a repeated retrieve the same, and another terminology afresh', () => {
+    const data = createFhirDataSource(bea, qicoreClassifier);
+    const first = data.retrieve(byValueSet, at(a1c));
+    expect(data.retrieve(byValueSet, at(a1c))).toEqual(first);
+    expect(data.retrieve(byValueSet, at(none))).toEqual([]);
+  });
+
+  test('matches listed codes by code and system, any alias of the system, or a code without a system', () => {
+    const data = createFhirDataSource([...bea, obs('no-system', ['2345-7', undefined])], qicoreClassifier);
+    const glucose = request(`${FHIR}Observation`, undefined, { list: [new CqlCode('2345-7', 'urn:oid:2.16.840.1.113883.6.1')] });
+    expect(ids(data.retrieve(glucose, at(none)))).toEqual(['glucose-1', 'glucose-2', 'no-system']);
+    const other = request(`${FHIR}Observation`, undefined, { list: [new CqlCode('2345-7', 'http://example.org/other')] });
+    expect(ids(data.retrieve(other, at(none)))).toEqual(['no-system']);
+  });
+});
