@@ -27,6 +27,7 @@ export default defineConfig(async ({ command }): Promise<UserConfig> => ({
     ...(command === 'build'
       ? {
           __CARELOOP_PREVENTIVE_DIGEST__: JSON.stringify((await import('./src/rules/pack.ts')).careloopPreventive.digest),
+          __CARELOOP_ELM_DIGESTS__: JSON.stringify((await import('./src/rules/pack.ts')).careloopPreventive.elmDigests),
           // fhirclient's build for current browsers: the window's own fetch, no cross-fetch polyfill.
           FHIRCLIENT_PURE: 'true',
         }

@@ -99,11 +99,14 @@ export interface RulePack {
   readonly rules: readonly RuleMeta[];
   /** Keyed by canonical URL: every value set the libraries name. */
   readonly valueSets: Readonly<Record<string, ValueSetDefinition>>;
-  /** Library name → the `careloopSourceDigest` of its generated ELM (CQL text + translator version). */
+  /** Library name → the SHA-256 of the canonical JSON of its ELM. */
   readonly elmDigests: Readonly<Record<string, string>>;
   /** SHA-256 of the canonical JSON of id, version, rules, value sets and ELM digests. */
   readonly digest: string;
 }
+
+/** Library name → its version, as its ELM declares it. */
+const LIBRARY_VERSIONS: ReadonlyMap<string, string> = new Map(ELM.map((doc) => [doc.library.identifier.id, doc.library.identifier.version ?? ''] as const));
 
 let loaded: Program | undefined;
 /** The program of every library, loaded once on first use (compiling ~1 MB of ELM). */
@@ -112,13 +115,21 @@ function program(): Program {
   return loaded;
 }
 
+/**
+ * Each library's ELM digest as the production build computed it (vite.config.ts): hashing ~2 MB of
+ * ELM on every launch would cost the browser far more than the evaluation. Undefined elsewhere.
+ */
+declare const __CARELOOP_ELM_DIGESTS__: Readonly<Record<string, string>> | undefined;
+
+let elmDigestCache: Record<string, string> | undefined;
+/** Library name → SHA-256 of the canonical JSON of its ELM. */
 function elmDigests(): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const doc of ELM) {
-    const d = (doc as unknown as { careloopSourceDigest?: unknown }).careloopSourceDigest;
-    out[doc.library.identifier.id] = typeof d === 'string' ? d : '';
+  if (typeof __CARELOOP_ELM_DIGESTS__ === 'object' && __CARELOOP_ELM_DIGESTS__ !== null) return { ...__CARELOOP_ELM_DIGESTS__ };
+  if (!elmDigestCache) {
+    elmDigestCache = {};
+    for (const doc of ELM) elmDigestCache[doc.library.identifier.id] = digestOf(doc);
   }
-  return out;
+  return { ...elmDigestCache };
 }
 
 /** Value set URLs the libraries name, read from the ELM without compiling it. */
@@ -399,6 +410,7 @@ function finish(rule: RuleMeta, pack: RulePack, s: Shaped): RuleResult {
     evidence,
     evidenceDigest: digestOf(evidence),
     packDigest: pack.digest,
+    logic: { library: rule.library, version: LIBRARY_VERSIONS.get(rule.library) ?? '', elmDigest: pack.elmDigests[rule.library] ?? '', source: 'careloop' as const },
     ...(s.populations ? { populations: s.populations } : {}),
     ...(s.gapStatus ? { gapStatus: s.gapStatus } : {}),
   };

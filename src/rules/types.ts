@@ -84,6 +84,16 @@ export interface Populations {
 /** Da Vinci DEQM gap status. */
 export type GapStatus = 'open-gap' | 'closed-gap' | 'not-applicable';
 
+/** The logic that decided a result: a CQL library, its version and the SHA-256 of its ELM. */
+export interface LogicRef {
+  readonly library: string;
+  readonly version: string;
+  /** SHA-256 of the canonical JSON of the library's ELM. */
+  readonly elmDigest: string;
+  /** `careloop`: Careloop's own CQL; `measure-package`: official content an admin loaded. */
+  readonly source: 'careloop' | 'measure-package';
+}
+
 /** Fields every result carries. */
 export interface ResultBase {
   readonly rule: string;
@@ -96,6 +106,8 @@ export interface ResultBase {
   readonly evidence: readonly Evidence[];
   readonly evidenceDigest: string;
   readonly packDigest: string;
+  /** Which logic decided. */
+  readonly logic: LogicRef;
   /** Measure mode only. */
   readonly populations?: Populations;
   /** Measure mode only. */

@@ -25,7 +25,7 @@ describe('the care-gap card', () => {
     expect((within(next).getByRole('heading', { level: 2 }).textContent ?? '').length).toBeLessThanOrEqual(140);
   });
 
-  it('opens the evidence on "Why?": the colonoscopy with its date and code, the rule id and version', async () => {
+  it('opens the evidence on "Why?": the colonoscopy with its date and code, the rule id and version, and the logic that decided', async () => {
     castStore();
     const { audit } = renderChart('ada');
     const next = await card();
@@ -34,6 +34,7 @@ describe('the care-gap card', () => {
     expect(why).toHaveTextContent(/Colonoscopy|45378|73761001/);
     expect(why).toHaveTextContent(/\d{4}-\d{2}-\d{2}/);
     expect(why).toHaveTextContent('Rule colorectal-cancer-screening v');
+    expect(why).toHaveTextContent(/Decided by Careloop logic CareloopColorectalCancerScreening \d+\.\d+\.\d+ · ELM [0-9a-f]{12}/);
     expect((audit as ReturnType<typeof memoryAuditPort>).events.map((e) => e.action)).toEqual(['card-shown', 'why-opened']);
   });
 

@@ -124,7 +124,7 @@ describe('evaluatePack', () => {
 });
 
 describe('prioritisation (compareResults)', () => {
-  const base = { version: '1', measure: undefined, title: '', citation: { text: '', url: '' }, reason: '', reasonCode: undefined, evidence: [], evidenceDigest: '', packDigest: '' };
+  const base = { version: '1', measure: undefined, title: '', citation: { text: '', url: '' }, reason: '', reasonCode: undefined, evidence: [], evidenceDigest: '', packDigest: '', logic: { library: 'L', version: '1', elmDigest: '', source: 'careloop' as const } };
   const action = { resourceType: 'Task', code: { system: 's', code: 'c' }, intent: 'plan', text: '', reason: '' } as const;
   const open = (rule: string, status: 'due' | 'overdue', dueDate: string): RuleResult => ({ ...base, rule, status, dueDate, action, priority: 0 });
   const weights = new Map([

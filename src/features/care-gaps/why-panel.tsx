@@ -47,6 +47,10 @@ export function WhyPanel({ gap }: { gap: OpenGap }) {
         {gap.measure ? ` · ${gap.measure}` : ''}
       </Typography>
       <Typography variant="caption" component="p">
+        {gap.logic.source === 'measure-package' ? 'Decided by official measure logic' : 'Decided by Careloop logic'} {gap.logic.library} {gap.logic.version}
+        {gap.logic.elmDigest ? ` · ELM ${gap.logic.elmDigest.slice(0, 12)}` : ''}
+      </Typography>
+      <Typography variant="caption" component="p">
         Source:{' '}
         <Link href={gap.citation.url} target="_blank" rel="noreferrer noopener">
           {gap.citation.text}
