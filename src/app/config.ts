@@ -35,6 +35,12 @@ export const appConfigSchema = z.strictObject({
   auditApiBaseUrl: z._default(z.nullable(z.union([z.url(), z.literal('')])), null),
   /** Which rule pack to evaluate. */
   rulePack: z._default(z.enum(['careloop-preventive']), 'careloop-preventive'),
+  /**
+   * Official measure packages (FHIR Bundles of a Measure, its ELM Libraries and ValueSets, as CMS
+   * publishes them), as URLs relative to index.html (same origin). One whose Measure has a rule's
+   * canonical URL replaces that rule's measure logic; any other shows as "Review: <title>".
+   */
+  measurePackages: z._default(z.array(z.string().check(z.minLength(1, 'must not be empty'))), []),
   /** Business identifier system for written resources. */
   identifierSystem: z._default(z.url(), 'https://careloop.example/fhir/identifier/care-gap-action'),
   fhir: z._default(

@@ -9,6 +9,7 @@
  */
 import { createFhirProgram, createTerminology, codesOfValueSetResource, CqlDateTime, CqlInterval, ElmLoadError, evaluateFhir, FhirValue } from '../cql/index.ts';
 import type { CqlCode, ElmLibrary, Program, Terminology } from '../cql/index.ts';
+import { digestOf } from '../shared/digest.ts';
 
 type Json = Readonly<Record<string, unknown>>;
 
@@ -49,8 +50,10 @@ export interface MeasurePackage {
   readonly groups: readonly MeasureGroup[];
   readonly program: Program;
   readonly terminology: Terminology;
-  /** The main library: name, version and the SHA-256 of its ELM as published (for the audit trail). */
-  readonly library: { readonly name: string; readonly version: string | undefined };
+  /** The main library: name, version and the SHA-256 of the canonical JSON of its ELM as published. */
+  readonly library: { readonly name: string; readonly version: string | undefined; readonly elmDigest: string };
+  /** True when a lower score is better (`improvementNotation` decrease on the Measure). */
+  readonly inverse: boolean;
 }
 
 /** The DEQM gap status. */
@@ -185,7 +188,8 @@ function loadOne(measure: Json, elms: readonly { elm: ElmLibrary; url: string | 
     groups,
     program,
     terminology,
-    library: { name: mainName, version: mainEntry.elm.library.identifier.version },
+    library: { name: mainName, version: mainEntry.elm.library.identifier.version, elmDigest: digestOf(mainEntry.elm) },
+    inverse: measureImprovement === 'decrease',
   };
 }
 

@@ -12,6 +12,11 @@ export interface MeasureMeta {
   readonly id: string;
   readonly version: string;
   readonly url: string;
+  /**
+   * Canonical URLs of the official FHIR Measure (as MADiE publishes it): an admin-loaded measure
+   * package with one of these URLs replaces the rule's measure logic.
+   */
+  readonly canonicalUrls?: readonly string[];
   /** CMS122: the numerator is the open gap. */
   readonly inverse: boolean;
 }
@@ -74,6 +79,7 @@ export const PACK_RULES: readonly RuleMeta[] = [
       id: 'CMS122',
       version: '13.0.000',
       url: 'https://ecqi.healthit.gov/ecqm/ec/2025/cms0122v13',
+      canonicalUrls: ['https://madie.cms.gov/Measure/CMS122FHIRDiabetesAssessGreaterThan9Percent'],
       inverse: true,
     },
   },
@@ -116,6 +122,7 @@ export const PACK_RULES: readonly RuleMeta[] = [
       id: 'CMS165',
       version: '13.0.000',
       url: 'https://ecqi.healthit.gov/ecqm/ec/2025/cms0165v13',
+      canonicalUrls: ['https://madie.cms.gov/Measure/CMS165FHIRControllingHighBloodPressure'],
       inverse: false,
     },
   },
@@ -178,6 +185,7 @@ export const PACK_RULES: readonly RuleMeta[] = [
       id: 'CMS130',
       version: '13.0.000',
       url: 'https://ecqi.healthit.gov/ecqm/ec/2025/cms0130v13',
+      canonicalUrls: ['https://madie.cms.gov/Measure/CMS130FHIRColorectalCancerScreening'],
       inverse: false,
     },
   },
@@ -209,6 +217,7 @@ export const PACK_RULES: readonly RuleMeta[] = [
       id: 'CMS125',
       version: '13.0.000',
       url: 'https://ecqi.healthit.gov/ecqm/ec/2025/cms0125v13',
+      canonicalUrls: ['https://madie.cms.gov/Measure/CMS125FHIRBreastCancerScreening'],
       inverse: false,
     },
   },
@@ -240,6 +249,7 @@ export const PACK_RULES: readonly RuleMeta[] = [
       id: 'CMS124',
       version: '13.0.000',
       url: 'https://ecqi.healthit.gov/ecqm/ec/2025/cms0124v13',
+      canonicalUrls: ['https://madie.cms.gov/Measure/CMS124FHIRCervicalCancerScreening'],
       inverse: false,
     },
   },

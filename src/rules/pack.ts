@@ -48,6 +48,8 @@ import { digestOf } from '../shared/digest.ts';
 import { compareResults } from './ranking.ts';
 import { addMonths, assertTimeZone, isDay } from './dates.ts';
 import { parseValueSets } from './valueset-resources.ts';
+import { evaluateMeasure } from './measure-package.ts';
+import type { MeasurePackage } from './measure-package.ts';
 import { PACK_RULES } from './pack-metadata.ts';
 import type { RuleMeta } from './pack-metadata.ts';
 import { indexRecord, isObject } from './record.ts';
@@ -59,6 +61,7 @@ import type {
   EvaluateOptions,
   Evidence,
   EvidenceRole,
+  LogicRef,
   PackResult,
   Populations,
   RuleResult,
@@ -101,7 +104,9 @@ export interface RulePack {
   readonly valueSets: Readonly<Record<string, ValueSetDefinition>>;
   /** Library name → the SHA-256 of the canonical JSON of its ELM. */
   readonly elmDigests: Readonly<Record<string, string>>;
-  /** SHA-256 of the canonical JSON of id, version, rules, value sets and ELM digests. */
+  /** Official measure packages an admin loaded (`withMeasurePackages`). */
+  readonly measures: readonly MeasurePackage[];
+  /** SHA-256 of the canonical JSON of id, version, rules, value sets, ELM digests and loaded measures. */
   readonly digest: string;
 }
 
@@ -142,14 +147,23 @@ function valueSetUrls(): string[] {
   return [...urls].sort();
 }
 
-function assemble(id: string, version: string, rules: readonly RuleMeta[], valueSets: Readonly<Record<string, ValueSetDefinition>>, builtDigest?: string): RulePack {
+function assemble(
+  id: string,
+  version: string,
+  rules: readonly RuleMeta[],
+  valueSets: Readonly<Record<string, ValueSetDefinition>>,
+  builtDigest?: string,
+  measures: readonly MeasurePackage[] = [],
+): RulePack {
   const inUse: Record<string, ValueSetDefinition> = {};
   for (const url of valueSetUrls()) {
     const vs = valueSets[url];
     if (vs) inUse[url] = vs;
   }
   const digests = elmDigests();
-  return { id, version, rules, valueSets: inUse, elmDigests: digests, digest: builtDigest ?? digestOf({ id, version, rules, valueSets: inUse, elm: digests }) };
+  const loaded = measures.map((m) => ({ url: m.url, version: m.version ?? null, library: m.library }));
+  const digest = builtDigest !== undefined && measures.length === 0 ? builtDigest : digestOf(measures.length ? { id, version, rules, valueSets: inUse, elm: digests, measures: loaded } : { id, version, rules, valueSets: inUse, elm: digests });
+  return { id, version, rules, valueSets: inUse, elmDigests: digests, measures, digest };
 }
 
 /** The careloop-preventive pack, its logic in CQL. */
@@ -178,7 +192,82 @@ export const careloopPreventive: RulePack = assemble(
 export function withValueSets(pack: RulePack, valueSetResources: unknown): RulePack {
   const next: Record<string, ValueSetDefinition> = { ...pack.valueSets };
   for (const [url, vs] of parseValueSets(valueSetResources)) if (Object.hasOwn(next, url)) next[url] = vs;
-  return assemble(pack.id, pack.version, pack.rules, next);
+  return assemble(pack.id, pack.version, pack.rules, next, undefined, pack.measures);
+}
+
+const canonical = (url: string): string => url.split('|')[0] ?? url;
+
+/** The loaded official measure that replaces a rule's measure logic, if any (by canonical URL). */
+function officialFor(rule: RuleMeta, pack: RulePack): MeasurePackage | undefined {
+  const urls = new Set([...(rule.measure?.canonicalUrls ?? []), ...(rule.measure ? [rule.measure.url] : [])]);
+  return pack.measures.find((m) => urls.has(canonical(m.url)));
+}
+
+/**
+ * Adds official measure packages (loaded with `loadMeasurePackages`): one whose Measure's canonical URL
+ * is a rule's measure replaces that rule's measure logic (populations and gap status in measure
+ * mode); any other is evaluated for the calendar year at the point of care (the measurement period
+ * in measure mode) and, with no Careloop action template, shows on the card as "Review: <title>"
+ * with a Task action. A package with the same canonical URL as one already loaded replaces it. The
+ * digest covers the packages' URLs, versions and ELM digests.
+ *
+ * @example
+ * const pack = withMeasurePackages(careloopPreventive, loadMeasurePackages([cms130Bundle]));
+ */
+export function withMeasurePackages(pack: RulePack, packages: readonly MeasurePackage[]): RulePack {
+  const kept = pack.measures.filter((m) => !packages.some((p) => canonical(p.url) === canonical(m.url)));
+  return assemble(pack.id, pack.version, pack.rules, pack.valueSets, undefined, [...kept, ...packages]);
+}
+
+/** The Task a loaded measure without a Careloop template proposes. */
+const REVIEW_ACTION_CODE = { system: 'http://careloop.example/fhir/CodeSystem/care-gap-action', code: 'review-measure', display: 'Review care gap' } as const;
+
+/** A rule that stands for a loaded measure no Careloop rule reports: "Review: <title>". */
+export function reviewRuleFor(m: MeasurePackage): RuleMeta {
+  const id = `measure:${m.name}`.slice(0, 128);
+  return {
+    id,
+    library: m.library.name,
+    version: m.version ?? m.library.version ?? '',
+    title: `Review: ${m.title}`,
+    citation: { text: `${m.title} (official measure ${m.version ? `${m.url}|${m.version}` : m.url})`, url: m.url },
+    weight: 40,
+    graceMonths: 0,
+    actions: {
+      screening: { resourceType: 'Task', code: REVIEW_ACTION_CODE, intent: 'proposal', text: `Review: ${m.title}`, reason: `Open gap in ${m.title}.`, label: 'Create a review task' },
+    },
+    measure: { id: m.name, version: m.version ?? '', url: m.url, canonicalUrls: [canonical(m.url)], inverse: m.inverse },
+  };
+}
+
+/** The year of a day as a measurement period (`YYYY-01-01`–`YYYY-12-31`). */
+function calendarYear(day: Day): { start: Day; end: Day } {
+  const y = day.slice(0, 4);
+  return { start: `${y}-01-01`, end: `${y}-12-31` };
+}
+
+/** A rule's result from an official measure package's first group. */
+function officialShape(m: MeasurePackage, resources: readonly unknown[], period: { start: Day; end: Day }, now: CqlDateTime, measureMode: boolean): Shaped & { logic: LogicRef } {
+  const [group] = evaluateMeasure(m, resources, { periodStart: period.start, periodEnd: period.end, now });
+  const logic: LogicRef = { library: m.library.name, version: m.library.version ?? '', elmDigest: m.library.elmDigest, source: 'measure-package' };
+  if (!group) return { ...failure(`${m.title}: no group`, measureMode), logic };
+  const c = (code: string): boolean => (group.counts[code as keyof typeof group.counts] ?? 0) > 0;
+  const populations: Populations = {
+    'initial-population': c('initial-population'),
+    denominator: c('denominator'),
+    'denominator-exclusion': c('denominator-exclusion'),
+    'denominator-exception': c('denominator-exception'),
+    numerator: c('numerator'),
+  };
+  const measureFields = measureMode ? { populations, gapStatus: group.gapStatus } : {};
+  const during = `${period.start} to ${period.end}`;
+  if (!populations['initial-population']) return { status: 'not-applicable', reason: `Not in the population of ${m.title} for ${during}.`, reasonCode: undefined, evidence: [], logic, ...measureFields };
+  if (populations['denominator-exclusion'] || populations['denominator-exception']) {
+    const label = populations['denominator-exclusion'] ? 'Excluded by the official measure' : 'Exception in the official measure';
+    return { status: 'excluded', reason: `${label} (${m.title}, ${during}).`, reasonCode: undefined, evidence: [], exclusion: { label }, logic, ...measureFields };
+  }
+  if (group.gapStatus === 'closed-gap') return { status: 'satisfied', reason: `${m.title}: met for ${during}.`, reasonCode: 'Present', evidence: [], nextDueDate: null, logic, ...measureFields };
+  return { status: 'due', reason: `${m.title}: open gap for ${during}.`, reasonCode: 'NotFound', evidence: [], dueDate: period.end, logic, ...measureFields };
 }
 
 const terminologies = new WeakMap<RulePack, { terminology: ReturnType<typeof createTerminology>; known: Set<string> }>();
@@ -395,6 +484,8 @@ interface Shaped {
   readonly missing?: readonly string[];
   readonly populations?: Populations;
   readonly gapStatus?: 'open-gap' | 'closed-gap' | 'not-applicable';
+  /** Set when other logic than the rule's own library decided (an official measure package). */
+  readonly logic?: LogicRef;
 }
 
 function finish(rule: RuleMeta, pack: RulePack, s: Shaped): RuleResult {
@@ -410,7 +501,7 @@ function finish(rule: RuleMeta, pack: RulePack, s: Shaped): RuleResult {
     evidence,
     evidenceDigest: digestOf(evidence),
     packDigest: pack.digest,
-    logic: { library: rule.library, version: LIBRARY_VERSIONS.get(rule.library) ?? '', elmDigest: pack.elmDigests[rule.library] ?? '', source: 'careloop' as const },
+    logic: s.logic ?? { library: rule.library, version: LIBRARY_VERSIONS.get(rule.library) ?? '', elmDigest: pack.elmDigests[rule.library] ?? '', source: 'careloop' as const },
     ...(s.populations ? { populations: s.populations } : {}),
     ...(s.gapStatus ? { gapStatus: s.gapStatus } : {}),
   };
@@ -538,7 +629,7 @@ function failure(reason: string, populations: boolean): Shaped {
 }
 
 function rank(results: RuleResult[], pack: RulePack): RuleResult[] {
-  const weights = new Map(pack.rules.map((r) => [r.id, r.weight] as const));
+  const weights = new Map([...pack.rules, ...pack.measures.map(reviewRuleFor)].map((r) => [r.id, r.weight] as const));
   const sorted = [...results].sort((a, b) => compareResults(a, b, weights));
   let n = 0;
   return sorted.map((r) => (r.status === 'due' || r.status === 'overdue' ? { ...r, priority: ++n } : r));
@@ -611,15 +702,32 @@ export function evaluatePack(pack: RulePack, input: PatientRecord | readonly unk
     return failAll(pack, record, `the record could not be read: ${messageOf(e)}`, measure);
   }
   const results: RuleResult[] = [];
+  const setting = settingOf(options);
+  const resources = resourcesOf(record);
+  const officialPeriod = options.mode === 'measure' ? { start: options.periodStart, end: options.periodEnd } : calendarYear(options.asOf);
+  const official = (m: MeasurePackage): Shaped => {
+    try {
+      return officialShape(m, resources, officialPeriod, setting.now, measure);
+    } catch (e) {
+      return { ...failure(`official measure logic failed on this record: ${messageOf(e)}`, measure), logic: { library: m.library.name, version: m.library.version ?? '', elmDigest: m.library.elmDigest, source: 'measure-package' } };
+    }
+  };
   for (const rule of pack.rules) {
     if (measure && !rule.measure) continue;
     let shaped: Shaped;
+    const replacement = measure ? officialFor(rule, pack) : undefined;
     try {
-      shaped = evaluateRule(rule);
+      // An admin-loaded official package replaces the rule's measure logic.
+      shaped = replacement ? official(replacement) : evaluateRule(rule);
     } catch (e) {
       shaped = failure(`rule failed on this record: ${messageOf(e)}`, measure);
     }
     results.push(finish(rule, pack, shaped));
+  }
+  // Loaded measures no Careloop rule reports: "Review: <title>".
+  for (const m of pack.measures) {
+    if (pack.rules.some((r) => officialFor(r, pack) === m)) continue;
+    results.push(finish(reviewRuleFor(m), pack, official(m)));
   }
   const ranked = rank(results, pack);
   const first = ranked[0];

@@ -70,6 +70,8 @@ export interface ActionTemplate {
   readonly intent: 'proposal' | 'plan' | 'order';
   readonly text: string;
   readonly reason: string;
+  /** The primary button's words when the title alone would not say what happens. */
+  readonly label?: string;
 }
 
 /** eCQM population membership for one patient. */

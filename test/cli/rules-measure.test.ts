@@ -2,58 +2,22 @@
  * `rules measure`: measure packages (a Measure, its ELM Libraries and ValueSets in a Bundle) loaded
  * without code, one individual MeasureReport per patient and measure, and one-line failures (exit 2).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/rules.ts';
 import { GAP_STATUS_EXTENSION } from '../../src/rules/measure-package.ts';
-import { BUILT_IN_VALUE_SETS, VS } from '../../src/rules/valuesets.ts';
+import { VS } from '../../src/rules/valuesets.ts';
+import { bundle, colonoscopyMeasure, elmText, library, packageParts } from '../fixtures/measure/package.ts';
 
 type Json = Record<string, unknown>;
 
 const dir = mkdtempSync(join(tmpdir(), 'careloop-measure-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const elmDir = join(import.meta.dirname, '../fixtures/measure/elm');
-const elmText = (name: string): string => readFileSync(join(elmDir, `${name}.json`), 'utf8');
-const base64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
 const URL = 'https://careloop.example/fhir/Measure/CareloopColonoscopyMeasure';
-
-function library(name: string, version: string): Json {
-  return { resourceType: 'Library', id: name, url: `https://careloop.example/fhir/Library/${name}`, name, version, status: 'active', content: [{ contentType: 'application/elm+json', data: base64(elmText(name)) }] };
-}
-
-function valueSet(url: string): Json {
-  const vs = BUILT_IN_VALUE_SETS[url];
-  if (!vs) throw new Error(url);
-  return { resourceType: 'ValueSet', url, version: vs.version, status: 'active', expansion: { timestamp: '2025-05-01T00:00:00Z', contains: vs.codes.map((c) => ({ system: c.system, code: c.code })) } };
-}
-
-const measure: Json = {
-  resourceType: 'Measure',
-  id: 'colonoscopy',
-  url: URL,
-  version: '0.1.0',
-  title: 'Colonoscopy in the last ten years',
-  status: 'active',
-  library: ['https://careloop.example/fhir/Library/CareloopColonoscopyMeasure|0.1.0'],
-  scoring: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/measure-scoring', code: 'proportion' }] },
-  improvementNotation: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/measure-improvement-notation', code: 'increase' }] },
-  group: [
-    {
-      id: 'group-1',
-      population: ['initial-population', 'denominator', 'denominator-exclusion', 'numerator'].map((code) => ({
-        code: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/measure-population', code }] },
-        criteria: { language: 'text/cql-identifier', expression: { 'initial-population': 'Initial Population', denominator: 'Denominator', 'denominator-exclusion': 'Denominator Exclusions', numerator: 'Numerator' }[code] },
-      })),
-    },
-  ],
-};
-
-function bundle(resources: readonly Json[]): Json {
-  return { resourceType: 'Bundle', type: 'collection', entry: resources.map((resource) => ({ resource })) };
-}
+const measure = colonoscopyMeasure(URL);
 
 function write(name: string, value: unknown): string {
   const path = join(dir, name);
@@ -61,7 +25,7 @@ function write(name: string, value: unknown): string {
   return path;
 }
 
-const packageResources = [measure, library('CareloopColonoscopyMeasure', '0.1.0'), library('FHIRHelpers', '4.0.1'), valueSet(VS.officeVisit), valueSet(VS.colonoscopy), valueSet(VS.hospiceEncounter)];
+const packageResources = [measure, ...packageParts()];
 const pkg = write('package.json', bundle(packageResources));
 
 const visit = (id: string, patient: string, code = '99213', start = '2025-03-04'): Json => ({
@@ -128,7 +92,7 @@ describe('rules measure', () => {
   });
 
   it('reports an inverse measure (improvement notation decrease) as open when the patient is in the numerator', () => {
-    const inverse = write('inverse.json', bundle([{ ...measure, improvementNotation: { coding: [{ code: 'decrease' }] } }, ...packageResources.slice(1)]));
+    const inverse = write('inverse.json', bundle([colonoscopyMeasure(URL, 'decrease'), ...packageParts()]));
     const r = run(['measure', '--package', inverse, '--period-start', '2025-01-01', '--period-end', '2025-12-31', patients.grace], '2026-01-15');
     expect(gapStatus(reports(r.stdout)[0] as Json)).toBe('open-gap');
   });
@@ -146,7 +110,7 @@ describe('rules measure', () => {
     const elm = JSON.parse(elmText('CareloopColonoscopyMeasure')) as { library: { statements: { def: Json[] } } };
     const numerator = elm.library.statements.def.find((d) => d['name'] === 'Numerator') as Json;
     numerator['expression'] = { type: 'FutureOperator', locator: '40:3-40:20', operand: [] };
-    const broken = { ...library('CareloopColonoscopyMeasure', '0.1.0'), content: [{ contentType: 'application/elm+json', data: base64(JSON.stringify(elm)) }] };
+    const broken = library('CareloopColonoscopyMeasure', '0.1.0', JSON.stringify(elm));
     const file = write('broken.json', bundle([measure, broken, ...packageResources.slice(2)]));
     const r = run(['measure', '--package', file, '--period-start', '2025-01-01', '--period-end', '2025-12-31', patients.ada], '2026-01-15');
     expect(r.code).toBe(2);

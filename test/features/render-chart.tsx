@@ -25,8 +25,8 @@ export function castStore(): FhirStore {
   return store;
 }
 
-export function sessionFor(patient: CastId, user: string | null = DOCTOR): SessionValue {
-  const parsed = parseConfig(validConfig, 'test');
+export function sessionFor(patient: CastId, user: string | null = DOCTOR, configOverrides: Record<string, unknown> = {}): SessionValue {
+  const parsed = parseConfig({ ...validConfig, ...configOverrides }, 'test');
   if (!parsed.ok) throw new Error('config');
   const record = cast.patients.find((p) => p.member.id === patient);
   return {
@@ -37,9 +37,10 @@ export function sessionFor(patient: CastId, user: string | null = DOCTOR): Sessi
 }
 
 /** Renders the launched app for a cast member, as after a successful SMART launch. */
-export function renderChart(patient: CastId, options: { audit?: AuditPort; user?: string | null } = {}) {
+export function renderChart(patient: CastId, options: { audit?: AuditPort; user?: string | null; config?: Record<string, unknown> } = {}) {
   const audit = options.audit ?? memoryAuditPort();
   const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-  const view = render(<AppShell session={sessionFor(patient, options.user === undefined ? DOCTOR : options.user)} asOf={AS_OF} queryClient={queryClient} audit={audit} />);
+  const session = sessionFor(patient, options.user === undefined ? DOCTOR : options.user, options.config);
+  const view = render(<AppShell session={session} asOf={AS_OF} queryClient={queryClient} audit={audit} />);
   return { ...view, audit };
 }

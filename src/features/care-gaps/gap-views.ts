@@ -72,8 +72,8 @@ export function summaryOf(gap: OpenGap): string {
 
 /** The primary button's words: what will happen, e.g. "Order colorectal cancer screening". */
 export function actionLabel(gap: OpenGap): string {
-  const label = (gap.action as { label?: unknown }).label;
-  if (typeof label === 'string' && label.trim()) return label.trim();
+  const label = gap.action.label;
+  if (label !== undefined && label.trim()) return label.trim();
   const what = gap.title.charAt(0).toLowerCase() + gap.title.slice(1);
   return gap.action.resourceType === 'ServiceRequest' ? `Order ${what}` : `Create task: ${what}`;
 }

@@ -1,13 +1,54 @@
 import { queryOptions } from '@tanstack/react-query';
+import type { RulePack } from '../../rules';
 
 /** The rule engine as its own chunk: fetched in parallel with the FHIR reads, never on the critical path. */
 export const loadRules = () => import('../../rules');
 
-/** The query key the engine module is cached under. */
-export const RULES_ENGINE_KEY = ['rules-engine'] as const;
+/** The engine module. */
+export type RulesModule = Awaited<ReturnType<typeof loadRules>>;
+
+/** What the card evaluates with: the pack (with any official measure packages) and the evaluator. */
+export interface RulesEngine {
+  readonly pack: RulePack;
+  readonly evaluatePack: RulesModule['evaluatePack'];
+  /** Configured measure packages that could not be loaded, with the reason (for admins; no PHI). */
+  readonly skippedPackages: readonly { readonly url: string; readonly reason: string }[];
+}
+
+/** The query key the engine (and the configured packages) are cached under. */
+export const rulesEngineKey = (packages: readonly string[]) => ['rules-engine', ...packages] as const;
+
+/**
+ * Loads the configured measure packages (same-origin JSON) into the pack. A package that cannot be
+ * fetched or loaded is left out, with the reason, so one bad file never stops the card.
+ */
+async function packWithMeasures(rules: RulesModule, packages: readonly string[], base: string): Promise<RulesEngine> {
+  const skippedPackages: { url: string; reason: string }[] = [];
+  const loaded: Parameters<RulesModule['withMeasurePackages']>[1][number][] = [];
+  for (const path of packages) {
+    const url = new URL(path, base).toString();
+    try {
+      const response = await fetch(url, { headers: { accept: 'application/fhir+json, application/json' }, credentials: 'same-origin' });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      loaded.push(...rules.loadMeasurePackages([await response.json()]));
+    } catch (e) {
+      const reason = e instanceof Error ? e.message : String(e);
+      skippedPackages.push({ url: path, reason });
+      console.warn(`Careloop: measure package ${path} was not loaded: ${reason}`);
+    }
+  }
+  const pack = loaded.length ? rules.withMeasurePackages(rules.careloopPreventive, loaded) : rules.careloopPreventive;
+  return { pack, evaluatePack: rules.evaluatePack, skippedPackages };
+}
 
 /**
  * The engine as a query: prefetched with the FHIR reads at launch (app/query-client.ts), read by
  * the card. A failed chunk load is tried twice more.
  */
-export const rulesEngineQuery = () => queryOptions({ queryKey: RULES_ENGINE_KEY, queryFn: loadRules, staleTime: Infinity, retry: 2 });
+export const rulesEngineQuery = (packages: readonly string[] = [], base = globalThis.location?.href ?? 'http://localhost/') =>
+  queryOptions({
+    queryKey: rulesEngineKey(packages),
+    queryFn: async (): Promise<RulesEngine> => packWithMeasures(await loadRules(), packages, base),
+    staleTime: Infinity,
+    retry: 2,
+  });

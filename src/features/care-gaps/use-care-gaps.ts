@@ -26,13 +26,13 @@ export function useCareGaps(asOf: string): CareGaps {
   const tasks = useOpenTasks();
   // The rule engine and its value sets load as their own chunk, in parallel with the FHIR reads,
   // so they never delay the first paint or the token exchange.
-  const rules = useQuery(rulesEngineQuery());
+  const rules = useQuery(rulesEngineQuery(config.measurePackages));
   const decisions = useQuery(decisionsQuery(audit, context.patientId));
 
   const engine = rules.data;
   const result = useMemo(() => {
     if (!patient.data || !record.data || !engine) return null;
-    return engine.evaluatePack(engine.careloopPreventive, [patient.data, ...record.data.resources], {
+    return engine.evaluatePack(engine.pack, [patient.data, ...record.data.resources], {
       mode: 'point-of-care',
       asOf,
       ...(context.encounterId ? { encounterId: context.encounterId } : {}),
