@@ -43,12 +43,13 @@ interface ElementInfo {
   readonly list: boolean;
 }
 
-const elementCache = new Map<string, ElementInfo | null>();
+const elementCache = new Map<string, Map<string, ElementInfo | null>>();
 
 /** The element's declared type on `fhirType` or its base types; null when unknown. */
 export function elementInfo(fhirType: string, name: string): ElementInfo | null {
-  const key = `${fhirType}\u0000${name}`;
-  const cached = elementCache.get(key);
+  let byName = elementCache.get(fhirType);
+  if (byName === undefined) elementCache.set(fhirType, (byName = new Map()));
+  const cached = byName.get(name);
   if (cached !== undefined) return cached;
   let t: string | undefined = fhirType;
   let found: ElementInfo | null = null;
@@ -63,7 +64,7 @@ export function elementInfo(fhirType: string, name: string): ElementInfo | null 
     }
     t = entry[0] || undefined;
   }
-  elementCache.set(key, found);
+  byName.set(name, found);
   return found;
 }
 

@@ -6,53 +6,14 @@
 import { child, clause, clauses, str } from '../elm.ts';
 import type { ElmNode } from '../elm.ts';
 import type { CompileEnv, Evaluator, NodeCompiler, Runtime } from '../compile/types.ts';
-import { compare, equal } from '../values/equality.ts';
+import { compare } from '../values/equality.ts';
 import { CqlTuple } from '../values/tuple.ts';
-import { FhirValue } from '../fhir-r4/model.ts';
 import { propertyReader } from './core.ts';
+import { distinctList } from '../values/list.ts';
 
 /** Values without duplicates by CQL equality (nulls are duplicates of each other), first occurrence kept. */
 export function distinctValues(list: readonly unknown[]): unknown[] {
-  const out: unknown[] = [];
-  const prims = new Set<unknown>();
-  // Resources are bucketed by type and id, so a retrieve's thousands of resources stay linear.
-  const resources = new Map<string, FhirValue[]>();
-  let sawNull = false;
-  outer: for (const v of list) {
-    if (v instanceof FhirValue) {
-      const key = resourceKey(v);
-      if (key !== undefined) {
-        const bucket = resources.get(key);
-        if (bucket) {
-          if (bucket.some((b) => b === v || b.modelEquals(v))) continue;
-          bucket.push(v);
-        } else resources.set(key, [v]);
-        out.push(v);
-        continue;
-      }
-    }
-    if (v === null || v === undefined) {
-      if (!sawNull) out.push(null);
-      sawNull = true;
-      continue;
-    }
-    if (typeof v !== 'object') {
-      if (prims.has(v)) continue;
-      prims.add(v);
-      out.push(v);
-      continue;
-    }
-    for (const o of out) if (o !== null && typeof o === 'object' && !(o instanceof FhirValue && !(v instanceof FhirValue)) && equal(o, v) === true) continue outer;
-    out.push(v);
-  }
-  return out;
-}
-
-function resourceKey(v: FhirValue): string | undefined {
-  const json = v.json;
-  if (typeof json !== 'object' || json === null) return undefined;
-  const id = (json as { id?: unknown }).id;
-  return typeof id === 'string' ? `${v.fhirType}/${id}` : undefined;
+  return distinctList(list);
 }
 
 interface SortKey {

@@ -3,6 +3,9 @@
  * equality, distinct, flatten and sorting. Lists are JavaScript arrays; CQL null is `null`.
  */
 import { compare, equal } from './equality.ts';
+import { CqlTuple } from './tuple.ts';
+import { CqlCode } from './code.ts';
+import { CqlDate, CqlDateTime, CqlTime, CqlUncertainty } from './datetime.ts';
 
 /**
  * Whether `list` has an element equal to `x` (§20 Contains/In). A null `x` is found when the list
@@ -24,23 +27,83 @@ export function listContains(list: readonly unknown[], x: unknown): boolean {
 }
 
 /**
+ * A key that equal values share (equal(a, b) === true implies equalityKey(a) === equalityKey(b));
+ * values with different keys are never equal, so distinct and set operations compare only within a
+ * key's bucket. Coarse for types whose equality converts (quantities, date-times across offsets).
+ */
+export function equalityKey(v: unknown): string {
+  switch (typeof v) {
+    case 'string':
+      return 's' + v;
+    case 'number':
+      return 'n' + String(v);
+    case 'boolean':
+      return v ? 'T' : 'F';
+    case 'bigint':
+      return 'b' + String(v);
+    case 'object':
+      break;
+    default:
+      return '?';
+  }
+  if (v === null) return '0';
+  if (Array.isArray(v)) {
+    let k = '[';
+    for (const e of v as readonly unknown[]) k += equalityKey(e ?? null) + '\u0003';
+    return k;
+  }
+  const o = v as { readonly json?: unknown; readonly elements?: Readonly<Record<string, unknown>>; readonly code?: unknown; readonly low?: unknown; readonly high?: unknown };
+  if (v instanceof CqlTuple) {
+    let k = 't';
+    for (const name of Object.keys(v.elements).sort()) k += '\u0001' + name + '\u0002' + equalityKey(v.elements[name] ?? null);
+    return k;
+  }
+  if (v instanceof CqlCode) return 'c' + v.code;
+  if (v instanceof CqlDateTime) {
+    const f = v.f;
+    // Hour or finer: equal only at the same instant (offsets normalised); coarser: fields as written.
+    if (f.length <= 3) return 'd' + f.join('-');
+    const utc = Date.UTC(f[0] ?? 0, (f[1] ?? 1) - 1, f[2] ?? 1, f[3] ?? 0, f[4] ?? 0, f[5] ?? 0) - (v.offset ?? 0) * 3_600_000;
+    return 'h' + String(utc);
+  }
+  if (v instanceof CqlDate) return 'D' + v.f.join('-');
+  if (v instanceof CqlTime) return 'T' + v.f.slice(0, 3).join(':');
+  if (v instanceof CqlUncertainty) return v.low === v.high ? 'n' + String(v.low) : 'u';
+  if ('fhirType' in v && 'json' in v) {
+    const j = o.json;
+    if (typeof j === 'string' || typeof j === 'number' || typeof j === 'boolean') return 'f' + String(j);
+    if (typeof j === 'object' && j !== null) {
+      const r = j as { resourceType?: unknown; id?: unknown };
+      if (typeof r.resourceType === 'string' && typeof r.id === 'string') return 'r' + r.resourceType + '/' + r.id;
+    }
+    return 'fo';
+  }
+  return (v as object).constructor.name;
+}
+
+/**
  * The list with duplicates removed, first occurrences kept in order (§20 Distinct): equality
  * semantics, except that nulls count as equal to each other.
  */
 export function distinctList(list: readonly unknown[]): unknown[] {
   const out: unknown[] = [];
-  const primitives = new Set<unknown>();
+  const buckets = new Map<string, unknown[]>();
   let sawNull = false;
-  for (const e of list) {
+  outer: for (const e of list) {
     if (e === null || e === undefined) {
       if (!sawNull) out.push(null);
       sawNull = true;
-    } else if (typeof e !== 'object') {
-      if (!primitives.has(e)) {
-        primitives.add(e);
-        out.push(e);
-      }
-    } else if (!listContains(out, e)) out.push(e);
+      continue;
+    }
+    const k = equalityKey(e);
+    const bucket = buckets.get(k);
+    if (bucket === undefined) buckets.set(k, [e]);
+    else {
+      if (typeof e !== 'object') continue;
+      for (const b of bucket) if (b === e || equal(b, e) === true) continue outer;
+      bucket.push(e);
+    }
+    out.push(e);
   }
   return out;
 }
@@ -50,14 +113,43 @@ export function listUnion(a: readonly unknown[] | null, b: readonly unknown[] | 
   return distinctList([...(a ?? []), ...(b ?? [])]);
 }
 
+/**
+ * Membership in `list` as `listContains` decides it, after indexing the list once by
+ * `equalityKey`: a lookup compares only within a key's bucket, so set operations stay linear.
+ */
+function membership(list: readonly unknown[]): (x: unknown) => boolean {
+  const buckets = new Map<string, unknown[]>();
+  let hasNull = false;
+  for (const e of list) {
+    if (e === null || e === undefined) {
+      hasNull = true;
+      continue;
+    }
+    const k = equalityKey(e);
+    const bucket = buckets.get(k);
+    if (bucket) bucket.push(e);
+    else buckets.set(k, [e]);
+  }
+  return (x) => {
+    if (x === null || x === undefined) return hasNull;
+    const bucket = buckets.get(equalityKey(x));
+    if (!bucket) return false;
+    if (typeof x !== 'object') return true;
+    for (const e of bucket) if (e === x || equal(e, x) === true) return true;
+    return false;
+  };
+}
+
 /** §20 Intersect for lists: the distinct elements of `a` that are in `b`. */
 export function listIntersect(a: readonly unknown[], b: readonly unknown[]): unknown[] {
-  return distinctList(a).filter((x) => listContains(b, x));
+  const inB = membership(b);
+  return distinctList(a).filter(inB);
 }
 
 /** §20 Except for lists: the distinct elements of `a` that are not in `b`. */
 export function listExcept(a: readonly unknown[], b: readonly unknown[]): unknown[] {
-  return distinctList(a).filter((x) => !listContains(b, x));
+  const inB = membership(b);
+  return distinctList(a).filter((x) => !inB(x));
 }
 
 /** §20 Includes for lists: every element of `b` is in `a`. */
