@@ -8,6 +8,7 @@ import { splitQName, FHIR_NS, QICORE_NS } from '../elm.ts';
 import type { DataSource, RetrieveRequest, Terminology } from '../compile/types.ts';
 import { CqlRuntimeError } from '../errors.ts';
 import { CqlCode } from '../values/code.ts';
+import { markDistinct } from '../values/list.ts';
 import { canonicalSystem } from '../terminology.ts';
 import { FhirValue, elementInfo, primaryCodePath } from './model.ts';
 
@@ -115,15 +116,24 @@ export interface FhirDataSource extends DataSource {
  */
 export function createFhirDataSource(resources: readonly unknown[], profiles: ProfileClassifier): FhirDataSource {
   const byType = new Map<string, FhirValue[]>();
+  const seen = new Map<string, FhirValue[]>();
   let patient: FhirValue | null = null;
   for (const r of resources) {
     if (!isObj(r) || typeof r['resourceType'] !== 'string') continue;
     const type = r['resourceType'];
     const v = new FhirValue(type, r);
     if (type === 'Patient' && patient === null) patient = v;
+    // The same resource listed twice (overlapping pages) counts once: a retrieve's list holds no
+    // two equal resources, so queries over it can skip their distinct pass.
+    const id = typeof r['id'] === 'string' ? `${type}/${r['id']}` : undefined;
+    if (id !== undefined) {
+      const twins = seen.get(id);
+      if (twins?.some((t) => t.modelEquals(v))) continue;
+      seen.set(id, [...(twins ?? []), v]);
+    }
     const list = byType.get(type);
     if (list) list.push(v);
-    else byType.set(type, [v]);
+    else byType.set(type, markDistinct([v]));
   }
   const retrieved = new WeakMap<Terminology, Map<string, readonly FhirValue[]>>();
   const codeIndexes = new Map<string, CodeIndex>();
@@ -191,7 +201,7 @@ export function createFhirDataSource(resources: readonly unknown[], profiles: Pr
       } else {
         out = all.filter((_, i) => conforming?.[i] === true);
       }
-      cache.set(key, out);
+      cache.set(key, markDistinct(out));
       return out;
     },
   };

@@ -9,7 +9,7 @@ import type { CompileEnv, Evaluator, NodeCompiler, Runtime } from '../compile/ty
 import { compare } from '../values/equality.ts';
 import { CqlTuple } from '../values/tuple.ts';
 import { propertyReader } from './core.ts';
-import { distinctList } from '../values/list.ts';
+import { distinctList, isKnownDistinct, markDistinct } from '../values/list.ts';
 
 /** Values without duplicates by CQL equality (nulls are duplicates of each other), first occurrence kept. */
 export function distinctValues(list: readonly unknown[]): unknown[] {
@@ -208,7 +208,10 @@ export const queryOperators: Record<string, NodeCompiler> = {
         }
         return acc;
       }
-      let result = returnDistinct && (out.length > 1) ? distinctValues(out) : out;
+      // A filter of one list that holds no duplicates holds none either: skip the distinct pass.
+      const alreadyDistinct = single && !ret && lists[0] !== undefined && isKnownDistinct(lists[0]);
+      let result = returnDistinct && out.length > 1 && !alreadyDistinct ? distinctValues(out) : out;
+      if (alreadyDistinct) markDistinct(result);
       if (sort) result = sortValues(result, sort, rt);
       // All sources singletons: the result is a singleton (CQL 1.5 §5.1), for several sources too.
       if (singleton) return result.length === 0 ? null : result[0];

@@ -81,11 +81,25 @@ export function equalityKey(v: unknown): string {
   return (v as object).constructor.name;
 }
 
+const knownDistinct = new WeakSet<readonly unknown[]>();
+
+/** Records that `list` holds no duplicates (a retrieve's resources, a distinct's result), so queries over it skip distinct. */
+export function markDistinct<T extends readonly unknown[]>(list: T): T {
+  knownDistinct.add(list);
+  return list;
+}
+
+/** Whether `list` is known to hold no duplicates. */
+export function isKnownDistinct(list: readonly unknown[]): boolean {
+  return knownDistinct.has(list);
+}
+
 /**
  * The list with duplicates removed, first occurrences kept in order (§20 Distinct): equality
  * semantics, except that nulls count as equal to each other.
  */
 export function distinctList(list: readonly unknown[]): unknown[] {
+  if (knownDistinct.has(list)) return [...list];
   const out: unknown[] = [];
   const buckets = new Map<string, unknown[]>();
   let sawNull = false;
@@ -105,7 +119,7 @@ export function distinctList(list: readonly unknown[]): unknown[] {
     }
     out.push(e);
   }
-  return out;
+  return markDistinct(out);
 }
 
 /** §20 Union for lists: the distinct elements of both; a null list counts as empty. */
