@@ -94,12 +94,35 @@ export function isKnownDistinct(list: readonly unknown[]): boolean {
   return knownDistinct.has(list);
 }
 
+/** Up to this length, comparing pairwise costs less than building equality keys. */
+const SMALL_LIST = 12;
+
+/** Distinct by pairwise comparison: the same answer as the bucketed pass, for short lists. */
+function distinctSmall(list: readonly unknown[]): unknown[] {
+  const out: unknown[] = [];
+  let sawNull = false;
+  outer: for (const e of list) {
+    if (e === null || e === undefined) {
+      if (!sawNull) out.push(null);
+      sawNull = true;
+      continue;
+    }
+    for (const o of out) {
+      if (o === e) continue outer;
+      if (o !== null && (typeof e !== 'object' && typeof o !== 'object' ? o === e : equal(o, e) === true)) continue outer;
+    }
+    out.push(e);
+  }
+  return out;
+}
+
 /**
  * The list with duplicates removed, first occurrences kept in order (§20 Distinct): equality
  * semantics, except that nulls count as equal to each other.
  */
 export function distinctList(list: readonly unknown[]): unknown[] {
   if (knownDistinct.has(list)) return [...list];
+  if (list.length <= SMALL_LIST) return markDistinct(distinctSmall(list));
   const out: unknown[] = [];
   const buckets = new Map<string, unknown[]>();
   let sawNull = false;

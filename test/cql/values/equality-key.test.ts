@@ -44,5 +44,10 @@ describe('equalityKey', () => {
     expect(distinctList([...SAMPLE, null, ...SAMPLE, null])).toEqual(naiveDistinct([...SAMPLE, null, ...SAMPLE, null]));
     expect(listIntersect(SAMPLE, half)).toEqual(naiveDistinct(SAMPLE).filter((x) => naiveContains(half, x)));
     expect(listExcept(SAMPLE, half)).toEqual(naiveDistinct(SAMPLE).filter((x) => !naiveContains(half, x)));
+    // Short lists take the pairwise path: the same answers.
+    for (let i = 0; i + 6 <= SAMPLE.length; i += 3) {
+      const slice = [...SAMPLE.slice(i, i + 6), ...SAMPLE.slice(i, i + 3), null, null];
+      expect(distinctList(slice)).toEqual(naiveDistinct(slice));
+    }
   });
 });
