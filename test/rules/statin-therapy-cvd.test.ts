@@ -71,3 +71,11 @@ describe('statin therapy in measure mode (CMS347 population 1, 2025)', () => {
     expect(run([notOrdered]).populations?.['denominator-exception']).toBe(true);
   });
 });
+
+describe('statin orders that do not count', () => {
+  it.each([['proposal'], ['plan']])('does not close the gap with a statin whose intent is %s (only orders count, as CMS347 reads them)', (intent) => {
+    const proposed = { ...statin('2025-03-01'), id: `mr-${intent}`, intent };
+    expect(at([mi, proposed]).status).toBe(at([mi]).status);
+    expect(at([mi, statin('2025-03-01')]).status).toBe('satisfied');
+  });
+});
