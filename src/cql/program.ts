@@ -38,6 +38,8 @@ interface DefEntry {
   readonly index: number;
   readonly node: ElmStatement;
   body: Evaluator | undefined;
+  /** Compiles the body on first use (the load has already checked every node type). */
+  compile: (() => Evaluator) | undefined;
 }
 
 interface FunctionEntry {
@@ -46,6 +48,7 @@ interface FunctionEntry {
   readonly operandSpecs: readonly (ElmTypeSpecifier | string | undefined)[];
   slots: number[] | undefined;
   body: Evaluator | undefined;
+  compile: (() => Evaluator) | undefined;
   native: NativeFunction | undefined;
 }
 
@@ -53,6 +56,7 @@ interface ParamEntry {
   readonly index: number;
   readonly name: string;
   defaultValue: Evaluator | undefined;
+  compileDefault: (() => Evaluator) | undefined;
 }
 
 /** A library once loaded. */
@@ -161,14 +165,15 @@ export function loadProgram(libraries: readonly ElmLibrary[], options: LoadOptio
           operandSpecs: operands.map((o) => o.operandTypeSpecifier ?? o.operandType),
           slots: undefined,
           body: undefined,
+          compile: undefined,
           native: undefined,
         };
         lib.functions.set(st.name, [...(lib.functions.get(st.name) ?? []), entry]);
       } else {
-        lib.defs.set(st.name, { index: defCount++, node: st, body: undefined });
+        lib.defs.set(st.name, { index: defCount++, node: st, body: undefined, compile: undefined });
       }
     }
-    for (const p of defsOf(body.parameters)) lib.parameters.set(p.name, { index: paramCount++, name: p.name, defaultValue: undefined });
+    for (const p of defsOf(body.parameters)) lib.parameters.set(p.name, { index: paramCount++, name: p.name, defaultValue: undefined, compileDefault: undefined });
     for (const cs of defsOf(body.codeSystems)) lib.codeSystems.set(cs.name, { id: cs.id, version: cs.version ?? null });
     for (const vs of defsOf(body.valueSets)) lib.valueSets.set(vs.name, { id: vs.id, version: vs.version ?? null });
   }
@@ -234,8 +239,7 @@ export function loadProgram(libraries: readonly ElmLibrary[], options: LoadOptio
       return (rt) => {
         const cached = rt.cache[i];
         if (cached !== UNSET) return cached;
-        const body = def.body;
-        if (!body) throw new ElmLoadError(`definition "${name}" was referenced before it was compiled`, { library: from, node });
+        const body = def.body ?? bodyOf(def);
         const v = body(rt);
         rt.cache[i] = v;
         return v;
@@ -273,6 +277,7 @@ export function loadProgram(libraries: readonly ElmLibrary[], options: LoadOptio
       return (rt) => {
         const v = rt.parameters[p.index];
         if (v !== UNSET) return v;
+        if (!p.defaultValue && p.compileDefault) p.defaultValue = p.compileDefault();
         const d = p.defaultValue ? p.defaultValue(rt) : null;
         rt.parameters[p.index] = d;
         return d;
@@ -287,8 +292,10 @@ export function loadProgram(libraries: readonly ElmLibrary[], options: LoadOptio
   function invoke(fn: FunctionEntry, values: readonly unknown[], rt: Runtime): unknown {
     if (fn.native) return fn.native(values, rt);
     const s = fn.slots as number[];
+    const body = fn.body ?? (fn.compile ? (fn.body = fn.compile()) : undefined);
+    if (!body) throw new ElmLoadError(`function ${fn.node.name} has no body`, { library: '?', node: fn.node });
     for (let i = 0; i < s.length; i++) rt.slots[s[i] as number] = values[i] ?? null;
-    return (fn.body as Evaluator)(rt);
+    return body(rt);
   }
 
   function callFunction(fn: FunctionEntry, target: LoadedLibrary, args: readonly Evaluator[], env: CompileEnv): Evaluator {
@@ -319,10 +326,16 @@ export function loadProgram(libraries: readonly ElmLibrary[], options: LoadOptio
     // Libraries are referred to by name inside one program (two versions of one library would need two programs).
     envs.set(lib.name, Object.assign(lib, { env: createEnv(lib.name, operators, services, slots) }));
   }
+  // Every node type is checked now, so an unsupported node fails the load naming node, library and
+  // locator; each body is compiled into closures the first time it is evaluated (most of a shared
+  // library such as FHIRHelpers is never used by a given program).
   for (const lib of envs.values()) {
     for (const p of defsOf(lib.body.parameters)) {
       const entry = lib.parameters.get(p.name);
-      if (entry && p.default) entry.defaultValue = lib.env.compile(p.default);
+      if (!entry || !p.default) continue;
+      checkNodeTypes(p.default, lib.name);
+      const expression = p.default;
+      entry.compileDefault = () => lib.env.compile(expression);
     }
     for (const st of defsOf(lib.body.statements)) {
       if (st.type === 'FunctionDef') {
@@ -332,16 +345,28 @@ export function loadProgram(libraries: readonly ElmLibrary[], options: LoadOptio
         entry.slots = operandSlots;
         if (entry.native === undefined) entry.native = options.natives?.(lib.name, st.name, entry.operandTypes);
         if (entry.native === undefined && st.external !== true) {
-          if (!st.expression) throw new ElmLoadError(`function "${st.name}" has no body`, { library: lib.name, node: st });
-          entry.body = env.compile(st.expression);
+          const expression = st.expression;
+          if (!expression) throw new ElmLoadError(`function "${st.name}" has no body`, { library: lib.name, node: st });
+          checkNodeTypes(expression, lib.name);
+          entry.compile = () => env.compile(expression);
         }
       } else {
         const entry = lib.defs.get(st.name);
         if (!entry) continue;
-        if (!st.expression) throw new ElmLoadError(`definition "${st.name}" has no expression`, { library: lib.name, node: st });
-        entry.body = lib.env.compile(st.expression);
+        const expression = st.expression;
+        if (!expression) throw new ElmLoadError(`definition "${st.name}" has no expression`, { library: lib.name, node: st });
+        checkNodeTypes(expression, lib.name);
+        entry.compile = () => lib.env.compile(expression);
       }
     }
+  }
+
+  function bodyOf(def: DefEntry): Evaluator {
+    if (!def.body) {
+      if (!def.compile) throw new ElmLoadError(`definition "${def.node.name}" has no body`, { library: '?', node: def.node });
+      def.body = def.compile();
+    }
+    return def.body;
   }
 
   const valueSetUrls = [...new Set([...byKey.values()].flatMap((l) => [...l.valueSets.values()].map((v) => v.id)))].sort();
@@ -379,7 +404,7 @@ export function loadProgram(libraries: readonly ElmLibrary[], options: LoadOptio
     const def = lib.defs.get(name) as DefEntry;
     const cached = rt.cache[def.index];
     if (cached !== UNSET) return cached;
-    const v = (def.body as Evaluator)(rt);
+    const v = bodyOf(def)(rt);
     rt.cache[def.index] = v;
     return v;
   };
@@ -421,6 +446,35 @@ export function loadProgram(libraries: readonly ElmLibrary[], options: LoadOptio
       };
     },
   };
+}
+
+/** ELM objects with a `type` that are not expressions: clauses and sort items (their expressions are checked). */
+const NON_EXPRESSION_TYPES: ReadonlySet<string> = new Set(['ByDirection', 'ByExpression', 'ByColumn', 'With', 'Without']);
+/** Keys whose values describe types or tooling, never expressions to evaluate. */
+const NON_EXPRESSION_KEYS: ReadonlySet<string> = new Set(['annotation', 'signature', 'resultTypeSpecifier', 'asTypeSpecifier', 'isTypeSpecifier', 'toTypeSpecifier', 'operandTypeSpecifier', 'parameterTypeSpecifier', 'elementType', 'pointType', 'choice']);
+
+/**
+ * Checks that the engine compiles every node type in an expression tree, so an unsupported node
+ * fails the load (naming node, library and locator) although bodies compile on first use.
+ */
+function checkNodeTypes(root: ElmNode, library: string): void {
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) {
+      for (const x of v) walk(x);
+      return;
+    }
+    if (typeof v !== 'object' || v === null) return;
+    const o = v as Record<string, unknown>;
+    const type = o['type'];
+    if (typeof type === 'string') {
+      if (type.endsWith('TypeSpecifier')) return;
+      if (!NON_EXPRESSION_TYPES.has(type) && !Object.hasOwn(operators, type)) {
+        throw new ElmLoadError(`unsupported ELM node ${type}`, { library, node: o as ElmNode });
+      }
+    }
+    for (const [k, x] of Object.entries(o)) if (!NON_EXPRESSION_KEYS.has(k) && typeof x === 'object' && x !== null) walk(x);
+  };
+  walk(root);
 }
 
 function sameKeys(a: readonly string[], b: readonly string[]): boolean {
