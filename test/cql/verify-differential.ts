@@ -1,7 +1,8 @@
 /**
  * `npm run verify`: the full differential run — Careloop's engine against the reference
  * (cql-execution + cql-exec-fhir) on a seeded generated corpus (default 10,000 patients), every
- * define of every library: the FHIR probe and Careloop's rule pack (when its ELM exists).
+ * define of every library: the FHIR probe, and Careloop's rule pack in both of its modes (point of
+ * care and measure).
  *
  * `npx tsx test/cql/verify-differential.ts [--patients N] [--seed S]`; exits 1 on any
  * disagreement that is not a documented divergence (KNOWN_DIVERGENCES), and prints the counts.
@@ -41,12 +42,15 @@ async function main(): Promise<void> {
   for (let offset = 0; offset < total; offset += batch) {
     const patients = generateCorpus(seed + offset, Math.min(batch, total - offset), frame);
     for (const set of librarySets()) {
-      const r = await compareEngines({ libraries: readElm(set.files), patients, ...frame, executionDateTime: '2026-01-15T12:00:00.000Z' });
-      comparisons += r.comparisons;
-      for (const d of r.disagreements) {
-        const k = KNOWN_DIVERGENCES.find((x) => x.matches(d));
-        if (k) known.set(k.id, (known.get(k.id) ?? 0) + 1);
-        else unexplained.push(d);
+      // The pack in both of its modes; the probe reads only the Measurement Period.
+      for (const mode of set.name === 'probe' ? (['point-of-care'] as const) : (['point-of-care', 'measure'] as const)) {
+        const r = await compareEngines({ libraries: readElm(set.files), patients, ...frame, executionDateTime: '2026-01-15T12:00:00.000Z', mode });
+        comparisons += r.comparisons;
+        for (const d of r.disagreements) {
+          const k = KNOWN_DIVERGENCES.find((x) => x.matches(d));
+          if (k) known.set(k.id, (known.get(k.id) ?? 0) + 1);
+          else unexplained.push(d);
+        }
       }
     }
     process.stderr.write(`  ${Math.min(offset + batch, total)} / ${total} patients\n`);

@@ -122,6 +122,11 @@ export async function compareEngines(opts: {
   readonly periodStart: string;
   readonly periodEnd: string;
   readonly executionDateTime: string;
+  /**
+   * `point-of-care` (default): the pack's "As Of" is the period's last day. `measure`: "As Of" is
+   * null, as the pack's measure mode sets it, so the measure defines decide.
+   */
+  readonly mode?: 'point-of-care' | 'measure';
 }): Promise<{ disagreements: Disagreement[]; comparisons: number }> {
   // The reference with its two documented sort and Flatten bugs corrected (reference-patches.ts).
   applyReferenceCorrections();
@@ -147,7 +152,7 @@ export async function compareEngines(opts: {
       parameters: {
         'Measurement Period': { type: 'Interval', low: { type: 'DateTime', value: `${opts.periodStart}T00:00:00.000`, offset: 0 }, high: { type: 'DateTime', value: `${opts.periodEnd}T23:59:59.999`, offset: 0 }, lowClosed: true, highClosed: true },
         // Careloop's pack also reads the point-of-care day (its define contract): the period's last day.
-        'As Of': { type: 'DateTime', value: opts.periodEnd, offset: 0 },
+        'As Of': opts.mode === 'measure' ? null : { type: 'DateTime', value: opts.periodEnd, offset: 0 },
       },
       executionDateTime: opts.executionDateTime,
     });
@@ -155,7 +160,7 @@ export async function compareEngines(opts: {
       const id = String(resources[0]?.['id']);
       const born = resources.find((r) => r['resourceType'] === 'Patient')?.['birthDate'];
       const birth = typeof born === 'string' ? { birthDate: born } : {};
-      const ours = evaluateFhir(program, resources, { now, terminology, parameters: { 'Measurement Period': period, 'As Of': asOf }, library: name, defines: defs });
+      const ours = evaluateFhir(program, resources, { now, terminology, parameters: { 'Measurement Period': period, 'As Of': opts.mode === 'measure' ? null : asOf }, library: name, defines: defs });
       const refValues = reference.get(id);
       const refErrors = reference.errors.get(id);
       for (const define of defs) {
