@@ -261,10 +261,10 @@ export function loadProgram(libraries: readonly ElmLibrary[], options: LoadOptio
         return callFunction(fn, target, args, env);
       }
       // Overloads the ELM does not disambiguate: choose by the arguments' run-time types.
-      const calls = chosen.map((fn) => ({ fn, call: callFunction(fn, target, [], env) }));
+      for (const fn of chosen) prepareFunction(fn, target, env);
       return (rt) => {
         const values = args.map((a) => a(rt));
-        for (const { fn } of calls) {
+        for (const fn of chosen) {
           if (fn.operandSpecs.every((spec, i) => spec === undefined || isOfType(values[i] ?? null, spec, options.model) !== false)) {
             return invoke(fn, values, rt);
           }
@@ -298,7 +298,8 @@ export function loadProgram(libraries: readonly ElmLibrary[], options: LoadOptio
     return body(rt);
   }
 
-  function callFunction(fn: FunctionEntry, target: LoadedLibrary, args: readonly Evaluator[], env: CompileEnv): Evaluator {
+  /** Resolves a native implementation, and refuses an external function that has none. */
+  function prepareFunction(fn: FunctionEntry, target: LoadedLibrary, env: CompileEnv): void {
     if (fn.native === undefined && fn.body === undefined) {
       const native = options.natives?.(target.name, fn.node.name, fn.operandTypes);
       if (native) fn.native = native;
@@ -306,6 +307,10 @@ export function loadProgram(libraries: readonly ElmLibrary[], options: LoadOptio
     if (fn.native === undefined && fn.node.external === true) {
       env.fail(fn.node, `external function ${target.name}.${fn.node.name} has no implementation`);
     }
+  }
+
+  function callFunction(fn: FunctionEntry, target: LoadedLibrary, args: readonly Evaluator[], env: CompileEnv): Evaluator {
+    prepareFunction(fn, target, env);
     const n = args.length;
     if (n === 1) {
       const a0 = args[0] as Evaluator;

@@ -679,11 +679,12 @@ export function evaluatePack(pack: RulePack, input: PatientRecord | readonly unk
   if (patients > 1) {
     return failAll(pack, record, 'more than one Patient resource', measure, (r) => !measure || r.measure !== undefined, ['Patient.birthDate']);
   }
+  const setting = settingOf(options);
+  const resources = resourcesOf(record);
   let evaluateRule: (rule: RuleMeta) => Shaped;
   try {
-    const setting = settingOf(options);
     const prog = program();
-    const data = createFhirDataSource(resourcesOf(record), qicoreClassifier);
+    const data = createFhirDataSource(resources, qicoreClassifier);
     const { terminology, known } = terminologyOf(pack);
     const defines = measure ? [...MEASURE_DEFINES, ...POC_DEFINES] : [...POC_DEFINES];
     const visit = options.mode === 'point-of-care' ? currentVisit(record, options.encounterId, known) : undefined;
@@ -702,8 +703,6 @@ export function evaluatePack(pack: RulePack, input: PatientRecord | readonly unk
     return failAll(pack, record, `the record could not be read: ${messageOf(e)}`, measure);
   }
   const results: RuleResult[] = [];
-  const setting = settingOf(options);
-  const resources = resourcesOf(record);
   const officialPeriod = options.mode === 'measure' ? { start: options.periodStart, end: options.periodEnd } : calendarYear(options.asOf);
   const official = (m: MeasurePackage): Shaped => {
     try {

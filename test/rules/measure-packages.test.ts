@@ -3,7 +3,8 @@
  * replaces that rule's measure logic; any other shows as "Review: <title>" with a Task action.
  */
 import { describe, expect, it } from 'vitest';
-import { careloopPreventive, evaluatePack, loadMeasurePackages, withMeasurePackages } from '../../src/rules/index.ts';
+import { CqlDateTime } from '../../src/cql/index.ts';
+import { careloopPreventive, evaluateMeasure, evaluatePack, loadMeasurePackages, withMeasurePackages } from '../../src/rules/index.ts';
 import { bundle, colonoscopyMeasure, packageParts } from '../fixtures/measure/package.ts';
 import { encounter, mp, patient, poc, procedure } from './builders.ts';
 
@@ -48,5 +49,41 @@ describe('official measure packages in the pack', () => {
   it('keeps Careloop\'s guideline logic at the point of care even when the official measure is loaded', () => {
     const r = evaluatePack(packWith(CMS130), ada, poc('2025-06-01')).results.find((x) => x.rule === 'colorectal-cancer-screening');
     expect(r?.logic.source).toBe('careloop');
+  });
+});
+
+describe('resource-based proportion measures', () => {
+  const basis = { url: 'http://hl7.org/fhir/us/cqfmeasures/StructureDefinition/cqfm-populationBasis', valueCode: 'Encounter' };
+  const perVisit = {
+    ...colonoscopyMeasure('https://careloop.example/fhir/Measure/VisitsWithColonoscopy'),
+    name: 'VisitsWithColonoscopy',
+    extension: [basis],
+    group: [
+      {
+        id: 'visits',
+        population: (
+          [
+            ['initial-population', 'Office Visits In Period'],
+            ['denominator', 'Office Visits In Period'],
+            ['numerator', 'Visits With A Colonoscopy The Same Day'],
+          ] as const
+        ).map(([code, expression]) => ({ code: { coding: [{ code }] }, criteria: { language: 'text/cql-identifier', expression } })),
+      },
+    ],
+  };
+
+  it('counts resources in each population, and the gap stays open while any visit lacks the numerator', () => {
+    const [pkg] = loadMeasurePackages([bundle([perVisit, ...packageParts()])]);
+    if (!pkg) throw new Error('no package');
+    const now = new CqlDateTime([2026, 1, 15, 12, 0, 0, 0], 0);
+    const firstVisit = encounter('2025-03-04');
+    const visits = [firstVisit, { ...encounter('2025-05-06'), id: 'second-visit' }];
+    const scope = procedure('snomed', '73761001', '2025-03-04');
+    const [open] = evaluateMeasure(pkg, [patient('1968-02-01', 'female'), ...visits, scope], { periodStart: '2025-01-01', periodEnd: '2025-12-31', now });
+    expect(open?.counts).toEqual({ 'initial-population': 2, denominator: 2, numerator: 1 });
+    expect(open?.gapStatus).toBe('open-gap');
+    const [closed] = evaluateMeasure(pkg, [patient('1968-02-01', 'female'), firstVisit, scope], { periodStart: '2025-01-01', periodEnd: '2025-12-31', now });
+    expect(closed?.counts).toEqual({ 'initial-population': 1, denominator: 1, numerator: 1 });
+    expect(closed?.gapStatus).toBe('closed-gap');
   });
 });

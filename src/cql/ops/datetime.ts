@@ -137,6 +137,17 @@ function unaryTemporal(f: (v: Temporal, rt: Runtime) => unknown): NodeCompiler {
   };
 }
 
+/** Evaluates both operands; null unless both are temporal, else `f`. */
+function bothTemporal(node: ElmNode, env: CompileEnv, f: (x: Temporal, y: Temporal, rt: Runtime) => unknown): Evaluator {
+  const [a, b] = operandsN(node, env, 2) as [Evaluator, Evaluator];
+  return (rt) => {
+    const x = a(rt);
+    if (!isTemporal(x)) return null;
+    const y = b(rt);
+    return isTemporal(y) ? f(x, y, rt) : null;
+  };
+}
+
 const componentFromCompiler: NodeCompiler = (node, env) => {
   const p = requiredPrecision(node, env);
   return unaryTemporal((v) => componentFrom(v, p))(node, env);
@@ -154,14 +165,7 @@ const timezoneOffsetFromCompiler: NodeCompiler = unaryTemporal((v) => (v instanc
 function betweenCompiler(measure: typeof durationBetween): NodeCompiler {
   return (node, env) => {
     const unit = requiredUnit(node, env);
-    const [a, b] = operandsN(node, env, 2) as [Evaluator, Evaluator];
-    return (rt) => {
-      const x = a(rt);
-      if (!isTemporal(x)) return null;
-      const y = b(rt);
-      if (!isTemporal(y)) return null;
-      return measure(x, y, unit, rt.now.offset);
-    };
+    return bothTemporal(node, env, (x, y, rt) => measure(x, y, unit, rt.now.offset));
   };
 }
 
@@ -203,15 +207,10 @@ type Verdict = (c: number) => boolean;
 function comparisonCompiler(verdict: Verdict): NodeCompiler {
   return (node, env) => {
     const precision = optionalPrecision(node, env);
-    const [a, b] = operandsN(node, env, 2) as [Evaluator, Evaluator];
-    return (rt) => {
-      const x = a(rt);
-      if (!isTemporal(x)) return null;
-      const y = b(rt);
-      if (!isTemporal(y)) return null;
+    return bothTemporal(node, env, (x, y, rt) => {
       const c = compareTemporal(x, y, precision, rt.now.offset);
       return c === null ? null : verdict(c);
-    };
+    });
   };
 }
 

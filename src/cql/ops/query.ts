@@ -11,11 +11,6 @@ import { CqlTuple } from '../values/tuple.ts';
 import { propertyReader } from './core.ts';
 import { distinctList, isKnownDistinct, markDistinct } from '../values/list.ts';
 
-/** Values without duplicates by CQL equality (nulls are duplicates of each other), first occurrence kept. */
-export function distinctValues(list: readonly unknown[]): unknown[] {
-  return distinctList(list);
-}
-
 interface SortKey {
   readonly direction: 1 | -1;
   readonly key: ((rt: Runtime) => unknown) | undefined;
@@ -200,7 +195,7 @@ export const queryOperators: Record<string, NodeCompiler> = {
       }
       if (aggregate) {
         let acc = aggregate.starting ? aggregate.starting(rt) : null;
-        const items = aggregate.distinct ? distinctValues(out) : out;
+        const items = aggregate.distinct ? distinctList(out) : out;
         for (const x of items) {
           rt.slots[slot0] = x;
           rt.slots[aggregate.slot] = acc;
@@ -210,7 +205,7 @@ export const queryOperators: Record<string, NodeCompiler> = {
       }
       // A filter of one list that holds no duplicates holds none either: skip the distinct pass.
       const alreadyDistinct = single && !ret && lists[0] !== undefined && isKnownDistinct(lists[0]);
-      let result = returnDistinct && out.length > 1 && !alreadyDistinct ? distinctValues(out) : out;
+      let result = returnDistinct && out.length > 1 && !alreadyDistinct ? distinctList(out) : out;
       if (alreadyDistinct) markDistinct(result);
       if (sort) result = sortValues(result, sort, rt);
       // All sources singletons: the result is a singleton (CQL 1.5 §5.1), for several sources too.

@@ -9,7 +9,7 @@ import { child, children } from '../elm.ts';
 import type { ElmNode } from '../elm.ts';
 import type { CompileEnv, Evaluator, NodeCompiler } from '../compile/types.ts';
 import { CqlRuntimeError } from '../errors.ts';
-import { operandsN } from './util.ts';
+import { binaryNull, operandsN } from './util.ts';
 
 function need(node: ElmNode, env: CompileEnv, key: string): Evaluator {
   const n = child(node, key);
@@ -159,19 +159,12 @@ const caseOp =
     };
   };
 
-const indexer: NodeCompiler = (node, env) => {
-  const [a, b] = operandsN(node, env, 2) as [Evaluator, Evaluator];
-  return (rt) => {
-    const v = a(rt) ?? null;
-    if (v === null) return null;
-    const i = b(rt) ?? null;
-    if (i === null) return null;
-    const idx = expectInt(node, i);
-    if (typeof v === 'string') return idx >= 0 && idx < v.length ? v.charAt(idx) : null;
-    if (Array.isArray(v)) return idx >= 0 && idx < v.length ? ((v[idx] as unknown) ?? null) : null;
-    throw new CqlRuntimeError('Indexer: expected a String or a List');
-  };
-};
+const indexer: NodeCompiler = binaryNull((v, i, node) => {
+  const idx = expectInt(node, i);
+  if (typeof v === 'string') return idx >= 0 && idx < v.length ? v.charAt(idx) : null;
+  if (Array.isArray(v)) return idx >= 0 && idx < v.length ? ((v[idx] as unknown) ?? null) : null;
+  throw new CqlRuntimeError('Indexer: expected a String or a List');
+});
 
 const positionOf =
   (last: boolean): NodeCompiler =>
@@ -222,17 +215,8 @@ const affix =
     };
   };
 
-const matches: NodeCompiler = (node, env) => {
-  const [a, b] = operandsN(node, env, 2) as [Evaluator, Evaluator];
-  return (rt) => {
-    const s = a(rt) ?? null;
-    if (s === null) return null;
-    const p = b(rt) ?? null;
-    if (p === null) return null;
-    // Single-line mode: `.` matches a newline too (flag `s`).
-    return regexOrFail(node, expectString(node, p), 's').test(expectString(node, s));
-  };
-};
+// Single-line mode: `.` matches a newline too (flag `s`).
+const matches: NodeCompiler = binaryNull((s, p, node) => regexOrFail(node, expectString(node, p), 's').test(expectString(node, s)));
 
 const replaceMatches: NodeCompiler = (node, env) => {
   const [a, b, c] = operandsN(node, env, 3) as [Evaluator, Evaluator, Evaluator];

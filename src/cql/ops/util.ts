@@ -30,14 +30,14 @@ export function unaryNull(f: (a: unknown) => unknown): NodeCompiler {
 }
 
 /** A binary operator that returns null when either operand is null. */
-export function binaryNull(f: (a: unknown, b: unknown) => unknown): NodeCompiler {
+export function binaryNull(f: (a: unknown, b: unknown, node: ElmNode) => unknown): NodeCompiler {
   return (node, env) => {
     const [a, b] = operandsN(node, env, 2) as [Evaluator, Evaluator];
     return (rt) => {
       const x = a(rt);
       if (x === null || x === undefined) return null;
       const y = b(rt);
-      return y === null || y === undefined ? null : f(x, y);
+      return y === null || y === undefined ? null : f(x, y, node);
     };
   };
 }

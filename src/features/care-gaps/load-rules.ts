@@ -11,8 +11,6 @@ export type RulesModule = Awaited<ReturnType<typeof loadRules>>;
 export interface RulesEngine {
   readonly pack: RulePack;
   readonly evaluatePack: RulesModule['evaluatePack'];
-  /** Configured measure packages that could not be loaded, with the reason (for admins; no PHI). */
-  readonly skippedPackages: readonly { readonly url: string; readonly reason: string }[];
 }
 
 /** The query key the engine (and the configured packages) are cached under. */
@@ -20,25 +18,30 @@ export const rulesEngineKey = (packages: readonly string[]) => ['rules-engine', 
 
 /**
  * Loads the configured measure packages (same-origin JSON) into the pack. A package that cannot be
- * fetched or loaded is left out, with the reason, so one bad file never stops the card.
+ * fetched or loaded is left out with a console warning naming it, so one bad file never stops the card.
  */
 async function packWithMeasures(rules: RulesModule, packages: readonly string[], base: string): Promise<RulesEngine> {
-  const skippedPackages: { url: string; reason: string }[] = [];
   const loaded: Parameters<RulesModule['withMeasurePackages']>[1][number][] = [];
-  for (const path of packages) {
-    const url = new URL(path, base).toString();
-    try {
-      const response = await fetch(url, { headers: { accept: 'application/fhir+json, application/json' }, credentials: 'same-origin' });
+  // Fetched side by side; loaded in the configured order.
+  const bodies = await Promise.allSettled(
+    packages.map(async (path) => {
+      const response = await fetch(new URL(path, base).toString(), { headers: { accept: 'application/fhir+json, application/json' }, credentials: 'same-origin' });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      loaded.push(...rules.loadMeasurePackages([await response.json()]));
+      return (await response.json()) as unknown;
+    }),
+  );
+  bodies.forEach((body, i) => {
+    const path = packages[i] ?? '';
+    try {
+      if (body.status === 'rejected') throw body.reason;
+      loaded.push(...rules.loadMeasurePackages([body.value]));
     } catch (e) {
       const reason = e instanceof Error ? e.message : String(e);
-      skippedPackages.push({ url: path, reason });
       console.warn(`Careloop: measure package ${path} was not loaded: ${reason}`);
     }
-  }
+  });
   const pack = loaded.length ? rules.withMeasurePackages(rules.careloopPreventive, loaded) : rules.careloopPreventive;
-  return { pack, evaluatePack: rules.evaluatePack, skippedPackages };
+  return { pack, evaluatePack: rules.evaluatePack };
 }
 
 /**
