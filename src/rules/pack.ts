@@ -647,8 +647,10 @@ function messageOf(e: unknown): string {
 function resourcesOf(record: PatientRecord): unknown[] {
   const out: unknown[] = [];
   for (const type of [...record.byType.keys()].sort()) {
-    const list = [...(record.byType.get(type) ?? [])].sort((a, b) => (a.reference < b.reference ? -1 : a.reference > b.reference ? 1 : 0));
-    for (const r of list) out.push(r.resource);
+    // Each reference built once, not twice per comparison.
+    const keyed = (record.byType.get(type) ?? []).map((r) => ({ key: r.reference, resource: r.resource }));
+    keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    for (const k of keyed) out.push(k.resource);
   }
   return out;
 }

@@ -90,8 +90,11 @@ export interface ProgramServices {
 
 /** How the engine reads model values (FHIR resources and elements) and checks their types. */
 export interface ModelAccess {
-  /** Returns a property reader for `path` (dotted paths allowed). */
-  property(path: string): (value: unknown, rt: Runtime) => unknown;
+  /**
+   * Returns a reader of the property `name` (one step of a path): null when the model value has no
+   * such element, undefined when the value is not one of the model's (a system value, read by the engine).
+   */
+  property(name: string): (value: unknown, rt: Runtime) => unknown;
   /** Whether `value` is of the qualified type `{ns}Name` (including subtypes); undefined when the type is not the model's. */
   isType(value: unknown, ns: string, name: string): boolean | undefined;
   /** Whether the model knows the qualified type. */

@@ -8,7 +8,7 @@ import { splitQName, FHIR_NS, QICORE_NS } from '../elm.ts';
 import type { DataSource, RetrieveRequest, Terminology } from '../compile/types.ts';
 import { CqlRuntimeError } from '../errors.ts';
 import { CqlCode } from '../values/code.ts';
-import { markDistinct } from '../values/list.ts';
+import { markIdentityDistinct } from '../values/list.ts';
 import { canonicalSystem } from '../terminology.ts';
 import { FhirValue, elementInfo, primaryCodePath } from './model.ts';
 
@@ -133,7 +133,7 @@ export function createFhirDataSource(resources: readonly unknown[], profiles: Pr
     }
     const list = byType.get(type);
     if (list) list.push(v);
-    else byType.set(type, markDistinct([v]));
+    else byType.set(type, markIdentityDistinct([v]));
   }
   const retrieved = new WeakMap<Terminology, Map<string, readonly FhirValue[]>>();
   const codeIndexes = new Map<string, CodeIndex>();
@@ -201,7 +201,7 @@ export function createFhirDataSource(resources: readonly unknown[], profiles: Pr
       } else {
         out = all.filter((_, i) => conforming?.[i] === true);
       }
-      cache.set(key, markDistinct(out));
+      cache.set(key, markIdentityDistinct(out));
       return out;
     },
   };

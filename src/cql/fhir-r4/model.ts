@@ -92,27 +92,53 @@ export function primitiveSystemType(fhirType: string): string | undefined {
 
 const upperFirst = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 
-/** Converts a primitive's JSON value to the CQL system value of its type. */
-export function primitiveValue(fhirType: string, json: unknown, rt: Runtime): unknown {
-  if (json === null || json === undefined) return null;
-  switch (primitiveSystemType(fhirType)) {
+/**
+ * Parsed date/time primitives, by offset and text: a chart repeats the same few hundred days over
+ * thousands of resources, and the values are immutable. Cleared when it grows past CACHE_LIMIT.
+ */
+const parsedTemporals = new Map<string, unknown>();
+const CACHE_LIMIT = 20_000;
+
+function cachedParse(kind: string, text: string, parse: () => unknown): unknown {
+  const key = kind + text;
+  const hit = parsedTemporals.get(key);
+  if (hit !== undefined) return hit;
+  if (parsedTemporals.size >= CACHE_LIMIT) parsedTemporals.clear();
+  const v = parse();
+  parsedTemporals.set(key, v);
+  return v;
+}
+
+/** The converter of a primitive's JSON value to the CQL system value of `systemType`. */
+function primitiveConverter(systemType: string | undefined): (json: unknown, rt: Runtime) => unknown {
+  switch (systemType) {
     case 'System.DateTime':
-      return typeof json === 'string' ? parseDateTime(json, rt.now.offset ?? 0) : null;
+      return (json, rt) => {
+        if (typeof json !== 'string') return null;
+        const offset = rt.now.offset ?? 0;
+        return cachedParse(`T${offset}|`, json, () => parseDateTime(json, offset));
+      };
     case 'System.Date':
-      return typeof json === 'string' ? parseDate(json) : null;
+      return (json) => (typeof json === 'string' ? cachedParse('D|', json, () => parseDate(json)) : null);
     case 'System.Time':
-      return typeof json === 'string' ? parseTime(json) : null;
+      return (json) => (typeof json === 'string' ? cachedParse('t|', json, () => parseTime(json)) : null);
     case 'System.Decimal':
     case 'System.Integer':
     case 'System.Long':
-      return typeof json === 'number' ? json : typeof json === 'string' && json.trim() !== '' && Number.isFinite(Number(json)) ? Number(json) : null;
+      return (json) => (typeof json === 'number' ? json : typeof json === 'string' && json.trim() !== '' && Number.isFinite(Number(json)) ? Number(json) : null);
     case 'System.Boolean':
-      return typeof json === 'boolean' ? json : null;
+      return (json) => (typeof json === 'boolean' ? json : null);
     case 'System.String':
-      return typeof json === 'string' ? json : null;
+      return (json) => (typeof json === 'string' ? json : null);
     default:
-      return null;
+      return () => null;
   }
+}
+
+/** Converts a primitive's JSON value to the CQL system value of its type. */
+export function primitiveValue(fhirType: string, json: unknown, rt: Runtime): unknown {
+  if (json === null || json === undefined) return null;
+  return primitiveConverter(primitiveSystemType(fhirType))(json, rt);
 }
 
 function wrap(type: string, json: unknown, ext: unknown): FhirValue | null {
@@ -125,57 +151,89 @@ function wrap(type: string, json: unknown, ext: unknown): FhirValue | null {
   return new FhirValue(type, json, ext);
 }
 
-function readElement(v: FhirValue, name: string, rt: Runtime): unknown {
-  const json = v.json;
-  if (name === 'value' && primitiveSystemType(v.fhirType) !== undefined) return primitiveValue(v.fhirType, json, rt);
-  if (typeof json !== 'object' || json === null) {
-    // A primitive's id and extensions live in its `_x` sibling.
-    if ((name === 'extension' || name === 'id') && typeof v.ext === 'object' && v.ext !== null) {
-      return readElement(new FhirValue('Element', v.ext), name, rt);
-    }
-    return null;
+/** Reads one element of values of one FHIR type. */
+type ElementReader = (v: FhirValue, rt: Runtime) => unknown;
+
+/**
+ * The reader of element `name` on values of `fhirType`: the declared type, list flag and JSON keys
+ * (a choice element's typed keys) are resolved once per type, not per value.
+ */
+function elementReader(fhirType: string, name: string): ElementReader {
+  const systemType = name === 'value' ? primitiveSystemType(fhirType) : undefined;
+  if (systemType !== undefined) {
+    const convert = primitiveConverter(systemType);
+    return (v, rt) => {
+      const json = v.json;
+      return json === null || json === undefined ? null : convert(json, rt);
+    };
   }
-  const obj = json as Json;
-  const info = elementInfo(v.fhirType, name);
+  const onPrimitive = (v: FhirValue, rt: Runtime): unknown =>
+    // A primitive's id and extensions live in its `_x` sibling.
+    (name === 'extension' || name === 'id') && typeof v.ext === 'object' && v.ext !== null ? readElement(new FhirValue('Element', v.ext), name, rt) : null;
+  const info = elementInfo(fhirType, name);
   if (!info) {
     // Not in the table (an unknown type): read the JSON as a generic element.
-    const raw = obj[name];
-    if (raw === undefined) return null;
-    return Array.isArray(raw) ? raw.map((x) => wrap('Element', x, undefined)) : wrap('Element', raw, obj[`_${name}`]);
+    const extKey = `_${name}`;
+    return (v, rt) => {
+      const json = v.json;
+      if (typeof json !== 'object' || json === null) return onPrimitive(v, rt);
+      const raw = (json as Json)[name];
+      if (raw === undefined) return null;
+      return Array.isArray(raw) ? raw.map((x) => wrap('Element', x, undefined)) : wrap('Element', raw, (json as Json)[extKey]);
+    };
   }
-  let type = info.types[0] as string;
-  let key = name;
-  if (info.types.length > 1) {
-    // A choice element: the JSON key names the type (valueQuantity, effectiveDateTime).
-    let hit: string | undefined;
-    for (const t of info.types) {
-      const k = name + upperFirst(t);
-      if (obj[k] !== undefined || obj[`_${k}`] !== undefined) {
-        hit = t;
-        key = k;
+  // A choice element: the JSON key names the type (valueQuantity, effectiveDateTime); the first present wins.
+  const choices = info.types.map((t) => ({ type: t, key: info.types.length > 1 ? name + upperFirst(t) : name }));
+  const keyed = choices.map((c) => ({ ...c, extKey: `_${c.key}` }));
+  const list = info.list;
+  return (v, rt) => {
+    const json = v.json;
+    if (typeof json !== 'object' || json === null) return onPrimitive(v, rt);
+    const obj = json as Json;
+    let raw: unknown;
+    let ext: unknown;
+    let type: string | undefined;
+    for (let i = 0; i < keyed.length; i++) {
+      const c = keyed[i] as (typeof keyed)[number];
+      raw = obj[c.key];
+      ext = obj[c.extKey];
+      if (raw !== undefined || ext !== undefined) {
+        type = c.type;
         break;
       }
     }
-    if (!hit) return null;
-    type = hit;
-  }
-  const raw = obj[key];
-  const ext = obj[`_${key}`];
-  if (info.list) {
-    // An absent list element is null, not an empty list (as cql-exec-fhir reads FHIR JSON).
-    if (raw === undefined && ext === undefined) return null;
-    const items = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
-    const exts = Array.isArray(ext) ? ext : [];
-    const n = Math.max(items.length, exts.length);
-    const out: FhirValue[] = [];
-    for (let i = 0; i < n; i++) {
-      const w = wrap(type, items[i], exts[i]);
-      if (w) out.push(w);
+    if (type === undefined) return null;
+    if (list) {
+      const items = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
+      const exts = Array.isArray(ext) ? ext : [];
+      const n = Math.max(items.length, exts.length);
+      const out: FhirValue[] = [];
+      for (let i = 0; i < n; i++) {
+        const w = wrap(type, items[i], exts[i]);
+        if (w) out.push(w);
+      }
+      return out;
     }
-    return out;
-  }
-  if (Array.isArray(raw)) return wrap(type, raw[0], Array.isArray(ext) ? ext[0] : ext);
-  return wrap(type, raw, ext);
+    if (Array.isArray(raw)) return wrap(type, raw[0], Array.isArray(ext) ? ext[0] : ext);
+    return wrap(type, raw, ext);
+  };
+}
+
+const readers = new Map<string, Map<string, ElementReader>>();
+
+/** The cached reader of `name` on `fhirType`. */
+function readerFor(fhirType: string, name: string): ElementReader {
+  let byType = readers.get(name);
+  if (byType === undefined) readers.set(name, (byType = new Map()));
+  let r = byType.get(fhirType);
+  if (r === undefined) byType.set(fhirType, (r = elementReader(fhirType, name)));
+  return r;
+}
+
+// An absent list element reads as null, not an empty list (as cql-exec-fhir reads FHIR JSON): the
+// readers return null when no key of the element is present.
+function readElement(v: FhirValue, name: string, rt: Runtime): unknown {
+  return readerFor(v.fhirType, name)(v, rt);
 }
 
 /** Whether a FHIR value is of the FHIR type `name` (or derives from it). */
@@ -195,7 +253,17 @@ export type QiCoreResolver = (name: string) => string | undefined;
 export function createFhirModel(qicore: QiCoreResolver, conforms: (profile: string, resource: Json) => boolean = conformsTo): ModelAccess {
   return {
     property(path) {
-      return (value, rt) => (value instanceof FhirValue ? readElement(value, path, rt) : null);
+      // The last type read and its reader: a property is nearly always read on one type.
+      let lastType = '';
+      let lastReader: ElementReader | undefined;
+      return (value, rt) => {
+        if (!(value instanceof FhirValue)) return undefined;
+        if (value.fhirType !== lastType || lastReader === undefined) {
+          lastType = value.fhirType;
+          lastReader = readerFor(lastType, path);
+        }
+        return lastReader(value, rt);
+      };
     },
     isType(value, ns, name) {
       if (ns === FHIR_NS || ns === 'FHIR') {

@@ -62,9 +62,10 @@ export function propertyReader(path: string, model: ModelAccess): (value: unknow
         return out;
       }
       if (typeof v !== 'object') return null;
-      const s = systemProperty(v, name);
-      if (s !== undefined) return s ?? null;
-      return modelRead(v, rt) ?? null;
+      // Model values first: most property reads in measure logic are on FHIR data.
+      const m = modelRead(v, rt);
+      if (m !== undefined) return m;
+      return systemProperty(v, name) ?? null;
     };
     return read;
   });

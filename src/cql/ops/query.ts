@@ -9,7 +9,7 @@ import type { CompileEnv, Evaluator, NodeCompiler, Runtime } from '../compile/ty
 import { compare } from '../values/equality.ts';
 import { CqlTuple } from '../values/tuple.ts';
 import { propertyReader } from './core.ts';
-import { distinctList, isKnownDistinct, markDistinct } from '../values/list.ts';
+import { distinctList, isIdentityDistinct, isKnownDistinct, markDistinct, markIdentityDistinct } from '../values/list.ts';
 
 interface SortKey {
   readonly direction: 1 | -1;
@@ -208,6 +208,8 @@ export const queryOperators: Record<string, NodeCompiler> = {
       let result = returnDistinct && out.length > 1 && !alreadyDistinct ? distinctList(out) : out;
       if (alreadyDistinct) markDistinct(result);
       if (sort) result = sortValues(result, sort, rt);
+      // A filter (or reordering) of a data source's resources holds only such resources.
+      if (alreadyDistinct && isIdentityDistinct(lists[0] as unknown[])) markIdentityDistinct(result);
       // All sources singletons: the result is a singleton (CQL 1.5 §5.1), for several sources too.
       if (singleton) return result.length === 0 ? null : result[0];
       return result;

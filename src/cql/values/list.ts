@@ -89,6 +89,24 @@ export function markDistinct<T extends readonly unknown[]>(list: T): T {
   return list;
 }
 
+const identityDistinct = new WeakSet<readonly unknown[]>();
+
+/**
+ * Records that each element of `list` is equal only to itself (a data source's resources, each
+ * held once): the list holds no duplicates, and a union of two such lists compares by identity
+ * instead of building equality keys.
+ */
+export function markIdentityDistinct<T extends readonly unknown[]>(list: T): T {
+  identityDistinct.add(list);
+  knownDistinct.add(list);
+  return list;
+}
+
+/** Whether every element of `list` is known to be equal only to itself. */
+export function isIdentityDistinct(list: readonly unknown[]): boolean {
+  return identityDistinct.has(list);
+}
+
 /** Whether `list` is known to hold no duplicates. */
 export function isKnownDistinct(list: readonly unknown[]): boolean {
   return knownDistinct.has(list);
@@ -121,7 +139,8 @@ function distinctSmall(list: readonly unknown[]): unknown[] {
  * semantics, except that nulls count as equal to each other.
  */
 export function distinctList(list: readonly unknown[]): unknown[] {
-  if (knownDistinct.has(list)) return [...list];
+  if (identityDistinct.has(list)) return markIdentityDistinct([...list]);
+  if (knownDistinct.has(list)) return markDistinct([...list]);
   if (list.length <= SMALL_LIST) return markDistinct(distinctSmall(list));
   const out: unknown[] = [];
   const buckets = new Map<string, unknown[]>();
@@ -147,7 +166,18 @@ export function distinctList(list: readonly unknown[]): unknown[] {
 
 /** §20 Union for lists: the distinct elements of both; a null list counts as empty. */
 export function listUnion(a: readonly unknown[] | null, b: readonly unknown[] | null): unknown[] {
-  return distinctList([...(a ?? []), ...(b ?? [])]);
+  const x = a ?? [];
+  const y = b ?? [];
+  // Two lists of a data source's resources (retrieves, filters of them): union by identity.
+  if ((x.length === 0 || identityDistinct.has(x)) && (y.length === 0 || identityDistinct.has(y))) {
+    if (y.length === 0) return markIdentityDistinct([...x]);
+    if (x.length === 0) return markIdentityDistinct([...y]);
+    const seen = new Set<unknown>(x);
+    const out = [...x];
+    for (const e of y) if (!seen.has(e)) out.push(e);
+    return markIdentityDistinct(out);
+  }
+  return distinctList([...x, ...y]);
 }
 
 /**

@@ -53,7 +53,7 @@ const program: ProgramServices = {
   valueSetRef: unsupported,
   codeRef: unsupported,
   conceptRef: unsupported,
-  model: { property: () => () => null, isType: () => undefined, knowsType: () => false },
+  model: { property: () => () => undefined, isType: () => undefined, knowsType: () => false },
 };
 
 /** The evaluation time of every harness run. */

@@ -44,7 +44,7 @@ const program: ProgramServices = {
   codeRef: () => new CqlCode('', null, null, null),
   conceptRef: () => ({ codes: [], display: null }),
   model: {
-    property: (path) => (v) => (v instanceof CqlTuple ? (v.elements[path] ?? null) : null),
+    property: (path) => (v) => (v instanceof CqlTuple ? (v.elements[path] ?? null) : undefined),
     isType: () => undefined,
     knowsType: () => false,
   },
