@@ -289,11 +289,17 @@ export function loadProgram(libraries: readonly ElmLibrary[], options: LoadOptio
     conceptRef: (from, alias, name, node) => find(from, alias, node, 'concept', (l) => l.concepts.get(name), name),
   };
 
+  /** A function's compiled body, compiled on first use. */
+  function functionBody(fn: FunctionEntry): Evaluator {
+    const body = fn.body ?? (fn.compile ? (fn.body = fn.compile()) : undefined);
+    if (!body) throw new ElmLoadError(`function ${fn.node.name} has no body`, { library: '?', node: fn.node });
+    return body;
+  }
+
   function invoke(fn: FunctionEntry, values: readonly unknown[], rt: Runtime): unknown {
     if (fn.native) return fn.native(values, rt);
     const s = fn.slots as number[];
-    const body = fn.body ?? (fn.compile ? (fn.body = fn.compile()) : undefined);
-    if (!body) throw new ElmLoadError(`function ${fn.node.name} has no body`, { library: '?', node: fn.node });
+    const body = fn.body ?? functionBody(fn);
     for (let i = 0; i < s.length; i++) rt.slots[s[i] as number] = values[i] ?? null;
     return body(rt);
   }
@@ -312,6 +318,29 @@ export function loadProgram(libraries: readonly ElmLibrary[], options: LoadOptio
   function callFunction(fn: FunctionEntry, target: LoadedLibrary, args: readonly Evaluator[], env: CompileEnv): Evaluator {
     prepareFunction(fn, target, env);
     const n = args.length;
+    if (n === 1 && fn.native === undefined) {
+      // One operand of a CQL-bodied function: the argument goes straight into its slot.
+      const a0 = args[0] as Evaluator;
+      return (rt) => {
+        const v = a0(rt);
+        const body = fn.body ?? functionBody(fn);
+        rt.slots[(fn.slots as number[])[0] as number] = v ?? null;
+        return body(rt);
+      };
+    }
+    if (n === 2 && fn.native === undefined) {
+      // Both arguments first, then the slots: an argument may call this very function.
+      const [a0, a1] = args as [Evaluator, Evaluator];
+      return (rt) => {
+        const v0 = a0(rt);
+        const v1 = a1(rt);
+        const body = fn.body ?? functionBody(fn);
+        const s = fn.slots as number[];
+        rt.slots[s[0] as number] = v0 ?? null;
+        rt.slots[s[1] as number] = v1 ?? null;
+        return body(rt);
+      };
+    }
     if (n === 1) {
       const a0 = args[0] as Evaluator;
       return (rt) => invoke(fn, [a0(rt)], rt);

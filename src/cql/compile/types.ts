@@ -97,6 +97,8 @@ export interface ModelAccess {
   property(name: string): (value: unknown, rt: Runtime) => unknown;
   /** Whether `value` is of the qualified type `{ns}Name` (including subtypes); undefined when the type is not the model's. */
   isType(value: unknown, ns: string, name: string): boolean | undefined;
+  /** `isType` for one type, resolved once (compiled `Is`/`As`); defaults to calling `isType`. */
+  typeTester?(ns: string, name: string): (value: unknown) => boolean | undefined;
   /** Whether the model knows the qualified type. */
   knowsType(ns: string, name: string): boolean;
 }

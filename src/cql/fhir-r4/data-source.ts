@@ -39,21 +39,33 @@ export function codesAt(resource: Json, fhirType: string, path: string): CqlCode
 function codeReader(fhirType: string, path: string): (resource: Json, visit: (code: string, system: string | null) => void) => void {
   const info = elementInfo(fhirType, path);
   const keys = info && info.types.length > 1 ? info.types.map((t) => path + t.charAt(0).toUpperCase() + t.slice(1)) : [path];
+  // Called for every resource of a type when a retrieve first filters it: no allocation per resource.
+  const visitConcept = (v: unknown, visit: (code: string, system: string | null) => void): void => {
+    if (typeof v === 'string') {
+      visit(v, null);
+      return;
+    }
+    if (!isObj(v)) return;
+    const coding = v['coding'];
+    if (Array.isArray(coding)) {
+      for (let i = 0; i < coding.length; i++) {
+        const c: unknown = coding[i];
+        if (isObj(c) && typeof c['code'] === 'string') visit(c['code'], typeof c['system'] === 'string' ? c['system'] : null);
+      }
+    } else if (typeof v['code'] === 'string') {
+      visit(v['code'], typeof v['system'] === 'string' ? v['system'] : null);
+    }
+  };
   return (resource, visit) => {
     let value: unknown;
     // A choice element present under several typed keys: the last one read wins.
-    for (const key of keys) if (resource[key] !== undefined) value = resource[key];
-    if (value === undefined) return;
-    const values: readonly unknown[] = Array.isArray(value) ? value : [value];
-    for (const v of values) {
-      if (typeof v === 'string') visit(v, null);
-      else if (isObj(v)) {
-        const codings = Array.isArray(v['coding']) ? (v['coding'] as unknown[]) : [v];
-        for (const c of codings) {
-          if (isObj(c) && typeof c['code'] === 'string') visit(c['code'], typeof c['system'] === 'string' ? c['system'] : null);
-        }
-      }
+    for (let i = 0; i < keys.length; i++) {
+      const here = resource[keys[i] as string];
+      if (here !== undefined) value = here;
     }
+    if (value === undefined) return;
+    if (Array.isArray(value)) for (let i = 0; i < value.length; i++) visitConcept(value[i], visit);
+    else visitConcept(value, visit);
   };
 }
 
@@ -68,19 +80,34 @@ interface CodeIndex {
 
 function indexCodes(all: readonly FhirValue[], fhirType: string, path: string): CodeIndex {
   const read = codeReader(fhirType, path);
-  // By system, then by code: no key string built per coding.
-  const bySystem = new Map<string | null, Map<string, { code: CqlCode; at: number[] }>>();
+  // By code, then by system (a code string nearly always has one system): no key string built per coding.
+  const byCode = new Map<string, { code: CqlCode; at: number[] } | { code: CqlCode; at: number[] }[]>();
   const distinct: { code: CqlCode; at: number[] }[] = [];
   let i = 0;
+  const add = (code: string, system: string | null): { code: CqlCode; at: number[] } => {
+    const created = { code: new CqlCode(code, system), at: [i] };
+    distinct.push(created);
+    return created;
+  };
   const visit = (code: string, system: string | null): void => {
-    let byCode = bySystem.get(system);
-    if (byCode === undefined) bySystem.set(system, (byCode = new Map()));
-    const entry = byCode.get(code);
-    if (entry === undefined) {
-      const created = { code: new CqlCode(code, system), at: [i] };
-      byCode.set(code, created);
-      distinct.push(created);
-    } else if (entry.at[entry.at.length - 1] !== i) entry.at.push(i);
+    const hit = byCode.get(code);
+    if (hit === undefined) {
+      byCode.set(code, add(code, system));
+      return;
+    }
+    if (!Array.isArray(hit)) {
+      if (hit.code.system === system) {
+        if (hit.at[hit.at.length - 1] !== i) hit.at.push(i);
+      } else byCode.set(code, [hit, add(code, system)]);
+      return;
+    }
+    for (const entry of hit) {
+      if (entry.code.system === system) {
+        if (entry.at[entry.at.length - 1] !== i) entry.at.push(i);
+        return;
+      }
+    }
+    hit.push(add(code, system));
   };
   for (; i < all.length; i++) read((all[i] as FhirValue).json as Json, visit);
   return { distinct };
@@ -116,20 +143,35 @@ export interface FhirDataSource extends DataSource {
  */
 export function createFhirDataSource(resources: readonly unknown[], profiles: ProfileClassifier): FhirDataSource {
   const byType = new Map<string, FhirValue[]>();
-  const seen = new Map<string, FhirValue[]>();
+  // Per type, id → the resource seen under it, or all of them when several differ.
+  const seenByType = new Map<string, Map<string, FhirValue | FhirValue[]>>();
+  let lastType = '';
+  let seen = new Map<string, FhirValue | FhirValue[]>();
   let patient: FhirValue | null = null;
   for (const r of resources) {
     if (!isObj(r) || typeof r['resourceType'] !== 'string') continue;
     const type = r['resourceType'];
     const v = new FhirValue(type, r);
     if (type === 'Patient' && patient === null) patient = v;
+    if (type !== lastType) {
+      lastType = type;
+      const m = seenByType.get(type);
+      if (m === undefined) seenByType.set(type, (seen = new Map()));
+      else seen = m;
+    }
     // The same resource listed twice (overlapping pages) counts once: a retrieve's list holds no
     // two equal resources, so queries over it can skip their distinct pass.
-    const id = typeof r['id'] === 'string' ? `${type}/${r['id']}` : undefined;
+    const id = typeof r['id'] === 'string' ? r['id'] : undefined;
     if (id !== undefined) {
       const twins = seen.get(id);
-      if (twins?.some((t) => t.modelEquals(v))) continue;
-      seen.set(id, [...(twins ?? []), v]);
+      if (twins === undefined) seen.set(id, v);
+      else if (Array.isArray(twins)) {
+        if (twins.some((t) => t.modelEquals(v))) continue;
+        twins.push(v);
+      } else {
+        if (twins.modelEquals(v)) continue;
+        seen.set(id, [twins, v]);
+      }
     }
     const list = byType.get(type);
     if (list) list.push(v);

@@ -93,35 +93,51 @@ export function primitiveSystemType(fhirType: string): string | undefined {
 const upperFirst = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 
 /**
- * Parsed date/time primitives, by offset and text: a chart repeats the same few hundred days over
- * thousands of resources, and the values are immutable. Cleared when it grows past CACHE_LIMIT.
+ * Parsed date/time primitives by text, one table per kind and offset: a chart repeats the same few
+ * hundred days over thousands of resources, and the values are immutable. A table is cleared when
+ * it grows past CACHE_LIMIT.
  */
-const parsedTemporals = new Map<string, unknown>();
 const CACHE_LIMIT = 20_000;
+const parsedDateTimes = new Map<number, Map<string, unknown>>();
+const parsedDates = new Map<string, unknown>();
+const parsedTimes = new Map<string, unknown>();
 
-function cachedParse(kind: string, text: string, parse: () => unknown): unknown {
-  const key = kind + text;
-  const hit = parsedTemporals.get(key);
+function cachedParse(table: Map<string, unknown>, text: string, parse: (text: string) => unknown): unknown {
+  const hit = table.get(text);
   if (hit !== undefined) return hit;
-  if (parsedTemporals.size >= CACHE_LIMIT) parsedTemporals.clear();
-  const v = parse();
-  parsedTemporals.set(key, v);
+  if (table.size >= CACHE_LIMIT) table.clear();
+  const v = parse(text);
+  table.set(text, v);
   return v;
+}
+
+function dateTimeTable(offset: number): Map<string, unknown> {
+  let t = parsedDateTimes.get(offset);
+  if (t === undefined) parsedDateTimes.set(offset, (t = new Map()));
+  return t;
 }
 
 /** The converter of a primitive's JSON value to the CQL system value of `systemType`. */
 function primitiveConverter(systemType: string | undefined): (json: unknown, rt: Runtime) => unknown {
   switch (systemType) {
-    case 'System.DateTime':
+    case 'System.DateTime': {
+      // The last offset's table: an evaluation runs at one offset.
+      let lastOffset = Number.NaN;
+      let table = new Map<string, unknown>();
       return (json, rt) => {
         if (typeof json !== 'string') return null;
         const offset = rt.now.offset ?? 0;
-        return cachedParse(`T${offset}|`, json, () => parseDateTime(json, offset));
+        if (offset !== lastOffset) {
+          lastOffset = offset;
+          table = dateTimeTable(offset);
+        }
+        return cachedParse(table, json, (t) => parseDateTime(t, offset));
       };
+    }
     case 'System.Date':
-      return (json) => (typeof json === 'string' ? cachedParse('D|', json, () => parseDate(json)) : null);
+      return (json) => (typeof json === 'string' ? cachedParse(parsedDates, json, parseDate) : null);
     case 'System.Time':
-      return (json) => (typeof json === 'string' ? cachedParse('t|', json, () => parseTime(json)) : null);
+      return (json) => (typeof json === 'string' ? cachedParse(parsedTimes, json, parseTime) : null);
     case 'System.Decimal':
     case 'System.Integer':
     case 'System.Long':
@@ -279,6 +295,20 @@ export function createFhirModel(qicore: QiCoreResolver, conforms: (profile: stri
         return typeof json === 'object' && json !== null && typeof (json as Json)['resourceType'] === 'string' ? conforms(name, json as Json) : true;
       }
       return undefined;
+    },
+    typeTester(ns, name) {
+      if (ns === FHIR_NS || ns === 'FHIR') {
+        const known = FHIR_R4_TYPES[name] !== undefined;
+        // By the value's FHIR type, each answered once.
+        const answers = new Map<string, boolean>();
+        return (value) => {
+          if (!(value instanceof FhirValue)) return known ? false : undefined;
+          let r = answers.get(value.fhirType);
+          if (r === undefined) answers.set(value.fhirType, (r = derivesFrom(value.fhirType, name)));
+          return r;
+        };
+      }
+      return (value) => this.isType(value, ns, name);
     },
     knowsType(ns, name) {
       if (ns === FHIR_NS || ns === 'FHIR') return FHIR_R4_TYPES[name] !== undefined;

@@ -75,54 +75,89 @@ function systemIs(value: unknown, name: string): boolean | undefined {
   }
 }
 
+/** A compiled type test: true, false, or undefined when the type is unknown to the engine and the model. */
+export type TypeTester = (value: unknown) => boolean | undefined;
+
 /**
- * Whether `value` is of the type: true, false, or undefined when the type is unknown to the engine
- * and the model. Null is of no type (CQL: `null is T` is false).
+ * Compiles a type test once (names split, model lookups resolved), for `Is`, `As` and overload
+ * choice: measure logic tests the type of every resource and choice element it reads. Null is of
+ * no type (CQL: `null is T` is false).
  */
-export function isOfType(value: unknown, spec: ElmTypeSpecifier | string, model: ModelAccess): boolean | undefined {
-  if (value === null || value === undefined) return false;
-  if (typeof spec === 'string') return namedIs(value, spec, model);
+export function typeTester(spec: ElmTypeSpecifier | string, model: ModelAccess): TypeTester {
+  const inner = innerTester(spec, model);
+  return (value) => (value === null || value === undefined ? false : inner(value));
+}
+
+function innerTester(spec: ElmTypeSpecifier | string, model: ModelAccess): TypeTester {
+  if (typeof spec === 'string') return namedTester(spec, model);
   switch (spec.type) {
     case 'NamedTypeSpecifier':
-      return typeof spec.name === 'string' ? namedIs(value, spec.name, model) : undefined;
+      return typeof spec.name === 'string' ? namedTester(spec.name, model) : () => undefined;
     case 'ListTypeSpecifier': {
-      if (!Array.isArray(value)) return false;
-      const el = spec.elementType;
-      if (el === undefined) return true;
-      for (const v of value) if (v !== null && isOfType(v, el, model) === false) return false;
-      return true;
+      const el = spec.elementType === undefined ? undefined : innerTester(spec.elementType, model);
+      return (value) => {
+        if (!Array.isArray(value)) return false;
+        if (el === undefined) return true;
+        for (const v of value as readonly unknown[]) if (v !== null && v !== undefined && el(v) === false) return false;
+        return true;
+      };
     }
     case 'IntervalTypeSpecifier': {
-      if (!(value instanceof CqlInterval)) return false;
-      const pt = spec.pointType;
-      if (pt === undefined) return true;
-      const p = value.low ?? value.high;
-      return p === null || p === undefined ? true : isOfType(p, pt, model);
+      const pt = spec.pointType === undefined ? undefined : innerTester(spec.pointType, model);
+      return (value) => {
+        if (!(value instanceof CqlInterval)) return false;
+        if (pt === undefined) return true;
+        const p: unknown = value.low ?? value.high;
+        return p === null || p === undefined ? true : pt(p);
+      };
     }
     case 'ChoiceTypeSpecifier': {
-      const choices = (spec.choice ?? []) as readonly (ElmTypeSpecifier | string)[];
-      let unknown = false;
-      for (const c of choices) {
-        const r = isOfType(value, c, model);
-        if (r === true) return true;
-        if (r === undefined) unknown = true;
-      }
-      return unknown ? undefined : false;
+      const choices = ((spec.choice ?? []) as readonly (ElmTypeSpecifier | string)[]).map((c) => innerTester(c, model));
+      return (value) => {
+        let unknown = false;
+        for (const c of choices) {
+          const r = c(value);
+          if (r === true) return true;
+          if (r === undefined) unknown = true;
+        }
+        return unknown ? undefined : false;
+      };
     }
     case 'TupleTypeSpecifier':
-      return value instanceof CqlTuple;
+      return (value) => value instanceof CqlTuple;
     default:
-      return undefined;
+      return () => undefined;
   }
 }
 
-function namedIs(value: unknown, qname: string, model: ModelAccess): boolean | undefined {
+function namedTester(qname: string, model: ModelAccess): TypeTester {
   const { ns, name } = splitQName(qname);
-  if (ns === SYSTEM_NS || ns === '') {
+  const modelTest: TypeTester = model.typeTester ? model.typeTester(ns, name) : (value) => model.isType(value, ns, name);
+  if (ns !== SYSTEM_NS && ns !== '') return modelTest;
+  return (value) => {
     const r = systemIs(value, name);
-    if (r !== undefined) return r;
+    return r !== undefined ? r : modelTest(value);
+  };
+}
+
+const testers = new WeakMap<object, TypeTester>();
+const namedTesters = new WeakMap<ModelAccess, Map<string, TypeTester>>();
+
+/**
+ * Whether `value` is of the type, for a type known only at run time: the tester of an object
+ * specifier is compiled once and kept with it.
+ */
+export function isOfType(value: unknown, spec: ElmTypeSpecifier | string, model: ModelAccess): boolean | undefined {
+  if (typeof spec === 'string') {
+    let byName = namedTesters.get(model);
+    if (byName === undefined) namedTesters.set(model, (byName = new Map()));
+    let named = byName.get(spec);
+    if (named === undefined) byName.set(spec, (named = typeTester(spec, model)));
+    return named(value);
   }
-  return model.isType(value, ns, name);
+  let t = testers.get(spec);
+  if (t === undefined) testers.set(spec, (t = typeTester(spec, model)));
+  return t(value);
 }
 
 function typeOfNode(node: ElmNode, key: string, specKey: string): ElmTypeSpecifier | string | undefined {
@@ -139,8 +174,8 @@ export const typeOperators: Record<string, NodeCompiler> = {
     const a = env.compile(operand);
     const spec = typeOfNode(node, 'isType', 'isTypeSpecifier');
     if (spec === undefined) return env.fail(node, 'Is without a type');
-    const model = env.program.model;
-    return (rt) => isOfType(a(rt), spec, model) === true;
+    const test = typeTester(spec, env.program.model);
+    return (rt) => test(a(rt)) === true;
   },
   As(node, env) {
     const operand = child(node, 'operand');
@@ -149,12 +184,12 @@ export const typeOperators: Record<string, NodeCompiler> = {
     const spec = typeOfNode(node, 'asType', 'asTypeSpecifier');
     if (spec === undefined) return env.fail(node, 'As without a type');
     const strict = node['strict'] === true;
-    const model = env.program.model;
+    const test = typeTester(spec, env.program.model);
     const key = typeKey(spec);
     return (rt) => {
       const v = a(rt);
       if (v === null || v === undefined) return null;
-      const r = isOfType(v, spec, model);
+      const r = test(v);
       // Unknown to both the engine and the model: the translator vouched for the cast.
       if (r === true || r === undefined) return v;
       if (strict) throw new CqlRuntimeError(`cannot cast a value to ${key}`);
