@@ -43,7 +43,7 @@ import {
   precisionIndex,
 } from '../values/interval.ts';
 import type { Per, PointType } from '../values/interval.ts';
-import { listContains, listExcept, listIncludes, listIntersect, listProperlyIncludes, listUnion } from '../values/list.ts';
+import { listContains, listExcept, listIncludes, listIntersect, listProperlyIncludes, listUnion, listUnionAll } from '../values/list.ts';
 import { CqlQuantity } from '../values/quantity.ts';
 import { staticTypeName } from './arithmetic.ts';
 import { compileOperands, operandsN, precisionOf } from './util.ts';
@@ -213,14 +213,45 @@ function isListTyped(node: ElmNode): boolean {
   return children(node, 'operand').some((o) => o.type === 'List' || (o.type === 'As' && (o['asTypeSpecifier'] as ElmTypeSpecifier | undefined)?.type === 'ListTypeSpecifier') || o.resultTypeSpecifier?.type === 'ListTypeSpecifier');
 }
 
-/** §19/§20 Union: intervals that overlap or meet → covering interval; lists → distinct elements of both (null list = empty). */
-const union: NodeCompiler = (node, env) => {
-  const listTyped = isListTyped(node);
-  return nary(node, env, (a, b) => {
+function unionOf(listTyped: boolean): (a: unknown, b: unknown) => unknown {
+  return (a, b) => {
     if (Array.isArray(a) || Array.isArray(b)) return listUnion(Array.isArray(a) ? a : null, Array.isArray(b) ? b : null);
     if (a instanceof CqlInterval && b instanceof CqlInterval) return intervalUnion(a, b);
     return listTyped && a === null && b === null ? [] : null;
-  });
+  };
+}
+
+/**
+ * §19/§20 Union: intervals that overlap or meet → covering interval; lists → distinct elements of
+ * both (null list = empty). `a union b union c` arrives as nested binary Unions: the chain is
+ * compiled as one, and when every operand is a list the union is one distinct pass over all of
+ * them (the same elements in the same order as union after union, without re-keying the first
+ * lists at every level).
+ */
+const union: NodeCompiler = (node, env) => {
+  // The left-deep chain, innermost first: each level's listTyped flag and its own operands.
+  const levels: { combine: (a: unknown, b: unknown) => unknown; operands: ElmNode[] }[] = [];
+  let cur: ElmNode | undefined = node;
+  while (cur !== undefined && cur.type === 'Union') {
+    const ops = children(cur, 'operand');
+    if (ops.length < 2) env.fail(cur, `expected at least 2 operands, found ${ops.length}`);
+    levels.unshift({ combine: unionOf(isListTyped(cur)), operands: ops });
+    cur = ops[0]?.type === 'Union' ? ops[0] : undefined;
+  }
+  const innermost = levels[0] as (typeof levels)[number];
+  const leaves: ElmNode[] = [...innermost.operands, ...levels.slice(1).flatMap((l) => l.operands.slice(1))];
+  const compiled = leaves.map((n) => env.compile(n));
+  const shape = levels.map((l, i) => ({ combine: l.combine, count: i === 0 ? l.operands.length : l.operands.length - 1 }));
+  return (rt) => {
+    const values = compiled.map((c) => c(rt) ?? null);
+    if (values.every((v) => Array.isArray(v))) return listUnionAll(values as unknown[][]);
+    let k = 0;
+    let acc: unknown = values[k++] ?? null;
+    for (const [i, level] of shape.entries()) {
+      for (let j = i === 0 ? 1 : 0; j < level.count; j++) acc = level.combine(acc, values[k++] ?? null);
+    }
+    return acc;
+  };
 };
 
 /** §19/§20 Intersect: null when either is null. */

@@ -180,6 +180,26 @@ export function listUnion(a: readonly unknown[] | null, b: readonly unknown[] | 
   return distinctList([...x, ...y]);
 }
 
+/** Union of several lists at once: the distinct elements of all, first occurrences in order (as unions applied left to right). */
+export function listUnionAll(lists: readonly (readonly unknown[])[]): unknown[] {
+  if (lists.length === 2) return listUnion(lists[0] ?? null, lists[1] ?? null);
+  if (lists.every((l) => l.length === 0 || identityDistinct.has(l))) {
+    const seen = new Set<unknown>();
+    const out: unknown[] = [];
+    for (const l of lists) {
+      for (const e of l) {
+        if (seen.has(e)) continue;
+        seen.add(e);
+        out.push(e);
+      }
+    }
+    return markIdentityDistinct(out);
+  }
+  const all: unknown[] = [];
+  for (const l of lists) for (const e of l) all.push(e);
+  return distinctList(all);
+}
+
 /**
  * Membership in `list` as `listContains` decides it, after indexing the list once by
  * `equalityKey`: a lookup compares only within a key's bucket, so set operations stay linear.

@@ -97,6 +97,20 @@ describe('dispatch between lists and intervals', () => {
     expect(evaluate(op('Intersect', list(int(4)), nul))).toBeNull();
   });
 
+  it('evaluates a chain of binary Unions (`a union b union c`) as the unions applied one after another', () => {
+    const tuple = (n: number): ElmNode => value(new CqlTuple({ n }));
+    // Lists of equal tuples: one distinct pass keeps first occurrences in order.
+    const chained = op('Union', op('Union', op('Union', list(tuple(1), tuple(2)), list(tuple(2), tuple(3))), list(tuple(1))), list(tuple(4), tuple(3)));
+    expect((evaluate(chained) as CqlTuple[]).map((t) => t.elements['n'])).toEqual([1, 2, 3, 4]);
+    // A null list in the chain counts as empty; nulls inside lists are kept once.
+    expect(evaluate(op('Union', op('Union', list(int(1), nul), nul), list(nul, int(2))))).toEqual([1, null, 2]);
+    // Intervals in a chain still fold pairwise: [1, 3] ∪ [4, 6] ∪ [7, 9] meet into [1, 9].
+    const iv = evaluate(op('Union', op('Union', ivl(int(1), int(3)), ivl(int(4), int(6))), ivl(int(7), int(9)))) as CqlInterval;
+    expect([iv.low, iv.high]).toEqual([1, 9]);
+    // Disjoint intervals: null, and null stays null through the next union.
+    expect(evaluate(op('Union', op('Union', ivl(int(1), int(2)), ivl(int(5), int(6))), ivl(int(2), int(5))))).toBeNull();
+  });
+
   it('compares date/times through the date/time family and intervals by boundaries', () => {
     const a = new CqlDateTime([2020, 1, 1, 10], 0);
     const b = new CqlDateTime([2020, 1, 1, 20], 0);
