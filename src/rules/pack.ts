@@ -655,6 +655,19 @@ function resourcesOf(record: PatientRecord): unknown[] {
   return out;
 }
 
+/** The synthetic patient `warmPack` evaluates: no data of anyone, only enough to reach most definitions. */
+const WARM_RECORD: readonly unknown[] = [{ resourceType: 'Patient', id: 'careloop-warm-up', gender: 'female', birthDate: '1960-01-01' }];
+
+/**
+ * Gets the pack ready before the first patient: loads the program and evaluates a one-resource
+ * synthetic record once, so the definitions are compiled into closures and the JIT has run them
+ * before a card waits on them. The app calls it when the rules chunk arrives, while the FHIR reads
+ * are still in flight. Pure, and the result is dropped.
+ */
+export function warmPack(pack: RulePack): void {
+  evaluatePack(pack, WARM_RECORD, { mode: 'point-of-care', asOf: '2025-01-01' });
+}
+
 /**
  * Evaluates every rule of the pack for one patient and orders the results by the next-best-action
  * priority (`compareResults`), with evidence and pack digests, and populations and gap status in

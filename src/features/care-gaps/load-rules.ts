@@ -41,6 +41,8 @@ async function packWithMeasures(rules: RulesModule, packages: readonly string[],
     }
   });
   const pack = loaded.length ? rules.withMeasurePackages(rules.careloopPreventive, loaded) : rules.careloopPreventive;
+  // Compiled and warmed now, while the FHIR reads are in flight, not when the card waits on it.
+  rules.warmPack(pack);
   return { pack, evaluatePack: rules.evaluatePack };
 }
 
