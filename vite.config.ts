@@ -12,8 +12,8 @@ export default defineConfig(async ({ command }): Promise<UserConfig> => ({
   plugins: [
     react(),
     // index.html preloads its lazy chunks during the token exchange, except the dialogs, which load
-    // when the clinician first opens one.
-    lazyChunksPlugin(['index.html'], { onDemand: ['confirm-dialog', 'defer-dialog'] }),
+    // when the clinician first opens one; launch.html prefetches the same while the EHR authorizes.
+    lazyChunksPlugin(['index.html'], { onDemand: ['confirm-dialog', 'defer-dialog'], prefetch: { from: 'launch.html', for: 'index.html' } }),
   ],
   resolve: {
     // fhirclient's Web Crypto polyfill for old browsers: never reached where Careloop runs.

@@ -305,8 +305,19 @@ export const BUILT_IN_VALUE_SETS: Readonly<Record<string, ValueSetDefinition>> =
       ['snomed', '32485007', 'Hospital admission'],
       ['snomed', '8715000', 'Hospital admission, elective'],
     ]),
-    // No starter codes: load the official expansion (RxNorm donepezil, galantamine, memantine, rivastigmine products).
-    vsac(oid(VS.dementiaMedications), 'Dementia Medications', []),
+    // Starter subset of the official expansion (its common oral and transdermal products); load the
+    // expansion for the rest.
+    vsac(oid(VS.dementiaMedications), 'Dementia Medications', [
+      ['rxnorm', '997229', 'donepezil hydrochloride 5 MG Oral Tablet'],
+      ['rxnorm', '997223', 'donepezil hydrochloride 10 MG Oral Tablet'],
+      ['rxnorm', '1100184', 'donepezil hydrochloride 23 MG Oral Tablet'],
+      ['rxnorm', '310436', 'galantamine 4 MG Oral Tablet'],
+      ['rxnorm', '310437', 'galantamine 8 MG Oral Tablet'],
+      ['rxnorm', '996571', 'memantine hydrochloride 5 MG Oral Tablet'],
+      ['rxnorm', '996561', 'memantine hydrochloride 10 MG Oral Tablet'],
+      ['rxnorm', '314214', 'rivastigmine 1.5 MG Oral Capsule'],
+      ['rxnorm', '725021', '24 HR rivastigmine 0.192 MG/HR Transdermal System'],
+    ]),
     vsac(oid(VS.palliativeCareEncounter), 'Palliative Care Encounter', [['hcpcs', 'G9054'], ['hcpcs', 'M1017']]),
     vsac(oid(VS.palliativeCareIntervention), 'Palliative Care Intervention', [
       ['snomed', '103735009', 'Palliative care'],
@@ -425,7 +436,15 @@ export const BUILT_IN_VALUE_SETS: Readonly<Record<string, ValueSetDefinition>> =
     ]),
     vsac(oid(VS.pci), 'PCI', [['cpt', '92920'], ['cpt', '92928'], ['snomed', '415070008', 'Percutaneous coronary intervention']]),
     vsac(oid(VS.cabg), 'CABG Surgeries', [['cpt', '33533'], ['snomed', '232717009', 'Coronary artery bypass grafting']]),
-    vsac(oid(VS.lowIntensityStatin), 'Low Intensity Statin Therapy', []),
+    // Starter subset of the official expansion; load the expansion for the rest.
+    vsac(oid(VS.lowIntensityStatin), 'Low Intensity Statin Therapy', [
+      ['rxnorm', '314231', 'simvastatin 10 MG Oral Tablet'],
+      ['rxnorm', '904458', 'pravastatin sodium 10 MG Oral Tablet'],
+      ['rxnorm', '904467', 'pravastatin sodium 20 MG Oral Tablet'],
+      ['rxnorm', '197903', 'lovastatin 10 MG Oral Tablet'],
+      ['rxnorm', '197904', 'lovastatin 20 MG Oral Tablet'],
+      ['rxnorm', '310404', 'fluvastatin 20 MG Oral Capsule'],
+    ]),
     vsac(oid(VS.moderateIntensityStatin), 'Moderate Intensity Statin Therapy', [
       ['rxnorm', '617312', 'atorvastatin 10 MG Oral Tablet'],
       ['rxnorm', '617310', 'atorvastatin 20 MG Oral Tablet'],

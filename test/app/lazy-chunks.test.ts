@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { lazyChunksOf } from '../../src/app/lazy-chunks-plugin';
+import { lazyChunksOf, prefetchForNextPage } from '../../src/app/lazy-chunks-plugin';
 import { LAZY_CHUNKS_ELEMENT_ID, preloadLazyChunks } from '../../src/app/preload-lazy-chunks';
 
 const chunk = (fileName: string, imports: string[] = [], dynamicImports: string[] = []) => ({
@@ -42,6 +42,24 @@ describe('the lazy chunks index.html lists for preloading', () => {
 
   it('are nothing for an entry without dynamic imports', () => {
     expect(lazyChunksOf('assets/render.js', bundle)).toEqual([]);
+  });
+
+  it('are prefetched by the launch page with the redirect page\'s entry, minus what the launch page loads and on-demand chunks', () => {
+    const withLaunch = {
+      ...bundle,
+      'assets/launch.js': chunk('assets/launch.js', ['assets/fhirclient.js']),
+      'assets/mount-app.js': chunk('assets/mount-app.js', ['assets/render.js', 'assets/react.js'], ['assets/help.js', 'assets/dialog.js']),
+      'assets/dialog.js': chunk('assets/dialog.js'),
+    };
+    expect(prefetchForNextPage('assets/launch.js', 'assets/index.js', withLaunch, ['dialog']).sort()).toEqual([
+      'assets/help.js',
+      'assets/index.js',
+      'assets/mount-app.js',
+      'assets/mui.js',
+      'assets/react.js',
+      'assets/render.js',
+      'assets/rules.js',
+    ]);
   });
 });
 

@@ -153,6 +153,23 @@ describe('colorectal cancer screening in measure mode (CMS130v13, 2025)', () => 
     expect(measure([patient('1960-01-01', 'male'), visit, ...frail]).populations?.['denominator-exclusion']).toBe(false);
   });
 
+  it('takes a dementia medication ordered in the period or the year before as advanced illness (2025 AdvancedIllnessandFrailty)', () => {
+    const donepezil = (authoredOn: string, intent = 'order') => ({
+      resourceType: 'MedicationRequest',
+      id: `donepezil-${authoredOn}-${intent}`,
+      status: 'active',
+      intent,
+      medicationCodeableConcept: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '997223' }] },
+      subject: { reference: 'Patient/p1' },
+      authoredOn,
+    });
+    const frail = condition('icd10cm', 'R54', '2025-02-01');
+    const exclusion = (extra: unknown[]) => measure([patient('1950-01-01', 'male'), visit, frail, ...extra]).populations?.['denominator-exclusion'];
+    expect(exclusion([donepezil('2024-02-01')])).toBe(true);
+    expect(exclusion([donepezil('2023-12-31')])).toBe(false);
+    expect(exclusion([donepezil('2024-02-01', 'proposal')])).toBe(false);
+  });
+
   it('does not exclude frailty without advanced illness', () => {
     expect(measure([patient('1950-01-01', 'male'), visit, condition('icd10cm', 'R54', '2025-02-01')]).populations?.['denominator-exclusion']).toBe(false);
   });
