@@ -17,7 +17,7 @@ export interface LaunchContext {
   smartStyleUrl: string | null;
   intent: string | null;
   tenant: string | null;
-  /** Scopes actually granted. */
+  /** Scopes actually granted (the token's `scope`; the requested scopes when it has none). */
   scopes: readonly string[];
   serverUrl: string;
   /** Opaque key of this launch (the OAuth state); keys per-launch UI state. Not a secret. */
@@ -56,7 +56,8 @@ export function contextFrom(client: Client): LaunchContext {
     smartStyleUrl: stringOrNull(token.smart_style_url),
     intent: stringOrNull(token.intent),
     tenant: stringOrNull(token.tenant),
-    scopes: (stringOrNull(token.scope) ?? '').split(/\s+/).filter(Boolean),
+    // No `scope` in the token response means the scopes asked for were granted (RFC 6749 §5.1).
+    scopes: (stringOrNull(token.scope) ?? stringOrNull(client.state.scope) ?? '').split(/\s+/).filter(Boolean),
     serverUrl: String(client.state.serverUrl),
     launchKey: String(client.state.key ?? ''),
   };
