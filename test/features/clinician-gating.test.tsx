@@ -1,7 +1,7 @@
 import { QueryClient } from '@tanstack/react-query';
 import { render, screen, waitFor, within } from '@testing-library/react';
 import { http, HttpResponse } from 'msw';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { AppShell } from '../../src/app/app-shell';
 import { auditFor, NOT_CLINICIAN_REASON } from '../../src/app/audit-for';
 import { outboxKey } from '../../src/audit';
@@ -85,7 +85,9 @@ describe('fewer scopes granted than asked', () => {
   it('without a read scope: the rules that need that type say "not assessed"; the others are decided, and the type is not asked for', async () => {
     const store = castStore();
     const asked: string[] = [];
-    server.events.on('request:start', ({ request }) => void asked.push(new URL(request.url).pathname));
+    const listen = ({ request }: { request: Request }) => void asked.push(new URL(request.url).pathname);
+    server.events.on('request:start', listen);
+    onTestFinished(() => server.events.removeListener('request:start', listen));
     const everythingButImmunization = ['launch', 'openid', 'fhirUser', 'patient/Patient.r', 'patient/Encounter.rs', 'patient/Task.cru', 'patient/Observation.rs', 'patient/Condition.rs', 'patient/Procedure.rs', 'patient/MedicationRequest.rs', 'patient/DiagnosticReport.rs', 'patient/AllergyIntolerance.rs', 'patient/ServiceRequest.crs', 'patient/Provenance.c'];
     renderSession(session({ scopes: everythingButImmunization }));
     const next = await card();
@@ -93,7 +95,6 @@ describe('fewer scopes granted than asked', () => {
     const list = screen.getByRole('list', { name: 'Rules not assessed' });
     expect(within(list).getAllByRole('listitem').map((li) => li.textContent)).toEqual(['Annual influenza vaccination (needs Immunization)', 'Pneumococcal vaccination (65+) (needs Immunization)']);
     expect(asked.some((path) => path.endsWith('/Immunization'))).toBe(false);
-    server.events.removeAllListeners();
     expect(store.writes).toEqual([]);
   });
 
