@@ -33,6 +33,15 @@ export default defineConfig(async ({ command }): Promise<UserConfig> => ({
         }
       : {}),
   },
+  server: {
+    fs: {
+      // What the dev server must never serve from a checkout: Vite's own defaults (env files, keys,
+      // package-manager credentials, git's metadata) and, beside them, the `.git` file of a worktree,
+      // the audit server's data directory (`.data/`) and any SQLite database or its journal files.
+      // This list replaces Vite's, so its defaults are repeated.
+      deny: ['.env', '.env.*', '*.{crt,pem,key,p12,pfx,cer,der}', '.npmrc', '.yarnrc.yml', '.git', '**/.git/**', '.data', '**/.data/**', '*.sqlite', '*.sqlite-*', '*.db'],
+    },
+  },
   build: {
     sourcemap: true,
     rollupOptions: {

@@ -2,6 +2,10 @@ import { auditPortOf, browserConnectivity, createAuditClient, sessionOutboxStora
 import { memoryAuditPort, type AuditPort } from '../features/care-gaps/audit-port';
 import type { SessionValue } from '../fhir/session-context';
 import { APP_VERSION } from '../shared/version';
+import { isClinician } from '../smart/permissions';
+
+/** The reason code of the `launch-error` recorded when the user is not a clinician. */
+export const NOT_CLINICIAN_REASON = 'write-refused:fhir-user-not-clinician';
 
 /** The audit trail of one launch: what the card emits to, and the client's delivery status. */
 export interface LaunchAudit {
@@ -26,6 +30,13 @@ export function auditFor(session: SessionValue, accessToken: () => Promise<strin
     fhirBase: context.serverUrl,
     connectivity: browserConnectivity(),
   });
-  client.record({ patient: context.patientId, ...(context.encounterId ? { encounter: context.encounterId } : {}), action: 'launch', correlationId: crypto.randomUUID() });
+  const encounter = context.encounterId ? { encounter: context.encounterId } : {};
+  const correlationId = crypto.randomUUID();
+  client.record({ patient: context.patientId, ...encounter, action: 'launch', correlationId });
+  // Careloop acts only for a clinician: a launch by anyone else (a patient portal, a relative, no
+  // fhirUser) is recorded as refused for write-back; the card shows read only.
+  if (!isClinician(context.fhirUser)) {
+    client.record({ patient: context.patientId, ...encounter, action: 'launch-error', reason: NOT_CLINICIAN_REASON, correlationId });
+  }
   return { port: auditPortOf(client, { patient: context.patientId, encounter: context.encounterId }), client };
 }

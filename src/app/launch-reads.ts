@@ -25,7 +25,7 @@ export function sendLaunchReads({ fhir, context, config }: SessionValue): Launch
   const reads: LaunchReads = {
     patient: getPatient(fhir, context.patientId),
     tasks: getOpenTasks(fhir, context.patientId, config.fhir.pageSize, config.fhir.maxPages),
-    record: getRecord(fhir, context.patientId, config.fhir.recordPageSize, config.fhir.recordMaxPages),
+    record: getRecord(fhir, context.patientId, config.fhir.recordPageSize, config.fhir.recordMaxPages, undefined, context.scopes),
     encounter: context.encounterId ? getEncounter(fhir, context.encounterId) : null,
     style: context.smartStyleUrl !== null ? fetchSmartStyle(context.smartStyleUrl) : null,
   };

@@ -65,7 +65,7 @@ function firstRunFrom<TData, TKey extends QueryKey, TPageParam = never>(
 export function prefetchLaunch(client: QueryClient, { fhir, context, config }: SessionValue, reads: LaunchReads): Promise<void> {
   const patient = patientQuery(fhir, context.patientId);
   const tasks = openTasksQuery(fhir, context.patientId, config.fhir.pageSize, config.fhir.maxPages);
-  const record = recordQuery(fhir, context.patientId, config.fhir.recordPageSize, config.fhir.recordMaxPages);
+  const record = recordQuery(fhir, context.patientId, config.fhir.recordPageSize, config.fhir.recordMaxPages, context.scopes);
   const started: Promise<void>[] = [
     client.prefetchQuery({ ...patient, queryFn: firstRunFrom(patient.queryFn, reads.patient) }),
     client.prefetchQuery({ ...tasks, queryFn: firstRunFrom(tasks.queryFn, reads.tasks) }),

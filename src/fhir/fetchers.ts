@@ -8,6 +8,7 @@
 import type { Encounter, Patient, Resource, Task } from '@medplum/fhirtypes';
 import type { EncounterId, PatientId } from '../shared/ids';
 import { FhirRequestError, fhirGet, type FhirGateway } from './gateway';
+import { canSearch } from '../smart/permissions';
 import { searchAll, type PagedList } from './paging';
 
 /** Reads the patient in context; a body that is not that Patient is refused, not shown. */
@@ -64,21 +65,45 @@ export interface ClinicalRecord {
   resources: Resource[];
   /** Types whose search stopped at the page cap: the rules saw only part of them. */
   incomplete: RecordType[];
+  /**
+   * Types Careloop may not read: not in the granted scopes, or refused by the server (403). The
+   * rules that need one of them are "not assessed", never decided on a record with a hole in it.
+   */
+  unread: RecordType[];
 }
 
 /**
  * Reads every record type in parallel (one round of requests after the token, then `next` pages
  * where a type has more), so the card waits for the slowest search, not the sum of them.
+ * @param granted the token's scopes: a type they do not let Careloop search is not asked for
+ *   (null: ask for every type)
  */
-export async function getRecord(gateway: FhirGateway, patientId: PatientId, pageSize: number, maxPages: number, signal?: AbortSignal): Promise<ClinicalRecord> {
+export async function getRecord(
+  gateway: FhirGateway,
+  patientId: PatientId,
+  pageSize: number,
+  maxPages: number,
+  signal?: AbortSignal,
+  granted: readonly string[] | null = null,
+): Promise<ClinicalRecord> {
   const lists = await Promise.all(
     RECORD_TYPES.map((type) => {
+      if (granted !== null && !canSearch(granted, type)) return { type, list: null };
       const query = new URLSearchParams({ patient: `Patient/${patientId}`, _count: String(pageSize) });
-      return searchAll<Resource>(gateway, `${type}?${query.toString()}`, type, maxPages, signal).then((list) => ({ type, list }));
+      return searchAll<Resource>(gateway, `${type}?${query.toString()}`, type, maxPages, signal).then(
+        (list) => ({ type, list }),
+        (error: unknown) => {
+          // A server that refuses one type (fewer scopes than the token says, or a policy) leaves
+          // that type unread; any other failure fails the record.
+          if (error instanceof FhirRequestError && error.problem.kind === 'forbidden') return { type, list: null };
+          throw error;
+        },
+      );
     }),
   );
   return {
-    resources: lists.flatMap(({ list }) => list.items),
-    incomplete: lists.filter(({ list }) => list.truncated).map(({ type }) => type),
+    resources: lists.flatMap(({ list }) => list?.items ?? []),
+    incomplete: lists.filter(({ list }) => list?.truncated === true).map(({ type }) => type),
+    unread: lists.filter(({ list }) => list === null).map(({ type }) => type),
   };
 }

@@ -7,13 +7,13 @@ import { useSession } from './session-context';
 
 export { getRecord, RECORD_TYPES, type ClinicalRecord, type RecordType } from './fetchers';
 
-export const recordQuery = (gateway: FhirGateway, patientId: PatientId, pageSize: number, maxPages: number) =>
+export const recordQuery = (gateway: FhirGateway, patientId: PatientId, pageSize: number, maxPages: number, granted: readonly string[] | null = null) =>
   queryOptions({
     queryKey: fhirKeys.record(patientId),
-    queryFn: ({ signal }) => getRecord(gateway, patientId, pageSize, maxPages, signal),
+    queryFn: ({ signal }) => getRecord(gateway, patientId, pageSize, maxPages, signal, granted),
   });
 
 export function useRecord() {
   const { fhir, context, config } = useSession();
-  return useQuery(recordQuery(fhir, context.patientId, config.fhir.recordPageSize, config.fhir.recordMaxPages));
+  return useQuery(recordQuery(fhir, context.patientId, config.fhir.recordPageSize, config.fhir.recordMaxPages, context.scopes));
 }

@@ -8,7 +8,7 @@
  * const result = evaluatePack(careloopPreventive, record, { mode: 'point-of-care', asOf: '2025-06-01' });
  */
 export * from './types.ts';
-export { careloopPreventive, evaluatePack, warmPack, withMeasurePackages, withValueSets } from './pack.ts';
+export { careloopPreventive, evaluatePack, ruleDataTypes, warmPack, withMeasurePackages, withValueSets } from './pack.ts';
 export { loadMeasurePackages, evaluateMeasure, measureReport, MeasurePackageError } from './measure-package.ts';
 export type { MeasurePackage } from './measure-package.ts';
 export type { RulePack } from './pack.ts';

@@ -46,6 +46,7 @@ import { createFhirProgram, createTerminology, CqlCode, CqlDate, CqlDateTime, Cq
 import type { ElmLibrary, Program } from '../cql/index.ts';
 import { digestOf } from '../shared/digest.ts';
 import { compareResults } from './ranking.ts';
+import { dataTypesOf } from './data-requirements.ts';
 import { addMonths, assertTimeZone, isDay } from './dates.ts';
 import { parseValueSets } from './valueset-resources.ts';
 import { evaluateMeasure } from './measure-package.ts';
@@ -94,6 +95,20 @@ const ELM: readonly ElmLibrary[] = [
   influenzaElm,
   pneumococcalElm,
 ] as unknown as readonly ElmLibrary[];
+
+let ruleTypes: ReadonlyMap<string, readonly string[]> | undefined;
+
+/**
+ * The FHIR resource types each built-in rule reads (see ./data-requirements.ts), by rule id.
+ * A rule not listed (an official measure package's) is taken to read every type.
+ */
+export function ruleDataTypes(): ReadonlyMap<string, readonly string[]> {
+  if (!ruleTypes) {
+    const libraries = new Map(ELM.map((doc) => [doc.library.identifier.id, doc] as const));
+    ruleTypes = new Map(PACK_RULES.map((rule) => [rule.id, dataTypesOf(rule.library, libraries)] as const));
+  }
+  return ruleTypes;
+}
 
 /** A rule pack whose logic is CQL: rule metadata, the value sets its libraries name, the ELM digests. */
 export interface RulePack {

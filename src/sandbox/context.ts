@@ -28,7 +28,18 @@ export interface LaunchContext {
   readonly user: string;
   readonly clientId: string;
   readonly intent?: string;
+  /** The most this launch may be granted (tests of an EHR that grants a subset); absent = no limit. */
+  readonly grantLimit?: readonly string[];
+  /** The token endpoint refuses the code of this launch with this OAuth error (tests). */
+  readonly tokenError?: TokenErrorSwitch;
   readonly expiresAt: number;
+}
+
+/** An OAuth error the token endpoint answers with instead of a token (RFC 6749 §5.2). */
+export interface TokenErrorSwitch {
+  readonly status: number;
+  readonly error: string;
+  readonly description: string;
 }
 
 export interface AuthorizationGrant {
@@ -41,6 +52,7 @@ export interface AuthorizationGrant {
   readonly user: string;
   readonly needPatientBanner: boolean;
   readonly intent?: string;
+  readonly tokenError?: TokenErrorSwitch;
   readonly expiresAt: number;
 }
 
@@ -128,19 +140,43 @@ export class EhrContext {
     return this.publicJwk.kid ?? '';
   }
 
-  /** Mints a launch id bound to a patient, encounter and user, for one client. */
-  mintLaunch(ctx: { patient: string; encounter?: string; user?: string; clientId?: string; intent?: string }): string {
-    const id = randomId(16);
+  /**
+   * Mints a launch id bound to a patient, encounter and user, for one client. `idLength` makes the
+   * (opaque) id that many characters long, as EHRs that send JWTs or encrypted blobs do.
+   */
+  mintLaunch(ctx: MintLaunchOptions): string {
+    const id = ctx.idLength !== undefined ? randomChars(ctx.idLength) : randomId(16);
     this.launches.set(id, {
       patient: ctx.patient,
       ...(ctx.encounter ? { encounter: ctx.encounter } : {}),
       user: ctx.user ?? EHR_USER,
       clientId: ctx.clientId ?? 'careloop',
       ...(ctx.intent ? { intent: ctx.intent } : {}),
+      ...(ctx.grantLimit ? { grantLimit: ctx.grantLimit } : {}),
+      ...(ctx.tokenError ? { tokenError: ctx.tokenError } : {}),
       expiresAt: this.now() + 60 * 60 * 1000,
     });
     return id;
   }
+}
+
+/** What a launch is minted with (see {@link EhrContext.mintLaunch}). */
+export interface MintLaunchOptions {
+  readonly patient: string;
+  readonly encounter?: string;
+  /** fhirUser of the launching user; default the EHR's practitioner. */
+  readonly user?: string;
+  readonly clientId?: string;
+  readonly intent?: string;
+  /** Characters in the launch id; default 22. */
+  readonly idLength?: number;
+  readonly grantLimit?: readonly string[];
+  readonly tokenError?: TokenErrorSwitch;
+}
+
+/** A URL-safe random string of exactly `length` characters. */
+export function randomChars(length: number): string {
+  return randomBytes(Math.ceil((length * 3) / 4) + 1).toString('base64url').slice(0, length);
 }
 
 /** A URL-safe random string of `bytes` random bytes. */

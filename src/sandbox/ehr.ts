@@ -119,7 +119,21 @@ export async function buildEhr(options: BuildEhrOptions = {}): Promise<Ehr> {
   return { app, ctx };
 }
 
-const launchBody = z.object({ patient: z.string(), encounter: z.string().optional(), clientId: z.string().default('careloop') }).strict();
+const launchBody = z
+  .object({
+    patient: z.string(),
+    encounter: z.string().optional(),
+    clientId: z.string().default('careloop'),
+    /** The launching user's fhirUser, e.g. `Patient/ada` for a patient-portal launch. */
+    user: z.string().regex(/^(Practitioner|PractitionerRole|Patient|RelatedPerson|Person)\/[A-Za-z0-9\-.]{1,64}$/).optional(),
+    /** Characters in the opaque launch id. */
+    launchIdLength: z.number().int().min(1).max(65_536).optional(),
+    /** The most this launch is granted (space-separated scopes): an EHR that grants a subset. */
+    grantScopes: z.string().min(1).optional(),
+    /** The token endpoint refuses this launch's code with this OAuth error. */
+    tokenError: z.object({ status: z.number().int().min(400).max(599).default(400), error: z.string().regex(/^[\x20-\x21\x23-\x5b\x5d-\x7e]+$/), description: z.string().max(65_536) }).strict().optional(),
+  })
+  .strict();
 const tokenBody = z
   .object({ scope: z.string().min(1), patient: z.string().optional(), encounter: z.string().optional(), clientId: z.string().default('careloop'), user: z.string().default(EHR_USER) })
   .strict();
@@ -155,7 +169,13 @@ function registerAdminRoutes(app: FastifyInstance, ctx: EhrContext): void {
       admin.post('/launch', async (req, reply) => {
         const parsed = launchBody.safeParse(req.body);
         if (!parsed.success) return reply.code(400).send({ error: parsed.error.message });
-        const url = launchUrlFor(ctx, parsed.data.clientId, parsed.data.patient, parsed.data.encounter);
+        const { user, launchIdLength, grantScopes, tokenError } = parsed.data;
+        const url = launchUrlFor(ctx, parsed.data.clientId, parsed.data.patient, parsed.data.encounter, {
+          ...(user ? { user } : {}),
+          ...(launchIdLength !== undefined ? { idLength: launchIdLength } : {}),
+          ...(grantScopes ? { grantLimit: splitScopes(grantScopes) } : {}),
+          ...(tokenError ? { tokenError } : {}),
+        });
         if (!url) return reply.code(400).send({ error: `unknown client ${parsed.data.clientId}` });
         return { launchUrl: url, launch: new URL(url).searchParams.get('launch') };
       });

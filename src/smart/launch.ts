@@ -21,22 +21,43 @@ export function readLaunchParams(search: string, config: AppConfig): LaunchParam
   const launch = query.get('launch');
   if (!raw) throw new ProblemError({ kind: 'no-launch' });
   const iss = parseIss(raw);
-  if (launch !== null && !/^[\w\-.~+/=]{1,512}$/.test(launch)) {
-    throw new ProblemError({ kind: 'launch-invalid', detail: 'The "launch" parameter is malformed.' });
-  }
-  return { iss, launch, kind: launch ? 'ehr' : 'standalone' };
+  if (launch !== null) checkLaunch(launch);
+  return { iss, launch, kind: launch !== null ? 'ehr' : 'standalone' };
 }
 
-/** An `iss` as the FHIR base URL (no trailing slash); anything but an http(s) URL is refused. */
+/**
+ * The most characters of `launch` Careloop passes on. SMART defines `launch` as an opaque string
+ * with no format and no length limit (EHRs send JWTs and encrypted blobs of several kilobytes), so
+ * the only bound is against abuse, far above any real launch value.
+ */
+export const MAX_LAUNCH_LENGTH = 16 * 1024;
+
+/** `launch` is opaque: only an empty value and an abusive length are refused. */
+function checkLaunch(launch: string): void {
+  if (launch.length === 0) throw new ProblemError({ kind: 'launch-invalid', detail: 'The "launch" parameter is empty.' });
+  if (launch.length > MAX_LAUNCH_LENGTH) {
+    throw new ProblemError({ kind: 'launch-invalid', detail: `The "launch" parameter is longer than ${MAX_LAUNCH_LENGTH} characters.` });
+  }
+}
+
+/**
+ * An `iss` as the FHIR base URL (no trailing slash). `iss` is an absolute URL (SMART App Launch
+ * §Launch parameters); Careloop fetches it, so it must be http(s), and it carries no credentials and
+ * no fragment. Nothing else about its form is assumed.
+ */
 function parseIss(raw: string): string {
   let url: URL;
   try {
+    // No base: a relative value is not an absolute URL and throws.
     url = new URL(raw);
   } catch {
-    throw new ProblemError({ kind: 'launch-invalid', detail: 'The "iss" parameter is not a URL.' });
+    throw new ProblemError({ kind: 'launch-invalid', detail: 'The "iss" parameter is not an absolute URL.' });
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new ProblemError({ kind: 'launch-invalid', detail: 'The "iss" parameter must be an http(s) URL.' });
+  }
+  if (url.username || url.password || url.hash) {
+    throw new ProblemError({ kind: 'launch-invalid', detail: 'The "iss" parameter must not carry credentials or a fragment.' });
   }
   return url.href.replace(/\/$/, '');
 }

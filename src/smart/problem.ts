@@ -10,7 +10,12 @@ export type Problem =
   /** The browser denies storage to the app (third-party storage blocked in the EHR's iframe). */
   | { kind: 'storage-blocked'; openUrl: string | null }
   | { kind: 'launch-invalid'; detail: string }
-  | { kind: 'auth-denied'; error: string; description: string | null }
+  /**
+   * The EHR refused: at the authorization endpoint (the redirect's `error`) or the token endpoint
+   * (its JSON `error`, with the HTTP status). `error` and `description` are the server's, whole, shown
+   * as text behind "Details".
+   */
+  | { kind: 'auth-denied'; stage: 'authorize' | 'token'; error: string; description: string | null; status: number | null }
   | { kind: 'state-missing' }
   | { kind: 'session-expired' }
   | { kind: 'no-patient' }

@@ -51,12 +51,14 @@ export function toV1Scopes(scopes: readonly string[]): string[] {
 }
 
 /**
- * The scope string to request: the configured v2 scopes, the launch scope for the launch kind,
- * converted to v1 where the server advertises only v1.
+ * The scope string to request: the configured v2 scopes, the launch scopes for the launch kind
+ * (`launch` for an EHR launch; `launch/patient` and `launch/encounter` for a standalone one, so
+ * that what Careloop writes names the encounter wherever the EHR gives one), converted to v1 where
+ * the server advertises only v1.
  */
 export function requestedScopes(configured: readonly string[], kind: LaunchKind, server: SmartConfiguration): string {
-  const launch = kind === 'ehr' ? 'launch' : 'launch/patient';
-  const base = [launch, ...configured.filter((s) => !s.startsWith('launch'))];
+  const launch = kind === 'ehr' ? ['launch'] : ['launch/patient', 'launch/encounter'];
+  const base = [...launch, ...configured.filter((s) => !s.startsWith('launch'))];
   const scopes = supportsV2(server) ? base : toV1Scopes(base);
   return [...new Set(scopes)].join(' ');
 }

@@ -17,7 +17,7 @@ export interface LaunchContext {
   smartStyleUrl: string | null;
   intent: string | null;
   tenant: string | null;
-  /** Scopes actually granted. */
+  /** Scopes actually granted (the token's `scope`; the requested scopes when it has none). */
   scopes: readonly string[];
   serverUrl: string;
   /** Opaque key of this launch (the OAuth state); keys per-launch UI state. Not a secret. */
@@ -56,10 +56,41 @@ export function contextFrom(client: Client): LaunchContext {
     smartStyleUrl: stringOrNull(token.smart_style_url),
     intent: stringOrNull(token.intent),
     tenant: stringOrNull(token.tenant),
-    scopes: (stringOrNull(token.scope) ?? '').split(/\s+/).filter(Boolean),
+    // No `scope` in the token response means the scopes asked for were granted (RFC 6749 §5.1).
+    scopes: (stringOrNull(token.scope) ?? stringOrNull(client.state.scope) ?? '').split(/\s+/).filter(Boolean),
     serverUrl: String(client.state.serverUrl),
     launchKey: String(client.state.key ?? ''),
   };
+}
+
+/**
+ * The most characters of a server's error text Careloop keeps: a bound against abuse only, far
+ * above any real `error_description` (which is shown whole).
+ */
+const MAX_ERROR_TEXT = 64 * 1024;
+
+function bounded(text: string): string {
+  return text.length > MAX_ERROR_TEXT ? `${text.slice(0, MAX_ERROR_TEXT)}…` : text;
+}
+
+function nullIfEmpty(text: string | null): string | null {
+  return text ? bounded(text) : null;
+}
+
+/**
+ * The token endpoint's refusal from fhirclient's HttpError, whose message it builds as
+ * `<status> <statusText>\nURL: <url>\n<error>: <error_description>` from an OAuth error body
+ * (RFC 6749 §5.2), or with the body's text after a blank line otherwise. Null for anything else.
+ */
+export function tokenErrorFrom(cause: unknown): { error: string; description: string | null; status: number } | null {
+  if (!(cause instanceof Error)) return null;
+  const status = (cause as { status?: unknown }).status;
+  if (typeof status !== 'number') return null;
+  const body = cause.message.split('\n').slice(2).join('\n');
+  if (body.startsWith('\n') || body === '') return { error: `HTTP ${status}`, description: nullIfEmpty(body.trim()), status };
+  const colon = body.indexOf(': ');
+  if (colon < 0) return { error: bounded(body), description: null, status };
+  return { error: bounded(body.slice(0, colon)), description: nullIfEmpty(body.slice(colon + 2)), status };
 }
 
 /**
@@ -73,7 +104,7 @@ export async function completeLaunch(search: string, now: () => number = Date.no
   const query = new URLSearchParams(search);
   const error = query.get('error');
   if (error) {
-    throw new ProblemError({ kind: 'auth-denied', error: error.slice(0, 100), description: query.get('error_description')?.slice(0, 300) ?? null });
+    throw new ProblemError({ kind: 'auth-denied', stage: 'authorize', error: bounded(error), description: nullIfEmpty(query.get('error_description')), status: null });
   }
   const state = query.get('state');
   if (!state) throw new ProblemError({ kind: 'no-launch' });
@@ -85,11 +116,12 @@ export async function completeLaunch(search: string, now: () => number = Date.no
   } catch (cause) {
     const message = cause instanceof Error ? cause.message : '';
     if (/No state found/i.test(message)) throw new ProblemError({ kind: 'state-missing' });
-    if (/invalid_grant/i.test(message)) throw new ProblemError({ kind: 'state-missing' });
+    const refused = tokenErrorFrom(cause);
+    if (refused) throw new ProblemError({ kind: 'auth-denied', stage: 'token', ...refused });
     if (/Failed to fetch|NetworkError|Load failed/i.test(message)) {
       throw new ProblemError({ kind: 'unreachable', url: 'the authorization server' });
     }
-    throw new ProblemError({ kind: 'auth-denied', error: 'token_request_failed', description: 'The EHR did not issue an access token.' });
+    throw new ProblemError({ kind: 'auth-denied', stage: 'token', error: 'no_access_token', description: 'The EHR answered the token request without an access token.', status: null });
   }
   const expiresAt = Number(client.state.expiresAt ?? 0);
   if (expiresAt && expiresAt <= now() / 1000 && !client.state.tokenResponse?.refresh_token) {

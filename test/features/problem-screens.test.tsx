@@ -54,6 +54,33 @@ describe('failure screens', () => {
     expect(screen.getByRole('alert')).toHaveTextContent('The user declined');
   });
 
+  it('shows the whole error_description of a refused authorization, as text, behind "Details"', async () => {
+    const description = `The user declined. ${'Scopes offered: patient/Observation.rs patient/Task.cu. '.repeat(20)}<b>not bold</b>`;
+    show(await bootIndex(go(`/index.html?error=invalid_scope&error_description=${encodeURIComponent(description)}&state=abc`)));
+    expect(screen.getByRole('heading', { name: 'Access was not granted' })).toBeInTheDocument();
+    const details = screen.getByText('Details').closest('details');
+    expect(details).not.toBeNull();
+    expect(details?.open).toBe(false);
+    expect(details?.textContent).toBe(`DetailsAuthorization endpoint: invalid_scope\n${description}`);
+    expect(details?.querySelector('b')).toBeNull();
+  });
+
+  it('shows a token-endpoint refusal with Careloop’s words on top and the server’s error and whole description under "Details"', async () => {
+    const ehr = new FakeEhr();
+    const description = `Client "careloop" may only ask for: ${'patient/Observation.rs '.repeat(90)}<script>alert(1)</script>`;
+    expect(description.length).toBeGreaterThan(2000);
+    server.use(...ehr.handlers());
+    server.use(http.post(ehr.tokenUrl, () => HttpResponse.json({ error: 'invalid_client', error_description: description }, { status: 401 })));
+    const { booted } = await launchedAs(ehr, { patient: 'ada' });
+    expect(booted).toMatchObject({ ok: false, problem: { kind: 'auth-denied', stage: 'token', error: 'invalid_client', description, status: 401 } });
+    show(booted);
+    expect(screen.getByRole('heading', { name: 'The EHR does not accept Careloop' })).toBeInTheDocument();
+    expect(screen.getByRole('alert')).toHaveTextContent('Ask your EHR administrator to check the Careloop app registration');
+    const details = screen.getByText('Details').closest('details');
+    expect(details?.textContent).toBe(`DetailsToken endpoint (HTTP 401): invalid_client\n${description}`);
+    expect(document.querySelector('script')).toBeNull();
+  });
+
   it('says the session ended when index.html is reloaded after its state is gone', async () => {
     show(await bootIndex(go('/index.html?state=6f1c1a56-0d1e-4b1e-9d55-3f0e2b4c7a10')));
     expect(screen.getByRole('heading', { name: 'This Careloop session has ended' })).toBeInTheDocument();

@@ -219,3 +219,70 @@ describe('standalone launch', () => {
     expect(t.body['encounter']).toBeUndefined();
   });
 });
+
+describe('standalone launch with launch/encounter', () => {
+  it("binds the token to the picked patient's visit in progress when launch/encounter is granted", async () => {
+    const { verifier, challenge } = pkce();
+    const a = await authorize(ehr, { challenge, scope: 'launch/patient launch/encounter openid fhirUser patient/Patient.r patient/Encounter.r' });
+    const pending = /name="pending" value="([^"]+)"/.exec(a.res.body)?.[1] ?? '';
+    const picked = await ehr.app.inject({ url: '/auth/authorize/pick', ...form({ pending, patient: 'ada' }) });
+    const code = new URL(String(picked.headers.location)).searchParams.get('code') ?? '';
+    const t = await exchange(ehr, code, verifier);
+    expect(t.body).toMatchObject({ patient: 'ada', encounter: 'ada-visit', need_patient_banner: true });
+    expect(String(t.body['scope']).split(' ')).toContain('launch/encounter');
+    const conf = (await ehr.app.inject({ method: 'GET', url: '/fhir/.well-known/smart-configuration' })).json();
+    expect(conf.capabilities).toContain('context-standalone-encounter');
+  });
+});
+
+describe('POST /_admin/launch', () => {
+  async function adminLaunch(body: Record<string, unknown>) {
+    const res = await ehr.app.inject({ method: 'POST', url: '/_admin/launch', payload: body, remoteAddress: '127.0.0.1' });
+    return { status: res.statusCode, body: res.json() as { launchUrl: string; launch: string; error?: string } };
+  }
+
+  it('mints a patient-portal launch whose tokens name the patient as fhirUser', async () => {
+    const { body } = await adminLaunch({ patient: 'ada', user: 'Patient/ada' });
+    const { verifier, challenge } = pkce();
+    const a = await authorize(ehr, { launch: body.launch, challenge });
+    const t = await exchange(ehr, a.code ?? '', verifier);
+    const jwks = createLocalJWKSet((await ehr.app.inject({ method: 'GET', url: '/auth/jwks' })).json());
+    const id = await jwtVerify(String(t.body['id_token']), jwks, { issuer: FHIR, audience: 'careloop', currentDate: new Date(now) });
+    expect(id.payload['fhirUser']).toBe(`${FHIR}/Patient/ada`);
+    expect(decodeJwt(String(t.body['access_token']))['sub']).toBe('Patient/ada');
+  });
+
+  it('mints an opaque launch id of the asked length, which authorizes like any other', async () => {
+    const { body } = await adminLaunch({ patient: 'ada', encounter: 'ada-visit', launchIdLength: 2000 });
+    expect(body.launch).toHaveLength(2000);
+    expect(new URL(body.launchUrl).searchParams.get('launch')).toBe(body.launch);
+    const { verifier, challenge } = pkce();
+    const a = await authorize(ehr, { launch: body.launch, challenge });
+    expect((await exchange(ehr, a.code ?? '', verifier)).body).toMatchObject({ patient: 'ada', encounter: 'ada-visit' });
+  });
+
+  it('grants only the subset a launch allows, and says so in the token scope', async () => {
+    const { body } = await adminLaunch({ patient: 'ada', grantScopes: 'launch openid fhirUser patient/*.rs' });
+    const { verifier, challenge } = pkce();
+    const a = await authorize(ehr, { launch: body.launch, challenge });
+    const t = await exchange(ehr, a.code ?? '', verifier);
+    expect(String(t.body['scope']).split(' ').sort()).toEqual(
+      ['launch', 'openid', 'fhirUser', 'patient/Patient.r', 'patient/Encounter.r', 'patient/Task.rs', 'patient/Observation.rs', 'patient/Condition.rs', 'patient/Procedure.rs', 'patient/ServiceRequest.rs'].sort(),
+    );
+  });
+
+  it('refuses the code of a launch with the OAuth error it was given, description whole', async () => {
+    const description = `The client may ask for: ${'patient/Observation.rs '.repeat(60)}`;
+    const { body } = await adminLaunch({ patient: 'ada', tokenError: { status: 401, error: 'invalid_client', description } });
+    const { verifier, challenge } = pkce();
+    const a = await authorize(ehr, { launch: body.launch, challenge });
+    const t = await exchange(ehr, a.code ?? '', verifier);
+    expect(t.status).toBe(401);
+    expect(t.body).toEqual({ error: 'invalid_client', error_description: description });
+  });
+
+  it('refuses a user that is not a FHIR user reference', async () => {
+    expect((await adminLaunch({ patient: 'ada', user: 'ada' })).status).toBe(400);
+    expect((await adminLaunch({ patient: 'ada', launchIdLength: 0 })).status).toBe(400);
+  });
+});

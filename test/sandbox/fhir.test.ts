@@ -44,10 +44,25 @@ describe('the token is enforced', () => {
     expect(res.json().name[0]).toMatchObject({ given: ['Ada'], family: 'Lovelace' });
   });
 
-  it("returns 403 for another patient's Observation under patient/ scopes", async () => {
-    const res = await get('/fhir/Observation/grace-mammogram', ada);
-    expect(res.statusCode).toBe(403);
-    expect((await get('/fhir/Patient/grace', ada)).statusCode).toBe(403);
+  it("answers another patient's existing resource exactly as a missing one under patient/ scopes", async () => {
+    const same = async (existing: string, missing: string) => {
+      const [a, b] = [await get(existing, ada), await get(missing, ada)];
+      expect([a.statusCode, b.statusCode]).toEqual([404, 404]);
+      const strip = (body: string, url: string) => body.split(url.replace(/^\/fhir\//, '').split('/_history')[0] ?? '').join('<ref>');
+      expect(strip(a.body, existing)).toBe(strip(b.body, missing));
+    };
+    expect(ehr.ctx.store.locate('Observation', 'grace-mammogram')).toBe('grace');
+    await same('/fhir/Observation/grace-mammogram', '/fhir/Observation/no-such-observation');
+    await same('/fhir/Patient/grace', '/fhir/Patient/no-such-patient');
+    await same('/fhir/Observation/grace-mammogram/_history', '/fhir/Observation/no-such-observation/_history');
+    await same('/fhir/Observation/grace-mammogram/_history/1', '/fhir/Observation/no-such-observation/_history/1');
+    const adaAll = await adminToken(ehr, 'patient/*.cruds', 'ada');
+    const del = (url: string) => ehr.app.inject({ method: 'DELETE', url, headers: bearer(adaAll) });
+    const [theirs, none] = [await del('/fhir/Observation/grace-mammogram'), await del('/fhir/Observation/no-such-observation')];
+    expect([theirs.statusCode, none.statusCode]).toEqual([404, 404]);
+    expect(ehr.ctx.store.locate('Observation', 'grace-mammogram')).toBe('grace');
+    const put = await send('PUT', '/fhir/Observation/grace-mammogram', adaAll, { resourceType: 'Observation', id: 'grace-mammogram', status: 'final', code: { text: 'x' }, subject: { reference: 'Patient/ada' } });
+    expect(put.statusCode).toBe(404);
   });
 
   it('returns 403 for a search naming another patient', async () => {

@@ -86,15 +86,26 @@ describe('SMART EHR launch', () => {
     expect(await screen.findByText('52 y · Female · DOB 1974-03-14')).toBeInTheDocument();
   });
 
-  it('standalone launch asks for launch/patient instead of launch', async () => {
+  it('standalone launch asks for launch/patient and launch/encounter instead of launch', async () => {
     const ehr = new FakeEhr('https://standalone.example.org/fhir');
     server.use(...ehr.handlers());
     const started = await bootLaunch(go(`/launch.html?iss=${encodeURIComponent(ehr.iss)}`));
     if (!started.ok) throw new Error(started.problem.kind);
     const scopes = new URL(started.authorizeUrl).searchParams.get('scope')?.split(' ') ?? [];
     expect(scopes).toContain('launch/patient');
+    expect(scopes).toContain('launch/encounter');
     expect(scopes).not.toContain('launch');
     expect(new URL(started.authorizeUrl).searchParams.has('launch')).toBe(false);
+  });
+
+  it('standalone launch takes the encounter the EHR grants with launch/encounter', async () => {
+    const ehr = new FakeEhr();
+    ehr.resources = [ada, adaVisit];
+    server.use(...ehr.handlers());
+    const { booted } = await launch(ehr, { patient: 'ada', encounter: 'ada-visit', fhirUser: 'Practitioner/grace' }, null);
+    if (!booted.ok) throw new Error(booted.problem.kind);
+    expect(booted.session.context.encounterId).toBe('ada-visit');
+    expect(booted.session.context.scopes).toContain('launch/encounter');
   });
 
   it('asks the EHR for its SMART configuration while the app config is still loading', async () => {

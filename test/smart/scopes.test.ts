@@ -30,9 +30,11 @@ describe('scopes', () => {
     expect(supportsV2(server({ scopes_supported: ['patient/*.read'] }))).toBe(false);
   });
 
-  it('asks for launch in an EHR launch and launch/patient in a standalone one, once each', () => {
+  it('asks for launch in an EHR launch and launch/patient with launch/encounter in a standalone one, once each', () => {
     const v2 = server({ capabilities: ['permission-v2'] });
     expect(requestedScopes(['launch', 'patient/Patient.r'], 'ehr', v2)).toBe('launch patient/Patient.r');
-    expect(requestedScopes(['patient/Patient.r'], 'standalone', v2)).toBe('launch/patient patient/Patient.r');
+    expect(requestedScopes(['patient/Patient.r'], 'standalone', v2)).toBe('launch/patient launch/encounter patient/Patient.r');
+    expect(requestedScopes(['launch/encounter', 'patient/Patient.r'], 'standalone', v2)).toBe('launch/patient launch/encounter patient/Patient.r');
+    expect(requestedScopes(['patient/Patient.r'], 'standalone', server({ capabilities: ['permission-v1'] }))).toBe('launch/patient launch/encounter patient/Patient.read');
   });
 });

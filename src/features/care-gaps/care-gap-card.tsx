@@ -7,6 +7,7 @@ import CardContent from '@mui/material/CardContent';
 import Chip from '@mui/material/Chip';
 import Collapse from '@mui/material/Collapse';
 import Typography from '@mui/material/Typography';
+import type { WriteBlock } from '../../smart/permissions';
 import type { OpenGap } from '../../writeback/builders';
 import type { Task } from '@medplum/fhirtypes';
 import { lazy, Suspense, useRef } from 'react';
@@ -33,6 +34,10 @@ export interface CareGapCardProps {
   whyOpen: boolean;
   confirmOpen: boolean;
   asOfLabel: string;
+  /** Why the action may not be written back (then no write is offered), or null. */
+  writeBlock: WriteBlock | null;
+  /** Whether "Not now" and "Dismiss" are offered: decisions only a clinician records. */
+  canDefer: boolean;
   onWhy: () => void;
   onOpenConfirm: () => void;
   onCloseConfirm: () => void;
@@ -77,22 +82,33 @@ export function CareGapCard(props: CareGapCardProps) {
         <Typography variant="caption" component="p" color="text.secondary" sx={{ mt: 1 }}>
           As of {props.asOfLabel}
         </Typography>
+        {props.writeBlock?.kind === 'missing-scope' ? (
+          <Typography variant="caption" component="p" sx={{ mt: 0.5 }}>
+            Read only: the EHR did not give Careloop permission to write this ({props.writeBlock.scopes.join(', ')}).
+          </Typography>
+        ) : null}
       </CardContent>
       <CardActions sx={{ flexWrap: 'wrap', gap: 0.5, px: 2, pb: 2 }}>
-        <Button variant="contained" size="small" onClick={props.onOpenConfirm}>
-          {actionLabel(gap)}
-        </Button>
+        {props.writeBlock ? null : (
+          <Button variant="contained" size="small" onClick={props.onOpenConfirm}>
+            {actionLabel(gap)}
+          </Button>
+        )}
         <Button size="small" onClick={props.onWhy} aria-expanded={whyOpen}>
           {whyOpen ? 'Hide why' : 'Why?'}
         </Button>
-        <Button size="small" onClick={props.onSnooze}>
-          Not now
-        </Button>
-        <Button size="small" onClick={props.onDismiss}>
-          Dismiss
-        </Button>
+        {props.canDefer ? (
+          <>
+            <Button size="small" onClick={props.onSnooze}>
+              Not now
+            </Button>
+            <Button size="small" onClick={props.onDismiss}>
+              Dismiss
+            </Button>
+          </>
+        ) : null}
       </CardActions>
-      {confirmOpen ? (
+      {confirmOpen && !props.writeBlock ? (
         <Suspense fallback={null}>
           <ConfirmDialog
             gap={gap}

@@ -15,6 +15,7 @@ import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } fro
 import { useStore } from 'zustand';
 import { FhirRequestError } from '../../fhir/gateway';
 import { useSession } from '../../fhir/session-context';
+import { isClinician, writeBlock } from '../../smart/permissions';
 import type { ConfirmOutcome } from './use-confirm';
 import { problemCopy } from '../errors/problem-copy';
 import { useAudit } from './audit-port';
@@ -84,6 +85,7 @@ export function CareGapPanel({ asOf, patientName }: { asOf: string; patientName:
     void audit.emit({ ...auditFields(focus.gap, correlationId), action: 'card-shown' }).catch(() => undefined);
   }, [focus, correlationId, audit]);
 
+  const clinician = isClinician(context.fhirUser);
   const onWritten = useCallback((outcome: ConfirmOutcome) => setDone(outcome), []);
   const closeConfirm = useCallback(() => store.getState().closeConfirm(), [store]);
 
@@ -124,8 +126,15 @@ export function CareGapPanel({ asOf, patientName }: { asOf: string; patientName:
     ui.closeDefer();
   };
 
+  const block = focus ? writeBlock(context.fhirUser, context.scopes, focus.gap.action.resourceType) : null;
+
   return (
     <Box component="section" aria-label="Care gaps">
+      {clinician ? null : (
+        <Alert severity="info" sx={{ m: 1 }}>
+          Careloop&apos;s actions are for clinicians: the care gaps are shown read only.
+        </Alert>
+      )}
       {written ? (
         <Alert severity="success" role="status" sx={{ m: 1 }} onClose={() => setDone(null)}>
           {written.created ? 'Saved' : 'Already in the EHR'}: {written.resource.resourceType === 'Task' ? 'task' : 'order'}{' '}
@@ -147,6 +156,18 @@ export function CareGapPanel({ asOf, patientName }: { asOf: string; patientName:
           The record was too long to read in full ({gaps.incomplete.join(', ')}); gaps were checked on what was read.
         </Alert>
       ) : null}
+      {gaps.notAssessed.length ? (
+        <Alert severity="info" sx={{ m: 1 }}>
+          Not assessed, because the EHR did not let Careloop read what they need:
+          <Box component="ul" sx={{ m: 0, pl: 2 }} aria-label="Rules not assessed">
+            {gaps.notAssessed.map((n) => (
+              <li key={n.rule}>
+                {n.title} (needs {n.unread.join(', ')})
+              </li>
+            ))}
+          </Box>
+        </Alert>
+      ) : null}
       {focus && correlationId ? (
         <CareGapCard
           key={focus.gap.rule}
@@ -158,6 +179,8 @@ export function CareGapPanel({ asOf, patientName }: { asOf: string; patientName:
           whyOpen={ui.whyOpen}
           confirmOpen={ui.confirmRule === focus.gap.rule}
           asOfLabel={timeLabel(gaps.readAt)}
+          writeBlock={block}
+          canDefer={clinician}
           onWhy={() => {
             if (!ui.whyOpen) void audit.emit({ ...auditFields(focus.gap, correlationId), action: 'why-opened' }).catch(() => undefined);
             ui.toggleWhy();
@@ -170,7 +193,7 @@ export function CareGapPanel({ asOf, patientName }: { asOf: string; patientName:
         />
       ) : (
         <Typography variant="body2" sx={{ m: 2 }}>
-          No open care gaps as of {asOf}.
+          {gaps.notAssessed.length ? `No open care gaps among the rules assessed as of ${asOf}.` : `No open care gaps as of ${asOf}.`}
         </Typography>
       )}
       {others.length ? (

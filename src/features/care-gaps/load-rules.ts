@@ -11,6 +11,8 @@ export type RulesModule = Awaited<ReturnType<typeof loadRules>>;
 export interface RulesEngine {
   readonly pack: RulePack;
   readonly evaluatePack: RulesModule['evaluatePack'];
+  /** The FHIR resource types each built-in rule reads, by rule id. */
+  readonly ruleDataTypes: ReadonlyMap<string, readonly string[]>;
 }
 
 /** The query key the engine (and the configured packages) are cached under. */
@@ -43,7 +45,7 @@ async function packWithMeasures(rules: RulesModule, packages: readonly string[],
   const pack = loaded.length ? rules.withMeasurePackages(rules.careloopPreventive, loaded) : rules.careloopPreventive;
   // Compiled and warmed now, while the FHIR reads are in flight, not when the card waits on it.
   rules.warmPack(pack);
-  return { pack, evaluatePack: rules.evaluatePack };
+  return { pack, evaluatePack: rules.evaluatePack, ruleDataTypes: rules.ruleDataTypes() };
 }
 
 /**

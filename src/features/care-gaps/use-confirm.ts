@@ -2,6 +2,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { fhirKeys } from '../../fhir/keys';
 import { useSession } from '../../fhir/session-context';
 import { APP_VERSION } from '../../shared/version';
+import { writeBlock } from '../../smart/permissions';
 import { type OpenGap, type WriteContext } from '../../writeback/builders';
 import type { Task } from '@medplum/fhirtypes';
 import { closeTask, type CloseResult } from '../../writeback/close-task';
@@ -30,6 +31,20 @@ export function useConfirm(gap: OpenGap, correlationId: string, outreach: Task |
   return useMutation<ConfirmOutcome>({
     mutationKey: ['write-action', context.patientId, gap.rule, gap.dueDate],
     mutationFn: async () => {
+      // The card offers no write when one is blocked; this holds even if something asks anyway.
+      const blocked = writeBlock(context.fhirUser, context.scopes, gap.action.resourceType);
+      if (blocked) {
+        return {
+          write: {
+            kind: 'failed',
+            problem: { kind: 'unknown', detail: blocked.kind },
+            status: null,
+            message: blocked.kind === 'not-clinician' ? "Not saved: Careloop's actions are for clinicians." : `Not saved: the EHR did not grant ${blocked.scopes.join(', ')}.`,
+            retryable: false,
+          },
+          closed: null,
+        };
+      }
       const fields = auditFields(gap, correlationId);
       try {
         await audit.emit({ ...fields, action: 'confirmed' });

@@ -56,13 +56,7 @@ export function problemCopy(problem: Problem): ProblemCopy {
         retryable: false,
       };
     case 'auth-denied':
-      return {
-        title: 'Access was not granted',
-        detail: problem.error === 'access_denied' ? 'The EHR did not authorize Careloop for this chart.' : `The EHR refused the authorization (${problem.error}).`,
-        action: 'Start Careloop again from the patient chart. If access keeps being refused, ask your EHR administrator to check the app registration.',
-        ...(problem.description ? { technical: problem.description } : {}),
-        retryable: false,
-      };
+      return { ...authDeniedCopy(problem), technical: authDeniedDetails(problem), retryable: false };
     case 'state-missing':
       return {
         title: 'This Careloop session has ended',
@@ -151,4 +145,35 @@ export function problemCopy(problem: Problem): ProblemCopy {
         retryable: true,
       };
   }
+}
+
+const ASK_ADMIN = 'Start Careloop again from the patient chart. If it keeps happening, ask your EHR administrator to check the Careloop app registration.';
+
+/** Careloop's clinical wording for a refusal; the server's own words go to the details. */
+function authDeniedCopy(problem: Extract<Problem, { kind: 'auth-denied' }>): Pick<ProblemCopy, 'title' | 'detail' | 'action'> {
+  if (problem.stage === 'authorize') {
+    switch (problem.error) {
+      case 'access_denied':
+        return { title: 'Access was not granted', detail: 'The EHR did not authorize Careloop for this chart.', action: ASK_ADMIN };
+      case 'invalid_scope':
+        return { title: 'Access was not granted', detail: 'The EHR would not grant the permissions Careloop asks for.', action: ASK_ADMIN };
+      default:
+        return { title: 'Access was not granted', detail: 'The EHR refused to let Careloop open this chart.', action: ASK_ADMIN };
+    }
+  }
+  switch (problem.error) {
+    case 'invalid_client':
+    case 'unauthorized_client':
+      return { title: 'The EHR does not accept Careloop', detail: 'The EHR refused to sign Careloop in: it does not accept this app’s registration.', action: 'Ask your EHR administrator to check the Careloop app registration (client id and permissions).' };
+    case 'invalid_grant':
+      return { title: 'This Careloop sign-in could not be completed', detail: 'The EHR would not complete the sign-in (it may have expired or been used already).', action: ASK_ADMIN };
+    default:
+      return { title: 'The EHR refused to sign Careloop in', detail: 'The EHR’s sign-in service refused Careloop’s request for access to this chart.', action: ASK_ADMIN };
+  }
+}
+
+/** The server's `error`, its HTTP status and its whole `error_description`, as plain text. */
+function authDeniedDetails(problem: Extract<Problem, { kind: 'auth-denied' }>): string {
+  const where = problem.stage === 'token' ? `Token endpoint${problem.status !== null ? ` (HTTP ${problem.status})` : ''}` : 'Authorization endpoint';
+  return [`${where}: ${problem.error}`, problem.description].filter((line): line is string => line !== null).join('\n');
 }

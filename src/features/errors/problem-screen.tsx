@@ -8,7 +8,7 @@ import { problemCopy } from './problem-copy';
 
 /**
  * A full-panel explanation of why Careloop cannot go on: what happened and what to do.
- * All text is ours; server messages appear only as plain text in the technical line.
+ * All text is ours; server messages appear only as plain text, folded under "Details".
  */
 export function ProblemScreen({ problem, onRetry }: { problem: Problem; onRetry?: () => void }) {
   const copy = problemCopy(problem);
@@ -23,9 +23,15 @@ export function ProblemScreen({ problem, onRetry }: { problem: Problem; onRetry?
           {copy.action}
         </Typography>
         {copy.technical ? (
-          <Typography variant="caption" component="p" sx={{ mt: 1, wordBreak: 'break-word' }}>
-            Details: {copy.technical}
-          </Typography>
+          // The server's words, as text (React escapes them; never HTML), folded under our own.
+          <Box component="details" sx={{ mt: 1 }}>
+            <Box component="summary" sx={{ cursor: 'pointer', typography: 'caption', fontWeight: 600 }}>
+              Details
+            </Box>
+            <Typography variant="caption" component="p" sx={{ mt: 0.5, whiteSpace: 'pre-wrap', wordBreak: 'break-word', maxHeight: '50vh', overflowY: 'auto' }}>
+              {copy.technical}
+            </Typography>
+          </Box>
         ) : null}
         {copy.openInNewWindow ? (
           <Button variant="contained" size="small" sx={{ mt: 1, mr: 1 }} href={copy.openInNewWindow} target="_blank" rel="noopener">

@@ -6,7 +6,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { CAST_MEMBERS } from '../../shared/cast/index.ts';
-import type { AuthorizationGrant, EhrContext, RefreshGrant } from '../context.ts';
+import type { Encounter } from '@medplum/fhirtypes';
+import type { AuthorizationGrant, EhrContext, RefreshGrant, TokenErrorSwitch } from '../context.ts';
 import { EHR_USER, randomId } from '../context.ts';
 import { esc, page } from '../html.ts';
 import { grantScopes, parseResourceScope, splitScopes, SUPPORTED_SCOPES_V2 } from './scopes.ts';
@@ -32,7 +33,7 @@ export function smartConfiguration(ctx: EhrContext) {
     code_challenge_methods_supported: ['S256'],
     capabilities: [
       'launch-ehr', 'launch-standalone', 'client-public', 'context-ehr-patient', 'context-ehr-encounter',
-      'context-standalone-patient', 'permission-v2', 'permission-v1', 'permission-patient', 'permission-user',
+      'context-standalone-patient', 'context-standalone-encounter', 'permission-v2', 'permission-v1', 'permission-patient', 'permission-user',
       'sso-openid-connect', 'permission-offline', 'permission-online', 'context-banner', 'context-style', 'authorize-post',
     ],
   };
@@ -153,13 +154,13 @@ async function authorize(ctx: EhrContext, q: Record<string, string>, reply: Fast
   if ((q['aud'] ?? '').replace(/\/$/, '') !== ctx.fhirBase) return fail('invalid_request', `aud must be this server's FHIR base URL (${ctx.fhirBase})`);
 
   const requested = splitScopes(q['scope']);
-  const granted = grantScopes(requested, client.allowedScopes);
-  if (granted.length === 0) return fail('invalid_scope', 'none of the requested scopes can be granted to this client');
+  let granted = grantScopes(requested, client.allowedScopes);
 
   let patient: string | undefined;
   let encounter: string | undefined;
   let user = EHR_USER;
   let intent: string | undefined;
+  let tokenError: TokenErrorSwitch | undefined;
   let needPatientBanner = true;
   const launchId = q['launch'];
   if (launchId !== undefined) {
@@ -170,13 +171,20 @@ async function authorize(ctx: EhrContext, q: Record<string, string>, reply: Fast
     encounter = launch.encounter;
     user = launch.user;
     intent = launch.intent;
+    tokenError = launch.tokenError;
     needPatientBanner = false;
-  } else {
+    // An EHR may grant less than the app asked for and the client may have (the token's `scope` says what).
+    if (launch.grantLimit) granted = grantScopes(granted, launch.grantLimit);
+  }
+  if (granted.length === 0) return fail('invalid_scope', 'none of the requested scopes can be granted to this client');
+  if (launchId === undefined) {
     if (granted.includes('launch')) return fail('invalid_request', 'the "launch" scope needs a launch parameter (EHR launch)');
     const needsPatient = granted.includes('launch/patient') || granted.some((s) => parseResourceScope(s)?.context === 'patient');
     if (needsPatient) {
       patient = q['__picked_patient'];
       if (!patient) return patientPicker(ctx, q, reply);
+      // Standalone `launch/encounter`: the picked patient's visit in progress, when there is one.
+      if (granted.includes('launch/encounter')) encounter = await encounterInProgress(ctx, patient);
     }
   }
   const code = randomId(24);
@@ -190,11 +198,19 @@ async function authorize(ctx: EhrContext, q: Record<string, string>, reply: Fast
     user,
     needPatientBanner,
     ...(intent ? { intent } : {}),
+    ...(tokenError ? { tokenError } : {}),
     expiresAt: ctx.now() + CODE_TTL_MS,
     used: false,
   };
   ctx.codes.set(code, grant);
   return back({ code });
+}
+
+/** The id of the patient's in-progress Encounter (the latest by start), if any. */
+async function encounterInProgress(ctx: EhrContext, patient: string): Promise<string | undefined> {
+  const encounters = (await ctx.store.all('Encounter', patient)) as Encounter[];
+  const open = encounters.filter((e) => e.status === 'in-progress').sort((a, b) => (b.period?.start ?? '').localeCompare(a.period?.start ?? ''));
+  return open[0]?.id;
 }
 
 function patientPicker(ctx: EhrContext, q: Record<string, string>, reply: FastifyReply) {
@@ -241,6 +257,7 @@ async function exchangeCode(ctx: EhrContext, body: Record<string, string>, reply
   const verifier = body['code_verifier'] ?? '';
   if (!/^[A-Za-z0-9\-._~]{43,128}$/.test(verifier)) return oauthError(reply, 400, 'invalid_grant', 'code_verifier is missing or malformed');
   if (!sameString(s256(verifier), grant.codeChallenge)) return oauthError(reply, 400, 'invalid_grant', 'code_verifier does not match code_challenge');
+  if (grant.tokenError) return oauthError(reply, grant.tokenError.status, grant.tokenError.error, grant.tokenError.description);
   return tokenResponse(ctx, grant, reply, undefined);
 }
 

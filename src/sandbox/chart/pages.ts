@@ -5,7 +5,7 @@
 import type { Condition, Observation, Patient, Resource } from '@medplum/fhirtypes';
 import type { FastifyInstance } from 'fastify';
 import { CAST_MEMBERS, CAST_PRACTITIONER } from '../../shared/cast/index.ts';
-import type { EhrContext } from '../context.ts';
+import type { EhrContext, MintLaunchOptions } from '../context.ts';
 import { EHR_USER } from '../context.ts';
 import { esc, page } from '../html.ts';
 import { summarize } from '../fhir-api/routes.ts';
@@ -29,10 +29,10 @@ function header(ctx: EhrContext): string {
 }
 
 /** Launch URL of a client for a freshly minted launch bound to patient + encounter + user. */
-export function launchUrlFor(ctx: EhrContext, clientId: string, patient: string, encounter?: string): string | null {
+export function launchUrlFor(ctx: EhrContext, clientId: string, patient: string, encounter?: string, options: Omit<MintLaunchOptions, 'patient' | 'encounter' | 'clientId'> = {}): string | null {
   const client = ctx.clients.get(clientId);
   if (!client) return null;
-  const launch = ctx.mintLaunch({ patient, ...(encounter ? { encounter } : {}), user: EHR_USER, clientId });
+  const launch = ctx.mintLaunch({ user: EHR_USER, ...options, patient, ...(encounter ? { encounter } : {}), clientId });
   const url = new URL(client.launchUrl);
   url.searchParams.set('iss', ctx.fhirBase);
   url.searchParams.set('launch', launch);

@@ -1,6 +1,8 @@
 /**
  * The FHIR R4 REST API at `<base>/fhir`, enforcing the bearer token: 401 without a valid token,
- * 403 outside the granted scopes or, under `patient/` scopes, outside the patient's compartment.
+ * 403 outside the granted scopes or, under `patient/` scopes, for a search or write naming another
+ * patient; another patient's existing resource is answered as a missing one (404), so its id's
+ * existence is not disclosed.
  * Writes are validated against the R4 structure definitions (400 with an OperationOutcome).
  */
 import { getStatus, isResourceType } from '@medplum/core';
@@ -127,12 +129,20 @@ export function registerFhirRoutes(app: FastifyInstance, ctx: EhrContext): void 
   app.post<{ Params: { type: string } }>('/fhir/:type/_search', async (req, reply) => search(req, reply, req.params.type, { ...(req.query as Query), ...((req.body ?? {}) as Query) }));
 
   // ---- read, vread, history ----
+  /**
+   * The compartment of a resource as the token may see it: undefined when it does not exist, and
+   * also when it is another patient's and the token is limited to one patient. Both are answered
+   * with the same 404 (as real servers do), so a caller cannot learn which ids exist elsewhere.
+   */
+  const visible = (access: Access, key: string | undefined): string | undefined =>
+    key === undefined || (access.kind === 'patient' && key !== access.patient && key !== SHARED) ? undefined : key;
+  const notFound = (reply: FastifyReply, type: string, id: string) => fail(reply, 404, 'not-found', `${type}/${id} not found`);
+
   const read = async (req: FastifyRequest, reply: FastifyReply, type: string, id: string, suffix: string) => {
     const access = await guard(req, reply, type, 'r');
     if (!access) return reply;
-    const key = ctx.store.locate(type, id);
-    if (key === undefined) return fail(reply, 404, 'not-found', `${type}/${id} not found`);
-    if (access.kind === 'patient' && key !== access.patient && key !== SHARED) return fail(reply, 403, 'forbidden', `${type}/${id} is outside Patient/${access.patient}'s compartment.`);
+    const key = visible(access, ctx.store.locate(type, id));
+    if (key === undefined) return notFound(reply, type, id);
     const [oo, resource] = await ctx.store.handle(key, 'GET', `${type}/${id}${suffix}`, undefined, {});
     return send(reply, getStatus(oo), resource ?? oo);
   };
@@ -150,8 +160,8 @@ export function registerFhirRoutes(app: FastifyInstance, ctx: EhrContext): void 
     const body = req.body as Resource | undefined;
     let key: string;
     if (method === 'DELETE') {
-      const found = ctx.store.locate(type, id ?? '');
-      if (found === undefined) return fail(reply, 404, 'not-found', `${type}/${id ?? ''} not found`);
+      const found = visible(access, ctx.store.locate(type, id ?? ''));
+      if (found === undefined) return notFound(reply, type, id ?? '');
       key = found;
     } else {
       if (!body || typeof body !== 'object' || body.resourceType !== type) return fail(reply, 400, 'invalid', `The body must be a ${type} resource.`);
@@ -161,7 +171,10 @@ export function registerFhirRoutes(app: FastifyInstance, ctx: EhrContext): void 
       if (problem) return send(reply, 400, problem);
       const target = types.has(type) || type === 'Patient' ? ctx.store.compartmentOf(body) : SHARED;
       if (target === null) return fail(reply, 400, 'invalid', `A ${type} must reference its patient (subject, patient or for).`);
-      const existing = id === undefined ? undefined : ctx.store.locate(type, id);
+      const located = id === undefined ? undefined : ctx.store.locate(type, id);
+      // Another patient's resource is, to a patient-scoped token, a resource that does not exist.
+      if (located !== undefined && visible(access, located) === undefined) return notFound(reply, type, id ?? '');
+      const existing = located;
       if (existing !== undefined && existing !== target) return fail(reply, 400, 'invalid', `${type}/${id ?? ''} cannot move to another patient.`);
       key = target;
     }

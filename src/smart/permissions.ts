@@ -1,0 +1,68 @@
+// zod-free and React-free: read on index.html's entry path (which record types to ask for) and by
+// the card (whether to offer a write).
+import type { FhirUserRef } from '../shared/ids';
+
+/** A FHIR interaction as SMART v2 scopes name them: create, read, update, delete, search. */
+export type Interaction = 'c' | 'r' | 'u' | 'd' | 's';
+
+const RESOURCE_SCOPE = /^(patient|user|system)\/(\*|[A-Z][A-Za-z]+)\.(read|write|\*|c?r?u?d?s?)(?:\?\S*)?$/;
+
+/**
+ * Whether granted scopes allow an interaction on a resource type, in the patient's or the user's
+ * context; SMART v2 (`patient/Task.cu`, `patient/*.rs`) and v1 (`patient/Task.read`,
+ * `user/*.write`, `patient/*.*`) alike. A v2 scope with a query (`patient/Observation.rs?category=…`)
+ * counts: the server narrows what it returns.
+ * @example scopeAllows(['patient/Task.cu'], 'Task', 'c') // true
+ */
+export function scopeAllows(granted: readonly string[], type: string, interaction: Interaction): boolean {
+  return granted.some((raw) => {
+    const m = RESOURCE_SCOPE.exec(raw);
+    if (!m || m[3] === '' || m[1] === 'system') return false;
+    if (m[2] !== '*' && m[2] !== type) return false;
+    const perms = m[3] ?? '';
+    if (perms === '*') return true;
+    if (perms === 'read') return interaction === 'r' || interaction === 's';
+    if (perms === 'write') return interaction === 'c' || interaction === 'u' || interaction === 'd';
+    return perms.includes(interaction);
+  });
+}
+
+/** The resource type of a fhirUser reference (`Practitioner/1`, or an absolute URL ending so). */
+export function fhirUserType(user: FhirUserRef | string | null): string | null {
+  if (!user) return null;
+  const parts = user.split('/');
+  return parts.length >= 2 ? (parts[parts.length - 2] ?? null) : null;
+}
+
+/**
+ * Careloop acts only for a clinician: its write-back names the user as the requester of an order
+ * and the author of its Provenance. SMART 2.x lets `fhirUser` be a Practitioner, PractitionerRole,
+ * Patient, RelatedPerson or Person; only the first two are clinicians.
+ */
+export function isClinician(user: FhirUserRef | string | null): boolean {
+  const type = fhirUserType(user);
+  return type === 'Practitioner' || type === 'PractitionerRole';
+}
+
+/** Why Careloop may not write an action back, or null when it may. */
+export type WriteBlock =
+  /** The user is not a clinician (a patient portal, a relative) or the EHR named no user. */
+  | { kind: 'not-clinician'; userType: string | null }
+  /** The EHR did not grant the scopes the write needs (the token's `scope`). */
+  | { kind: 'missing-scope'; scopes: string[] };
+
+/**
+ * Whether Careloop may write the action resource of a gap (a Task or a ServiceRequest) and its
+ * Provenance, for this user and these granted scopes.
+ * @example writeBlock('Practitioner/1', ['patient/Task.rs'], 'Task') // { kind: 'missing-scope', scopes: ['patient/Task.c', 'patient/Provenance.c'] }
+ */
+export function writeBlock(user: FhirUserRef | string | null, granted: readonly string[], resourceType: 'Task' | 'ServiceRequest'): WriteBlock | null {
+  if (!isClinician(user)) return { kind: 'not-clinician', userType: fhirUserType(user) };
+  const missing = [resourceType, 'Provenance'].filter((type) => !scopeAllows(granted, type, 'c')).map((type) => `patient/${type}.c`);
+  return missing.length ? { kind: 'missing-scope', scopes: missing } : null;
+}
+
+/** Whether the granted scopes let Careloop search a resource type in the patient's record. */
+export function canSearch(granted: readonly string[], type: string): boolean {
+  return scopeAllows(granted, type, 's');
+}
