@@ -413,7 +413,9 @@ export const cqlBenchmark: Benchmark = {
     const packRow = (size: number): Row | undefined => rows.find((r) => r.suite === 'pack' && r.size === size);
     const p10 = packRow(10_000);
     const p50 = packRow(50_000);
-    if (p10) console.info(`  pack at 10,000 resources ≤ 15 ms — ${fmt(p10.ours)} ms — ${verdict(p10.ours <= 15)}`);
-    if (p10 && p50) console.info(`  pack 50k/10k ≤ 6 — ${(p50.ours / p10.ours).toFixed(2)} — ${verdict(p50.ours / p10.ours <= 6)}`);
+    // Every define of every library (for the comparison with the reference), more than the card
+    // evaluates; the card's evaluation of the pack (evaluatePack) is timed by `npm run bench -- rules`.
+    if (p10) console.info(`  pack, every define, at 10,000 resources — ${fmt(p10.ours)} ms (the ≤ 15 ms target is the card's evaluation: see the rules benchmark)`);
+    if (p10 && p50) console.info(`  pack, every define, 50k/10k ≤ 6 — ${(p50.ours / p10.ours).toFixed(2)} — ${verdict(p50.ours / p10.ours <= 6)}`);
   },
 };
