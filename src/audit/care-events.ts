@@ -5,7 +5,7 @@
  * Only ids, versions, digests and codes cross over: evidence values and free-text comments stay in
  * the app (the evidence digest already pins what the rule saw).
  */
-import type { AuditAction, AuditRecord } from '../shared/audit-event.ts';
+import { LIBRARY_NAME, LIBRARY_VERSION, type AuditAction, type AuditLogic, type AuditRecord } from '../shared/audit-event.ts';
 import type { AuditEventDraft } from './audit-client.ts';
 
 /** A decision event as the care-gap card emits it. */
@@ -15,6 +15,8 @@ export interface CareEventLike {
   rule: string;
   ruleVersion: string;
   packDigest: string;
+  /** The logic that decided the rule's result (a RuleResult's `logic`). */
+  logic?: { library: string; version: string; elmDigest: string; source: AuditLogic['source'] };
   evidence: ReadonlyArray<{ reference: string; versionId?: string }>;
   evidenceDigest: string;
   outcome?: { reference?: string; status?: number; error?: string };
@@ -36,6 +38,16 @@ function splitVersion(reference: string, versionId?: string): { reference: strin
   return { reference, version: versionId ?? null };
 }
 
+/**
+ * The deciding logic as the trail records it: a library without a version gets `version: null`;
+ * a result whose logic has no usable name or digest (which the pack never produces) records none
+ * rather than an event the server would refuse.
+ */
+function logicOf(logic: CareEventLike['logic']): AuditLogic | null {
+  if (!logic || !LIBRARY_NAME.test(logic.library) || !/^[0-9a-f]{64}$/.test(logic.elmDigest)) return null;
+  return { library: logic.library, version: LIBRARY_VERSION.test(logic.version) ? logic.version : null, elmDigest: logic.elmDigest, source: logic.source };
+}
+
 /** The audit event for one card event, in the context of a patient (and encounter). */
 export function auditDraftOf(event: CareEventLike, context: { patient: string; encounter?: string | null }): AuditEventDraft {
   const outcome = event.outcome;
@@ -47,6 +59,7 @@ export function auditDraftOf(event: CareEventLike, context: { patient: string; e
     ruleId: event.rule,
     ruleVersion: event.ruleVersion,
     packDigest: event.packDigest,
+    logic: logicOf(event.logic),
     evidence: event.evidence.map((e) => splitVersion(e.reference, e.versionId)),
     evidenceDigest: event.evidenceDigest,
     correlationId: event.correlationId,

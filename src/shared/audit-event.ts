@@ -43,6 +43,28 @@ export const auditEvidenceSchema = z.strictObject({
   version: z.string().min(1).max(64).nullish(),
 });
 
+/** Where the logic that decided came from: Careloop's own CQL pack, or an official package an admin loaded. */
+export const LOGIC_SOURCES = ['careloop', 'measure-package'] as const;
+
+/** A CQL/FHIR library name: an identifier (letter or `_` first, then letters, digits, `_`; at most 128). */
+export const LIBRARY_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+/**
+ * A library version: a semantic version or the dotted-number versions FHIR and CQL use (`1.0.000`,
+ * `2025.1`), with an optional `-pre.release` / `+build` tail of letters, digits, `.` and `-`.
+ */
+export const LIBRARY_VERSION = /^\d{1,10}(\.\d{1,10}){0,3}(-[0-9A-Za-z][0-9A-Za-z.-]{0,31})?(\+[0-9A-Za-z][0-9A-Za-z.-]{0,31})?$/;
+
+/**
+ * The logic that decided a rule's result: the CQL library (name and version), the SHA-256 of its
+ * ELM (the canonical JSON), and where it came from.
+ */
+export const auditLogicSchema = z.strictObject({
+  library: z.string().regex(LIBRARY_NAME, 'must be a CQL library name (letters, digits, _; at most 128)'),
+  version: z.string().regex(LIBRARY_VERSION, 'must be a version such as 1.0.000 or 2.1.0-rc.1').nullish(),
+  elmDigest: sha256,
+  source: z.enum(LOGIC_SOURCES),
+});
+
 /** What the action led to: the resource written (and its version), the HTTP status, an error code. */
 export const auditOutcomeSchema = z.strictObject({
   reference: fhirReference.nullish(),
@@ -65,6 +87,8 @@ export const auditEventInputSchema = z.strictObject({
   ruleId: shortCode.nullish(),
   ruleVersion: shortCode.nullish(),
   packDigest: sha256.nullish(),
+  /** The library that decided the rule's result (events about a rule's decision). */
+  logic: auditLogicSchema.nullish(),
   evidence: z.array(auditEvidenceSchema).max(200).nullish(),
   evidenceDigest: sha256.nullish(),
   outcome: auditOutcomeSchema.nullish(),
@@ -94,6 +118,14 @@ export interface AuditEvidence {
   version: string | null;
 }
 
+/** The deciding logic as stored: version null when the library has none. */
+export interface AuditLogic {
+  library: string;
+  version: string | null;
+  elmDigest: string;
+  source: (typeof LOGIC_SOURCES)[number];
+}
+
 /** Outcome as stored: every field present (null when unknown). */
 export interface AuditOutcome {
   reference: string | null;
@@ -115,6 +147,8 @@ export interface NormalizedAuditEvent {
   ruleId: string | null;
   ruleVersion: string | null;
   packDigest: string | null;
+  /** Null for events that are not about a rule's decision, and for records stored before it existed. */
+  logic: AuditLogic | null;
   evidence: AuditEvidence[] | null;
   evidenceDigest: string | null;
   outcome: AuditOutcome | null;
@@ -145,7 +179,10 @@ export interface AuditRecord extends NormalizedAuditEvent {
   actor: AuditActor;
   /** `hash` of the previous record (64 zeros for the first). */
   prevHash: string;
-  /** SHA-256 of the canonical JSON of every other field of this record. */
+  /**
+   * SHA-256 of the canonical JSON of every other field of this record; `logic` is left out when it
+   * is null, so records stored before the field existed keep their hash.
+   */
   hash: string;
 }
 
@@ -163,6 +200,7 @@ export function normalizeAuditEvent(e: AuditEventInput): NormalizedAuditEvent {
     ruleId: e.ruleId ?? null,
     ruleVersion: e.ruleVersion ?? null,
     packDigest: e.packDigest ?? null,
+    logic: e.logic ? { library: e.logic.library, version: e.logic.version ?? null, elmDigest: e.logic.elmDigest, source: e.logic.source } : null,
     evidence: e.evidence ? e.evidence.map((x) => ({ reference: x.reference, version: x.version ?? null })) : null,
     evidenceDigest: e.evidenceDigest ?? null,
     outcome: e.outcome

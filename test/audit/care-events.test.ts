@@ -9,6 +9,7 @@ const base = {
   packDigest: 'a'.repeat(64),
   evidence: [{ reference: 'Procedure/ada-colonoscopy/_history/3' }, { reference: 'Observation/ada-fit', versionId: '1' }],
   evidenceDigest: 'b'.repeat(64),
+  logic: { library: 'CareloopColorectalCancerScreening', version: '1.0.0', elmDigest: 'c'.repeat(64), source: 'careloop' as const },
 };
 
 describe('card events in the audit trail', () => {
@@ -28,6 +29,15 @@ describe('card events in the audit trail', () => {
       ],
       outcome: { reference: 'Task/t-1', version: '2', status: 201, error: null },
     });
+  });
+
+  it('name the logic that decided: library, version, ELM digest and source', () => {
+    expect(auditDraftOf({ ...base, action: 'confirmed' }, { patient: 'ada' }).logic).toEqual(base.logic);
+    // An official library without a version records version null; logic without a usable name or digest records none.
+    expect(auditDraftOf({ ...base, action: 'confirmed', logic: { ...base.logic, version: '', source: 'measure-package' } }, { patient: 'ada' }).logic).toEqual({ ...base.logic, version: null, source: 'measure-package' });
+    expect(auditDraftOf({ ...base, action: 'confirmed', logic: { ...base.logic, elmDigest: '' } }, { patient: 'ada' }).logic).toBeNull();
+    const { logic: _l, ...withoutLogic } = base;
+    expect(auditDraftOf({ ...withoutLogic, action: 'confirmed' }, { patient: 'ada' }).logic).toBeNull();
   });
 
   it('read back the snoozes and dismissals in force, the newest per rule winning', () => {

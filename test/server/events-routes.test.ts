@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Bundle, AuditEvent } from '@medplum/fhirtypes';
 import { GENESIS_HASH, type AuditBatchResponse, type AuditTimelinePage } from '../../src/shared/audit-event.ts';
 import type { ChainVerification } from '../../src/server/store/types.ts';
-import { anEvent } from './support/events.ts';
+import { aLogic, anEvent } from './support/events.ts';
 import { harness, type Harness } from './support/harness.ts';
 
 let h: Harness;
@@ -90,6 +90,42 @@ describe('POST /api/audit/events', () => {
     expect(body.error).toBe('invalid-request');
     expect(body.issues.map((i) => i.path).sort()).toEqual(['events.0.action', 'events.0.patient']);
     expect(await h.store.count()).toBe(0);
+  });
+
+  it('stores and returns the logic that decided (library, version, ELM digest, source), on the record and in the timeline', async () => {
+    const confirmed = anEvent({ action: 'confirmed', logic: aLogic() });
+    const official = anEvent({ action: 'dismissed', reason: 'not-applicable', logic: aLogic({ library: 'CervicalCancerScreeningFHIR', version: '0.3.000', source: 'measure-package' }) });
+    const res = await h.post([confirmed, official, anEvent({ action: 'launch' })]);
+    expect(res.statusCode).toBe(201);
+    expect(res.json<AuditBatchResponse>().results.map((r) => r.record.logic)).toEqual([aLogic(), official.logic, null]);
+    const page = (await h.get('/api/audit/events?patient=ada')).json<AuditTimelinePage>();
+    expect(page.records.map((r) => r.logic)).toEqual([null, official.logic, aLogic()]);
+    // A replay with the same logic is a duplicate; another library under the same id is a conflict.
+    expect((await h.post([confirmed])).statusCode).toBe(200);
+    expect((await h.post([{ ...confirmed, logic: aLogic({ elmDigest: 'd'.repeat(64) }) }])).statusCode).toBe(409);
+    expect((await h.get('/api/audit/verify')).json()).toMatchObject({ ok: true, records: 3 });
+  });
+
+  it.each([
+    ['library', { library: 'Careloop Statin; DROP' }],
+    ['library', { library: '9Lives' }],
+    ['version', { version: 'latest and greatest' }],
+    ['version', { version: '1.0.0\n' }],
+    ['elmDigest', { elmDigest: 'C'.repeat(64) }],
+    ['elmDigest', { elmDigest: 'c'.repeat(63) }],
+    ['source', { source: 'someone-else' }],
+  ])('answers 400 naming events.0.logic.%s for a bad value, and stores nothing', async (field, change) => {
+    const res = await h.post([{ ...anEvent({ action: 'confirmed' }), logic: { ...aLogic(), ...change } }]);
+    expect(res.statusCode).toBe(400);
+    expect(res.json<{ issues: Array<{ path: string }> }>().issues.map((i) => i.path)).toEqual([`events.0.logic.${field}`]);
+    expect(await h.store.count()).toBe(0);
+  });
+
+  it('answers 400 for a logic object with a field it does not know, or without its digest', async () => {
+    expect((await h.post([{ ...anEvent(), logic: { ...aLogic(), note: 'free text' } }])).statusCode).toBe(400);
+    const { elmDigest: _d, ...noDigest } = aLogic();
+    const res = await h.post([{ ...anEvent(), logic: noDigest }]);
+    expect(res.json<{ issues: Array<{ path: string }> }>().issues.map((i) => i.path)).toEqual(['events.0.logic.elmDigest']);
   });
 
   it('answers 400 for a field the schema does not know (free text is not accepted)', async () => {
@@ -207,6 +243,20 @@ describe('GET /api/audit/AuditEvent', () => {
     expect(refs).toEqual(expect.arrayContaining(['Patient/ada', 'Encounter/ada-visit', 'colorectal-cancer-screening', 'Procedure/ada-colonoscopy/_history/1', 'Task/t1/_history/2']));
     const ruleDetails = ae?.entity?.find((e) => e.what?.identifier?.value === 'colorectal-cancer-screening')?.detail?.map((d) => d.valueString);
     expect(ruleDetails).toEqual(['2021.1.0', 'a'.repeat(64), 'b'.repeat(64)]);
+  });
+
+  it('names the library that decided, with its version, ELM digest and source', async () => {
+    await h.post([anEvent({ action: 'confirmed', logic: aLogic() }), anEvent({ action: 'launch' })]);
+    const bundle = (await h.get('/api/audit/AuditEvent?patient=ada')).json<Bundle<AuditEvent>>();
+    const [launch, confirmed] = (bundle.entry ?? []).map((e) => e.resource);
+    const logic = confirmed?.entity?.find((e) => e.description === 'logic');
+    expect(logic?.what).toEqual({ type: 'Library', identifier: { system: 'https://careloop.example/fhir/cql-library', value: 'CareloopColorectalCancerScreening' } });
+    expect(logic?.detail?.map((d) => [d.type.split('/').pop(), d.valueString])).toEqual([
+      ['library-version', '1.0.0'],
+      ['elm-digest', 'c'.repeat(64)],
+      ['logic-source', 'careloop'],
+    ]);
+    expect(launch?.entity?.some((e) => e.description === 'logic')).toBe(false);
   });
 });
 

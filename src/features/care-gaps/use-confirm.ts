@@ -9,7 +9,7 @@ import { writeAction, type WriteResult } from '../../writeback/write-action';
 import { useAudit, type CareEvent } from './audit-port';
 
 export function auditFields(gap: OpenGap, correlationId: string): Omit<CareEvent, 'action'> {
-  return { correlationId, rule: gap.rule, ruleVersion: gap.version, packDigest: gap.packDigest, evidence: gap.evidence, evidenceDigest: gap.evidenceDigest };
+  return { correlationId, rule: gap.rule, ruleVersion: gap.version, packDigest: gap.packDigest, logic: gap.logic, evidence: gap.evidence, evidenceDigest: gap.evidenceDigest };
 }
 
 /**

@@ -14,7 +14,7 @@
 import Database from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type ColumnType } from 'kysely';
 import pg from 'pg';
-import { GENESIS_HASH, type AuditAction, type AuditActor, type AuditEvidence, type AuditOutcome, type AuditRecord, type NormalizedAuditEvent } from '../../shared/audit-event.ts';
+import { GENESIS_HASH, type AuditAction, type AuditActor, type AuditEvidence, type AuditLogic, type AuditOutcome, type AuditRecord, type NormalizedAuditEvent } from '../../shared/audit-event.ts';
 import { eventDigest, eventOf, hashBuiltRecord, hashRecord } from './chain.ts';
 import { migrate } from './migrations.ts';
 import type { AppendBatchResult, AppendOptions, AppendOutcome, AuditStore, ChainVerification, TimelineQuery } from './types.ts';
@@ -32,6 +32,11 @@ export interface AuditEventTable {
   rule_version: string | null;
   pack_digest: string | null;
   evidence: string | null;
+  /** The deciding logic (migration 2); null on records without it. */
+  logic_library: string | null;
+  logic_version: string | null;
+  logic_elm_digest: string | null;
+  logic_source: string | null;
   evidence_digest: string | null;
   outcome: string | null;
   correlation_id: string | null;
@@ -179,6 +184,7 @@ function planGroup(group: readonly AppendRequest[], known: Map<string, AuditReco
         ruleId: event.ruleId,
         ruleVersion: event.ruleVersion,
         packDigest: event.packDigest,
+        logic: event.logic,
         evidence: event.evidence,
         evidenceDigest: event.evidenceDigest,
         outcome: event.outcome,
@@ -485,6 +491,10 @@ function rowOf(r: AuditRecord): NewRow {
     rule_version: r.ruleVersion,
     pack_digest: r.packDigest,
     evidence: r.evidence === null ? null : JSON.stringify(r.evidence),
+    logic_library: r.logic?.library ?? null,
+    logic_version: r.logic?.version ?? null,
+    logic_elm_digest: r.logic?.elmDigest ?? null,
+    logic_source: r.logic?.source ?? null,
     evidence_digest: r.evidenceDigest,
     outcome: r.outcome === null ? null : JSON.stringify(r.outcome),
     correlation_id: r.correlationId,
@@ -515,6 +525,10 @@ function rowValues(r: AuditRecord): SqliteValue[] {
     r.ruleVersion,
     r.packDigest,
     r.evidence === null ? null : JSON.stringify(r.evidence),
+    r.logic?.library ?? null,
+    r.logic?.version ?? null,
+    r.logic?.elmDigest ?? null,
+    r.logic?.source ?? null,
     r.evidenceDigest,
     r.outcome === null ? null : JSON.stringify(r.outcome),
     r.correlationId,
@@ -540,6 +554,7 @@ const PROBE_RECORD: AuditRecord = {
   ruleId: 'rule-id',
   ruleVersion: 'rule-version',
   packDigest: 'pack-digest',
+  logic: { library: 'logic-library', version: 'logic-version', elmDigest: 'logic-elm-digest', source: 'careloop' },
   evidence: [],
   evidenceDigest: 'evidence-digest',
   outcome: { reference: null, version: null, status: 1, error: null },
@@ -554,6 +569,15 @@ const PROBE_RECORD: AuditRecord = {
   hash: 'hash',
 };
 
+/**
+ * The deciding logic of a row: null when no column of it is set. A row with some columns set is
+ * returned as it is (nulls and all), so a tampered row fails its hash instead of being tidied up.
+ */
+function logicOf(row: Row): AuditLogic | null {
+  if (row.logic_library === null && row.logic_version === null && row.logic_elm_digest === null && row.logic_source === null) return null;
+  return { library: row.logic_library ?? '', version: row.logic_version, elmDigest: row.logic_elm_digest ?? '', source: (row.logic_source ?? '') as AuditLogic['source'] };
+}
+
 /** Rebuilds a record from its row (JSON columns parsed back; a tampered column shows in the hash). */
 export function recordOf(row: Row): AuditRecord {
   return {
@@ -565,6 +589,7 @@ export function recordOf(row: Row): AuditRecord {
     ruleId: row.rule_id,
     ruleVersion: row.rule_version,
     packDigest: row.pack_digest,
+    logic: logicOf(row),
     evidence: row.evidence === null ? null : (JSON.parse(row.evidence) as AuditEvidence[]),
     evidenceDigest: row.evidence_digest,
     outcome: row.outcome === null ? null : (JSON.parse(row.outcome) as AuditOutcome),
