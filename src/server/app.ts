@@ -57,6 +57,8 @@ const timelineQuerySchema = z.strictObject({
     .transform((s) => s.split(',').filter(Boolean))
     .pipe(z.array(z.enum(AUDIT_ACTIONS)))
     .optional(),
+  /** `careloop`: only records whose verified actor is a configured Careloop client (how the app reads decisions back). */
+  actor: z.literal('careloop').optional(),
   cursor: z.string().regex(/^[1-9]\d{0,15}$/, 'is not a cursor this server issued').optional(),
   limit: z.coerce.number().int().min(1).max(MAX_PAGE).optional(),
   _count: z.coerce.number().int().min(1).max(MAX_PAGE).optional(),
@@ -75,6 +77,9 @@ function statusOf(reason: TokenRejection): number {
     case 'wrong-audience':
     case 'inactive':
       return 401;
+    case 'untrusted-client':
+    case 'insufficient-scope':
+      return 403;
   }
 }
 
@@ -144,6 +149,7 @@ export function buildAuditApp(options: AuditAppOptions): FastifyInstance {
       if (status === 401) {
         void reply.header('www-authenticate', reason === 'missing-token' ? 'Bearer realm="careloop-audit"' : `Bearer realm="careloop-audit", error="invalid_token"`);
       }
+      if (reason === 'insufficient-scope') void reply.header('www-authenticate', 'Bearer realm="careloop-audit", error="insufficient_scope", scope="openid fhirUser launch"');
       return reply.code(status).send({ error: reason, message: `The access token was not accepted (${reason}).` });
     }
     const token = request.auditToken;
@@ -233,6 +239,7 @@ export function buildAuditApp(options: AuditAppOptions): FastifyInstance {
           to: q.to === undefined ? undefined : new Date(q.to).toISOString(),
           actions: q.action,
           beforeSeq: q.cursor === undefined ? undefined : Number(q.cursor),
+          actors: q.actor === 'careloop' ? verifier.careloopClients() : undefined,
           limit: limit + 1,
         });
         const records = rows.slice(0, limit);

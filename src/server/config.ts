@@ -33,6 +33,8 @@ export const trustedIssuersSchema = z
       mode: z.enum(['jwks', 'introspection']),
       audience: z.string().min(1).optional(),
       issuer: z.string().min(1).optional(),
+      /** Careloop's client ids at this EHR (default `["careloop"]`). */
+      clientIds: z.array(z.string().regex(/^[\x21-\x7e]{1,255}$/, 'each client id must be 1–255 printable characters without spaces')).min(1, 'must list at least one client id').optional(),
     }),
   )
   .min(1, 'must list at least one issuer');
@@ -56,7 +58,7 @@ export type ConfigResult = { ok: true; config: AuditServerConfig } | { ok: false
  *
  * | Variable | Meaning | Default |
  * | --- | --- | --- |
- * | `AUDIT_TRUSTED_ISSUERS` | JSON `[{"fhirBase","mode":"jwks"\|"introspection","audience"?,"issuer"?}]` | required |
+ * | `AUDIT_TRUSTED_ISSUERS` | JSON `[{"fhirBase","mode":"jwks"\|"introspection","audience"?,"issuer"?,"clientIds"?}]` (`clientIds`: Careloop's client ids there, default `["careloop"]`) | required |
  * | `AUDIT_PORT` / `AUDIT_HOST` | where to listen | `4100` / `127.0.0.1` |
  * | `DATABASE_URL` | PostgreSQL connection string; when unset SQLite is used | unset |
  * | `AUDIT_PG_SCHEMA` | PostgreSQL schema for the tables (created when missing) | the default `search_path` |
@@ -139,7 +141,7 @@ export function loadAuditConfig(env: Readonly<Record<string, string | undefined>
       databaseUrl,
       pgSchema,
       sqlitePath,
-      trustedIssuers: trustedIssuers.map((i) => ({ fhirBase: i.fhirBase, mode: i.mode, audience: i.audience, issuer: i.issuer })),
+      trustedIssuers: trustedIssuers.map((i) => ({ fhirBase: i.fhirBase, mode: i.mode, audience: i.audience, issuer: i.issuer, clientIds: i.clientIds })),
       corsOrigins,
       bodyLimitBytes,
       rateLimit: { perSecond, burst },

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import { normalizeAuditEvent, type AuditTimelinePage } from '../../src/shared/audit-event.ts';
 import { anEvent } from './support/events.ts';
 import { harness, type Harness } from './support/harness.ts';
 import { startTestIssuer } from './support/issuer.ts';
@@ -80,6 +81,60 @@ describe('a call to the audit API', () => {
   });
 });
 
+describe('a token the EHR issued to another app, or without Careloop’s scopes', () => {
+  it('is refused with 403 untrusted-client when it was issued to another client, even with every scope', async () => {
+    h = await harness();
+    await expectRejected(await h.post([anEvent({ action: 'dismissed', reason: 'not-indicated' })], await h.issuer.token({ client_id: 'some-other-app', sub: 'user-mallory', scope: 'patient/Observation.rs' })), 403, 'untrusted-client');
+    expect((await h.get('/api/audit/events?patient=ada', await h.issuer.token({ client_id: 'some-other-app' }))).statusCode).toBe(403);
+    expect(await h.rejected('untrusted-client')).toBe(2);
+  });
+
+  it('is refused with 403 untrusted-client when it names no client', async () => {
+    h = await harness();
+    const noClient = await h.issuer.token({ client_id: '' });
+    await expectRejected(await h.post([anEvent()], noClient), 403, 'untrusted-client');
+  });
+
+  it('is refused with 403 insufficient-scope when Careloop’s own token lacks openid, fhirUser or a launch context', async () => {
+    h = await harness();
+    for (const scope of ['patient/Observation.rs', 'openid launch patient/*.rs', 'fhirUser launch patient/*.rs', 'openid fhirUser patient/*.rs']) {
+      const res = await h.post([anEvent()], await h.issuer.token({ scope }));
+      expect(res.statusCode).toBe(403);
+      expect(res.json()).toMatchObject({ error: 'insufficient-scope' });
+      expect(String(res.headers['www-authenticate'])).toMatch(/error="insufficient_scope"/);
+    }
+    expect(await h.rejected('insufficient-scope')).toBe(4);
+    expect(await h.store.count()).toBe(0);
+    // A standalone launch (launch/patient) is a launch context too.
+    expect((await h.post([anEvent()], await h.issuer.token({ scope: 'openid fhirUser launch/patient patient/*.rs' }))).statusCode).toBe(201);
+  });
+
+  it('accepts only the client ids configured for that issuer', async () => {
+    h = await harness({ issuers: (i) => [{ fhirBase: i.fhirBase, mode: 'jwks', clientIds: ['careloop-prod', 'careloop-test'] }] });
+    await expectRejected(await h.post([anEvent()], await h.issuer.token({ client_id: 'careloop' })), 403, 'untrusted-client');
+    expect((await h.post([anEvent()], await h.issuer.token({ client_id: 'careloop-test' }))).statusCode).toBe(201);
+  });
+
+  it('checks the client of an introspected opaque token too', async () => {
+    h = await harness();
+    await expectRejected(await h.post([anEvent()], h.issuer.opaqueToken({ client_id: 'some-other-app' })), 403, 'untrusted-client');
+  });
+
+  it('reads decisions back only from records whose verified actor is a Careloop client', async () => {
+    h = await harness();
+    // A dismissal another app managed to store before clients were checked, and Careloop's own snooze.
+    const foreign = anEvent({ action: 'dismissed', ruleId: 'cervical-cancer-screening', reason: 'not-indicated' });
+    await h.store.append([normalizeAuditEvent(foreign)], { sub: 'user-mallory', fhirUser: null, clientId: 'some-other-app', issuer: h.issuer.fhirBase });
+    const own = anEvent({ action: 'snoozed', snoozeUntil: '2027-01-15', reason: 'next-visit' });
+    expect((await h.post([own])).statusCode).toBe(201);
+    const all = (await h.get('/api/audit/events?patient=ada&action=snoozed,dismissed')).json<AuditTimelinePage>();
+    expect(all.records.map((r) => r.id)).toEqual([own.id, foreign.id]);
+    const careloop = (await h.get('/api/audit/events?patient=ada&action=snoozed,dismissed&actor=careloop')).json<AuditTimelinePage>();
+    expect(careloop.records.map((r) => r.id)).toEqual([own.id]);
+    expect((await h.get('/api/audit/events?patient=ada&actor=anyone')).statusCode).toBe(400);
+  });
+});
+
 describe('an issuer configured for introspection', () => {
   it('accepts an active opaque token and records its actor', async () => {
     h = await harness();
@@ -116,7 +171,7 @@ describe('an issuer configured for introspection', () => {
 
 describe('the server around the API', () => {
   it('answers 429 with Retry-After once a client exceeds its rate', async () => {
-    h = await harness({ rateLimit: { perSecond: 0.01, burst: 3 } });
+    h = await harness({ rateLimit: { perSecond: 0.01, burst: 3 }, issuers: (i) => [{ fhirBase: i.fhirBase, mode: 'jwks', clientIds: ['careloop', 'careloop-b'] }] });
     const statuses: number[] = [];
     let retryAfter: unknown;
     for (let i = 0; i < 4; i++) {
@@ -127,8 +182,8 @@ describe('the server around the API', () => {
     expect(statuses).toEqual([201, 201, 201, 429]);
     expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
     expect(await h.rejected('rate-limited')).toBe(1);
-    // Another client of the same issuer has its own bucket.
-    expect((await h.post([anEvent()], await h.issuer.token({ client_id: 'other-app' }))).statusCode).toBe(201);
+    // Another (Careloop) client of the same issuer has its own bucket.
+    expect((await h.post([anEvent()], await h.issuer.token({ client_id: 'careloop-b' }))).statusCode).toBe(201);
   });
 
   it('allows CORS only for configured app origins', async () => {

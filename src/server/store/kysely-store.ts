@@ -394,6 +394,10 @@ class KyselyAuditStore implements AuditStore {
     if (query.to !== undefined) q = q.where('server_time', '<', query.to);
     if (query.actions && query.actions.length > 0) q = q.where('action', 'in', [...query.actions]);
     if (query.beforeSeq !== undefined) q = q.where('seq', '<', query.beforeSeq);
+    const actors = query.actors;
+    if (actors !== undefined) {
+      q = actors.length === 0 ? q.where(sql<boolean>`1 = 0`) : q.where((eb) => eb.or(actors.map((x) => eb.and([eb('actor_issuer', '=', x.issuer), eb('actor_client_id', '=', x.clientId)]))));
+    }
     const rows = await q.orderBy('seq', 'desc').limit(query.limit).execute();
     return rows.map(recordOf);
   }
