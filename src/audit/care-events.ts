@@ -5,7 +5,7 @@
  * Only ids, versions, digests and codes cross over: evidence values and free-text comments stay in
  * the app (the evidence digest already pins what the rule saw).
  */
-import { LIBRARY_NAME, LIBRARY_VERSION, type AuditAction, type AuditLogic, type AuditRecord } from '../shared/audit-event.ts';
+import { CODE_TOKEN, LIBRARY_NAME, LIBRARY_VERSION, VERSION_ID, type AuditAction, type AuditLogic, type AuditRecord } from '../shared/audit-event.ts';
 import type { AuditEventDraft } from './audit-client.ts';
 
 /** A decision event as the care-gap card emits it. */
@@ -31,11 +31,16 @@ export interface DecisionFromTrail {
   until: string | null;
 }
 
-/** Splits `Type/id/_history/v` into the reference and its version. */
+/** Splits `Type/id/_history/v` into the reference and its version (null when it is not a FHIR versionId). */
 function splitVersion(reference: string, versionId?: string): { reference: string; version: string | null } {
   const m = /^([A-Za-z]+\/[^/]+)\/_history\/([^/]+)$/.exec(reference);
-  if (m?.[1] && m[2]) return { reference: m[1], version: m[2] };
-  return { reference, version: versionId ?? null };
+  const [ref, version] = m?.[1] && m[2] ? [m[1], m[2]] : [reference, versionId ?? null];
+  return { reference: ref, version: version !== null && VERSION_ID.test(version) ? version : null };
+}
+
+/** A code as the trail takes it (lower-case, hyphenated), or `fallback`: never a message. */
+function codeOr(code: string | undefined, fallback: string): string {
+  return code !== undefined && CODE_TOKEN.test(code) ? code : fallback;
 }
 
 /**
@@ -64,10 +69,10 @@ export function auditDraftOf(event: CareEventLike, context: { patient: string; e
     evidenceDigest: event.evidenceDigest,
     correlationId: event.correlationId,
     outcome: outcome
-      ? { reference: written?.reference ?? null, version: written?.version ?? null, status: outcome.status ?? null, error: outcome.error ? outcome.error.replace(/[^A-Za-z0-9_.:\-/|]+/g, '-').slice(0, 128) : null }
+      ? { reference: written?.reference ?? null, version: written?.version ?? null, status: outcome.status ?? null, error: outcome.error ? codeOr(outcome.error, 'unspecified') : null }
       : null,
     snoozeUntil: event.action === 'snoozed' ? (event.decision?.until ?? null) : null,
-    reason: event.decision?.reason ?? null,
+    reason: event.decision ? codeOr(event.decision.reason, 'other') : null,
   };
 }
 

@@ -111,6 +111,24 @@ export function buildAuditApp(options: AuditAppOptions): FastifyInstance {
   });
   app.decorateRequest('auditToken', null);
 
+  // JSON bodies must be valid UTF-8: fastify's parser would store U+FFFD for a bad byte instead.
+  const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body: Buffer, done) => {
+    let text: string;
+    try {
+      text = utf8.decode(body);
+    } catch {
+      return done(Object.assign(new Error('The body is not valid UTF-8.'), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_UTF8' }), undefined);
+    }
+    if (text.trim() === '') return done(Object.assign(new Error('The body is empty.'), { statusCode: 400, code: 'FST_ERR_CTP_EMPTY_JSON_BODY' }), undefined);
+    try {
+      return done(null, JSON.parse(text) as unknown);
+    } catch {
+      return done(Object.assign(new Error('The body is not JSON.'), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON' }), undefined);
+    }
+  });
+
   void app.register(cors, {
     origin: options.corsOrigins && options.corsOrigins.length > 0 ? [...options.corsOrigins] : false,
     methods: ['GET', 'POST'],

@@ -27,9 +27,21 @@ export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 /** Most events a client may send in one `POST /api/audit/events`. */
 export const MAX_AUDIT_BATCH = 100;
 
+/**
+ * Every string of an event has a grammar; nothing else is accepted, so no name, sentence, newline
+ * or markup can be stored. The grammars:
+ */
+/** A code token: lower-case letters and digits in groups joined by single hyphens, at most 64 (`done-elsewhere`). */
+export const CODE_TOKEN = /^(?=.{1,64}$)[a-z0-9]+(?:-[a-z0-9]+)*$/;
+/** A semantic version (semver.org 2.0.0): `1.4.0`, `0.0.0-dev`, `2.1.0-rc.1+build.7`; at most 64. */
+export const SEMANTIC_VERSION = /^(?=.{1,64}$)\d+\.\d+\.\d+(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
+/** A FHIR `meta.versionId` (the `id` datatype's pattern): 1–64 of letters, digits, `-` and `.`. */
+export const VERSION_ID = FHIR_ID;
+
 const fhirId = z.string().regex(FHIR_ID, 'must be a FHIR id (1–64 of A-Z a-z 0-9 - .)');
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lower-case hex SHA-256 digest');
-const shortCode = z.string().min(1).max(128).regex(/^[A-Za-z0-9_.:\-/|]+$/, 'must be a code (letters, digits, _ . : - / |)');
+const codeToken = z.string().regex(CODE_TOKEN, 'must be a code: lower-case letters and digits joined by single hyphens, at most 64 (e.g. done-elsewhere)');
+const versionId = z.string().regex(VERSION_ID, 'must be a FHIR versionId (1–64 of A-Z a-z 0-9 - .)');
 /** A relative FHIR reference with an optional version, e.g. `Observation/123` or `Task/9/_history/2`. */
 const fhirReference = z
   .string()
@@ -40,7 +52,7 @@ const isoDateTime = z.iso.datetime({ offset: true });
 /** A piece of evidence a rule used: the resource and the version it saw. */
 export const auditEvidenceSchema = z.strictObject({
   reference: fhirReference,
-  version: z.string().min(1).max(64).nullish(),
+  version: versionId.nullish(),
 });
 
 /** Where the logic that decided came from: Careloop's own CQL pack, or an official package an admin loaded. */
@@ -68,10 +80,10 @@ export const auditLogicSchema = z.strictObject({
 /** What the action led to: the resource written (and its version), the HTTP status, an error code. */
 export const auditOutcomeSchema = z.strictObject({
   reference: fhirReference.nullish(),
-  version: z.string().min(1).max(64).nullish(),
+  version: versionId.nullish(),
   status: z.number().int().min(100).max(599).nullish(),
   /** A short machine-readable code (e.g. `precondition-failed`), never a message with PHI. */
-  error: shortCode.nullish(),
+  error: codeToken.nullish(),
 });
 
 /**
@@ -84,8 +96,9 @@ export const auditEventInputSchema = z.strictObject({
   patient: fhirId,
   encounter: fhirId.nullish(),
   action: z.enum(AUDIT_ACTIONS),
-  ruleId: shortCode.nullish(),
-  ruleVersion: shortCode.nullish(),
+  ruleId: codeToken.nullish(),
+  /** The rule's version (`1.0.0`, or a measure's `13.0.000`). */
+  ruleVersion: z.string().regex(LIBRARY_VERSION, 'must be a version such as 1.0.0 or 13.0.000').nullish(),
   packDigest: sha256.nullish(),
   /** The library that decided the rule's result (events about a rule's decision). */
   logic: auditLogicSchema.nullish(),
@@ -94,11 +107,11 @@ export const auditEventInputSchema = z.strictObject({
   outcome: auditOutcomeSchema.nullish(),
   /** One per decision, from card-shown to written. */
   correlationId: z.uuid().nullish(),
-  appVersion: z.string().min(1).max(64),
+  appVersion: z.string().regex(SEMANTIC_VERSION, 'must be a semantic version such as 1.4.0 or 0.0.0-dev'),
   /** For `snoozed`: the date the card comes back (YYYY-MM-DD). */
   snoozeUntil: z.iso.date().nullish(),
   /** For `dismissed` / `snoozed` / `launch-error`: a reason code, never free text. */
-  reason: shortCode.nullish(),
+  reason: codeToken.nullish(),
 });
 
 /** An audit event as parsed from the wire (optional fields may be null or absent). */

@@ -31,6 +31,15 @@ describe('card events in the audit trail', () => {
     });
   });
 
+  it('carry codes only: a message or a name in an error or reason becomes a generic code, a bad versionId none', () => {
+    const failed = auditDraftOf({ ...base, action: 'write-failed', outcome: { status: 403, error: 'Not saved: the EHR refused the order' } }, { patient: 'ada' });
+    expect(failed.outcome?.error).toBe('unspecified');
+    expect(auditDraftOf({ ...base, action: 'write-failed', outcome: { error: 'forbidden' } }, { patient: 'ada' }).outcome?.error).toBe('forbidden');
+    expect(auditDraftOf({ ...base, action: 'dismissed', decision: { reason: 'Ada_Lovelace_refuses_HIV_test' } }, { patient: 'ada' }).reason).toBe('other');
+    expect(auditDraftOf({ ...base, action: 'dismissed', decision: { reason: 'done-elsewhere' } }, { patient: 'ada' }).reason).toBe('done-elsewhere');
+    expect(auditDraftOf({ ...base, action: 'card-shown', evidence: [{ reference: 'Observation/x', versionId: 'W/"3"' }] }, { patient: 'ada' }).evidence).toEqual([{ reference: 'Observation/x', version: null }]);
+  });
+
   it('name the logic that decided: library, version, ELM digest and source', () => {
     expect(auditDraftOf({ ...base, action: 'confirmed' }, { patient: 'ada' }).logic).toEqual(base.logic);
     // An official library without a version records version null; logic without a usable name or digest records none.

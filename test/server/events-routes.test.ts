@@ -128,6 +128,59 @@ describe('POST /api/audit/events', () => {
     expect(res.json<{ issues: Array<{ path: string }> }>().issues.map((i) => i.path)).toEqual(['events.0.logic.elmDigest']);
   });
 
+  describe('every string field is a code with a grammar', () => {
+    const html = '<img src=x onerror=alert(1)>';
+    it.each([
+      ['appVersion', { appVersion: 'Ada Lovelace' }],
+      ['appVersion', { appVersion: '1.0' }],
+      ['appVersion', { appVersion: '1.0.0\nrm -rf' }],
+      ['ruleId', { ruleId: 'Ada_Lovelace' }],
+      ['ruleVersion', { ruleVersion: 'v1 by Dr. Blackwell' }],
+      ['reason', { reason: 'Ada_Lovelace_refuses_HIV_test' }],
+      ['reason', { reason: 'patient declined' }],
+      ['reason', { reason: 'done--elsewhere' }],
+      ['reason', { reason: 'x'.repeat(65) }],
+      ['evidence.0.version', { evidence: [{ reference: 'Procedure/ada-colonoscopy', version: 'Ada Lovelace' }] }],
+      ['evidence.0.version', { evidence: [{ reference: 'Procedure/ada-colonoscopy', version: 'a\u0000b' }] }],
+      ['evidence.0.version', { evidence: [{ reference: 'Procedure/ada-colonoscopy', version: html }] }],
+      ['outcome.version', { action: 'written' as const, outcome: { reference: 'Task/t1', version: 'second try, see note' } }],
+      ['outcome.error', { action: 'write-failed' as const, outcome: { error: 'Not saved: the EHR refused the order' } }],
+    ])('answers 400 naming events.0.%s for free text, and stores nothing', async (field, change) => {
+      const res = await h.post([{ ...anEvent(), ...change }]);
+      expect(res.statusCode).toBe(400);
+      expect(res.json<{ issues: Array<{ path: string }> }>().issues.map((i) => i.path)).toEqual([`events.0.${field}`]);
+      expect(await h.store.count()).toBe(0);
+    });
+
+    it('accepts the codes Careloop sends: semantic versions, versionIds, kebab-case codes', async () => {
+      const res = await h.post([
+        anEvent({ appVersion: '0.0.0-dev', ruleVersion: '13.0.000', evidence: [{ reference: 'Observation/ada-bp', version: 'W-3.1' }] }),
+        anEvent({ appVersion: '1.4.0+build.7', action: 'dismissed', reason: 'done-elsewhere' }),
+        anEvent({ action: 'write-failed', outcome: { status: 412, error: 'outreach-task-changed' } }),
+      ]);
+      expect(res.statusCode).toBe(201);
+    });
+
+    it('answers 400 for a body that is not valid UTF-8 instead of storing U+FFFD', async () => {
+      const json = Buffer.from(JSON.stringify({ events: [anEvent({ reason: 'other' })] }));
+      const at = json.indexOf('other');
+      const bad = Buffer.concat([json.subarray(0, at), Buffer.from([0xff, 0xfe]), json.subarray(at)]);
+      const res = await h.app.inject({
+        method: 'POST',
+        url: '/api/audit/events',
+        headers: { authorization: `Bearer ${h.token}`, 'content-type': 'application/json' },
+        payload: bad,
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ error: 'invalid-request', message: expect.stringMatching(/UTF-8/) });
+      expect(await h.store.count()).toBe(0);
+      expect(await h.rejected('invalid-request')).toBe(1);
+      // An overlong encoding of '/' is invalid UTF-8 too.
+      const overlong = Buffer.concat([json.subarray(0, at), Buffer.from([0xc0, 0xaf]), json.subarray(at)]);
+      expect((await h.app.inject({ method: 'POST', url: '/api/audit/events', headers: { authorization: `Bearer ${h.token}`, 'content-type': 'application/json' }, payload: overlong })).statusCode).toBe(400);
+    });
+  });
+
   it('answers 400 for a field the schema does not know (free text is not accepted)', async () => {
     const res = await h.post([{ ...anEvent(), note: 'patient said she is afraid of the procedure' }]);
     expect(res.statusCode).toBe(400);

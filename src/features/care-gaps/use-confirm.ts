@@ -64,11 +64,11 @@ export function useConfirm(gap: OpenGap, correlationId: string, outreach: Task |
             const ref = `Task/${closed.task.id ?? ''}${closed.task.meta?.versionId ? `/_history/${closed.task.meta.versionId}` : ''}`;
             void audit.emit({ ...fields, action: 'written', outcome: { reference: ref, status: 200 } }).catch(() => undefined);
           } else {
-            void audit.emit({ ...fields, action: 'write-failed', outcome: { ...(closed.kind === 'conflict' ? { status: 412 } : {}), error: closed.kind === 'conflict' ? 'outreach task changed in the EHR' : closed.message } }).catch(() => undefined);
+            void audit.emit({ ...fields, action: 'write-failed', outcome: { ...(closed.kind === 'conflict' ? { status: 412 } : {}), error: closed.kind === 'conflict' ? 'outreach-task-changed' : 'outreach-task-not-closed' } }).catch(() => undefined);
           }
         }
       } else {
-        void audit.emit({ ...fields, action: 'write-failed', outcome: { ...(result.status !== null ? { status: result.status } : {}), error: result.message } }).catch(() => undefined);
+        void audit.emit({ ...fields, action: 'write-failed', outcome: { ...(result.status !== null ? { status: result.status } : {}), error: result.problem.kind } }).catch(() => undefined);
       }
       return { write: result, closed };
     },
