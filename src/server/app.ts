@@ -11,6 +11,7 @@ import { createTokenVerifier, TokenRejectedError, type TokenRejection, type Toke
 import { toFhirBundle } from './fhir-audit-event.ts';
 import { AuditMetrics } from './metrics.ts';
 import { createRateLimiter } from './rate-limit.ts';
+import { redactUrl, serializeRequest } from './log-redaction.ts';
 import { registerStaticApp } from './static-app.ts';
 import type { AppendBatchResult, AppendOutcome, AppendReceipt, AuditStore } from './store/types.ts';
 
@@ -101,15 +102,22 @@ export function buildAuditApp(options: AuditAppOptions): FastifyInstance {
     options.verifier ?? createTokenVerifier({ issuers: options.trustedIssuers ?? [], cacheSeconds: options.tokenCacheSeconds ?? 30 });
   const limiter = createRateLimiter(options.rateLimit ?? { perSecond: 50, burst: 200 });
   const logger = options.logger ?? false;
-  // Logs carry ids (request, event, patient, client), never tokens or bodies.
-  const redact = ['req.headers.authorization', 'req.headers.cookie'];
+  // Logs carry ids (request, event, patient, client), never tokens or bodies: requests are logged
+  // with credentials cut out of the URL and without headers; the redact paths are a second guard.
+  const redact = ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie'];
+  const serializers = { req: serializeRequest };
 
   const app = Fastify({
     bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
-    logger: logger === false ? false : logger === true ? { level: 'info', redact } : { ...logger, redact },
+    logger: logger === false ? false : logger === true ? { level: 'info', redact, serializers } : { ...logger, redact, serializers },
     return503OnClosing: true,
   });
   app.decorateRequest('auditToken', null);
+  // fastify's own 404 logs and echoes the raw URL (query string and any token in it included).
+  app.setNotFoundHandler((request, reply) => {
+    request.log.info({ url: redactUrl(request.url) }, 'route not found');
+    return reply.code(404).send({ error: 'not-found', message: 'No such route.' });
+  });
 
   // JSON bodies must be valid UTF-8: fastify's parser would store U+FFFD for a bad byte instead.
   const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import { redactUrl } from '../../src/server/log-redaction.ts';
 import { normalizeAuditEvent, type AuditTimelinePage } from '../../src/shared/audit-event.ts';
 import { anEvent } from './support/events.ts';
 import { harness, type Harness } from './support/harness.ts';
@@ -217,5 +218,52 @@ describe('the server around the API', () => {
     expect(log).not.toContain(h.token);
     expect(log).not.toContain('breast-cancer-screening');
     expect(log).not.toMatch(/Bearer/i);
+  });
+
+  it('writes no credential to the log when a token, code or id_token comes in the URL, a header or a 404', async () => {
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString('utf8'));
+        done();
+      },
+    });
+    h = await harness({ logger: { level: 'trace', stream } });
+    const token = await h.issuer.token();
+    const code = 'SplxlOBeZQQYbYS6WxSbIA-authorization-code';
+    const idToken = 'eyJhbGciOiJSUzI1NiJ9.id-token-payload.id-token-signature';
+    const cookie = 'session=cookie-secret-value';
+    const urls = [
+      `/api/audit/events?patient=ada&access_token=${token}`,
+      `/api/audit/events?ACCESS_TOKEN=${token}&patient=ada`,
+      `/api/audit/events?patient=ada&code=${code}&id_token=${idToken}`,
+      `/api/audit/verify?access_token=${encodeURIComponent(token)}`,
+      `/no/such/route?access_token=${token}&code=${code}`,
+      `/api/health?id_token=${idToken}`,
+    ];
+    for (const url of urls) await h.app.inject({ method: 'GET', url, headers: { cookie } });
+    await h.app.inject({ method: 'GET', url: '/api/audit/events?patient=ada', headers: { authorization: `Bearer ${token}`, cookie } });
+    await h.app.inject({ method: 'POST', url: `/api/audit/events?access_token=${token}`, headers: { authorization: `Bearer ${token}` }, payload: { events: [anEvent()] } });
+    const log = lines.join('');
+    expect(lines.length).toBeGreaterThan(10);
+    for (const secret of [token, token.split('.')[2] ?? token, code, idToken, 'cookie-secret-value']) expect(log).not.toContain(secret);
+    expect(log).not.toMatch(/Bearer/i);
+    // The lines are still useful: the path and the other parameters stay.
+    expect(log).toContain('/api/audit/events?patient=ada&access_token=[redacted]');
+    expect(log).toContain('/no/such/route?access_token=[redacted]&code=[redacted]');
+  });
+});
+
+describe('redactUrl', () => {
+  it.each([
+    ['/a?access_token=x&patient=ada', '/a?access_token=[redacted]&patient=ada'],
+    ['/a?patient=ada', '/a?patient=ada'],
+    ['/a', '/a'],
+    ['/a?Code=x;id_token=y', '/a?Code=[redacted];id_token=[redacted]'],
+    ['/a?access%5Ftoken=x', '/a?access%5Ftoken=[redacted]'],
+    ['/a?%E0%A4%A=x&code=y#frag', '/a?%E0%A4%A=[redacted]&code=[redacted]'],
+    ['/a?refresh_token=x&client_secret=y&token=z&authorization=w', '/a?refresh_token=[redacted]&client_secret=[redacted]&token=[redacted]&authorization=[redacted]'],
+  ])('writes %s as %s', (url, expected) => {
+    expect(redactUrl(url)).toBe(expected);
   });
 });
