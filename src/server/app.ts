@@ -26,8 +26,10 @@ export interface AuditAppOptions {
   corsOrigins?: readonly string[];
   /** Largest request body in bytes. Default 1 MiB. */
   bodyLimitBytes?: number;
-  /** Per-client token bucket; `perSecond: 0` disables it. Default 50/s with bursts of 200. */
+  /** Token bucket per user and patient (verified `sub` + patient); `perSecond: 0` disables it. Default 50/s with bursts of 200. */
   rateLimit?: { perSecond: number; burst: number };
+  /** Token bucket per client (issuer + `client_id`), the ceiling for all its users together; `perSecond: 0` disables it. Default 500/s with bursts of 2,000. */
+  clientRateLimit?: { perSecond: number; burst: number };
   /** Log with pino at this level, optionally to `stream` (authorization headers are always redacted). Default off. */
   logger?: boolean | { level: string; stream?: NodeJS.WritableStream };
   /** Serve the built app from this folder (production: app and API share one origin). */
@@ -47,6 +49,8 @@ declare module 'fastify' {
 }
 
 const DEFAULT_PAGE = 50;
+const DEFAULT_USER_RATE = { perSecond: 50, burst: 200 };
+const DEFAULT_CLIENT_RATE = { perSecond: 500, burst: 2_000 };
 const MAX_PAGE = 200;
 
 const timelineQuerySchema = z.strictObject({
@@ -100,7 +104,8 @@ export function buildAuditApp(options: AuditAppOptions): FastifyInstance {
   const metrics = options.metrics ?? new AuditMetrics();
   const verifier =
     options.verifier ?? createTokenVerifier({ issuers: options.trustedIssuers ?? [], cacheSeconds: options.tokenCacheSeconds ?? 30 });
-  const limiter = createRateLimiter(options.rateLimit ?? { perSecond: 50, burst: 200 });
+  const userLimiter = createRateLimiter(options.rateLimit ?? DEFAULT_USER_RATE);
+  const clientLimiter = createRateLimiter(options.clientRateLimit ?? DEFAULT_CLIENT_RATE);
   const logger = options.logger ?? false;
   // Logs carry ids (request, event, patient, client), never tokens or bodies: requests are logged
   // with credentials cut out of the URL and without headers; the redact paths are a second guard.
@@ -179,11 +184,16 @@ export function buildAuditApp(options: AuditAppOptions): FastifyInstance {
       return reply.code(status).send({ error: reason, message: `The access token was not accepted (${reason}).` });
     }
     const token = request.auditToken;
-    const decision = limiter.take(`${token.fhirBase}|${token.clientId ?? token.sub ?? 'anonymous'}`);
+    // One bucket per user and patient, so one clinician's flood never slows another's writes; and
+    // one per client, a higher ceiling for the whole deployment. The user's is asked first, so a
+    // flooding user spends only their own tokens.
+    const client = `${token.fhirBase}|${token.clientId ?? ''}`;
+    const user = userLimiter.take(`${client}|${token.sub ?? ''}|${token.patient ?? ''}`);
+    const decision = user.allowed ? clientLimiter.take(client) : user;
     if (!decision.allowed) {
-      metrics.reject('rate-limited');
+      metrics.reject(user.allowed ? 'client-rate-limited' : 'rate-limited');
       void reply.header('retry-after', String(decision.retryAfterSeconds));
-      return reply.code(429).send({ error: 'rate-limited', message: 'Too many requests from this client; retry later.' });
+      return reply.code(429).send({ error: 'rate-limited', message: user.allowed ? 'Too many requests from this app; retry later.' : 'Too many requests from this user for this patient; retry later.' });
     }
   }
 

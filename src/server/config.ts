@@ -17,7 +17,10 @@ export interface AuditServerConfig {
   trustedIssuers: TrustedIssuer[];
   corsOrigins: string[];
   bodyLimitBytes: number;
+  /** Per user and patient. */
   rateLimit: { perSecond: number; burst: number };
+  /** Per client (all its users together). */
+  clientRateLimit: { perSecond: number; burst: number };
   staticDir: string | null;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   tokenCacheSeconds: number;
@@ -65,7 +68,8 @@ export type ConfigResult = { ok: true; config: AuditServerConfig } | { ok: false
  * | `AUDIT_SQLITE_PATH` | SQLite file | `.data/audit.sqlite` |
  * | `AUDIT_CORS_ORIGINS` | comma-separated app origins allowed by CORS | none |
  * | `AUDIT_BODY_LIMIT_BYTES` | largest request body | `1048576` |
- * | `AUDIT_RATE_LIMIT_PER_SECOND` / `AUDIT_RATE_LIMIT_BURST` | per-client token bucket (0 disables) | `50` / `200` |
+ * | `AUDIT_RATE_LIMIT_PER_SECOND` / `AUDIT_RATE_LIMIT_BURST` | token bucket per user and patient (0 disables) | `50` / `200` |
+ * | `AUDIT_CLIENT_RATE_LIMIT_PER_SECOND` / `AUDIT_CLIENT_RATE_LIMIT_BURST` | token bucket per client, all users together (0 disables) | `500` / `2000` |
  * | `AUDIT_STATIC_DIR` | serve the built app from this folder (same origin as the API) | unset |
  * | `AUDIT_LOG_LEVEL` | pino level | `info` |
  * | `AUDIT_TOKEN_CACHE_SECONDS` | how long a verified token is reused | `30` |
@@ -112,6 +116,8 @@ export function loadAuditConfig(env: Readonly<Record<string, string | undefined>
   const bodyLimitBytes = read('AUDIT_BODY_LIMIT_BYTES', intIn(1024, 16 * 1024 * 1024), '1048576');
   const perSecond = read('AUDIT_RATE_LIMIT_PER_SECOND', intIn(0, 1_000_000), '50');
   const burst = read('AUDIT_RATE_LIMIT_BURST', intIn(1, 1_000_000), '200');
+  const clientPerSecond = read('AUDIT_CLIENT_RATE_LIMIT_PER_SECOND', intIn(0, 1_000_000), '500');
+  const clientBurst = read('AUDIT_CLIENT_RATE_LIMIT_BURST', intIn(1, 1_000_000), '2000');
   const staticDir = env['AUDIT_STATIC_DIR'] ? env['AUDIT_STATIC_DIR'] : null;
   const logLevel = read('AUDIT_LOG_LEVEL', z.enum(LOG_LEVELS), 'info');
   const tokenCacheSeconds = read('AUDIT_TOKEN_CACHE_SECONDS', intIn(0, 3600), '30');
@@ -128,6 +134,8 @@ export function loadAuditConfig(env: Readonly<Record<string, string | undefined>
     bodyLimitBytes === undefined ||
     perSecond === undefined ||
     burst === undefined ||
+    clientPerSecond === undefined ||
+    clientBurst === undefined ||
     logLevel === undefined ||
     tokenCacheSeconds === undefined
   ) {
@@ -145,6 +153,7 @@ export function loadAuditConfig(env: Readonly<Record<string, string | undefined>
       corsOrigins,
       bodyLimitBytes,
       rateLimit: { perSecond, burst },
+      clientRateLimit: { perSecond: clientPerSecond, burst: clientBurst },
       staticDir,
       logLevel,
       tokenCacheSeconds,

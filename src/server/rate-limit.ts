@@ -1,6 +1,7 @@
 /**
- * A per-client token bucket: `burst` requests at once, refilled at `perSecond`. In memory, per
- * process (one audit server per deployment).
+ * Token buckets by key: `burst` requests at once, refilled at `perSecond`. In memory, per process
+ * (one audit server per deployment). The audit API keys one limiter by user and patient and another
+ * by client (app.ts).
  */
 
 /** The limiter's verdict. */

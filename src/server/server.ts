@@ -26,6 +26,7 @@ export interface StartAuditServerOptions {
   corsOrigins?: readonly string[];
   bodyLimitBytes?: number;
   rateLimit?: { perSecond: number; burst: number };
+  clientRateLimit?: { perSecond: number; burst: number };
   staticDir?: string | null;
   logger?: boolean | { level: string; stream?: NodeJS.WritableStream };
   tokenCacheSeconds?: number;
@@ -69,6 +70,7 @@ export async function startAuditServer(options: StartAuditServerOptions): Promis
     ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
     ...(options.bodyLimitBytes ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
     ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
+    ...(options.clientRateLimit ? { clientRateLimit: options.clientRateLimit } : {}),
     ...(options.staticDir ? { staticDir: options.staticDir } : {}),
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
     ...(options.tokenCacheSeconds !== undefined ? { tokenCacheSeconds: options.tokenCacheSeconds } : {}),

@@ -111,7 +111,7 @@ function startServerProcess(env: Record<string, string>): Promise<{ child: Child
   const profile = process.env['AUDIT_BENCH_CPU_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['AUDIT_BENCH_CPU_PROF']}`] : [];
   const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/server/main.ts'], {
     cwd: resolve(import.meta.dirname, '../..'),
-    env: { ...process.env, AUDIT_PORT: '0', AUDIT_LOG_LEVEL: 'silent', AUDIT_RATE_LIMIT_PER_SECOND: '0', ...env },
+    env: { ...process.env, AUDIT_PORT: '0', AUDIT_LOG_LEVEL: 'silent', AUDIT_RATE_LIMIT_PER_SECOND: '0', AUDIT_CLIENT_RATE_LIMIT_PER_SECOND: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return new Promise((done, fail) => {

@@ -25,7 +25,7 @@ interface Child {
 function startServer(env: Record<string, string>): Promise<Child> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
     cwd: root,
-    env: { ...process.env, AUDIT_PORT: '0', AUDIT_LOG_LEVEL: 'silent', AUDIT_RATE_LIMIT_PER_SECOND: '0', ...env },
+    env: { ...process.env, AUDIT_PORT: '0', AUDIT_LOG_LEVEL: 'silent', AUDIT_RATE_LIMIT_PER_SECOND: '0', AUDIT_CLIENT_RATE_LIMIT_PER_SECOND: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return new Promise((resolvePromise, reject) => {

@@ -171,8 +171,8 @@ describe('an issuer configured for introspection', () => {
 });
 
 describe('the server around the API', () => {
-  it('answers 429 with Retry-After once a client exceeds its rate', async () => {
-    h = await harness({ rateLimit: { perSecond: 0.01, burst: 3 }, issuers: (i) => [{ fhirBase: i.fhirBase, mode: 'jwks', clientIds: ['careloop', 'careloop-b'] }] });
+  it('answers 429 with Retry-After once a user exceeds their rate for a patient', async () => {
+    h = await harness({ rateLimit: { perSecond: 0.01, burst: 3 } });
     const statuses: number[] = [];
     let retryAfter: unknown;
     for (let i = 0; i < 4; i++) {
@@ -183,8 +183,31 @@ describe('the server around the API', () => {
     expect(statuses).toEqual([201, 201, 201, 429]);
     expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
     expect(await h.rejected('rate-limited')).toBe(1);
-    // Another (Careloop) client of the same issuer has its own bucket.
-    expect((await h.post([anEvent()], await h.issuer.token({ client_id: 'careloop-b' }))).statusCode).toBe(201);
+    // The same user on another patient, and another user on the same patient, have their own buckets.
+    expect((await h.post([anEvent({ patient: 'grace' })], await h.issuer.token({ patient: 'grace' }))).statusCode).toBe(201);
+    expect((await h.post([anEvent()], await h.issuer.token({ sub: 'user-okafor', fhirUser: 'Practitioner/okafor' }))).statusCode).toBe(201);
+  });
+
+  it('leaves another user’s writes unaffected while one user floods', async () => {
+    h = await harness({ rateLimit: { perSecond: 5, burst: 10 } });
+    const flooder = await h.issuer.token({ sub: 'user-mallory', fhirUser: 'Practitioner/mallory', patient: 'grace' });
+    const colleague = await h.issuer.token({ sub: 'user-okafor', fhirUser: 'Practitioner/okafor', patient: 'ada' });
+    const flood = Promise.all(Array.from({ length: 200 }, () => h?.post([anEvent({ patient: 'grace' })], flooder)));
+    const mine: number[] = [];
+    for (let i = 0; i < 10; i++) mine.push((await h.post([anEvent()], colleague)).statusCode);
+    const flooded = (await flood).map((r) => r?.statusCode);
+    expect(flooded.filter((s) => s === 429).length).toBeGreaterThan(150);
+    expect(mine).toEqual(Array.from({ length: 10 }, () => 201));
+  });
+
+  it('caps a whole client with its own, higher ceiling, counted apart', async () => {
+    h = await harness({ rateLimit: { perSecond: 0.01, burst: 3 }, clientRateLimit: { perSecond: 0.01, burst: 5 } });
+    const users = await Promise.all(['a', 'b', 'c'].map((u) => h?.issuer.token({ sub: `user-${u}` })));
+    const statuses: number[] = [];
+    for (const token of users) for (let i = 0; i < 2; i++) statuses.push((await h.post([anEvent()], token)).statusCode);
+    expect(statuses).toEqual([201, 201, 201, 201, 201, 429]);
+    expect(await h.rejected('client-rate-limited')).toBe(1);
+    expect(await h.rejected('rate-limited')).toBe(0);
   });
 
   it('allows CORS only for configured app origins', async () => {
