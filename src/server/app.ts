@@ -3,6 +3,7 @@
  * `buildAuditApp` is the factory the tests `inject` into; `startAuditServer` (server.ts) listens.
  */
 import cors from '@fastify/cors';
+import { hash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { AUDIT_ACTIONS, auditBatchSchema, normalizeAuditEvent, type AuditActor, type AuditBatchReceipt, type AuditBatchResponse, type AuditRecord, type AuditTimelinePage } from '../shared/audit-event.ts';
@@ -39,6 +40,11 @@ export interface AuditAppOptions {
   closeStore?: boolean;
   /** Seconds of verified-token reuse (when the app builds its own verifier). Default 30. */
   tokenCacheSeconds?: number;
+  /**
+   * The admin credential `GET /api/audit/verify` requires (`Authorization: Bearer <it>`); a SMART
+   * token is never enough. Without one, the route is closed (403 `admin-not-configured`).
+   */
+  adminToken?: string | null;
 }
 
 declare module 'fastify' {
@@ -305,10 +311,27 @@ export function buildAuditApp(options: AuditAppOptions): FastifyInstance {
           .send(toFhirBundle(result.records, self, result.next ? `${base}?${nextQuery.toString()}` : null));
       });
 
-      api.get('/verify', async () => store.verify());
     },
     { prefix: '/api/audit' },
   );
+
+  // Walking the chain reads the whole site's records: an admin's job, not a clinician's. It runs
+  // off the writer (see the stores' verify), and concurrent calls share one walk.
+  const adminDigest = options.adminToken ? hash('sha256', options.adminToken, 'buffer') : null;
+  app.get('/api/audit/verify', async (request, reply) => {
+    if (!adminDigest) {
+      metrics.reject('admin-not-configured');
+      return reply.code(403).send({ error: 'admin-not-configured', message: 'Chain verification needs AUDIT_ADMIN_TOKEN to be set on the server.' });
+    }
+    const header = request.headers.authorization;
+    const given = typeof header === 'string' ? /^Bearer[ ]+(\S+)\s*$/i.exec(header)?.[1] : undefined;
+    if (!given || !timingSafeEqual(hash('sha256', given, 'buffer'), adminDigest)) {
+      metrics.reject('not-admin');
+      void reply.header('www-authenticate', 'Bearer realm="careloop-audit-admin"');
+      return reply.code(401).send({ error: 'not-admin', message: 'Chain verification needs the admin credential.' });
+    }
+    return reply.send(await store.verify());
+  });
 
   app.get('/api/health', async (_request, reply) => {
     try {

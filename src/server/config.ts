@@ -24,6 +24,8 @@ export interface AuditServerConfig {
   staticDir: string | null;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   tokenCacheSeconds: number;
+  /** The credential `GET /api/audit/verify` requires (`AUDIT_ADMIN_TOKEN`); null closes that route. */
+  adminToken: string | null;
 }
 
 const httpUrl = z.url({ protocol: /^https?$/ });
@@ -73,6 +75,7 @@ export type ConfigResult = { ok: true; config: AuditServerConfig } | { ok: false
  * | `AUDIT_STATIC_DIR` | serve the built app from this folder (same origin as the API) | unset |
  * | `AUDIT_LOG_LEVEL` | pino level | `info` |
  * | `AUDIT_TOKEN_CACHE_SECONDS` | how long a verified token is reused | `30` |
+ * | `AUDIT_ADMIN_TOKEN` | the admin credential for `GET /api/audit/verify` (32–512 printable characters) | unset: the route is closed |
  */
 export function loadAuditConfig(env: Readonly<Record<string, string | undefined>>): ConfigResult {
   const errors: string[] = [];
@@ -121,6 +124,7 @@ export function loadAuditConfig(env: Readonly<Record<string, string | undefined>
   const staticDir = env['AUDIT_STATIC_DIR'] ? env['AUDIT_STATIC_DIR'] : null;
   const logLevel = read('AUDIT_LOG_LEVEL', z.enum(LOG_LEVELS), 'info');
   const tokenCacheSeconds = read('AUDIT_TOKEN_CACHE_SECONDS', intIn(0, 3600), '30');
+  const adminToken = env['AUDIT_ADMIN_TOKEN'] ? read('AUDIT_ADMIN_TOKEN', z.string().regex(/^[\x21-\x7e]{32,512}$/, 'must be 32–512 printable characters without spaces (e.g. openssl rand -hex 32)'), undefined) : null;
 
   if (
     errors.length > 0 ||
@@ -137,7 +141,8 @@ export function loadAuditConfig(env: Readonly<Record<string, string | undefined>
     clientPerSecond === undefined ||
     clientBurst === undefined ||
     logLevel === undefined ||
-    tokenCacheSeconds === undefined
+    tokenCacheSeconds === undefined ||
+    adminToken === undefined
   ) {
     return { ok: false, errors };
   }
@@ -157,6 +162,7 @@ export function loadAuditConfig(env: Readonly<Record<string, string | undefined>
       staticDir,
       logLevel,
       tokenCacheSeconds,
+      adminToken,
     },
   };
 }

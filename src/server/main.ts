@@ -23,6 +23,7 @@ const server = await startAuditServer({
   bodyLimitBytes: config.bodyLimitBytes,
   rateLimit: config.rateLimit,
   clientRateLimit: config.clientRateLimit,
+  adminToken: config.adminToken,
   staticDir: config.staticDir,
   logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
   tokenCacheSeconds: config.tokenCacheSeconds,

@@ -30,6 +30,8 @@ export interface StartAuditServerOptions {
   staticDir?: string | null;
   logger?: boolean | { level: string; stream?: NodeJS.WritableStream };
   tokenCacheSeconds?: number;
+  /** The admin credential for `GET /api/audit/verify`; unset closes that route. */
+  adminToken?: string | null;
 }
 
 /** A running audit server. */
@@ -74,6 +76,7 @@ export async function startAuditServer(options: StartAuditServerOptions): Promis
     ...(options.staticDir ? { staticDir: options.staticDir } : {}),
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
     ...(options.tokenCacheSeconds !== undefined ? { tokenCacheSeconds: options.tokenCacheSeconds } : {}),
+    ...(options.adminToken ? { adminToken: options.adminToken } : {}),
   });
   try {
     await app.listen({ port: options.port, host: options.host ?? '127.0.0.1' });

@@ -106,12 +106,15 @@ function rawLoop(serverPath: string, rawPath: string, count: number): number {
   return rows.length / seconds;
 }
 
+/** The admin credential the bench's server is started with, for `GET /api/audit/verify`. */
+const BENCH_ADMIN_TOKEN = 'audit-bench-admin-credential-0123456789abcdef';
+
 /** Starts `src/server/main.ts` as its own process (the load generator must not share its CPU). */
 function startServerProcess(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   const profile = process.env['AUDIT_BENCH_CPU_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['AUDIT_BENCH_CPU_PROF']}`] : [];
   const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/server/main.ts'], {
     cwd: resolve(import.meta.dirname, '../..'),
-    env: { ...process.env, AUDIT_PORT: '0', AUDIT_LOG_LEVEL: 'silent', AUDIT_RATE_LIMIT_PER_SECOND: '0', AUDIT_CLIENT_RATE_LIMIT_PER_SECOND: '0', ...env },
+    env: { ...process.env, AUDIT_PORT: '0', AUDIT_LOG_LEVEL: 'silent', AUDIT_RATE_LIMIT_PER_SECOND: '0', AUDIT_CLIENT_RATE_LIMIT_PER_SECOND: '0', AUDIT_ADMIN_TOKEN: BENCH_ADMIN_TOKEN, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return new Promise((done, fail) => {
@@ -156,7 +159,7 @@ export async function runAuditBench(): Promise<void> {
         `  round ${round + 1}: server ${f(serverRate)} events/s (${REQUESTS} requests x ${BATCH} events, concurrency ${CONCURRENCY}; p50 ${percentile(run.latencies, 50).toFixed(1)} ms, p99 ${percentile(run.latencies, 99).toFixed(1)} ms; client CPU ${Math.round((100 * run.clientCpuSeconds) / run.seconds)}% of a core)   raw ${f(rawRate)} events/s   ratio ${(serverRate / rawRate).toFixed(2)}x`,
       );
     }
-    const verify = (await (await fetch(`${server.url}/api/audit/verify`, { headers: { authorization: `Bearer ${tokens[0] ?? ''}` } })).json()) as { ok: boolean; records: number };
+    const verify = (await (await fetch(`${server.url}/api/audit/verify`, { headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` } })).json()) as { ok: boolean; records: number };
     if (!verify.ok) throw new Error('audit bench: the chain does not verify');
     const metrics = await (await fetch(`${server.url}/api/metrics`)).text();
     const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);

@@ -22,6 +22,7 @@ describe('the audit server configuration', () => {
         staticDir: null,
         logLevel: 'info',
         tokenCacheSeconds: 30,
+        adminToken: null,
       },
     });
   });

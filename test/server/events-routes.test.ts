@@ -80,7 +80,7 @@ describe('POST /api/audit/events', () => {
     expect(responses.filter((r) => r.statusCode === 201)).toHaveLength(1);
     expect(responses.filter((r) => r.statusCode === 200)).toHaveLength(49);
     expect(await h.store.count()).toBe(1);
-    expect((await h.get('/api/audit/verify')).json<ChainVerification>()).toMatchObject({ ok: true, records: 1 });
+    expect((await h.verify()).json<ChainVerification>()).toMatchObject({ ok: true, records: 1 });
   });
 
   it('answers 400 naming the field when an event does not match the schema', async () => {
@@ -103,7 +103,7 @@ describe('POST /api/audit/events', () => {
     // A replay with the same logic is a duplicate; another library under the same id is a conflict.
     expect((await h.post([confirmed])).statusCode).toBe(200);
     expect((await h.post([{ ...confirmed, logic: aLogic({ elmDigest: 'd'.repeat(64) }) }])).statusCode).toBe(409);
-    expect((await h.get('/api/audit/verify')).json()).toMatchObject({ ok: true, records: 3 });
+    expect((await h.verify()).json()).toMatchObject({ ok: true, records: 3 });
   });
 
   it.each([
@@ -316,7 +316,7 @@ describe('GET /api/audit/AuditEvent', () => {
 describe('GET /api/audit/verify, /api/health, /api/metrics', () => {
   it('reports an intact chain with its length and head', async () => {
     const res = (await h.post([anEvent(), anEvent()])).json<AuditBatchResponse>();
-    expect((await h.get('/api/audit/verify')).json()).toEqual({ ok: true, records: 2, headHash: res.results[1]?.record.hash });
+    expect((await h.verify()).json()).toEqual({ ok: true, records: 2, headHash: res.results[1]?.record.hash });
   });
 
   it('reports health without a token', async () => {

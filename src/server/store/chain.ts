@@ -9,7 +9,8 @@
 import { hash } from 'node:crypto';
 import { canonicalJson } from '../../shared/canonical-json.ts';
 import { digestOf } from '../../shared/digest.ts';
-import type { AuditLogic, AuditRecord, NormalizedAuditEvent } from '../../shared/audit-event.ts';
+import { GENESIS_HASH, type AuditLogic, type AuditRecord, type NormalizedAuditEvent } from '../../shared/audit-event.ts';
+import type { ChainVerification } from './types.ts';
 
 /** The record without its hash: what the hash is computed over. */
 export type UnhashedRecord = Omit<AuditRecord, 'hash'>;
@@ -86,6 +87,49 @@ function writeRecordJson(r: UnhashedRecord): string {
     `,"reason":${str(r.reason)},"ruleId":${str(r.ruleId)},"ruleVersion":${str(r.ruleVersion)},"seq":${num(r.seq)}` +
     `,"serverTime":${str(r.serverTime)},"snoozeUntil":${str(r.snoozeUntil)}}`
   );
+}
+
+/**
+ * Walks a chain record by record, from seq 1 in order: every store's `verify` (and the SQLite
+ * verifier thread) feeds it its rows, in pages, and stops at the first verdict.
+ *
+ * @example
+ * const walk = new ChainWalk();
+ * for (const row of rows) { const broken = walk.next(row, () => recordOf(row)); if (broken) return broken; }
+ * return walk.done();
+ */
+export class ChainWalk {
+  private expectedSeq = 1;
+  private prevHash = GENESIS_HASH;
+  private records = 0;
+
+  /**
+   * Checks the next stored row: its sequence, its link to the one before, and its hash over the
+   * record `build` rebuilds from it (a row that cannot be rebuilt, e.g. tampered JSON, is a hash
+   * mismatch). Returns the verdict when the chain breaks here, null when it holds.
+   */
+  next(row: { seq: number; id: string; prevHash: string; hash: string }, build: () => AuditRecord): ChainVerification | null {
+    const broken = (reason: 'hash-mismatch' | 'prev-hash-mismatch' | 'sequence-gap'): ChainVerification => ({ ok: false, records: this.records, firstBroken: { seq: row.seq, id: row.id, reason } });
+    if (row.seq !== this.expectedSeq) return broken('sequence-gap');
+    if (row.prevHash !== this.prevHash) return broken('prev-hash-mismatch');
+    let recomputed: string;
+    try {
+      const { hash: _hash, ...unhashed } = build();
+      recomputed = hashRecord(unhashed);
+    } catch {
+      return broken('hash-mismatch');
+    }
+    if (recomputed !== row.hash) return broken('hash-mismatch');
+    this.records += 1;
+    this.expectedSeq += 1;
+    this.prevHash = row.hash;
+    return null;
+  }
+
+  /** The verdict once every row has been checked. */
+  done(): ChainVerification {
+    return { ok: true, records: this.records, headHash: this.prevHash };
+  }
 }
 
 /** The client's part of a record, as it was sent (normalised). */

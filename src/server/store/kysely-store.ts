@@ -15,7 +15,7 @@ import Database from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type ColumnType } from 'kysely';
 import pg from 'pg';
 import { GENESIS_HASH, type AuditAction, type AuditActor, type AuditEvidence, type AuditLogic, type AuditOutcome, type AuditRecord, type NormalizedAuditEvent } from '../../shared/audit-event.ts';
-import { eventDigest, eventOf, hashBuiltRecord, hashRecord } from './chain.ts';
+import { ChainWalk, eventDigest, eventOf, hashBuiltRecord } from './chain.ts';
 import { migrate } from './migrations.ts';
 import type { AppendBatchResult, AppendOptions, AppendOutcome, AuditStore, ChainVerification, TimelineQuery } from './types.ts';
 
@@ -57,7 +57,8 @@ export interface AuditDatabase {
   audit_schema_version: { version: number; applied_at: string };
 }
 
-type Row = { [K in keyof AuditEventTable]: AuditEventTable[K] extends ColumnType<infer S, unknown, unknown> ? S : AuditEventTable[K] };
+/** A row as read back. */
+export type Row = { [K in keyof AuditEventTable]: AuditEventTable[K] extends ColumnType<infer S, unknown, unknown> ? S : AuditEventTable[K] };
 type NewRow = Omit<Row, 'seq'> & { seq: number };
 
 /** Where the records live. */
@@ -402,38 +403,34 @@ class KyselyAuditStore implements AuditStore {
     return rows.map(recordOf);
   }
 
-  async verify(): Promise<ChainVerification> {
-    let expectedSeq = 1;
-    let prevHash = GENESIS_HASH;
+  /**
+   * Walks the chain in pages of 1,000 rows, yielding to the event loop between pages, on reads that
+   * never take the writer's lock: on PostgreSQL another pooled connection, on SQLite (in this
+   * thread) the shared connection between group commits. Concurrent calls share one walk.
+   */
+  verify(): Promise<ChainVerification> {
+    this.verifying ??= this.walkChain().finally(() => {
+      this.verifying = null;
+    });
+    return this.verifying;
+  }
+
+  private verifying: Promise<ChainVerification> | null = null;
+
+  private async walkChain(): Promise<ChainVerification> {
+    const walk = new ChainWalk();
     let after = 0;
-    let records = 0;
     for (;;) {
       const rows = await this.db.selectFrom('audit_event').selectAll().where('seq', '>', after).orderBy('seq', 'asc').limit(1_000).execute();
       if (rows.length === 0) break;
       for (const row of rows) {
-        const seq = Number(row.seq);
-        const broken = (reason: 'hash-mismatch' | 'prev-hash-mismatch' | 'sequence-gap'): ChainVerification => ({
-          ok: false,
-          records,
-          firstBroken: { seq, id: row.event_id, reason },
-        });
-        if (seq !== expectedSeq) return broken('sequence-gap');
-        if (row.prev_hash !== prevHash) return broken('prev-hash-mismatch');
-        let recomputed: string;
-        try {
-          const { hash: _hash, ...unhashed } = recordOf(row);
-          recomputed = hashRecord(unhashed);
-        } catch {
-          return broken('hash-mismatch');
-        }
-        if (recomputed !== row.hash) return broken('hash-mismatch');
-        records += 1;
-        expectedSeq += 1;
-        prevHash = row.hash;
-        after = seq;
+        const broken = walk.next({ seq: Number(row.seq), id: row.event_id, prevHash: row.prev_hash, hash: row.hash }, () => recordOf(row));
+        if (broken) return broken;
+        after = Number(row.seq);
       }
+      await new Promise((resolve) => setImmediate(resolve));
     }
-    return { ok: true, records, headHash: prevHash };
+    return walk.done();
   }
 
   async count(): Promise<number> {
