@@ -130,6 +130,48 @@ function startServerProcess(env: Record<string, string>): Promise<{ child: Child
   });
 }
 
+/**
+ * Append latency (one event per request, one at a time) idle, then while five chain verifications
+ * run at once on the chain the rounds built (~90,000 records). Target: p50 during ≤ 2× p50 idle.
+ */
+async function verifyUnderLoad(url: string, token: string, records: number): Promise<void> {
+  const append = async (): Promise<number> => {
+    const started = performance.now();
+    const res = await fetch(`${url}/api/audit/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', prefer: 'return=minimal' },
+      body: JSON.stringify({ events: [anEvent()] }),
+    });
+    await res.arrayBuffer();
+    if (res.status !== 201) throw new Error(`audit bench: append answered ${res.status}`);
+    return performance.now() - started;
+  };
+  const idle: number[] = [];
+  for (let i = 0; i < 100; i++) idle.push(await append());
+  let running = true;
+  const started = performance.now();
+  const verifies = Promise.all(
+    Array.from({ length: 5 }, async () => {
+      const res = await fetch(`${url}/api/audit/verify`, { headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` } });
+      return (await res.json()) as { ok: boolean };
+    }),
+  ).finally(() => {
+    running = false;
+  });
+  const during: number[] = [];
+  while (running) during.push(await append());
+  const verdicts = await verifies;
+  const seconds = (performance.now() - started) / 1000;
+  if (!verdicts.every((v) => v.ok)) throw new Error('audit bench: a verification failed');
+  idle.sort((a, b) => a - b);
+  during.sort((a, b) => a - b);
+  const p50Idle = percentile(idle, 50);
+  const p50During = percentile(during, 50);
+  console.info(
+    `verify under load: 5 concurrent verifies of ${records.toLocaleString('en-US')} records took ${seconds.toFixed(2)} s; one-event appends p50 ${p50Idle.toFixed(1)} ms idle, ${p50During.toFixed(1)} ms during (${(p50During / p50Idle).toFixed(2)}x; p99 ${percentile(idle, 99).toFixed(1)} → ${percentile(during, 99).toFixed(1)} ms; ${during.length} appends)   (target: p50 within 2x idle)`,
+  );
+}
+
 /** Runs the audit benchmark and prints its figures. */
 export async function runAuditBench(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'careloop-audit-bench-'));
@@ -172,6 +214,7 @@ export async function runAuditBench(): Promise<void> {
     console.info(
       `result: ${f(median.serverRate)} events/s, p50 ${median.p50.toFixed(1)} ms, p99 ${median.p99.toFixed(1)} ms; raw ${f(median.rawRate)} events/s; ratio ${(median.serverRate / median.rawRate).toFixed(2)}x   (targets: >= 5,000 events/s and >= 0.5x)`,
     );
+    await verifyUnderLoad(server.url, await issuer.token({ sub: 'user-verify', client_id: 'careloop' }), verify.records);
   } finally {
     await new Promise<void>((done) => {
       server.child.once('exit', () => done());

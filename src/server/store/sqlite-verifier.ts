@@ -9,6 +9,7 @@
  * was appended after the snapshot began is verified by the next call.
  */
 import Database from 'better-sqlite3';
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { ChainWalk } from './chain.ts';
 import { recordOf, type Row } from './kysely-store.ts';
@@ -19,6 +20,14 @@ if (!port || !isStoreThreadData(workerData) || workerData.role !== 'verifier') {
   throw new Error('sqlite-verifier.ts runs as the verifier thread of the SQLite store (see sqlite-thread.ts)');
 }
 const post = (message: VerifierMessage): void => port.postMessage(message);
+
+try {
+  // The lowest CPU priority for this thread alone (on Linux, setpriority on pid 0 applies to the
+  // calling thread): on a busy machine the writer and the HTTP thread go first, the walk waits.
+  setPriority(19);
+} catch {
+  // Not permitted here: the walk still runs off the writer, only without the lower priority.
+}
 
 try {
   const database = new Database(workerData.path, { readonly: true, fileMustExist: true });
