@@ -5,7 +5,7 @@
  * Only ids, versions, digests and codes cross over: evidence values and free-text comments stay in
  * the app (the evidence digest already pins what the rule saw).
  */
-import { CODE_TOKEN, LIBRARY_NAME, LIBRARY_VERSION, VERSION_ID, type AuditAction, type AuditLogic, type AuditRecord } from '../shared/audit-event.ts';
+import { CODE_TOKEN, LIBRARY_NAME, LIBRARY_VERSION, RULE_ID, VERSION_ID, type AuditAction, type AuditLogic, type AuditRecord } from '../shared/audit-event.ts';
 import type { AuditEventDraft } from './audit-client.ts';
 
 /** A decision event as the care-gap card emits it. */
@@ -53,6 +53,18 @@ function logicOf(logic: CareEventLike['logic']): AuditLogic | null {
   return { library: logic.library, version: LIBRARY_VERSION.test(logic.version) ? logic.version : null, elmDigest: logic.elmDigest, source: logic.source };
 }
 
+/**
+ * The rule id as the trail takes it. Careloop's rule ids and the ids of loaded measures with a
+ * computable name already fit; a measure known only by its title (`measure:Breast Cancer
+ * Screening`) has each run of other characters replaced by `_`, so its events are stored rather
+ * than refused.
+ */
+export function auditRuleId(rule: string): string {
+  if (RULE_ID.test(rule)) return rule;
+  if (rule.startsWith('measure:')) return `measure:${rule.slice('measure:'.length).replace(/[^A-Za-z0-9_.-]+/g, '_').replace(/^[.-]/, '_').slice(0, 120) || '_'}`;
+  return rule.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 64).replace(/-+$/, '') || 'unknown-rule';
+}
+
 /** The audit event for one card event, in the context of a patient (and encounter). */
 export function auditDraftOf(event: CareEventLike, context: { patient: string; encounter?: string | null }): AuditEventDraft {
   const outcome = event.outcome;
@@ -61,7 +73,7 @@ export function auditDraftOf(event: CareEventLike, context: { patient: string; e
     patient: context.patient,
     encounter: context.encounter ?? null,
     action: event.action,
-    ruleId: event.rule,
+    ruleId: auditRuleId(event.rule),
     ruleVersion: event.ruleVersion,
     packDigest: event.packDigest,
     logic: logicOf(event.logic),

@@ -35,6 +35,12 @@ export const MAX_AUDIT_BATCH = 100;
 export const CODE_TOKEN = /^(?=.{1,64}$)[a-z0-9]+(?:-[a-z0-9]+)*$/;
 /** A semantic version (semver.org 2.0.0): `1.4.0`, `0.0.0-dev`, `2.1.0-rc.1+build.7`; at most 64. */
 export const SEMANTIC_VERSION = /^(?=.{1,64}$)\d+\.\d+\.\d+(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
+/**
+ * A rule id: Careloop's own rules are code tokens (`colorectal-cancer-screening`); a loaded official
+ * measure no Careloop rule reports is `measure:` and the measure's computable name
+ * (`measure:CMS125FHIRBreastCancerScreening`; letters, digits, `_`, `.`, `-`; at most 128 in all).
+ */
+export const RULE_ID = /^(?=.{1,128}$)(?:[a-z0-9]+(?:-[a-z0-9]+)*|measure:[A-Za-z0-9_][A-Za-z0-9_.-]*)$/;
 /** A FHIR `meta.versionId` (the `id` datatype's pattern): 1–64 of letters, digits, `-` and `.`. */
 export const VERSION_ID = FHIR_ID;
 
@@ -96,7 +102,7 @@ export const auditEventInputSchema = z.strictObject({
   patient: fhirId,
   encounter: fhirId.nullish(),
   action: z.enum(AUDIT_ACTIONS),
-  ruleId: codeToken.nullish(),
+  ruleId: z.string().regex(RULE_ID, 'must be a rule id: a code such as colorectal-cancer-screening, or measure:<measure name>').nullish(),
   /** The rule's version (`1.0.0`, or a measure's `13.0.000`). */
   ruleVersion: z.string().regex(LIBRARY_VERSION, 'must be a version such as 1.0.0 or 13.0.000').nullish(),
   packDigest: sha256.nullish(),

@@ -40,6 +40,11 @@ describe('card events in the audit trail', () => {
     expect(auditDraftOf({ ...base, action: 'card-shown', evidence: [{ reference: 'Observation/x', versionId: 'W/"3"' }] }, { patient: 'ada' }).evidence).toEqual([{ reference: 'Observation/x', version: null }]);
   });
 
+  it('keep rule ids that fit the trail’s grammar, and fit the others to it', () => {
+    for (const rule of ['colorectal-cancer-screening', 'measure:CMS125FHIRBreastCancerScreening', 'measure:CervicalCancerScreeningFHIR']) expect(auditDraftOf({ ...base, rule, action: 'card-shown' }, { patient: 'ada' }).ruleId).toBe(rule);
+    expect(auditDraftOf({ ...base, rule: 'measure:Breast Cancer Screening (2025)', action: 'card-shown' }, { patient: 'ada' }).ruleId).toBe('measure:Breast_Cancer_Screening_2025_');
+  });
+
   it('name the logic that decided: library, version, ELM digest and source', () => {
     expect(auditDraftOf({ ...base, action: 'confirmed' }, { patient: 'ada' }).logic).toEqual(base.logic);
     // An official library without a version records version null; logic without a usable name or digest records none.

@@ -135,6 +135,7 @@ describe('POST /api/audit/events', () => {
       ['appVersion', { appVersion: '1.0' }],
       ['appVersion', { appVersion: '1.0.0\nrm -rf' }],
       ['ruleId', { ruleId: 'Ada_Lovelace' }],
+      ['ruleId', { ruleId: 'measure:Ada Lovelace' }],
       ['ruleVersion', { ruleVersion: 'v1 by Dr. Blackwell' }],
       ['reason', { reason: 'Ada_Lovelace_refuses_HIV_test' }],
       ['reason', { reason: 'patient declined' }],
@@ -156,6 +157,7 @@ describe('POST /api/audit/events', () => {
       const res = await h.post([
         anEvent({ appVersion: '0.0.0-dev', ruleVersion: '13.0.000', evidence: [{ reference: 'Observation/ada-bp', version: 'W-3.1' }] }),
         anEvent({ appVersion: '1.4.0+build.7', action: 'dismissed', reason: 'done-elsewhere' }),
+        anEvent({ ruleId: 'measure:CMS125FHIRBreastCancerScreening', ruleVersion: '0.3.000' }),
         anEvent({ action: 'write-failed', outcome: { status: 412, error: 'outreach-task-changed' } }),
       ]);
       expect(res.statusCode).toBe(201);
