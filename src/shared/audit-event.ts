@@ -31,8 +31,11 @@ export const MAX_AUDIT_BATCH = 100;
  * Every string of an event has a grammar; nothing else is accepted, so no name, sentence, newline
  * or markup can be stored. The grammars:
  */
-/** A code token: lower-case letters and digits in groups joined by single hyphens, at most 64 (`done-elsewhere`). */
-export const CODE_TOKEN = /^(?=.{1,64}$)[a-z0-9]+(?:-[a-z0-9]+)*$/;
+/**
+ * A code token: lower-case letters and digits in groups joined by single hyphens, or by a colon
+ * between a namespace and its code; at most 64 (`done-elsewhere`, `write-refused:fhir-user-not-clinician`).
+ */
+export const CODE_TOKEN = /^(?=.{1,64}$)[a-z0-9]+(?:[-:][a-z0-9]+)*$/;
 /** A semantic version (semver.org 2.0.0): `1.4.0`, `0.0.0-dev`, `2.1.0-rc.1+build.7`; at most 64. */
 export const SEMANTIC_VERSION = /^(?=.{1,64}$)\d+\.\d+\.\d+(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
 /**
@@ -46,7 +49,7 @@ export const VERSION_ID = FHIR_ID;
 
 const fhirId = z.string().regex(FHIR_ID, 'must be a FHIR id (1–64 of A-Z a-z 0-9 - .)');
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lower-case hex SHA-256 digest');
-const codeToken = z.string().regex(CODE_TOKEN, 'must be a code: lower-case letters and digits joined by single hyphens, at most 64 (e.g. done-elsewhere)');
+const codeToken = z.string().regex(CODE_TOKEN, 'must be a code: lower-case letters and digits joined by single hyphens or colons, at most 64 (e.g. done-elsewhere)');
 const versionId = z.string().regex(VERSION_ID, 'must be a FHIR versionId (1–64 of A-Z a-z 0-9 - .)');
 /** A relative FHIR reference with an optional version, e.g. `Observation/123` or `Task/9/_history/2`. */
 const fhirReference = z

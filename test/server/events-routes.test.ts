@@ -140,6 +140,7 @@ describe('POST /api/audit/events', () => {
       ['reason', { reason: 'Ada_Lovelace_refuses_HIV_test' }],
       ['reason', { reason: 'patient declined' }],
       ['reason', { reason: 'done--elsewhere' }],
+      ['reason', { reason: 'write-refused::x' }],
       ['reason', { reason: 'x'.repeat(65) }],
       ['evidence.0.version', { evidence: [{ reference: 'Procedure/ada-colonoscopy', version: 'Ada Lovelace' }] }],
       ['evidence.0.version', { evidence: [{ reference: 'Procedure/ada-colonoscopy', version: 'a\u0000b' }] }],
@@ -159,6 +160,7 @@ describe('POST /api/audit/events', () => {
         anEvent({ appVersion: '1.4.0+build.7', action: 'dismissed', reason: 'done-elsewhere' }),
         anEvent({ ruleId: 'measure:CMS125FHIRBreastCancerScreening', ruleVersion: '0.3.000' }),
         anEvent({ action: 'write-failed', outcome: { status: 412, error: 'outreach-task-changed' } }),
+        anEvent({ action: 'launch-error', reason: 'write-refused:fhir-user-not-clinician', ruleId: null }),
       ]);
       expect(res.statusCode).toBe(201);
     });
