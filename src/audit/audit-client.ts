@@ -77,7 +77,7 @@ export interface AuditClient {
   record(draft: AuditEventDraft): AuditEventInput;
   /** Tries to deliver everything now (resolves when this attempt ends; failures schedule a retry). */
   flush(): Promise<void>;
-  /** Reads a patient's records back (e.g. snoozes and dismissals at launch), newest first. */
+  /** Reads back a patient's records that Careloop itself wrote (verified actor a Careloop client; e.g. snoozes and dismissals at launch), newest first. */
   read(query: { patient: string; actions?: readonly string[]; limit?: number }): Promise<AuditRecord[]>;
   /** The current status; the same object until something changes (for useSyncExternalStore). */
   getStatus(): AuditDeliveryStatus;
@@ -287,6 +287,8 @@ export function createAuditClient(options: AuditClientOptions): AuditClient {
       if (!token) throw new Error('no access token for the audit API');
       const params = new URLSearchParams({ patient: query.patient, limit: String(query.limit ?? 200) });
       if (query.actions && query.actions.length > 0) params.set('action', query.actions.join(','));
+      // Only what Careloop itself recorded: a decision another app wrote never hides a gap.
+      params.set('actor', 'careloop');
       const response = await doFetch(`${base}/api/audit/events?${params.toString()}`, {
         headers: { authorization: `Bearer ${token}`, ...(options.fhirBase ? { 'x-fhir-base': options.fhirBase } : {}) },
         signal: AbortSignal.timeout(timeoutMs),

@@ -5,7 +5,7 @@
  * Only ids, versions, digests and codes cross over: evidence values and free-text comments stay in
  * the app (the evidence digest already pins what the rule saw).
  */
-import type { AuditAction, AuditRecord } from '../shared/audit-event.ts';
+import { CODE_TOKEN, LIBRARY_NAME, LIBRARY_VERSION, RULE_ID, VERSION_ID, type AuditAction, type AuditLogic, type AuditRecord } from '../shared/audit-event.ts';
 import type { AuditEventDraft } from './audit-client.ts';
 
 /** A decision event as the care-gap card emits it. */
@@ -15,6 +15,8 @@ export interface CareEventLike {
   rule: string;
   ruleVersion: string;
   packDigest: string;
+  /** The logic that decided the rule's result (a RuleResult's `logic`). */
+  logic?: { library: string; version: string; elmDigest: string; source: AuditLogic['source'] };
   evidence: ReadonlyArray<{ reference: string; versionId?: string }>;
   evidenceDigest: string;
   outcome?: { reference?: string; status?: number; error?: string };
@@ -29,11 +31,38 @@ export interface DecisionFromTrail {
   until: string | null;
 }
 
-/** Splits `Type/id/_history/v` into the reference and its version. */
+/** Splits `Type/id/_history/v` into the reference and its version (null when it is not a FHIR versionId). */
 function splitVersion(reference: string, versionId?: string): { reference: string; version: string | null } {
   const m = /^([A-Za-z]+\/[^/]+)\/_history\/([^/]+)$/.exec(reference);
-  if (m?.[1] && m[2]) return { reference: m[1], version: m[2] };
-  return { reference, version: versionId ?? null };
+  const [ref, version] = m?.[1] && m[2] ? [m[1], m[2]] : [reference, versionId ?? null];
+  return { reference: ref, version: version !== null && VERSION_ID.test(version) ? version : null };
+}
+
+/** A code as the trail takes it (lower-case, hyphenated), or `fallback`: never a message. */
+function codeOr(code: string | undefined, fallback: string): string {
+  return code !== undefined && CODE_TOKEN.test(code) ? code : fallback;
+}
+
+/**
+ * The deciding logic as the trail records it: a library without a version gets `version: null`;
+ * a result whose logic has no usable name or digest (which the pack never produces) records none
+ * rather than an event the server would refuse.
+ */
+function logicOf(logic: CareEventLike['logic']): AuditLogic | null {
+  if (!logic || !LIBRARY_NAME.test(logic.library) || !/^[0-9a-f]{64}$/.test(logic.elmDigest)) return null;
+  return { library: logic.library, version: LIBRARY_VERSION.test(logic.version) ? logic.version : null, elmDigest: logic.elmDigest, source: logic.source };
+}
+
+/**
+ * The rule id as the trail takes it. Careloop's rule ids and the ids of loaded measures with a
+ * computable name already fit; a measure known only by its title (`measure:Breast Cancer
+ * Screening`) has each run of other characters replaced by `_`, so its events are stored rather
+ * than refused.
+ */
+export function auditRuleId(rule: string): string {
+  if (RULE_ID.test(rule)) return rule;
+  if (rule.startsWith('measure:')) return `measure:${rule.slice('measure:'.length).replace(/[^A-Za-z0-9_.-]+/g, '_').replace(/^[.-]/, '_').slice(0, 120) || '_'}`;
+  return rule.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 64).replace(/-+$/, '') || 'unknown-rule';
 }
 
 /** The audit event for one card event, in the context of a patient (and encounter). */
@@ -44,17 +73,18 @@ export function auditDraftOf(event: CareEventLike, context: { patient: string; e
     patient: context.patient,
     encounter: context.encounter ?? null,
     action: event.action,
-    ruleId: event.rule,
+    ruleId: auditRuleId(event.rule),
     ruleVersion: event.ruleVersion,
     packDigest: event.packDigest,
+    logic: logicOf(event.logic),
     evidence: event.evidence.map((e) => splitVersion(e.reference, e.versionId)),
     evidenceDigest: event.evidenceDigest,
     correlationId: event.correlationId,
     outcome: outcome
-      ? { reference: written?.reference ?? null, version: written?.version ?? null, status: outcome.status ?? null, error: outcome.error ? outcome.error.replace(/[^A-Za-z0-9_.:\-/|]+/g, '-').slice(0, 128) : null }
+      ? { reference: written?.reference ?? null, version: written?.version ?? null, status: outcome.status ?? null, error: outcome.error ? codeOr(outcome.error, 'unspecified') : null }
       : null,
     snoozeUntil: event.action === 'snoozed' ? (event.decision?.until ?? null) : null,
-    reason: event.decision?.reason ?? null,
+    reason: event.decision ? codeOr(event.decision.reason, 'other') : null,
   };
 }
 

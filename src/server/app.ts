@@ -3,6 +3,7 @@
  * `buildAuditApp` is the factory the tests `inject` into; `startAuditServer` (server.ts) listens.
  */
 import cors from '@fastify/cors';
+import { hash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { AUDIT_ACTIONS, auditBatchSchema, normalizeAuditEvent, type AuditActor, type AuditBatchReceipt, type AuditBatchResponse, type AuditRecord, type AuditTimelinePage } from '../shared/audit-event.ts';
@@ -11,6 +12,7 @@ import { createTokenVerifier, TokenRejectedError, type TokenRejection, type Toke
 import { toFhirBundle } from './fhir-audit-event.ts';
 import { AuditMetrics } from './metrics.ts';
 import { createRateLimiter } from './rate-limit.ts';
+import { redactUrl, serializeRequest } from './log-redaction.ts';
 import { registerStaticApp } from './static-app.ts';
 import type { AppendBatchResult, AppendOutcome, AppendReceipt, AuditStore } from './store/types.ts';
 
@@ -25,8 +27,10 @@ export interface AuditAppOptions {
   corsOrigins?: readonly string[];
   /** Largest request body in bytes. Default 1 MiB. */
   bodyLimitBytes?: number;
-  /** Per-client token bucket; `perSecond: 0` disables it. Default 50/s with bursts of 200. */
+  /** Token bucket per user and patient (verified `sub` + patient); `perSecond: 0` disables it. Default 50/s with bursts of 200. */
   rateLimit?: { perSecond: number; burst: number };
+  /** Token bucket per client (issuer + `client_id`), the ceiling for all its users together; `perSecond: 0` disables it. Default 500/s with bursts of 2,000. */
+  clientRateLimit?: { perSecond: number; burst: number };
   /** Log with pino at this level, optionally to `stream` (authorization headers are always redacted). Default off. */
   logger?: boolean | { level: string; stream?: NodeJS.WritableStream };
   /** Serve the built app from this folder (production: app and API share one origin). */
@@ -36,6 +40,11 @@ export interface AuditAppOptions {
   closeStore?: boolean;
   /** Seconds of verified-token reuse (when the app builds its own verifier). Default 30. */
   tokenCacheSeconds?: number;
+  /**
+   * The admin credential `GET /api/audit/verify` requires (`Authorization: Bearer <it>`); a SMART
+   * token is never enough. Without one, the route is closed (403 `admin-not-configured`).
+   */
+  adminToken?: string | null;
 }
 
 declare module 'fastify' {
@@ -46,6 +55,8 @@ declare module 'fastify' {
 }
 
 const DEFAULT_PAGE = 50;
+const DEFAULT_USER_RATE = { perSecond: 50, burst: 200 };
+const DEFAULT_CLIENT_RATE = { perSecond: 500, burst: 2_000 };
 const MAX_PAGE = 200;
 
 const timelineQuerySchema = z.strictObject({
@@ -57,6 +68,8 @@ const timelineQuerySchema = z.strictObject({
     .transform((s) => s.split(',').filter(Boolean))
     .pipe(z.array(z.enum(AUDIT_ACTIONS)))
     .optional(),
+  /** `careloop`: only records whose verified actor is a configured Careloop client (how the app reads decisions back). */
+  actor: z.literal('careloop').optional(),
   cursor: z.string().regex(/^[1-9]\d{0,15}$/, 'is not a cursor this server issued').optional(),
   limit: z.coerce.number().int().min(1).max(MAX_PAGE).optional(),
   _count: z.coerce.number().int().min(1).max(MAX_PAGE).optional(),
@@ -75,6 +88,9 @@ function statusOf(reason: TokenRejection): number {
     case 'wrong-audience':
     case 'inactive':
       return 401;
+    case 'untrusted-client':
+    case 'insufficient-scope':
+      return 403;
   }
 }
 
@@ -94,17 +110,43 @@ export function buildAuditApp(options: AuditAppOptions): FastifyInstance {
   const metrics = options.metrics ?? new AuditMetrics();
   const verifier =
     options.verifier ?? createTokenVerifier({ issuers: options.trustedIssuers ?? [], cacheSeconds: options.tokenCacheSeconds ?? 30 });
-  const limiter = createRateLimiter(options.rateLimit ?? { perSecond: 50, burst: 200 });
+  const userLimiter = createRateLimiter(options.rateLimit ?? DEFAULT_USER_RATE);
+  const clientLimiter = createRateLimiter(options.clientRateLimit ?? DEFAULT_CLIENT_RATE);
   const logger = options.logger ?? false;
-  // Logs carry ids (request, event, patient, client), never tokens or bodies.
-  const redact = ['req.headers.authorization', 'req.headers.cookie'];
+  // Logs carry ids (request, event, patient, client), never tokens or bodies: requests are logged
+  // with credentials cut out of the URL and without headers; the redact paths are a second guard.
+  const redact = ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie'];
+  const serializers = { req: serializeRequest };
 
   const app = Fastify({
     bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
-    logger: logger === false ? false : logger === true ? { level: 'info', redact } : { ...logger, redact },
+    logger: logger === false ? false : logger === true ? { level: 'info', redact, serializers } : { ...logger, redact, serializers },
     return503OnClosing: true,
   });
   app.decorateRequest('auditToken', null);
+  // fastify's own 404 logs and echoes the raw URL (query string and any token in it included).
+  app.setNotFoundHandler((request, reply) => {
+    request.log.info({ url: redactUrl(request.url) }, 'route not found');
+    return reply.code(404).send({ error: 'not-found', message: 'No such route.' });
+  });
+
+  // JSON bodies must be valid UTF-8: fastify's parser would store U+FFFD for a bad byte instead.
+  const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body: Buffer, done) => {
+    let text: string;
+    try {
+      text = utf8.decode(body);
+    } catch {
+      return done(Object.assign(new Error('The body is not valid UTF-8.'), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_UTF8' }), undefined);
+    }
+    if (text.trim() === '') return done(Object.assign(new Error('The body is empty.'), { statusCode: 400, code: 'FST_ERR_CTP_EMPTY_JSON_BODY' }), undefined);
+    try {
+      return done(null, JSON.parse(text) as unknown);
+    } catch {
+      return done(Object.assign(new Error('The body is not JSON.'), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON' }), undefined);
+    }
+  });
 
   void app.register(cors, {
     origin: options.corsOrigins && options.corsOrigins.length > 0 ? [...options.corsOrigins] : false,
@@ -144,14 +186,20 @@ export function buildAuditApp(options: AuditAppOptions): FastifyInstance {
       if (status === 401) {
         void reply.header('www-authenticate', reason === 'missing-token' ? 'Bearer realm="careloop-audit"' : `Bearer realm="careloop-audit", error="invalid_token"`);
       }
+      if (reason === 'insufficient-scope') void reply.header('www-authenticate', 'Bearer realm="careloop-audit", error="insufficient_scope", scope="openid fhirUser launch"');
       return reply.code(status).send({ error: reason, message: `The access token was not accepted (${reason}).` });
     }
     const token = request.auditToken;
-    const decision = limiter.take(`${token.fhirBase}|${token.clientId ?? token.sub ?? 'anonymous'}`);
+    // One bucket per user and patient, so one clinician's flood never slows another's writes; and
+    // one per client, a higher ceiling for the whole deployment. The user's is asked first, so a
+    // flooding user spends only their own tokens.
+    const client = `${token.fhirBase}|${token.clientId ?? ''}`;
+    const user = userLimiter.take(`${client}|${token.sub ?? ''}|${token.patient ?? ''}`);
+    const decision = user.allowed ? clientLimiter.take(client) : user;
     if (!decision.allowed) {
-      metrics.reject('rate-limited');
+      metrics.reject(user.allowed ? 'client-rate-limited' : 'rate-limited');
       void reply.header('retry-after', String(decision.retryAfterSeconds));
-      return reply.code(429).send({ error: 'rate-limited', message: 'Too many requests from this client; retry later.' });
+      return reply.code(429).send({ error: 'rate-limited', message: user.allowed ? 'Too many requests from this app; retry later.' : 'Too many requests from this user for this patient; retry later.' });
     }
   }
 
@@ -233,6 +281,7 @@ export function buildAuditApp(options: AuditAppOptions): FastifyInstance {
           to: q.to === undefined ? undefined : new Date(q.to).toISOString(),
           actions: q.action,
           beforeSeq: q.cursor === undefined ? undefined : Number(q.cursor),
+          actors: q.actor === 'careloop' ? verifier.careloopClients() : undefined,
           limit: limit + 1,
         });
         const records = rows.slice(0, limit);
@@ -262,10 +311,27 @@ export function buildAuditApp(options: AuditAppOptions): FastifyInstance {
           .send(toFhirBundle(result.records, self, result.next ? `${base}?${nextQuery.toString()}` : null));
       });
 
-      api.get('/verify', async () => store.verify());
     },
     { prefix: '/api/audit' },
   );
+
+  // Walking the chain reads the whole site's records: an admin's job, not a clinician's. It runs
+  // off the writer (see the stores' verify), and concurrent calls share one walk.
+  const adminDigest = options.adminToken ? hash('sha256', options.adminToken, 'buffer') : null;
+  app.get('/api/audit/verify', async (request, reply) => {
+    if (!adminDigest) {
+      metrics.reject('admin-not-configured');
+      return reply.code(403).send({ error: 'admin-not-configured', message: 'Chain verification needs AUDIT_ADMIN_TOKEN to be set on the server.' });
+    }
+    const header = request.headers.authorization;
+    const given = typeof header === 'string' ? /^Bearer[ ]+(\S+)\s*$/i.exec(header)?.[1] : undefined;
+    if (!given || !timingSafeEqual(hash('sha256', given, 'buffer'), adminDigest)) {
+      metrics.reject('not-admin');
+      void reply.header('www-authenticate', 'Bearer realm="careloop-audit-admin"');
+      return reply.code(401).send({ error: 'not-admin', message: 'Chain verification needs the admin credential.' });
+    }
+    return reply.send(await store.verify());
+  });
 
   app.get('/api/health', async (_request, reply) => {
     try {

@@ -17,10 +17,15 @@ export interface AuditServerConfig {
   trustedIssuers: TrustedIssuer[];
   corsOrigins: string[];
   bodyLimitBytes: number;
+  /** Per user and patient. */
   rateLimit: { perSecond: number; burst: number };
+  /** Per client (all its users together). */
+  clientRateLimit: { perSecond: number; burst: number };
   staticDir: string | null;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   tokenCacheSeconds: number;
+  /** The credential `GET /api/audit/verify` requires (`AUDIT_ADMIN_TOKEN`); null closes that route. */
+  adminToken: string | null;
 }
 
 const httpUrl = z.url({ protocol: /^https?$/ });
@@ -33,6 +38,8 @@ export const trustedIssuersSchema = z
       mode: z.enum(['jwks', 'introspection']),
       audience: z.string().min(1).optional(),
       issuer: z.string().min(1).optional(),
+      /** Careloop's client ids at this EHR (default `["careloop"]`). */
+      clientIds: z.array(z.string().regex(/^[\x21-\x7e]{1,255}$/, 'each client id must be 1–255 printable characters without spaces')).min(1, 'must list at least one client id').optional(),
     }),
   )
   .min(1, 'must list at least one issuer');
@@ -56,17 +63,19 @@ export type ConfigResult = { ok: true; config: AuditServerConfig } | { ok: false
  *
  * | Variable | Meaning | Default |
  * | --- | --- | --- |
- * | `AUDIT_TRUSTED_ISSUERS` | JSON `[{"fhirBase","mode":"jwks"\|"introspection","audience"?,"issuer"?}]` | required |
+ * | `AUDIT_TRUSTED_ISSUERS` | JSON `[{"fhirBase","mode":"jwks"\|"introspection","audience"?,"issuer"?,"clientIds"?}]` (`clientIds`: Careloop's client ids there, default `["careloop"]`) | required |
  * | `AUDIT_PORT` / `AUDIT_HOST` | where to listen | `4100` / `127.0.0.1` |
  * | `DATABASE_URL` | PostgreSQL connection string; when unset SQLite is used | unset |
  * | `AUDIT_PG_SCHEMA` | PostgreSQL schema for the tables (created when missing) | the default `search_path` |
  * | `AUDIT_SQLITE_PATH` | SQLite file | `.data/audit.sqlite` |
  * | `AUDIT_CORS_ORIGINS` | comma-separated app origins allowed by CORS | none |
  * | `AUDIT_BODY_LIMIT_BYTES` | largest request body | `1048576` |
- * | `AUDIT_RATE_LIMIT_PER_SECOND` / `AUDIT_RATE_LIMIT_BURST` | per-client token bucket (0 disables) | `50` / `200` |
+ * | `AUDIT_RATE_LIMIT_PER_SECOND` / `AUDIT_RATE_LIMIT_BURST` | token bucket per user and patient (0 disables) | `50` / `200` |
+ * | `AUDIT_CLIENT_RATE_LIMIT_PER_SECOND` / `AUDIT_CLIENT_RATE_LIMIT_BURST` | token bucket per client, all users together (0 disables) | `500` / `2000` |
  * | `AUDIT_STATIC_DIR` | serve the built app from this folder (same origin as the API) | unset |
  * | `AUDIT_LOG_LEVEL` | pino level | `info` |
  * | `AUDIT_TOKEN_CACHE_SECONDS` | how long a verified token is reused | `30` |
+ * | `AUDIT_ADMIN_TOKEN` | the admin credential for `GET /api/audit/verify` (32–512 printable characters) | unset: the route is closed |
  */
 export function loadAuditConfig(env: Readonly<Record<string, string | undefined>>): ConfigResult {
   const errors: string[] = [];
@@ -110,9 +119,12 @@ export function loadAuditConfig(env: Readonly<Record<string, string | undefined>
   const bodyLimitBytes = read('AUDIT_BODY_LIMIT_BYTES', intIn(1024, 16 * 1024 * 1024), '1048576');
   const perSecond = read('AUDIT_RATE_LIMIT_PER_SECOND', intIn(0, 1_000_000), '50');
   const burst = read('AUDIT_RATE_LIMIT_BURST', intIn(1, 1_000_000), '200');
+  const clientPerSecond = read('AUDIT_CLIENT_RATE_LIMIT_PER_SECOND', intIn(0, 1_000_000), '500');
+  const clientBurst = read('AUDIT_CLIENT_RATE_LIMIT_BURST', intIn(1, 1_000_000), '2000');
   const staticDir = env['AUDIT_STATIC_DIR'] ? env['AUDIT_STATIC_DIR'] : null;
   const logLevel = read('AUDIT_LOG_LEVEL', z.enum(LOG_LEVELS), 'info');
   const tokenCacheSeconds = read('AUDIT_TOKEN_CACHE_SECONDS', intIn(0, 3600), '30');
+  const adminToken = env['AUDIT_ADMIN_TOKEN'] ? read('AUDIT_ADMIN_TOKEN', z.string().regex(/^[\x21-\x7e]{32,512}$/, 'must be 32–512 printable characters without spaces (e.g. openssl rand -hex 32)'), undefined) : null;
 
   if (
     errors.length > 0 ||
@@ -126,8 +138,11 @@ export function loadAuditConfig(env: Readonly<Record<string, string | undefined>
     bodyLimitBytes === undefined ||
     perSecond === undefined ||
     burst === undefined ||
+    clientPerSecond === undefined ||
+    clientBurst === undefined ||
     logLevel === undefined ||
-    tokenCacheSeconds === undefined
+    tokenCacheSeconds === undefined ||
+    adminToken === undefined
   ) {
     return { ok: false, errors };
   }
@@ -139,13 +154,15 @@ export function loadAuditConfig(env: Readonly<Record<string, string | undefined>
       databaseUrl,
       pgSchema,
       sqlitePath,
-      trustedIssuers: trustedIssuers.map((i) => ({ fhirBase: i.fhirBase, mode: i.mode, audience: i.audience, issuer: i.issuer })),
+      trustedIssuers: trustedIssuers.map((i) => ({ fhirBase: i.fhirBase, mode: i.mode, audience: i.audience, issuer: i.issuer, clientIds: i.clientIds })),
       corsOrigins,
       bodyLimitBytes,
       rateLimit: { perSecond, burst },
+      clientRateLimit: { perSecond: clientPerSecond, burst: clientBurst },
       staticDir,
       logLevel,
       tokenCacheSeconds,
+      adminToken,
     },
   };
 }

@@ -8,6 +8,8 @@ import type { AuditAction, AuditRecord } from '../shared/audit-event.ts';
 export const CARELOOP_ACTION_SYSTEM = 'https://careloop.example/fhir/CodeSystem/audit-action';
 /** The identifier system of Careloop's rules. */
 export const CARELOOP_RULE_SYSTEM = 'https://careloop.example/fhir/rule';
+/** The identifier system of the CQL libraries whose logic decided (by library name). */
+export const CARELOOP_LIBRARY_SYSTEM = 'https://careloop.example/fhir/cql-library';
 const DETAIL_PREFIX = 'https://careloop.example/fhir/audit-detail/';
 
 const APPLICATION_ACTIVITY: Coding = { system: 'http://dicom.nema.org/resources/ontology/DCM', code: '110100', display: 'Application Activity' };
@@ -54,7 +56,7 @@ function versioned(reference: string, version: string | null): string {
  * One record as an AuditEvent: type, subtype (the action), action, recorded (server time),
  * outcome, purposeOfEvent TREAT, the user as requestor and the app as a second agent, the audit
  * server as source observer, and entities for the patient, encounter, rule (with version and
- * digests), each piece of evidence (with its version) and what was written.
+ * digests), the CQL library that decided (version, ELM digest, source), each piece of evidence (with its version) and what was written.
  */
 export function toFhirAuditEvent(r: AuditRecord): AuditEvent {
   const who = r.actor.fhirUser
@@ -73,6 +75,15 @@ export function toFhirAuditEvent(r: AuditRecord): AuditEvent {
       what: { identifier: { system: CARELOOP_RULE_SYSTEM, value: r.ruleId ?? 'unknown' } },
       type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '4', display: 'Other' },
       detail: [...detail('rule-version', r.ruleVersion), ...detail('pack-digest', r.packDigest), ...detail('evidence-digest', r.evidenceDigest)],
+    });
+  }
+  if (r.logic) {
+    // The logic that decided: the CQL library (name, version), the digest of its ELM, and its source.
+    entity.push({
+      what: { type: 'Library', identifier: { system: CARELOOP_LIBRARY_SYSTEM, value: r.logic.library } },
+      type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '4', display: 'Other' },
+      description: 'logic',
+      detail: [...detail('library-version', r.logic.version), ...detail('elm-digest', r.logic.elmDigest), ...detail('logic-source', r.logic.source)],
     });
   }
   for (const e of r.evidence ?? []) {

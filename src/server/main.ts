@@ -22,6 +22,8 @@ const server = await startAuditServer({
   corsOrigins: config.corsOrigins,
   bodyLimitBytes: config.bodyLimitBytes,
   rateLimit: config.rateLimit,
+  clientRateLimit: config.clientRateLimit,
+  adminToken: config.adminToken,
   staticDir: config.staticDir,
   logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
   tokenCacheSeconds: config.tokenCacheSeconds,

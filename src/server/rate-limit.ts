@@ -1,7 +1,11 @@
 /**
- * A per-client token bucket: `burst` requests at once, refilled at `perSecond`. In memory, per
- * process (one audit server per deployment).
+ * Token buckets by key: `burst` requests at once, refilled at `perSecond`. In memory, per process
+ * (one audit server per deployment). The audit API keys one limiter by user and patient and another
+ * by client (app.ts).
  */
+
+/** Most keys kept before refilled buckets are swept. */
+const MAX_BUCKETS = 50_000;
 
 /** The limiter's verdict. */
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
@@ -22,8 +26,16 @@ export function createRateLimiter(options: { perSecond: number; burst: number; n
       const b = buckets.get(key) ?? { tokens: options.burst, at: t };
       b.tokens = Math.min(options.burst, b.tokens + ((t - b.at) / 1000) * options.perSecond);
       b.at = t;
-      if (buckets.size > 50_000) buckets.clear();
+      // Most recently used last (delete, then set), so that when there are too many keys (they are
+      // per user and patient) the ones dropped are those idle longest, never a flooder's.
+      buckets.delete(key);
       buckets.set(key, b);
+      if (buckets.size > MAX_BUCKETS) {
+        for (const k of buckets.keys()) {
+          if (buckets.size <= MAX_BUCKETS * 0.9) break;
+          buckets.delete(k);
+        }
+      }
       if (b.tokens >= 1) {
         b.tokens -= 1;
         return { allowed: true };

@@ -26,9 +26,12 @@ export interface StartAuditServerOptions {
   corsOrigins?: readonly string[];
   bodyLimitBytes?: number;
   rateLimit?: { perSecond: number; burst: number };
+  clientRateLimit?: { perSecond: number; burst: number };
   staticDir?: string | null;
   logger?: boolean | { level: string; stream?: NodeJS.WritableStream };
   tokenCacheSeconds?: number;
+  /** The admin credential for `GET /api/audit/verify`; unset closes that route. */
+  adminToken?: string | null;
 }
 
 /** A running audit server. */
@@ -69,9 +72,11 @@ export async function startAuditServer(options: StartAuditServerOptions): Promis
     ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
     ...(options.bodyLimitBytes ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
     ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
+    ...(options.clientRateLimit ? { clientRateLimit: options.clientRateLimit } : {}),
     ...(options.staticDir ? { staticDir: options.staticDir } : {}),
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
     ...(options.tokenCacheSeconds !== undefined ? { tokenCacheSeconds: options.tokenCacheSeconds } : {}),
+    ...(options.adminToken ? { adminToken: options.adminToken } : {}),
   });
   try {
     await app.listen({ port: options.port, host: options.host ?? '127.0.0.1' });

@@ -27,9 +27,30 @@ export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 /** Most events a client may send in one `POST /api/audit/events`. */
 export const MAX_AUDIT_BATCH = 100;
 
+/**
+ * Every string of an event has a grammar; nothing else is accepted, so no name, sentence, newline
+ * or markup can be stored. The grammars:
+ */
+/**
+ * A code token: lower-case letters and digits in groups joined by single hyphens, or by a colon
+ * between a namespace and its code; at most 64 (`done-elsewhere`, `write-refused:fhir-user-not-clinician`).
+ */
+export const CODE_TOKEN = /^(?=.{1,64}$)[a-z0-9]+(?:[-:][a-z0-9]+)*$/;
+/** A semantic version (semver.org 2.0.0): `1.4.0`, `0.0.0-dev`, `2.1.0-rc.1+build.7`; at most 64. */
+export const SEMANTIC_VERSION = /^(?=.{1,64}$)\d+\.\d+\.\d+(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
+/**
+ * A rule id: Careloop's own rules are code tokens (`colorectal-cancer-screening`); a loaded official
+ * measure no Careloop rule reports is `measure:` and the measure's computable name
+ * (`measure:CMS125FHIRBreastCancerScreening`; letters, digits, `_`, `.`, `-`; at most 128 in all).
+ */
+export const RULE_ID = /^(?=.{1,128}$)(?:[a-z0-9]+(?:-[a-z0-9]+)*|measure:[A-Za-z0-9_][A-Za-z0-9_.-]*)$/;
+/** A FHIR `meta.versionId` (the `id` datatype's pattern): 1–64 of letters, digits, `-` and `.`. */
+export const VERSION_ID = FHIR_ID;
+
 const fhirId = z.string().regex(FHIR_ID, 'must be a FHIR id (1–64 of A-Z a-z 0-9 - .)');
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lower-case hex SHA-256 digest');
-const shortCode = z.string().min(1).max(128).regex(/^[A-Za-z0-9_.:\-/|]+$/, 'must be a code (letters, digits, _ . : - / |)');
+const codeToken = z.string().regex(CODE_TOKEN, 'must be a code: lower-case letters and digits joined by single hyphens or colons, at most 64 (e.g. done-elsewhere)');
+const versionId = z.string().regex(VERSION_ID, 'must be a FHIR versionId (1–64 of A-Z a-z 0-9 - .)');
 /** A relative FHIR reference with an optional version, e.g. `Observation/123` or `Task/9/_history/2`. */
 const fhirReference = z
   .string()
@@ -40,16 +61,38 @@ const isoDateTime = z.iso.datetime({ offset: true });
 /** A piece of evidence a rule used: the resource and the version it saw. */
 export const auditEvidenceSchema = z.strictObject({
   reference: fhirReference,
-  version: z.string().min(1).max(64).nullish(),
+  version: versionId.nullish(),
+});
+
+/** Where the logic that decided came from: Careloop's own CQL pack, or an official package an admin loaded. */
+export const LOGIC_SOURCES = ['careloop', 'measure-package'] as const;
+
+/** A CQL/FHIR library name: an identifier (letter or `_` first, then letters, digits, `_`; at most 128). */
+export const LIBRARY_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+/**
+ * A library version: a semantic version or the dotted-number versions FHIR and CQL use (`1.0.000`,
+ * `2025.1`), with an optional `-pre.release` / `+build` tail of letters, digits, `.` and `-`.
+ */
+export const LIBRARY_VERSION = /^\d{1,10}(\.\d{1,10}){0,3}(-[0-9A-Za-z][0-9A-Za-z.-]{0,31})?(\+[0-9A-Za-z][0-9A-Za-z.-]{0,31})?$/;
+
+/**
+ * The logic that decided a rule's result: the CQL library (name and version), the SHA-256 of its
+ * ELM (the canonical JSON), and where it came from.
+ */
+export const auditLogicSchema = z.strictObject({
+  library: z.string().regex(LIBRARY_NAME, 'must be a CQL library name (letters, digits, _; at most 128)'),
+  version: z.string().regex(LIBRARY_VERSION, 'must be a version such as 1.0.000 or 2.1.0-rc.1').nullish(),
+  elmDigest: sha256,
+  source: z.enum(LOGIC_SOURCES),
 });
 
 /** What the action led to: the resource written (and its version), the HTTP status, an error code. */
 export const auditOutcomeSchema = z.strictObject({
   reference: fhirReference.nullish(),
-  version: z.string().min(1).max(64).nullish(),
+  version: versionId.nullish(),
   status: z.number().int().min(100).max(599).nullish(),
   /** A short machine-readable code (e.g. `precondition-failed`), never a message with PHI. */
-  error: shortCode.nullish(),
+  error: codeToken.nullish(),
 });
 
 /**
@@ -62,19 +105,22 @@ export const auditEventInputSchema = z.strictObject({
   patient: fhirId,
   encounter: fhirId.nullish(),
   action: z.enum(AUDIT_ACTIONS),
-  ruleId: shortCode.nullish(),
-  ruleVersion: shortCode.nullish(),
+  ruleId: z.string().regex(RULE_ID, 'must be a rule id: a code such as colorectal-cancer-screening, or measure:<measure name>').nullish(),
+  /** The rule's version (`1.0.0`, or a measure's `13.0.000`). */
+  ruleVersion: z.string().regex(LIBRARY_VERSION, 'must be a version such as 1.0.0 or 13.0.000').nullish(),
   packDigest: sha256.nullish(),
+  /** The library that decided the rule's result (events about a rule's decision). */
+  logic: auditLogicSchema.nullish(),
   evidence: z.array(auditEvidenceSchema).max(200).nullish(),
   evidenceDigest: sha256.nullish(),
   outcome: auditOutcomeSchema.nullish(),
   /** One per decision, from card-shown to written. */
   correlationId: z.uuid().nullish(),
-  appVersion: z.string().min(1).max(64),
+  appVersion: z.string().regex(SEMANTIC_VERSION, 'must be a semantic version such as 1.4.0 or 0.0.0-dev'),
   /** For `snoozed`: the date the card comes back (YYYY-MM-DD). */
   snoozeUntil: z.iso.date().nullish(),
   /** For `dismissed` / `snoozed` / `launch-error`: a reason code, never free text. */
-  reason: shortCode.nullish(),
+  reason: codeToken.nullish(),
 });
 
 /** An audit event as parsed from the wire (optional fields may be null or absent). */
@@ -92,6 +138,14 @@ export type AuditBatch = z.infer<typeof auditBatchSchema>;
 export interface AuditEvidence {
   reference: string;
   version: string | null;
+}
+
+/** The deciding logic as stored: version null when the library has none. */
+export interface AuditLogic {
+  library: string;
+  version: string | null;
+  elmDigest: string;
+  source: (typeof LOGIC_SOURCES)[number];
 }
 
 /** Outcome as stored: every field present (null when unknown). */
@@ -115,6 +169,8 @@ export interface NormalizedAuditEvent {
   ruleId: string | null;
   ruleVersion: string | null;
   packDigest: string | null;
+  /** Null for events that are not about a rule's decision, and for records stored before it existed. */
+  logic: AuditLogic | null;
   evidence: AuditEvidence[] | null;
   evidenceDigest: string | null;
   outcome: AuditOutcome | null;
@@ -145,7 +201,10 @@ export interface AuditRecord extends NormalizedAuditEvent {
   actor: AuditActor;
   /** `hash` of the previous record (64 zeros for the first). */
   prevHash: string;
-  /** SHA-256 of the canonical JSON of every other field of this record. */
+  /**
+   * SHA-256 of the canonical JSON of every other field of this record; `logic` is left out when it
+   * is null, so records stored before the field existed keep their hash.
+   */
   hash: string;
 }
 
@@ -163,6 +222,7 @@ export function normalizeAuditEvent(e: AuditEventInput): NormalizedAuditEvent {
     ruleId: e.ruleId ?? null,
     ruleVersion: e.ruleVersion ?? null,
     packDigest: e.packDigest ?? null,
+    logic: e.logic ? { library: e.logic.library, version: e.logic.version ?? null, elmDigest: e.logic.elmDigest, source: e.logic.source } : null,
     evidence: e.evidence ? e.evidence.map((x) => ({ reference: x.reference, version: x.version ?? null })) : null,
     evidenceDigest: e.evidenceDigest ?? null,
     outcome: e.outcome

@@ -7,7 +7,8 @@ import { AppShell } from '../../src/app/app-shell';
 import { auditFor } from '../../src/app/audit-for';
 import { outboxKey } from '../../src/audit';
 import { resetCareGapUiStores } from '../../src/features/care-gaps/ui-store';
-import type { AuditRecord } from '../../src/shared/audit-event';
+import { careloopPreventive } from '../../src/rules';
+import { auditBatchSchema, type AuditRecord } from '../../src/shared/audit-event';
 import { BASE, castStore, sessionFor } from '../features/render-chart';
 import { server } from '../msw/server';
 
@@ -28,6 +29,7 @@ function snoozeRecord(): AuditRecord {
     ruleId: 'colorectal-cancer-screening',
     ruleVersion: '1.1.0',
     packDigest: null,
+    logic: null,
     evidence: null,
     evidenceDigest: null,
     outcome: null,
@@ -49,7 +51,8 @@ describe('the audit trail from the app', () => {
   it('queues "confirmed" durably before the write is sent, then delivers the decision with the token', async () => {
     const store = castStore();
     // castStore() installed the FHIR handlers; the write spy below goes in front of them.
-    const received: { action: string; ruleId?: string; correlationId?: string; outcome?: { reference?: string } }[] = [];
+    const received: { action: string; ruleId?: string; correlationId?: string; outcome?: { reference?: string }; logic?: unknown }[] = [];
+    const refused: unknown[] = [];
     const authorizations = new Set<string | null>();
     let outboxAtWrite: string | null = null;
     let deliveredAtWrite: string[] = [];
@@ -57,7 +60,10 @@ describe('the audit trail from the app', () => {
       http.get(`${AUDIT}/api/audit/events`, () => HttpResponse.json({ records: [], nextCursor: null })),
       http.post(`${AUDIT}/api/audit/events`, async ({ request }) => {
         authorizations.add(request.headers.get('authorization'));
-        const body = (await request.json()) as { events: typeof received };
+        const raw: unknown = await request.json();
+        // What the audit server would accept: the shared schema.
+        if (!auditBatchSchema.safeParse(raw).success) refused.push(raw);
+        const body = raw as { events: typeof received };
         received.push(...body.events);
         return HttpResponse.json({ results: body.events.map((e, i) => ({ id: (e as { id?: string }).id, status: 'created', seq: i + 1, hash: 'b'.repeat(64) })) });
       }),
@@ -84,6 +90,12 @@ describe('the audit trail from the app', () => {
     const decision = received.filter((e) => e.ruleId === 'colorectal-cancer-screening');
     expect(new Set(decision.map((e) => e.correlationId)).size).toBe(1);
     expect(decision.find((e) => e.action === 'written')?.outcome?.reference).toMatch(/^ServiceRequest\//);
+    // Every step of the decision names the logic that decided: Careloop's library, its version and ELM digest.
+    const logic = { library: 'CareloopColorectalCancerScreening', version: '1.0.0', elmDigest: careloopPreventive.elmDigests['CareloopColorectalCancerScreening'], source: 'careloop' };
+    expect(logic.elmDigest).toMatch(/^[0-9a-f]{64}$/);
+    expect(decision.find((e) => e.action === 'confirmed')?.logic).toEqual(logic);
+    expect(decision.map((e) => e.logic)).toEqual(decision.map(() => logic));
+    expect(refused).toEqual([]);
     expect([...authorizations]).toEqual(['Bearer the-access-token']);
     client?.stop();
   });

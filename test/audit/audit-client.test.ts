@@ -224,6 +224,8 @@ describe('the audit client', () => {
         const url = new URL(request.url);
         expect(url.searchParams.get('patient')).toBe('ada');
         expect(url.searchParams.get('action')).toBe('snoozed,dismissed');
+        // Only records Careloop itself wrote (the server checks the verified actor's client id).
+        expect(url.searchParams.get('actor')).toBe('careloop');
         return HttpResponse.json({ records: [], nextCursor: null });
       }),
     );

@@ -9,6 +9,7 @@ const base = {
   packDigest: 'a'.repeat(64),
   evidence: [{ reference: 'Procedure/ada-colonoscopy/_history/3' }, { reference: 'Observation/ada-fit', versionId: '1' }],
   evidenceDigest: 'b'.repeat(64),
+  logic: { library: 'CareloopColorectalCancerScreening', version: '1.0.0', elmDigest: 'c'.repeat(64), source: 'careloop' as const },
 };
 
 describe('card events in the audit trail', () => {
@@ -28,6 +29,29 @@ describe('card events in the audit trail', () => {
       ],
       outcome: { reference: 'Task/t-1', version: '2', status: 201, error: null },
     });
+  });
+
+  it('carry codes only: a message or a name in an error or reason becomes a generic code, a bad versionId none', () => {
+    const failed = auditDraftOf({ ...base, action: 'write-failed', outcome: { status: 403, error: 'Not saved: the EHR refused the order' } }, { patient: 'ada' });
+    expect(failed.outcome?.error).toBe('unspecified');
+    expect(auditDraftOf({ ...base, action: 'write-failed', outcome: { error: 'forbidden' } }, { patient: 'ada' }).outcome?.error).toBe('forbidden');
+    expect(auditDraftOf({ ...base, action: 'dismissed', decision: { reason: 'Ada_Lovelace_refuses_HIV_test' } }, { patient: 'ada' }).reason).toBe('other');
+    expect(auditDraftOf({ ...base, action: 'dismissed', decision: { reason: 'done-elsewhere' } }, { patient: 'ada' }).reason).toBe('done-elsewhere');
+    expect(auditDraftOf({ ...base, action: 'card-shown', evidence: [{ reference: 'Observation/x', versionId: 'W/"3"' }] }, { patient: 'ada' }).evidence).toEqual([{ reference: 'Observation/x', version: null }]);
+  });
+
+  it('keep rule ids that fit the trail’s grammar, and fit the others to it', () => {
+    for (const rule of ['colorectal-cancer-screening', 'measure:CMS125FHIRBreastCancerScreening', 'measure:CervicalCancerScreeningFHIR']) expect(auditDraftOf({ ...base, rule, action: 'card-shown' }, { patient: 'ada' }).ruleId).toBe(rule);
+    expect(auditDraftOf({ ...base, rule: 'measure:Breast Cancer Screening (2025)', action: 'card-shown' }, { patient: 'ada' }).ruleId).toBe('measure:Breast_Cancer_Screening_2025_');
+  });
+
+  it('name the logic that decided: library, version, ELM digest and source', () => {
+    expect(auditDraftOf({ ...base, action: 'confirmed' }, { patient: 'ada' }).logic).toEqual(base.logic);
+    // An official library without a version records version null; logic without a usable name or digest records none.
+    expect(auditDraftOf({ ...base, action: 'confirmed', logic: { ...base.logic, version: '', source: 'measure-package' } }, { patient: 'ada' }).logic).toEqual({ ...base.logic, version: null, source: 'measure-package' });
+    expect(auditDraftOf({ ...base, action: 'confirmed', logic: { ...base.logic, elmDigest: '' } }, { patient: 'ada' }).logic).toBeNull();
+    const { logic: _l, ...withoutLogic } = base;
+    expect(auditDraftOf({ ...withoutLogic, action: 'confirmed' }, { patient: 'ada' }).logic).toBeNull();
   });
 
   it('read back the snoozes and dismissals in force, the newest per rule winning', () => {

@@ -106,12 +106,15 @@ function rawLoop(serverPath: string, rawPath: string, count: number): number {
   return rows.length / seconds;
 }
 
+/** The admin credential the bench's server is started with, for `GET /api/audit/verify`. */
+const BENCH_ADMIN_TOKEN = 'audit-bench-admin-credential-0123456789abcdef';
+
 /** Starts `src/server/main.ts` as its own process (the load generator must not share its CPU). */
 function startServerProcess(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   const profile = process.env['AUDIT_BENCH_CPU_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['AUDIT_BENCH_CPU_PROF']}`] : [];
   const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/server/main.ts'], {
     cwd: resolve(import.meta.dirname, '../..'),
-    env: { ...process.env, AUDIT_PORT: '0', AUDIT_LOG_LEVEL: 'silent', AUDIT_RATE_LIMIT_PER_SECOND: '0', ...env },
+    env: { ...process.env, AUDIT_PORT: '0', AUDIT_LOG_LEVEL: 'silent', AUDIT_RATE_LIMIT_PER_SECOND: '0', AUDIT_CLIENT_RATE_LIMIT_PER_SECOND: '0', AUDIT_ADMIN_TOKEN: BENCH_ADMIN_TOKEN, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return new Promise((done, fail) => {
@@ -125,6 +128,48 @@ function startServerProcess(env: Record<string, string>): Promise<{ child: Child
     child.stderr?.on('data', onData);
     child.on('exit', (code) => fail(new Error(`audit server exited with ${code}: ${out}`)));
   });
+}
+
+/**
+ * Append latency (one event per request, one at a time) idle, then while five chain verifications
+ * run at once on the chain the rounds built (~90,000 records). Target: p50 during ≤ 2× p50 idle.
+ */
+async function verifyUnderLoad(url: string, token: string, records: number): Promise<void> {
+  const append = async (): Promise<number> => {
+    const started = performance.now();
+    const res = await fetch(`${url}/api/audit/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', prefer: 'return=minimal' },
+      body: JSON.stringify({ events: [anEvent()] }),
+    });
+    await res.arrayBuffer();
+    if (res.status !== 201) throw new Error(`audit bench: append answered ${res.status}`);
+    return performance.now() - started;
+  };
+  const idle: number[] = [];
+  for (let i = 0; i < 100; i++) idle.push(await append());
+  let running = true;
+  const started = performance.now();
+  const verifies = Promise.all(
+    Array.from({ length: 5 }, async () => {
+      const res = await fetch(`${url}/api/audit/verify`, { headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` } });
+      return (await res.json()) as { ok: boolean };
+    }),
+  ).finally(() => {
+    running = false;
+  });
+  const during: number[] = [];
+  while (running) during.push(await append());
+  const verdicts = await verifies;
+  const seconds = (performance.now() - started) / 1000;
+  if (!verdicts.every((v) => v.ok)) throw new Error('audit bench: a verification failed');
+  idle.sort((a, b) => a - b);
+  during.sort((a, b) => a - b);
+  const p50Idle = percentile(idle, 50);
+  const p50During = percentile(during, 50);
+  console.info(
+    `verify under load: 5 concurrent verifies of ${records.toLocaleString('en-US')} records took ${seconds.toFixed(2)} s; one-event appends p50 ${p50Idle.toFixed(1)} ms idle, ${p50During.toFixed(1)} ms during (${(p50During / p50Idle).toFixed(2)}x; p99 ${percentile(idle, 99).toFixed(1)} → ${percentile(during, 99).toFixed(1)} ms; ${during.length} appends)   (target: p50 within 2x idle)`,
+  );
 }
 
 /** Runs the audit benchmark and prints its figures. */
@@ -156,7 +201,7 @@ export async function runAuditBench(): Promise<void> {
         `  round ${round + 1}: server ${f(serverRate)} events/s (${REQUESTS} requests x ${BATCH} events, concurrency ${CONCURRENCY}; p50 ${percentile(run.latencies, 50).toFixed(1)} ms, p99 ${percentile(run.latencies, 99).toFixed(1)} ms; client CPU ${Math.round((100 * run.clientCpuSeconds) / run.seconds)}% of a core)   raw ${f(rawRate)} events/s   ratio ${(serverRate / rawRate).toFixed(2)}x`,
       );
     }
-    const verify = (await (await fetch(`${server.url}/api/audit/verify`, { headers: { authorization: `Bearer ${tokens[0] ?? ''}` } })).json()) as { ok: boolean; records: number };
+    const verify = (await (await fetch(`${server.url}/api/audit/verify`, { headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` } })).json()) as { ok: boolean; records: number };
     if (!verify.ok) throw new Error('audit bench: the chain does not verify');
     const metrics = await (await fetch(`${server.url}/api/metrics`)).text();
     const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
@@ -169,6 +214,7 @@ export async function runAuditBench(): Promise<void> {
     console.info(
       `result: ${f(median.serverRate)} events/s, p50 ${median.p50.toFixed(1)} ms, p99 ${median.p99.toFixed(1)} ms; raw ${f(median.rawRate)} events/s; ratio ${(median.serverRate / median.rawRate).toFixed(2)}x   (targets: >= 5,000 events/s and >= 0.5x)`,
     );
+    await verifyUnderLoad(server.url, await issuer.token({ sub: 'user-verify', client_id: 'careloop' }), verify.records);
   } finally {
     await new Promise<void>((done) => {
       server.child.once('exit', () => done());

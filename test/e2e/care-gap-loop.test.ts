@@ -75,6 +75,10 @@ describe('the care-gap loop in the sandbox chart', () => {
     // The production build carries the pack digest it computed at build time: it must be the
     // digest of the pack as the rules define it.
     expect(new Set(decision.map((r) => r.packDigest))).toEqual(new Set([careloopPreventive.digest]));
+    // Every step names the logic that decided: Careloop's colorectal library, its version and ELM digest.
+    const logic = { library: 'CareloopColorectalCancerScreening', version: '1.0.0', elmDigest: careloopPreventive.elmDigests['CareloopColorectalCancerScreening'], source: 'careloop' };
+    expect(decision.find((r) => r.action === 'confirmed')?.logic).toEqual(logic);
+    expect(decision.every((r) => r.logic?.elmDigest === logic.elmDigest)).toBe(true);
     const written = decision.find((r) => r.action === 'written');
     expect(written).toMatchObject({ outcome: { reference: `ServiceRequest/${order?.id ?? ''}`, version: order?.meta?.versionId ?? null, status: 201 } });
     expect(written?.actor.fhirUser).toMatch(/Practitioner\/blackwell$/);

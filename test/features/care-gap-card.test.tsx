@@ -148,6 +148,18 @@ describe('the care-gap card', () => {
     expect(screen.queryByRole('region', { name: /^Colorectal cancer screening/ })).not.toBeInTheDocument();
   });
 
+  it('names a dismissal reason from the trail through the known reasons, never as it was stored', async () => {
+    castStore();
+    renderChart('ada', {
+      audit: memoryAuditPort([
+        { rule: 'colorectal-cancer-screening', kind: 'dismissed', reason: 'Ada_Lovelace_refuses_HIV_test', until: null },
+        { rule: 'breast-cancer-screening', kind: 'dismissed', reason: 'done-elsewhere', until: null },
+      ]),
+    });
+    expect(await screen.findByText(/Colorectal cancer screening \(dismissed: Other reason\)/)).toBeInTheDocument();
+    expect(screen.queryByText(/Ada_Lovelace/)).not.toBeInTheDocument();
+  });
+
   it('dismisses only with a reason from the list', async () => {
     castStore();
     const audit = memoryAuditPort();

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalRecordJson, hasRecordShape, hashBuiltRecord, hashRecord, type UnhashedRecord } from '../../src/server/store/chain.ts';
+import { canonicalRecordJson, hasRecordShape, hashBuiltRecord, hashedForm, hashRecord, type UnhashedRecord } from '../../src/server/store/chain.ts';
 import { canonicalJson } from '../../src/shared/canonical-json.ts';
 import { sha256Hex } from '../../src/shared/digest.ts';
 import { GENESIS_HASH, normalizeAuditEvent } from '../../src/shared/audit-event.ts';
-import { anEvent } from './support/events.ts';
+import { aLogic, anEvent } from './support/events.ts';
 
 const record: UnhashedRecord = {
   ...normalizeAuditEvent(anEvent({ evidence: [{ reference: 'Observation/ada-hba1c', version: '2' }] })),
@@ -15,7 +15,24 @@ const record: UnhashedRecord = {
 
 describe('the record hash', () => {
   it('is the shared SHA-256 of the canonical JSON, so anyone can recompute it with src/shared', () => {
-    expect(hashRecord(record)).toBe(sha256Hex(canonicalJson(record)));
+    expect(hashRecord(record)).toBe(sha256Hex(canonicalJson(hashedForm(record))));
+    const decided = { ...record, logic: aLogic() };
+    expect(hashRecord(decided)).toBe(sha256Hex(canonicalJson(decided)));
+  });
+
+  it('hashes a record without logic exactly as records were hashed before the field existed', () => {
+    const { logic: _logic, ...before } = record;
+    expect(record.logic).toBeNull();
+    expect(Object.keys(before)).toHaveLength(19);
+    expect(hashRecord(record)).toBe(sha256Hex(canonicalJson(before)));
+  });
+
+  it('covers every field of the deciding logic', () => {
+    const decided = { ...record, logic: aLogic() };
+    expect(hashRecord(decided)).not.toBe(hashRecord(record));
+    for (const change of [{ library: 'CareloopStatinTherapy' }, { version: '1.0.1' }, { version: null }, { elmDigest: 'd'.repeat(64) }, { source: 'measure-package' as const }]) {
+      expect(hashRecord({ ...record, logic: aLogic(change) })).not.toBe(hashRecord(decided));
+    }
   });
 
   it('does not depend on key order, and changes with any field', () => {
@@ -35,14 +52,16 @@ describe('the record serialiser of the write path', () => {
       { ...record, outcome: { reference: null, version: null, status: null, error: 'timeout' }, evidence: [], actor: { ...record.actor, sub: null, fhirUser: null, clientId: null } },
       { ...record, appVersion: 'é "quoted" \\ \u2028 🚀', seq: 123456789 },
       { ...record, reason: 'tab\tand\u0000nul', ruleVersion: 'del\x7f', clientTime: 'lone \ud800', seq: 2 ** 60 },
+      { ...record, logic: aLogic() },
+      { ...record, logic: aLogic({ version: null, source: 'measure-package', library: 'é "q" \\' }) },
     ];
     for (const v of variants) {
       expect(hasRecordShape(v)).toBe(true);
-      expect(canonicalRecordJson(v)).toBe(canonicalJson(v));
+      expect(canonicalRecordJson(v)).toBe(canonicalJson(hashedForm(v)));
     }
-    for (const v of variants) expect(hashBuiltRecord({ ...v, hash: 'ignored' } as UnhashedRecord)).toBe(sha256Hex(canonicalJson(v)));
+    for (const v of variants) expect(hashBuiltRecord({ ...v, hash: 'ignored' } as UnhashedRecord)).toBe(sha256Hex(canonicalJson(hashedForm(v))));
     const extra = { ...record, note: 'x' } as UnhashedRecord;
     expect(hasRecordShape(extra)).toBe(false);
-    expect(canonicalRecordJson(extra)).toBe(canonicalJson(extra));
+    expect(canonicalRecordJson(extra)).toBe(canonicalJson(hashedForm(extra)));
   });
 });

@@ -18,9 +18,11 @@ describe('the audit server configuration', () => {
         corsOrigins: [],
         bodyLimitBytes: 1048576,
         rateLimit: { perSecond: 50, burst: 200 },
+        clientRateLimit: { perSecond: 500, burst: 2000 },
         staticDir: null,
         logLevel: 'info',
         tokenCacheSeconds: 30,
+        adminToken: null,
       },
     });
   });
@@ -31,11 +33,13 @@ describe('the audit server configuration', () => {
       DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/audit',
       AUDIT_CORS_ORIGINS: 'http://127.0.0.1:5173, https://careloop.example',
       AUDIT_RATE_LIMIT_PER_SECOND: '0',
+      AUDIT_CLIENT_RATE_LIMIT_PER_SECOND: '1000',
     });
     expect(result.ok && result.config).toMatchObject({
       databaseUrl: 'postgres://u:p@127.0.0.1:5432/audit',
       corsOrigins: ['http://127.0.0.1:5173', 'https://careloop.example'],
       rateLimit: { perSecond: 0, burst: 200 },
+      clientRateLimit: { perSecond: 1000, burst: 2000 },
     });
   });
 

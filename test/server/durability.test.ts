@@ -25,7 +25,7 @@ interface Child {
 function startServer(env: Record<string, string>): Promise<Child> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
     cwd: root,
-    env: { ...process.env, AUDIT_PORT: '0', AUDIT_LOG_LEVEL: 'silent', AUDIT_RATE_LIMIT_PER_SECOND: '0', ...env },
+    env: { ...process.env, AUDIT_PORT: '0', AUDIT_LOG_LEVEL: 'silent', AUDIT_RATE_LIMIT_PER_SECOND: '0', AUDIT_CLIENT_RATE_LIMIT_PER_SECOND: '0', AUDIT_ADMIN_TOKEN: ADMIN_TOKEN, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return new Promise((resolvePromise, reject) => {
@@ -124,6 +124,7 @@ if (databaseUrl) {
   });
 }
 
+const ADMIN_TOKEN = 'durability-admin-credential-0123456789abcdef';
 let issuer: TestIssuer;
 beforeAll(async () => {
   issuer = await startTestIssuer();
@@ -152,7 +153,7 @@ describe.each(backends)('the audit server on $name', ({ env }) => {
       const stored = await allStoredIds(second.url, token);
       const lost = [...traffic.acknowledged].filter((id) => !stored.has(id));
       expect(lost).toEqual([]);
-      const verify = (await (await fetch(`${second.url}/api/audit/verify`, { headers: { authorization: `Bearer ${token}` } })).json()) as { ok: boolean; records: number };
+      const verify = (await (await fetch(`${second.url}/api/audit/verify`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as { ok: boolean; records: number };
       expect(verify.ok).toBe(true);
       expect(verify.records).toBe(stored.size);
     } finally {

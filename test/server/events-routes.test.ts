@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Bundle, AuditEvent } from '@medplum/fhirtypes';
 import { GENESIS_HASH, type AuditBatchResponse, type AuditTimelinePage } from '../../src/shared/audit-event.ts';
 import type { ChainVerification } from '../../src/server/store/types.ts';
-import { anEvent } from './support/events.ts';
+import { aLogic, anEvent } from './support/events.ts';
 import { harness, type Harness } from './support/harness.ts';
 
 let h: Harness;
@@ -80,7 +80,7 @@ describe('POST /api/audit/events', () => {
     expect(responses.filter((r) => r.statusCode === 201)).toHaveLength(1);
     expect(responses.filter((r) => r.statusCode === 200)).toHaveLength(49);
     expect(await h.store.count()).toBe(1);
-    expect((await h.get('/api/audit/verify')).json<ChainVerification>()).toMatchObject({ ok: true, records: 1 });
+    expect((await h.verify()).json<ChainVerification>()).toMatchObject({ ok: true, records: 1 });
   });
 
   it('answers 400 naming the field when an event does not match the schema', async () => {
@@ -90,6 +90,99 @@ describe('POST /api/audit/events', () => {
     expect(body.error).toBe('invalid-request');
     expect(body.issues.map((i) => i.path).sort()).toEqual(['events.0.action', 'events.0.patient']);
     expect(await h.store.count()).toBe(0);
+  });
+
+  it('stores and returns the logic that decided (library, version, ELM digest, source), on the record and in the timeline', async () => {
+    const confirmed = anEvent({ action: 'confirmed', logic: aLogic() });
+    const official = anEvent({ action: 'dismissed', reason: 'not-applicable', logic: aLogic({ library: 'CervicalCancerScreeningFHIR', version: '0.3.000', source: 'measure-package' }) });
+    const res = await h.post([confirmed, official, anEvent({ action: 'launch' })]);
+    expect(res.statusCode).toBe(201);
+    expect(res.json<AuditBatchResponse>().results.map((r) => r.record.logic)).toEqual([aLogic(), official.logic, null]);
+    const page = (await h.get('/api/audit/events?patient=ada')).json<AuditTimelinePage>();
+    expect(page.records.map((r) => r.logic)).toEqual([null, official.logic, aLogic()]);
+    // A replay with the same logic is a duplicate; another library under the same id is a conflict.
+    expect((await h.post([confirmed])).statusCode).toBe(200);
+    expect((await h.post([{ ...confirmed, logic: aLogic({ elmDigest: 'd'.repeat(64) }) }])).statusCode).toBe(409);
+    expect((await h.verify()).json()).toMatchObject({ ok: true, records: 3 });
+  });
+
+  it.each([
+    ['library', { library: 'Careloop Statin; DROP' }],
+    ['library', { library: '9Lives' }],
+    ['version', { version: 'latest and greatest' }],
+    ['version', { version: '1.0.0\n' }],
+    ['elmDigest', { elmDigest: 'C'.repeat(64) }],
+    ['elmDigest', { elmDigest: 'c'.repeat(63) }],
+    ['source', { source: 'someone-else' }],
+  ])('answers 400 naming events.0.logic.%s for a bad value, and stores nothing', async (field, change) => {
+    const res = await h.post([{ ...anEvent({ action: 'confirmed' }), logic: { ...aLogic(), ...change } }]);
+    expect(res.statusCode).toBe(400);
+    expect(res.json<{ issues: Array<{ path: string }> }>().issues.map((i) => i.path)).toEqual([`events.0.logic.${field}`]);
+    expect(await h.store.count()).toBe(0);
+  });
+
+  it('answers 400 for a logic object with a field it does not know, or without its digest', async () => {
+    expect((await h.post([{ ...anEvent(), logic: { ...aLogic(), note: 'free text' } }])).statusCode).toBe(400);
+    const { elmDigest: _d, ...noDigest } = aLogic();
+    const res = await h.post([{ ...anEvent(), logic: noDigest }]);
+    expect(res.json<{ issues: Array<{ path: string }> }>().issues.map((i) => i.path)).toEqual(['events.0.logic.elmDigest']);
+  });
+
+  describe('every string field is a code with a grammar', () => {
+    const html = '<img src=x onerror=alert(1)>';
+    it.each([
+      ['appVersion', { appVersion: 'Ada Lovelace' }],
+      ['appVersion', { appVersion: '1.0' }],
+      ['appVersion', { appVersion: '1.0.0\nrm -rf' }],
+      ['ruleId', { ruleId: 'Ada_Lovelace' }],
+      ['ruleId', { ruleId: 'measure:Ada Lovelace' }],
+      ['ruleVersion', { ruleVersion: 'v1 by Dr. Blackwell' }],
+      ['reason', { reason: 'Ada_Lovelace_refuses_HIV_test' }],
+      ['reason', { reason: 'patient declined' }],
+      ['reason', { reason: 'done--elsewhere' }],
+      ['reason', { reason: 'write-refused::x' }],
+      ['reason', { reason: 'x'.repeat(65) }],
+      ['evidence.0.version', { evidence: [{ reference: 'Procedure/ada-colonoscopy', version: 'Ada Lovelace' }] }],
+      ['evidence.0.version', { evidence: [{ reference: 'Procedure/ada-colonoscopy', version: 'a\u0000b' }] }],
+      ['evidence.0.version', { evidence: [{ reference: 'Procedure/ada-colonoscopy', version: html }] }],
+      ['outcome.version', { action: 'written' as const, outcome: { reference: 'Task/t1', version: 'second try, see note' } }],
+      ['outcome.error', { action: 'write-failed' as const, outcome: { error: 'Not saved: the EHR refused the order' } }],
+    ])('answers 400 naming events.0.%s for free text, and stores nothing', async (field, change) => {
+      const res = await h.post([{ ...anEvent(), ...change }]);
+      expect(res.statusCode).toBe(400);
+      expect(res.json<{ issues: Array<{ path: string }> }>().issues.map((i) => i.path)).toEqual([`events.0.${field}`]);
+      expect(await h.store.count()).toBe(0);
+    });
+
+    it('accepts the codes Careloop sends: semantic versions, versionIds, kebab-case codes', async () => {
+      const res = await h.post([
+        anEvent({ appVersion: '0.0.0-dev', ruleVersion: '13.0.000', evidence: [{ reference: 'Observation/ada-bp', version: 'W-3.1' }] }),
+        anEvent({ appVersion: '1.4.0+build.7', action: 'dismissed', reason: 'done-elsewhere' }),
+        anEvent({ ruleId: 'measure:CMS125FHIRBreastCancerScreening', ruleVersion: '0.3.000' }),
+        anEvent({ action: 'write-failed', outcome: { status: 412, error: 'outreach-task-changed' } }),
+        anEvent({ action: 'launch-error', reason: 'write-refused:fhir-user-not-clinician', ruleId: null }),
+      ]);
+      expect(res.statusCode).toBe(201);
+    });
+
+    it('answers 400 for a body that is not valid UTF-8 instead of storing U+FFFD', async () => {
+      const json = Buffer.from(JSON.stringify({ events: [anEvent({ reason: 'other' })] }));
+      const at = json.indexOf('other');
+      const bad = Buffer.concat([json.subarray(0, at), Buffer.from([0xff, 0xfe]), json.subarray(at)]);
+      const res = await h.app.inject({
+        method: 'POST',
+        url: '/api/audit/events',
+        headers: { authorization: `Bearer ${h.token}`, 'content-type': 'application/json' },
+        payload: bad,
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ error: 'invalid-request', message: expect.stringMatching(/UTF-8/) });
+      expect(await h.store.count()).toBe(0);
+      expect(await h.rejected('invalid-request')).toBe(1);
+      // An overlong encoding of '/' is invalid UTF-8 too.
+      const overlong = Buffer.concat([json.subarray(0, at), Buffer.from([0xc0, 0xaf]), json.subarray(at)]);
+      expect((await h.app.inject({ method: 'POST', url: '/api/audit/events', headers: { authorization: `Bearer ${h.token}`, 'content-type': 'application/json' }, payload: overlong })).statusCode).toBe(400);
+    });
   });
 
   it('answers 400 for a field the schema does not know (free text is not accepted)', async () => {
@@ -208,12 +301,26 @@ describe('GET /api/audit/AuditEvent', () => {
     const ruleDetails = ae?.entity?.find((e) => e.what?.identifier?.value === 'colorectal-cancer-screening')?.detail?.map((d) => d.valueString);
     expect(ruleDetails).toEqual(['2021.1.0', 'a'.repeat(64), 'b'.repeat(64)]);
   });
+
+  it('names the library that decided, with its version, ELM digest and source', async () => {
+    await h.post([anEvent({ action: 'confirmed', logic: aLogic() }), anEvent({ action: 'launch' })]);
+    const bundle = (await h.get('/api/audit/AuditEvent?patient=ada')).json<Bundle<AuditEvent>>();
+    const [launch, confirmed] = (bundle.entry ?? []).map((e) => e.resource);
+    const logic = confirmed?.entity?.find((e) => e.description === 'logic');
+    expect(logic?.what).toEqual({ type: 'Library', identifier: { system: 'https://careloop.example/fhir/cql-library', value: 'CareloopColorectalCancerScreening' } });
+    expect(logic?.detail?.map((d) => [d.type.split('/').pop(), d.valueString])).toEqual([
+      ['library-version', '1.0.0'],
+      ['elm-digest', 'c'.repeat(64)],
+      ['logic-source', 'careloop'],
+    ]);
+    expect(launch?.entity?.some((e) => e.description === 'logic')).toBe(false);
+  });
 });
 
 describe('GET /api/audit/verify, /api/health, /api/metrics', () => {
   it('reports an intact chain with its length and head', async () => {
     const res = (await h.post([anEvent(), anEvent()])).json<AuditBatchResponse>();
-    expect((await h.get('/api/audit/verify')).json()).toEqual({ ok: true, records: 2, headHash: res.results[1]?.record.hash });
+    expect((await h.verify()).json()).toEqual({ ok: true, records: 2, headHash: res.results[1]?.record.hash });
   });
 
   it('reports health without a token', async () => {

@@ -8,7 +8,9 @@ import { openAuditStore } from '../../src/server/store/kysely-store.ts';
 import { openSqliteStoreThread } from '../../src/server/store/sqlite-thread.ts';
 import type { AuditStore } from '../../src/server/store/types.ts';
 import { GENESIS_HASH, normalizeAuditEvent, type AuditActor } from '../../src/shared/audit-event.ts';
-import { anEvent } from './support/events.ts';
+import { canonicalJson } from '../../src/shared/canonical-json.ts';
+import { sha256Hex } from '../../src/shared/digest.ts';
+import { anEvent, aLogic } from './support/events.ts';
 
 const actor: AuditActor = { sub: 'user-blackwell', fhirUser: 'Practitioner/blackwell', clientId: 'careloop', issuer: 'http://127.0.0.1:4000/fhir' };
 const event = (overrides: Parameters<typeof anEvent>[0] = {}) => normalizeAuditEvent(anEvent(overrides));
@@ -162,6 +164,57 @@ describe.each(backends)('the audit store on $name', ({ make }) => {
     await backend.exec(`${dropTrigger}; DELETE FROM audit_event WHERE seq = 2`);
     store = await backend.open();
     expect(await store.verify()).toMatchObject({ ok: false, firstBroken: { seq: 3, id: result.results[2]?.record.id, reason: 'sequence-gap' } });
+  });
+
+  it('stores and returns the deciding logic, and verifies a chain of records with and without it', async () => {
+    const result = await store.append([event({ action: 'confirmed', logic: aLogic() }), event({ action: 'launch' })], actor);
+    if (result.kind !== 'ok') throw new Error('append failed');
+    const [withLogic, without] = await store.timeline({ patient: 'ada', limit: 10 }).then((r) => [r[1], r[0]]);
+    expect(withLogic?.logic).toEqual(aLogic());
+    expect(without?.logic).toBeNull();
+    expect(await store.verify()).toMatchObject({ ok: true, records: 2 });
+  });
+
+  it('keeps verifying records stored before migration 2 (no logic columns), and chains new records with logic after them', async () => {
+    // A store as it was before the logic columns: migration 2 undone, one record hashed in the old form.
+    await store.close();
+    const oldRecord = {
+      ...normalizeAuditEvent(anEvent({ action: 'dismissed', reason: 'patient-declined' })),
+      seq: 1,
+      serverTime: '2026-11-01T10:00:00.000Z',
+      actor,
+      prevHash: GENESIS_HASH,
+    };
+    const { logic: _logic, ...oldForm } = oldRecord;
+    const oldHash = sha256Hex(canonicalJson(oldForm));
+    const q = (v: string | null) => (v === null ? 'NULL' : `'${v.replace(/'/g, "''")}'`);
+    await backend.exec(
+      [
+        'DELETE FROM audit_schema_version WHERE version = 2',
+        ...['logic_library', 'logic_version', 'logic_elm_digest', 'logic_source'].map((c) => `ALTER TABLE audit_event DROP COLUMN ${c}`),
+        `INSERT INTO audit_event (seq, event_id, server_time, client_time, patient, encounter, action, rule_id, rule_version, pack_digest, evidence, evidence_digest, outcome, correlation_id, app_version, snooze_until, reason, actor_sub, actor_fhir_user, actor_client_id, actor_issuer, prev_hash, hash) VALUES (1, ${q(oldRecord.id)}, ${q(oldRecord.serverTime)}, ${q(oldRecord.clientTime)}, 'ada', ${q(oldRecord.encounter)}, 'dismissed', ${q(oldRecord.ruleId)}, ${q(oldRecord.ruleVersion)}, ${q(oldRecord.packDigest)}, ${q(JSON.stringify(oldRecord.evidence))}, ${q(oldRecord.evidenceDigest)}, NULL, ${q(oldRecord.correlationId)}, ${q(oldRecord.appVersion)}, NULL, 'patient-declined', ${q(actor.sub)}, ${q(actor.fhirUser)}, ${q(actor.clientId)}, ${q(actor.issuer)}, ${q(GENESIS_HASH)}, ${q(oldHash)})`,
+      ].join('; '),
+    );
+    store = await backend.open();
+    expect(await store.verify()).toEqual({ ok: true, records: 1, headHash: oldHash });
+    const appended = await store.append([event({ action: 'confirmed', logic: aLogic({ source: 'measure-package', version: null }) })], actor);
+    if (appended.kind !== 'ok') throw new Error('append failed');
+    expect(appended.results[0]?.record.prevHash).toBe(oldHash);
+    expect(await store.verify()).toMatchObject({ ok: true, records: 2 });
+    const [newer, older] = await store.timeline({ patient: 'ada', limit: 10 });
+    expect(older?.logic).toBeNull();
+    expect(newer?.logic).toEqual(aLogic({ source: 'measure-package', version: null }));
+
+    // The logic is part of what is hashed: changing it on a new record, or adding it to an old one, breaks the chain.
+    await store.close();
+    const dropTrigger = backend.name === 'sqlite' ? 'DROP TRIGGER audit_event_no_update' : 'DROP TRIGGER audit_event_no_update_delete ON audit_event';
+    await backend.exec(`${dropTrigger}; UPDATE audit_event SET logic_version = '9.9.9' WHERE seq = 2`);
+    store = await backend.open();
+    expect(await store.verify()).toMatchObject({ ok: false, firstBroken: { seq: 2, reason: 'hash-mismatch' } });
+    await store.close();
+    await backend.exec(`UPDATE audit_event SET logic_version = NULL WHERE seq = 2; UPDATE audit_event SET logic_library = 'CareloopStatinTherapy' WHERE seq = 1`);
+    store = await backend.open();
+    expect(await store.verify()).toMatchObject({ ok: false, firstBroken: { seq: 1, reason: 'hash-mismatch' } });
   });
 
   it('pages a patient’s timeline newest first, filtered by action', async () => {

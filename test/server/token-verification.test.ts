@@ -1,5 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import { redactUrl } from '../../src/server/log-redaction.ts';
+import { normalizeAuditEvent, type AuditTimelinePage } from '../../src/shared/audit-event.ts';
 import { anEvent } from './support/events.ts';
 import { harness, type Harness } from './support/harness.ts';
 import { startTestIssuer } from './support/issuer.ts';
@@ -80,6 +82,60 @@ describe('a call to the audit API', () => {
   });
 });
 
+describe('a token the EHR issued to another app, or without Careloop’s scopes', () => {
+  it('is refused with 403 untrusted-client when it was issued to another client, even with every scope', async () => {
+    h = await harness();
+    await expectRejected(await h.post([anEvent({ action: 'dismissed', reason: 'not-indicated' })], await h.issuer.token({ client_id: 'some-other-app', sub: 'user-mallory', scope: 'patient/Observation.rs' })), 403, 'untrusted-client');
+    expect((await h.get('/api/audit/events?patient=ada', await h.issuer.token({ client_id: 'some-other-app' }))).statusCode).toBe(403);
+    expect(await h.rejected('untrusted-client')).toBe(2);
+  });
+
+  it('is refused with 403 untrusted-client when it names no client', async () => {
+    h = await harness();
+    const noClient = await h.issuer.token({ client_id: '' });
+    await expectRejected(await h.post([anEvent()], noClient), 403, 'untrusted-client');
+  });
+
+  it('is refused with 403 insufficient-scope when Careloop’s own token lacks openid, fhirUser or a launch context', async () => {
+    h = await harness();
+    for (const scope of ['patient/Observation.rs', 'openid launch patient/*.rs', 'fhirUser launch patient/*.rs', 'openid fhirUser patient/*.rs']) {
+      const res = await h.post([anEvent()], await h.issuer.token({ scope }));
+      expect(res.statusCode).toBe(403);
+      expect(res.json()).toMatchObject({ error: 'insufficient-scope' });
+      expect(String(res.headers['www-authenticate'])).toMatch(/error="insufficient_scope"/);
+    }
+    expect(await h.rejected('insufficient-scope')).toBe(4);
+    expect(await h.store.count()).toBe(0);
+    // A standalone launch (launch/patient) is a launch context too.
+    expect((await h.post([anEvent()], await h.issuer.token({ scope: 'openid fhirUser launch/patient patient/*.rs' }))).statusCode).toBe(201);
+  });
+
+  it('accepts only the client ids configured for that issuer', async () => {
+    h = await harness({ issuers: (i) => [{ fhirBase: i.fhirBase, mode: 'jwks', clientIds: ['careloop-prod', 'careloop-test'] }] });
+    await expectRejected(await h.post([anEvent()], await h.issuer.token({ client_id: 'careloop' })), 403, 'untrusted-client');
+    expect((await h.post([anEvent()], await h.issuer.token({ client_id: 'careloop-test' }))).statusCode).toBe(201);
+  });
+
+  it('checks the client of an introspected opaque token too', async () => {
+    h = await harness();
+    await expectRejected(await h.post([anEvent()], h.issuer.opaqueToken({ client_id: 'some-other-app' })), 403, 'untrusted-client');
+  });
+
+  it('reads decisions back only from records whose verified actor is a Careloop client', async () => {
+    h = await harness();
+    // A dismissal another app managed to store before clients were checked, and Careloop's own snooze.
+    const foreign = anEvent({ action: 'dismissed', ruleId: 'cervical-cancer-screening', reason: 'not-indicated' });
+    await h.store.append([normalizeAuditEvent(foreign)], { sub: 'user-mallory', fhirUser: null, clientId: 'some-other-app', issuer: h.issuer.fhirBase });
+    const own = anEvent({ action: 'snoozed', snoozeUntil: '2027-01-15', reason: 'next-visit' });
+    expect((await h.post([own])).statusCode).toBe(201);
+    const all = (await h.get('/api/audit/events?patient=ada&action=snoozed,dismissed')).json<AuditTimelinePage>();
+    expect(all.records.map((r) => r.id)).toEqual([own.id, foreign.id]);
+    const careloop = (await h.get('/api/audit/events?patient=ada&action=snoozed,dismissed&actor=careloop')).json<AuditTimelinePage>();
+    expect(careloop.records.map((r) => r.id)).toEqual([own.id]);
+    expect((await h.get('/api/audit/events?patient=ada&actor=anyone')).statusCode).toBe(400);
+  });
+});
+
 describe('an issuer configured for introspection', () => {
   it('accepts an active opaque token and records its actor', async () => {
     h = await harness();
@@ -115,7 +171,7 @@ describe('an issuer configured for introspection', () => {
 });
 
 describe('the server around the API', () => {
-  it('answers 429 with Retry-After once a client exceeds its rate', async () => {
+  it('answers 429 with Retry-After once a user exceeds their rate for a patient', async () => {
     h = await harness({ rateLimit: { perSecond: 0.01, burst: 3 } });
     const statuses: number[] = [];
     let retryAfter: unknown;
@@ -127,8 +183,31 @@ describe('the server around the API', () => {
     expect(statuses).toEqual([201, 201, 201, 429]);
     expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
     expect(await h.rejected('rate-limited')).toBe(1);
-    // Another client of the same issuer has its own bucket.
-    expect((await h.post([anEvent()], await h.issuer.token({ client_id: 'other-app' }))).statusCode).toBe(201);
+    // The same user on another patient, and another user on the same patient, have their own buckets.
+    expect((await h.post([anEvent({ patient: 'grace' })], await h.issuer.token({ patient: 'grace' }))).statusCode).toBe(201);
+    expect((await h.post([anEvent()], await h.issuer.token({ sub: 'user-okafor', fhirUser: 'Practitioner/okafor' }))).statusCode).toBe(201);
+  });
+
+  it('leaves another user’s writes unaffected while one user floods', async () => {
+    h = await harness({ rateLimit: { perSecond: 5, burst: 10 } });
+    const flooder = await h.issuer.token({ sub: 'user-mallory', fhirUser: 'Practitioner/mallory', patient: 'grace' });
+    const colleague = await h.issuer.token({ sub: 'user-okafor', fhirUser: 'Practitioner/okafor', patient: 'ada' });
+    const flood = Promise.all(Array.from({ length: 200 }, () => h?.post([anEvent({ patient: 'grace' })], flooder)));
+    const mine: number[] = [];
+    for (let i = 0; i < 10; i++) mine.push((await h.post([anEvent()], colleague)).statusCode);
+    const flooded = (await flood).map((r) => r?.statusCode);
+    expect(flooded.filter((s) => s === 429).length).toBeGreaterThan(150);
+    expect(mine).toEqual(Array.from({ length: 10 }, () => 201));
+  });
+
+  it('caps a whole client with its own, higher ceiling, counted apart', async () => {
+    h = await harness({ rateLimit: { perSecond: 0.01, burst: 3 }, clientRateLimit: { perSecond: 0.01, burst: 5 } });
+    const users = await Promise.all(['a', 'b', 'c'].map((u) => h?.issuer.token({ sub: `user-${u}` })));
+    const statuses: number[] = [];
+    for (const token of users) for (let i = 0; i < 2; i++) statuses.push((await h.post([anEvent()], token)).statusCode);
+    expect(statuses).toEqual([201, 201, 201, 201, 201, 429]);
+    expect(await h.rejected('client-rate-limited')).toBe(1);
+    expect(await h.rejected('rate-limited')).toBe(0);
   });
 
   it('allows CORS only for configured app origins', async () => {
@@ -162,5 +241,52 @@ describe('the server around the API', () => {
     expect(log).not.toContain(h.token);
     expect(log).not.toContain('breast-cancer-screening');
     expect(log).not.toMatch(/Bearer/i);
+  });
+
+  it('writes no credential to the log when a token, code or id_token comes in the URL, a header or a 404', async () => {
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString('utf8'));
+        done();
+      },
+    });
+    h = await harness({ logger: { level: 'trace', stream } });
+    const token = await h.issuer.token();
+    const code = 'SplxlOBeZQQYbYS6WxSbIA-authorization-code';
+    const idToken = 'eyJhbGciOiJSUzI1NiJ9.id-token-payload.id-token-signature';
+    const cookie = 'session=cookie-secret-value';
+    const urls = [
+      `/api/audit/events?patient=ada&access_token=${token}`,
+      `/api/audit/events?ACCESS_TOKEN=${token}&patient=ada`,
+      `/api/audit/events?patient=ada&code=${code}&id_token=${idToken}`,
+      `/api/audit/verify?access_token=${encodeURIComponent(token)}`,
+      `/no/such/route?access_token=${token}&code=${code}`,
+      `/api/health?id_token=${idToken}`,
+    ];
+    for (const url of urls) await h.app.inject({ method: 'GET', url, headers: { cookie } });
+    await h.app.inject({ method: 'GET', url: '/api/audit/events?patient=ada', headers: { authorization: `Bearer ${token}`, cookie } });
+    await h.app.inject({ method: 'POST', url: `/api/audit/events?access_token=${token}`, headers: { authorization: `Bearer ${token}` }, payload: { events: [anEvent()] } });
+    const log = lines.join('');
+    expect(lines.length).toBeGreaterThan(10);
+    for (const secret of [token, token.split('.')[2] ?? token, code, idToken, 'cookie-secret-value']) expect(log).not.toContain(secret);
+    expect(log).not.toMatch(/Bearer/i);
+    // The lines are still useful: the path and the other parameters stay.
+    expect(log).toContain('/api/audit/events?patient=ada&access_token=[redacted]');
+    expect(log).toContain('/no/such/route?access_token=[redacted]&code=[redacted]');
+  });
+});
+
+describe('redactUrl', () => {
+  it.each([
+    ['/a?access_token=x&patient=ada', '/a?access_token=[redacted]&patient=ada'],
+    ['/a?patient=ada', '/a?patient=ada'],
+    ['/a', '/a'],
+    ['/a?Code=x;id_token=y', '/a?Code=[redacted];id_token=[redacted]'],
+    ['/a?access%5Ftoken=x', '/a?access%5Ftoken=[redacted]'],
+    ['/a?%E0%A4%A=x&code=y#frag', '/a?%E0%A4%A=[redacted]&code=[redacted]'],
+    ['/a?refresh_token=x&client_secret=y&token=z&authorization=w', '/a?refresh_token=[redacted]&client_secret=[redacted]&token=[redacted]&authorization=[redacted]'],
+  ])('writes %s as %s', (url, expected) => {
+    expect(redactUrl(url)).toBe(expected);
   });
 });

@@ -1,6 +1,6 @@
 import { queryOptions } from '@tanstack/react-query';
 import { createContext, useContext } from 'react';
-import type { Evidence } from '../../rules';
+import type { Evidence, LogicRef } from '../../rules';
 
 /** What the card tells the audit trail, one event per step of a decision. */
 export type CareAction = 'card-shown' | 'why-opened' | 'confirmed' | 'written' | 'write-failed' | 'snoozed' | 'dismissed';
@@ -12,6 +12,8 @@ export interface CareEvent {
   rule: string;
   ruleVersion: string;
   packDigest: string;
+  /** The logic that decided the result: library, version, ELM digest and source. */
+  logic: LogicRef;
   evidence: readonly Evidence[];
   evidenceDigest: string;
   /** The written resource (`Type/id/_history/vid`) or the failure, where there is one. */

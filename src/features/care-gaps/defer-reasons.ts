@@ -19,7 +19,11 @@ export const SNOOZE_REASONS = [
   { code: 'other', display: 'Other reason' },
 ] as const;
 
-/** The words for a reason code (codes read back from the audit trail included). */
+/**
+ * The words for a reason code (codes read back from the audit trail included). A code Careloop does
+ * not know is shown as "Other reason", never as it was stored: the trail holds codes, and a
+ * code-shaped string can still carry a name.
+ */
 export function reasonLabel(code: string): string {
-  return [...DISMISS_REASONS, ...SNOOZE_REASONS].find((r) => r.code === code)?.display ?? code;
+  return [...DISMISS_REASONS, ...SNOOZE_REASONS].find((r) => r.code === code)?.display ?? 'Other reason';
 }

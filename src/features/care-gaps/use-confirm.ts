@@ -10,7 +10,7 @@ import { writeAction, type WriteResult } from '../../writeback/write-action';
 import { useAudit, type CareEvent } from './audit-port';
 
 export function auditFields(gap: OpenGap, correlationId: string): Omit<CareEvent, 'action'> {
-  return { correlationId, rule: gap.rule, ruleVersion: gap.version, packDigest: gap.packDigest, evidence: gap.evidence, evidenceDigest: gap.evidenceDigest };
+  return { correlationId, rule: gap.rule, ruleVersion: gap.version, packDigest: gap.packDigest, logic: gap.logic, evidence: gap.evidence, evidenceDigest: gap.evidenceDigest };
 }
 
 /**
@@ -79,11 +79,11 @@ export function useConfirm(gap: OpenGap, correlationId: string, outreach: Task |
             const ref = `Task/${closed.task.id ?? ''}${closed.task.meta?.versionId ? `/_history/${closed.task.meta.versionId}` : ''}`;
             void audit.emit({ ...fields, action: 'written', outcome: { reference: ref, status: 200 } }).catch(() => undefined);
           } else {
-            void audit.emit({ ...fields, action: 'write-failed', outcome: { ...(closed.kind === 'conflict' ? { status: 412 } : {}), error: closed.kind === 'conflict' ? 'outreach task changed in the EHR' : closed.message } }).catch(() => undefined);
+            void audit.emit({ ...fields, action: 'write-failed', outcome: { ...(closed.kind === 'conflict' ? { status: 412 } : {}), error: closed.kind === 'conflict' ? 'outreach-task-changed' : 'outreach-task-not-closed' } }).catch(() => undefined);
           }
         }
       } else {
-        void audit.emit({ ...fields, action: 'write-failed', outcome: { ...(result.status !== null ? { status: result.status } : {}), error: result.message } }).catch(() => undefined);
+        void audit.emit({ ...fields, action: 'write-failed', outcome: { ...(result.status !== null ? { status: result.status } : {}), error: result.problem.kind } }).catch(() => undefined);
       }
       return { write: result, closed };
     },

@@ -3,7 +3,9 @@
  *
  * Per issuer, either the JWT's signature against the JWKS, or RFC 7662 token introspection; both
  * endpoints are discovered through the FHIR base's `.well-known/smart-configuration`. Expiry and
- * audience are checked in both modes. Results are cached for a short time by the token's SHA-256
+ * audience are checked in both modes; then the token must have been issued to one of the issuer's
+ * Careloop client ids and carry the scopes Careloop asks for (a token the EHR gave another app is
+ * refused even though it is genuine). Results are cached for a short time by the token's SHA-256
  * (never the token itself), so a busy client costs one verification, not one per request.
  */
 import { hash } from 'node:crypto';
@@ -19,7 +21,19 @@ export interface TrustedIssuer {
   audience?: string | undefined;
   /** Expected `iss` claim of its JWTs; defaults to the smart-configuration's `issuer`, if it has one. */
   issuer?: string | undefined;
+  /** The client ids Careloop is registered under at this EHR; tokens of any other client are refused. Default `['careloop']`. */
+  clientIds?: readonly string[] | undefined;
 }
+
+/** Careloop's client id when an issuer lists none (the sandbox's). */
+export const DEFAULT_CLIENT_IDS: readonly string[] = ['careloop'];
+
+/**
+ * The scopes every accepted token carries, as Careloop asks for them: who the user is (`openid`,
+ * `fhirUser`) and a launch context (`launch` for an EHR launch, `launch/patient` for a standalone one).
+ * Each inner list is satisfied by any one of its scopes.
+ */
+export const REQUIRED_SCOPES: ReadonlyArray<readonly string[]> = [['openid'], ['fhirUser'], ['launch', 'launch/patient']];
 
 /** Who the token belongs to, once verified. */
 export interface VerifiedToken {
@@ -44,7 +58,11 @@ export type TokenRejection =
   | 'expired'
   | 'wrong-audience'
   | 'inactive'
-  | 'issuer-unavailable';
+  | 'issuer-unavailable'
+  /** Genuine, but issued to another app than Careloop. */
+  | 'untrusted-client'
+  /** Genuine and Careloop's, but without the scopes Careloop asks for. */
+  | 'insufficient-scope';
 
 /** Thrown by {@link TokenVerifier.verify}. */
 export class TokenRejectedError extends Error {
@@ -63,6 +81,8 @@ export interface TokenVerifier {
    * @throws {TokenRejectedError}
    */
   verify(token: string, fhirBaseHint?: string): Promise<VerifiedToken>;
+  /** The (issuer FHIR base, client id) pairs that are Careloop: the actors whose records the app reads back. */
+  careloopClients(): Array<{ issuer: string; clientId: string }>;
 }
 
 /** Options for {@link createTokenVerifier}. */
@@ -229,9 +249,21 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         if (!state) throw new TokenRejectedError('unknown-issuer');
       }
       const verified = state.config.mode === 'jwks' ? await viaJwks(state, token) : await viaIntrospection(state, token);
+      checkClient(state, verified);
       return remember(key, verified);
     },
+    careloopClients() {
+      return states.flatMap((s) => (s.config.clientIds ?? DEFAULT_CLIENT_IDS).map((clientId) => ({ issuer: s.config.fhirBase, clientId })));
+    },
   };
+}
+
+/** Refuses a genuine token that was not issued to Careloop, or lacks the scopes Careloop asks for. */
+function checkClient(state: IssuerState, token: VerifiedToken): void {
+  const clientIds = state.config.clientIds ?? DEFAULT_CLIENT_IDS;
+  if (token.clientId === null || !clientIds.includes(token.clientId)) throw new TokenRejectedError('untrusted-client');
+  const granted = new Set((token.scope ?? '').split(/\s+/).filter(Boolean));
+  if (!REQUIRED_SCOPES.every((anyOf) => anyOf.some((s) => granted.has(s)))) throw new TokenRejectedError('insufficient-scope');
 }
 
 function claimsOf(state: IssuerState, c: Record<string, unknown>): VerifiedToken {

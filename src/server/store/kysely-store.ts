@@ -14,8 +14,8 @@
 import Database from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type ColumnType } from 'kysely';
 import pg from 'pg';
-import { GENESIS_HASH, type AuditAction, type AuditActor, type AuditEvidence, type AuditOutcome, type AuditRecord, type NormalizedAuditEvent } from '../../shared/audit-event.ts';
-import { eventDigest, eventOf, hashBuiltRecord, hashRecord } from './chain.ts';
+import { GENESIS_HASH, type AuditAction, type AuditActor, type AuditEvidence, type AuditLogic, type AuditOutcome, type AuditRecord, type NormalizedAuditEvent } from '../../shared/audit-event.ts';
+import { ChainWalk, eventDigest, eventOf, hashBuiltRecord } from './chain.ts';
 import { migrate } from './migrations.ts';
 import type { AppendBatchResult, AppendOptions, AppendOutcome, AuditStore, ChainVerification, TimelineQuery } from './types.ts';
 
@@ -32,6 +32,11 @@ export interface AuditEventTable {
   rule_version: string | null;
   pack_digest: string | null;
   evidence: string | null;
+  /** The deciding logic (migration 2); null on records without it. */
+  logic_library: string | null;
+  logic_version: string | null;
+  logic_elm_digest: string | null;
+  logic_source: string | null;
   evidence_digest: string | null;
   outcome: string | null;
   correlation_id: string | null;
@@ -52,7 +57,8 @@ export interface AuditDatabase {
   audit_schema_version: { version: number; applied_at: string };
 }
 
-type Row = { [K in keyof AuditEventTable]: AuditEventTable[K] extends ColumnType<infer S, unknown, unknown> ? S : AuditEventTable[K] };
+/** A row as read back. */
+export type Row = { [K in keyof AuditEventTable]: AuditEventTable[K] extends ColumnType<infer S, unknown, unknown> ? S : AuditEventTable[K] };
 type NewRow = Omit<Row, 'seq'> & { seq: number };
 
 /** Where the records live. */
@@ -179,6 +185,7 @@ function planGroup(group: readonly AppendRequest[], known: Map<string, AuditReco
         ruleId: event.ruleId,
         ruleVersion: event.ruleVersion,
         packDigest: event.packDigest,
+        logic: event.logic,
         evidence: event.evidence,
         evidenceDigest: event.evidenceDigest,
         outcome: event.outcome,
@@ -388,42 +395,42 @@ class KyselyAuditStore implements AuditStore {
     if (query.to !== undefined) q = q.where('server_time', '<', query.to);
     if (query.actions && query.actions.length > 0) q = q.where('action', 'in', [...query.actions]);
     if (query.beforeSeq !== undefined) q = q.where('seq', '<', query.beforeSeq);
+    const actors = query.actors;
+    if (actors !== undefined) {
+      q = actors.length === 0 ? q.where(sql<boolean>`1 = 0`) : q.where((eb) => eb.or(actors.map((x) => eb.and([eb('actor_issuer', '=', x.issuer), eb('actor_client_id', '=', x.clientId)]))));
+    }
     const rows = await q.orderBy('seq', 'desc').limit(query.limit).execute();
     return rows.map(recordOf);
   }
 
-  async verify(): Promise<ChainVerification> {
-    let expectedSeq = 1;
-    let prevHash = GENESIS_HASH;
+  /**
+   * Walks the chain in pages of 1,000 rows, yielding to the event loop between pages, on reads that
+   * never take the writer's lock: on PostgreSQL another pooled connection, on SQLite (in this
+   * thread) the shared connection between group commits. Concurrent calls share one walk.
+   */
+  verify(): Promise<ChainVerification> {
+    this.verifying ??= this.walkChain().finally(() => {
+      this.verifying = null;
+    });
+    return this.verifying;
+  }
+
+  private verifying: Promise<ChainVerification> | null = null;
+
+  private async walkChain(): Promise<ChainVerification> {
+    const walk = new ChainWalk();
     let after = 0;
-    let records = 0;
     for (;;) {
       const rows = await this.db.selectFrom('audit_event').selectAll().where('seq', '>', after).orderBy('seq', 'asc').limit(1_000).execute();
       if (rows.length === 0) break;
       for (const row of rows) {
-        const seq = Number(row.seq);
-        const broken = (reason: 'hash-mismatch' | 'prev-hash-mismatch' | 'sequence-gap'): ChainVerification => ({
-          ok: false,
-          records,
-          firstBroken: { seq, id: row.event_id, reason },
-        });
-        if (seq !== expectedSeq) return broken('sequence-gap');
-        if (row.prev_hash !== prevHash) return broken('prev-hash-mismatch');
-        let recomputed: string;
-        try {
-          const { hash: _hash, ...unhashed } = recordOf(row);
-          recomputed = hashRecord(unhashed);
-        } catch {
-          return broken('hash-mismatch');
-        }
-        if (recomputed !== row.hash) return broken('hash-mismatch');
-        records += 1;
-        expectedSeq += 1;
-        prevHash = row.hash;
-        after = seq;
+        const broken = walk.next({ seq: Number(row.seq), id: row.event_id, prevHash: row.prev_hash, hash: row.hash }, () => recordOf(row));
+        if (broken) return broken;
+        after = Number(row.seq);
       }
+      await new Promise((resolve) => setImmediate(resolve));
     }
-    return { ok: true, records, headHash: prevHash };
+    return walk.done();
   }
 
   async count(): Promise<number> {
@@ -485,6 +492,10 @@ function rowOf(r: AuditRecord): NewRow {
     rule_version: r.ruleVersion,
     pack_digest: r.packDigest,
     evidence: r.evidence === null ? null : JSON.stringify(r.evidence),
+    logic_library: r.logic?.library ?? null,
+    logic_version: r.logic?.version ?? null,
+    logic_elm_digest: r.logic?.elmDigest ?? null,
+    logic_source: r.logic?.source ?? null,
     evidence_digest: r.evidenceDigest,
     outcome: r.outcome === null ? null : JSON.stringify(r.outcome),
     correlation_id: r.correlationId,
@@ -515,6 +526,10 @@ function rowValues(r: AuditRecord): SqliteValue[] {
     r.ruleVersion,
     r.packDigest,
     r.evidence === null ? null : JSON.stringify(r.evidence),
+    r.logic?.library ?? null,
+    r.logic?.version ?? null,
+    r.logic?.elmDigest ?? null,
+    r.logic?.source ?? null,
     r.evidenceDigest,
     r.outcome === null ? null : JSON.stringify(r.outcome),
     r.correlationId,
@@ -540,6 +555,7 @@ const PROBE_RECORD: AuditRecord = {
   ruleId: 'rule-id',
   ruleVersion: 'rule-version',
   packDigest: 'pack-digest',
+  logic: { library: 'logic-library', version: 'logic-version', elmDigest: 'logic-elm-digest', source: 'careloop' },
   evidence: [],
   evidenceDigest: 'evidence-digest',
   outcome: { reference: null, version: null, status: 1, error: null },
@@ -554,6 +570,15 @@ const PROBE_RECORD: AuditRecord = {
   hash: 'hash',
 };
 
+/**
+ * The deciding logic of a row: null when no column of it is set. A row with some columns set is
+ * returned as it is (nulls and all), so a tampered row fails its hash instead of being tidied up.
+ */
+function logicOf(row: Row): AuditLogic | null {
+  if (row.logic_library === null && row.logic_version === null && row.logic_elm_digest === null && row.logic_source === null) return null;
+  return { library: row.logic_library ?? '', version: row.logic_version, elmDigest: row.logic_elm_digest ?? '', source: (row.logic_source ?? '') as AuditLogic['source'] };
+}
+
 /** Rebuilds a record from its row (JSON columns parsed back; a tampered column shows in the hash). */
 export function recordOf(row: Row): AuditRecord {
   return {
@@ -565,6 +590,7 @@ export function recordOf(row: Row): AuditRecord {
     ruleId: row.rule_id,
     ruleVersion: row.rule_version,
     packDigest: row.pack_digest,
+    logic: logicOf(row),
     evidence: row.evidence === null ? null : (JSON.parse(row.evidence) as AuditEvidence[]),
     evidenceDigest: row.evidence_digest,
     outcome: row.outcome === null ? null : (JSON.parse(row.outcome) as AuditOutcome),

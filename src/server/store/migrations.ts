@@ -51,6 +51,17 @@ const MIGRATIONS: ReadonlyArray<{ version: number; statements: (d: Dialect) => R
           ]),
     ],
   },
+  {
+    // The logic that decided a rule's result (library, version, ELM digest, source). Existing rows
+    // keep null, which is also how their hash was computed (see chain.ts).
+    version: 2,
+    statements: () => [
+      sql.raw('ALTER TABLE audit_event ADD COLUMN logic_library TEXT'),
+      sql.raw('ALTER TABLE audit_event ADD COLUMN logic_version TEXT'),
+      sql.raw('ALTER TABLE audit_event ADD COLUMN logic_elm_digest TEXT'),
+      sql.raw('ALTER TABLE audit_event ADD COLUMN logic_source TEXT'),
+    ],
+  },
 ];
 
 /** Applies the migrations not yet applied. Safe against two servers starting at once on PostgreSQL. */

@@ -7,10 +7,10 @@
 import { workerData } from 'node:worker_threads';
 
 const role = typeof workerData === 'object' && workerData !== null ? workerData.role : undefined;
-if (role !== 'writer' && role !== 'checkpointer') throw new Error(`sqlite-thread-entry.mjs: unknown role ${String(role)}`);
+if (role !== 'writer' && role !== 'checkpointer' && role !== 'verifier') throw new Error(`sqlite-thread-entry.mjs: unknown role ${String(role)}`);
 // The writer's packages load before tsx is registered: Node's own loader reads kysely's ~280
 // modules in half the time it takes through a loader's hooks (which run on another thread).
-if (role === 'writer') await Promise.all([import('kysely'), import('better-sqlite3'), import('pg')]);
+if (role === 'writer' || role === 'verifier') await Promise.all([import('kysely'), import('better-sqlite3'), import('pg')]);
 const { register } = await import('tsx/esm/api');
 register();
-await import(role === 'writer' ? './sqlite-thread-worker.ts' : './sqlite-checkpointer.ts');
+await import(role === 'writer' ? './sqlite-thread-worker.ts' : role === 'verifier' ? './sqlite-verifier.ts' : './sqlite-checkpointer.ts');

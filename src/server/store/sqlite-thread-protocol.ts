@@ -5,15 +5,15 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { AuditActor, NormalizedAuditEvent } from '../../shared/audit-event.ts';
-import type { AppendBatchResult, AppendOutcome, AppendReceipt, TimelineQuery } from './types.ts';
+import type { AppendBatchResult, AppendOutcome, AppendReceipt, ChainVerification, TimelineQuery } from './types.ts';
 
 /**
- * What a thread of the SQLite store is started with (its `workerData`): the writer, or the
- * checkpointer the writer starts beside it. `path` is the SQLite file, or `:memory:` for the writer
+ * What a thread of the SQLite store is started with (its `workerData`): the writer, the
+ * checkpointer the writer starts beside it, or a chain verifier (one per `verify`). `path` is the SQLite file, or `:memory:` for the writer
  * (then only the writer thread ever sees the database, and there is no checkpointer).
  */
 export interface StoreThreadData {
-  role: 'writer' | 'checkpointer';
+  role: 'writer' | 'checkpointer' | 'verifier';
   path: string;
 }
 
@@ -21,7 +21,7 @@ export interface StoreThreadData {
 export function isStoreThreadData(value: unknown): value is StoreThreadData {
   if (typeof value !== 'object' || value === null) return false;
   const { role, path } = value as { role?: unknown; path?: unknown };
-  return (role === 'writer' || role === 'checkpointer') && typeof path === 'string';
+  return (role === 'writer' || role === 'checkpointer' || role === 'verifier') && typeof path === 'string';
 }
 
 /** The threads' entry: plain JavaScript that loads the TypeScript module of its role (it says why). */
@@ -101,6 +101,9 @@ export type WriterMessage =
   | { type: 'commit'; seconds: number; events: number }
   | { type: 'reply'; id: number; ok: true; value: unknown }
   | { type: 'reply'; id: number; ok: false; error: ThreadError };
+
+/** What the verifier thread posts back, once. */
+export type VerifierMessage = { type: 'verified'; ok: true; value: ChainVerification } | { type: 'verified'; ok: false; error: ThreadError };
 
 /** Turns whatever was thrown into something that survives postMessage. */
 export function threadError(error: unknown): ThreadError {

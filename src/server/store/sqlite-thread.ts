@@ -5,14 +5,16 @@
  * thread, and this `AuditStore` forwards each call to it and resolves with its reply, so an append
  * still resolves only once its transaction is durable. The writer groups what arrives during a
  * commit into the next one, as the in-thread store does. Beside it, a checkpointer thread copies
- * committed WAL pages into the database file (sqlite-checkpointer.ts), so commits need not.
+ * committed WAL pages into the database file (sqlite-checkpointer.ts), so commits need not, and
+ * `verify` walks the chain in a thread of its own on a read-only connection (sqlite-verifier.ts),
+ * so a verification never holds an append or the health check.
  *
  * If the thread dies, pending and later calls reject with an Error saying so, and `ping` (the health
  * check) fails; they never hang.
  */
 import type { Worker } from 'node:worker_threads';
 import type { AuditActor, AuditRecord, NormalizedAuditEvent } from '../../shared/audit-event.ts';
-import { startStoreThread, unpackReceipts, type PackedReceipts, type StoreCall, type ThreadError, type WriterMessage } from './sqlite-thread-protocol.ts';
+import { startStoreThread, unpackReceipts, type PackedReceipts, type StoreCall, type ThreadError, type VerifierMessage, type WriterMessage } from './sqlite-thread-protocol.ts';
 import type { AppendBatchResult, AppendOptions, AppendReceipt, AuditStore, ChainVerification, TimelineQuery } from './types.ts';
 
 /** Options of {@link openSqliteStoreThread}. */
@@ -40,6 +42,29 @@ export async function openSqliteStoreThread(path: string, options: SqliteStoreTh
   const store = new ThreadedAuditStore(worker, path, options.onCommit);
   await store.ready;
   return store;
+}
+
+/** Runs one chain walk in a verifier thread (sqlite-verifier.ts) and resolves with its verdict. */
+function verifyInThread(path: string): Promise<ChainVerification> {
+  return new Promise((resolve, reject) => {
+    const thread = startStoreThread({ role: 'verifier', path });
+    let settled = false;
+    thread.once('message', (message: VerifierMessage) => {
+      settled = true;
+      if (message.ok) resolve(message.value);
+      else reject(errorFrom(message.error));
+    });
+    thread.once('error', (error) => {
+      if (settled) return;
+      settled = true;
+      reject(new Error(`the chain verifier thread failed: ${error.message}`));
+    });
+    thread.once('exit', (code) => {
+      if (settled) return;
+      settled = true;
+      reject(new Error(`the chain verifier thread stopped (exit code ${code}) without a verdict`));
+    });
+  });
 }
 
 interface PendingCall {
@@ -154,9 +179,19 @@ class ThreadedAuditStore implements SqliteStoreThread {
     return this.call((id) => ({ id, method: 'timeline', query })) as Promise<AuditRecord[]>;
   }
 
+  /** Concurrent calls share one walk; a call after it has finished starts a new one (and sees newer records). */
   verify(): Promise<ChainVerification> {
-    return this.call((id) => ({ id, method: 'verify' })) as Promise<ChainVerification>;
+    if (this.failure) return Promise.reject(new Error(this.failure.message));
+    if (this.closeRequested) return Promise.reject(new Error('audit store is closed'));
+    // An in-memory database is visible to the writer's connection only.
+    if (this.path === ':memory:' || this.path === '') return this.call((id) => ({ id, method: 'verify' })) as Promise<ChainVerification>;
+    this.verifying ??= verifyInThread(this.path).finally(() => {
+      this.verifying = null;
+    });
+    return this.verifying;
   }
+
+  private verifying: Promise<ChainVerification> | null = null;
 
   count(): Promise<number> {
     return this.call((id) => ({ id, method: 'count' })) as Promise<number>;

@@ -40,6 +40,8 @@ export interface TimelineQuery {
   to?: string | undefined;
   /** Only these actions. */
   actions?: readonly AuditAction[] | undefined;
+  /** Only records whose actor is one of these (issuer FHIR base and client id). An empty list matches nothing. */
+  actors?: ReadonlyArray<{ issuer: string; clientId: string }> | undefined;
   /** Only records with a sequence number below this one (from the previous page's cursor). */
   beforeSeq?: number | undefined;
   limit: number;

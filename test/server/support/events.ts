@@ -1,6 +1,11 @@
 /** Builders of audit events for the backend's tests. */
 import { randomUUID } from 'node:crypto';
-import type { AuditEventInput } from '../../../src/shared/audit-event.ts';
+import type { AuditEventInput, AuditLogic } from '../../../src/shared/audit-event.ts';
+
+/** The logic that decided a colorectal screening result: Careloop's own library. */
+export function aLogic(overrides: Partial<AuditLogic> = {}): AuditLogic {
+  return { library: 'CareloopColorectalCancerScreening', version: '1.0.0', elmDigest: 'c'.repeat(64), source: 'careloop', ...overrides };
+}
 
 /** A `card-shown` event for Ada, with every field a real one carries; override what the test is about. */
 export function anEvent(overrides: Partial<AuditEventInput> = {}): AuditEventInput {

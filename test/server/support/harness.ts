@@ -13,6 +13,9 @@ import type { AuditStore } from '../../../src/server/store/types.ts';
 import type { AuditEventInput } from '../../../src/shared/audit-event.ts';
 import { startTestIssuer, type TestIssuer } from './issuer.ts';
 
+/** The admin credential of every harness. */
+export const ADMIN_TOKEN = 'test-admin-credential-0123456789abcdef';
+
 /** What a test gets. */
 export interface Harness {
   app: FastifyInstance;
@@ -24,6 +27,10 @@ export interface Harness {
   token: string;
   post(events: AuditEventInput[] | unknown, token?: string | null): Promise<LightMyRequestResponse>;
   get(url: string, token?: string | null): Promise<LightMyRequestResponse>;
+  /** The admin credential the app was built with (for `GET /api/audit/verify`). */
+  adminToken: string;
+  /** `GET /api/audit/verify` with the admin credential. */
+  verify(): Promise<LightMyRequestResponse>;
   /** The value of one `careloop_audit_rejected_total{reason=…}` sample (0 when absent). */
   rejected(reason: string): Promise<number>;
   close(): Promise<void>;
@@ -47,6 +54,7 @@ export async function harness(overrides: Partial<Omit<AuditAppOptions, 'store'>>
           { fhirBase: issuer.introspectedFhirBase, mode: 'introspection' },
         ],
     rateLimit: { perSecond: 0, burst: 1 },
+    adminToken: ADMIN_TOKEN,
     ...rest,
   });
   await app.ready();
@@ -62,6 +70,8 @@ export async function harness(overrides: Partial<Omit<AuditAppOptions, 'store'>>
     post: (events, t) =>
       app.inject({ method: 'POST', url: '/api/audit/events', headers: auth(t), payload: Array.isArray(events) ? { events } : (events as object) }),
     get: (url, t) => app.inject({ method: 'GET', url, headers: auth(t) }),
+    adminToken: ADMIN_TOKEN,
+    verify: () => app.inject({ method: 'GET', url: '/api/audit/verify', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }),
     async rejected(reason) {
       const text = (await app.inject({ method: 'GET', url: '/api/metrics' })).body;
       const line = text.split('\n').find((l) => l.startsWith(`careloop_audit_rejected_total{reason="${reason}"}`));
