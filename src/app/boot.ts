@@ -17,8 +17,17 @@ export function launchKeeping(href: string, fetchImpl: typeof fetch): LaunchKeep
   return storageAvailable() ? { kind: 'session' } : { kind: 'server', pageUrl: href, fetchImpl };
 }
 
+/** True inside the EHR's iframe (or any frame); a cross-origin parent makes `top` opaque, not absent. */
+function isFramed(): boolean {
+  try {
+    return window.self !== window.top;
+  } catch {
+    return true;
+  }
+}
+
 /** launch.html: config and discovery side by side → launch parameters → the authorization URL. */
-export async function bootLaunch(location: Pick<Location, 'href' | 'search'>, fetchImpl: typeof fetch = fetch): Promise<LaunchBoot> {
+export async function bootLaunch(location: Pick<Location, 'href' | 'search'>, fetchImpl: typeof fetch = fetch, framed: boolean = isFramed()): Promise<LaunchBoot> {
   startDiscovery(location.search);
   const loaded = await loadConfig(location.href, fetchImpl);
   if (!loaded.ok) return { ok: false, problem: loaded.problem };
@@ -27,9 +36,9 @@ export async function bootLaunch(location: Pick<Location, 'href' | 'search'>, fe
     return { ok: true, authorizeUrl: await beginLaunch(params, loaded.config, launchKeeping(location.href, fetchImpl)) };
   } catch (error) {
     const problem = toProblem(error);
-    // A browser that refuses even the partitioned cookie can still run Careloop in its own window,
-    // with the same (not yet used) launch.
-    if (problem.kind === 'storage-blocked') return { ok: false, problem: { kind: 'storage-blocked', openUrl: location.href } };
+    // A browser that refuses even the partitioned cookie in the iframe may still run Careloop in its
+    // own window, with the same (not yet used) launch; a window of its own has nowhere else to go.
+    if (problem.kind === 'storage-blocked') return { ok: false, problem: { kind: 'storage-blocked', openUrl: framed ? location.href : null } };
     return { ok: false, problem };
   }
 }

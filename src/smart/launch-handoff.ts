@@ -36,7 +36,9 @@ function endpoint(pageUrl: string, path: '' | '/bound' | '/claim'): string {
 }
 
 function post(keeping: Extract<LaunchKeeping, { kind: 'server' }>, path: '' | '/bound' | '/claim', body: unknown): Promise<Response> {
-  return keeping.fetchImpl(endpoint(keeping.pageUrl, path), {
+  // Called unbound: the browser's fetch throws "Illegal invocation" when called as another object's method.
+  const fetchImpl = keeping.fetchImpl;
+  return fetchImpl(endpoint(keeping.pageUrl, path), {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),

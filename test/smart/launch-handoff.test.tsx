@@ -137,9 +137,27 @@ describe('an EHR launch where the browser denies the iframe its storage', () => 
     handoff = await launchStateServer('refused');
     server.use(...ehr.handlers(), handoff.handler);
     const href = `/launch.html?iss=${encodeURIComponent(ehr.iss)}&launch=L1`;
-    const started = await bootLaunch(go(href));
+    const started = await bootLaunch(go(href), fetch, true);
     expect(started.ok).toBe(false);
     if (started.ok) return;
     expect(started.problem).toEqual({ kind: 'storage-blocked', openUrl: `${APP_ORIGIN}${href}` });
+    // In a window of its own there is no other window to offer.
+    const topLevel = await bootLaunch(go(href), fetch, false);
+    expect(topLevel.ok ? null : topLevel.problem).toEqual({ kind: 'storage-blocked', openUrl: null });
+  });
+});
+
+describe('the hand-off requests', () => {
+  it("call fetch unbound, as the browser's fetch requires", async () => {
+    const { handOffLaunch } = await import('../../src/smart/launch-handoff');
+    const seen: unknown[] = [];
+    // The browser's fetch throws "Illegal invocation" when called as a method of another object.
+    const strictFetch = function (this: unknown): Promise<Response> {
+      seen.push(this);
+      if (this !== undefined && this !== globalThis) throw new TypeError('Illegal invocation');
+      return Promise.resolve(new Response(null, { status: seen.length === 1 ? 201 : 204 }));
+    } as typeof fetch;
+    await handOffLaunch({ kind: 'server', pageUrl: `${APP_ORIGIN}/launch.html`, fetchImpl: strictFetch }, '6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b', { key: 'x' });
+    expect(seen).toHaveLength(2);
   });
 });
