@@ -24,7 +24,7 @@ import { z } from 'zod';
 /** How long a launch record waits for its redirect back: enough for a slow sign-in, not more. */
 export const LAUNCH_STATE_TTL_SECONDS = 600;
 /** The largest launch record kept, serialized (fhirclient's is about 1 KB). */
-export const MAX_LAUNCH_RECORD_BYTES = 8 * 1024;
+export const MAX_LAUNCH_RECORD_BYTES = 4 * 1024;
 /** Records kept at once; past it the oldest goes first. */
 export const MAX_LAUNCH_RECORDS = 10_000;
 

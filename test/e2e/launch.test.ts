@@ -144,3 +144,24 @@ describe('a browser that blocks every cookie (partitioned ones too)', () => {
     }
   });
 });
+
+describe("the README's quick start, followed by a newcomer in a default browser profile", () => {
+  it('shows the patient list, opens a chart with Careloop and its card in the sidebar, and the app alone asks for a chart', async () => {
+    const page = await defaultProfile.browser.newPage();
+    try {
+      await page.goto(env.sandbox.ehrUrl);
+      for (const name of ['Ada Lovelace', 'Grace Murray', 'Margaret Hamilton']) await page.getByRole('link', { name }).waitFor({ timeout: 10_000 });
+      await page.getByRole('link', { name: 'Ada Lovelace' }).click();
+      const app = page.frameLocator('iframe#app-frame');
+      const card = app.getByRole('region', { name: /^Colorectal cancer screening/ });
+      await card.waitFor({ timeout: 30_000 });
+      for (const name of ['Order colorectal cancer screening', 'Why?', 'Not now', 'Dismiss']) {
+        expect(await card.getByRole('button', { name }).count()).toBe(1);
+      }
+      await page.goto(env.sandbox.appUrl);
+      await page.getByRole('heading', { name: 'Open Careloop from a patient chart' }).waitFor({ timeout: 30_000 });
+    } finally {
+      await page.close();
+    }
+  });
+});
