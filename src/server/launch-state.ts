@@ -20,6 +20,7 @@
 import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { createRateLimiter } from './rate-limit.ts';
 
 /** How long a launch record waits for its redirect back: enough for a slow sign-in, not more. */
 export const LAUNCH_STATE_TTL_SECONDS = 600;
@@ -28,10 +29,15 @@ export const MAX_LAUNCH_RECORD_BYTES = 4 * 1024;
 /** Records kept at once; past it the oldest goes first. */
 export const MAX_LAUNCH_RECORDS = 10_000;
 
+/** New launch records per client address: far above a ward's launches, far below a flood. */
+export const LAUNCH_STATE_RATE = { perSecond: 20, burst: 100 };
+
 /** Options of {@link launchStateRoutes} (tests shorten the clock). */
 export interface LaunchStateOptions {
   ttlSeconds?: number;
   maxRecords?: number;
+  /** Token bucket per client address for new records; `perSecond: 0` disables it. */
+  rateLimit?: { perSecond: number; burst: number };
   now?: () => number;
 }
 
@@ -90,6 +96,9 @@ export async function launchStateRoutes(app: FastifyInstance, options: LaunchSta
   const now = options.now ?? Date.now;
   // Insertion order is expiry order (one TTL for all), so expired records are at the front.
   const held = new Map<string, Held>();
+  // The routes need no token (no launch has one yet), so a flood of records that would push real
+  // launches out is slowed per address first.
+  const limiter = createRateLimiter({ ...(options.rateLimit ?? LAUNCH_STATE_RATE), now });
 
   function sweep(): void {
     const at = now();
@@ -114,6 +123,10 @@ export async function launchStateRoutes(app: FastifyInstance, options: LaunchSta
     const parsed = putSchema.safeParse(request.body);
     if (!parsed.success) return badRequest(reply, parsed.error);
     const { state, record } = parsed.data;
+    const decision = limiter.take(request.ip);
+    if (!decision.allowed) {
+      return reply.code(429).header('retry-after', String(decision.retryAfterSeconds)).send({ error: 'rate-limited', message: 'Too many launches from this address; retry later.' });
+    }
     if (Buffer.byteLength(JSON.stringify(record)) > MAX_LAUNCH_RECORD_BYTES) {
       return reply.code(413).send({ error: 'body-too-large', message: `A launch record holds at most ${MAX_LAUNCH_RECORD_BYTES} bytes.` });
     }

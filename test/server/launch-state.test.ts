@@ -94,6 +94,20 @@ describe('the launch hand-off for browsers that deny the iframe its storage', ()
     expect((await post('claim', ids[3] ?? '', cookies[3])).statusCode).toBe(200);
   });
 
+  it('slows a flood of new records from one address, and not launches from another', async () => {
+    const flood = Fastify();
+    await flood.register(launchStateRoutes, { rateLimit: { perSecond: 1, burst: 2 }, now: () => now });
+    const from = (ip: string, i: number) =>
+      flood.inject({ method: 'POST', url: '/api/launch-state', remoteAddress: ip, payload: { state: `00000000-0000-4000-8000-00000000000${i}`, record: RECORD } });
+    expect((await from('203.0.113.9', 1)).statusCode).toBe(201);
+    expect((await from('203.0.113.9', 2)).statusCode).toBe(201);
+    const refused = await from('203.0.113.9', 3);
+    expect(refused.statusCode).toBe(429);
+    expect(refused.headers['retry-after']).toBe('1');
+    expect((await from('198.51.100.7', 4)).statusCode).toBe(201);
+    await flood.close();
+  });
+
   it.each([
     ['a state that is not a UUID', { state: 'abc', record: RECORD }],
     ['a record that is not an object', { state: STATE, record: 'x' }],
