@@ -42,7 +42,7 @@ export interface E2eOptions extends Pick<SandboxOptions, 'referenceDate' | 'skip
    * Also set by CARELOOP_E2E_APP=dev|build.
    */
   readonly appMode?: 'build' | 'dev';
-  /** The browser profile (default 'third-party-storage-allowed'). */
+  /** The browser profile (default 'third-party-storage-allowed'). Also set by CARELOOP_E2E_PROFILE. */
   readonly profile?: BrowserProfile;
 }
 
@@ -92,6 +92,13 @@ export async function launchChromium(options: ChromiumOptions = {}): Promise<{ b
   };
 }
 
+function browserProfileFromEnv(): BrowserProfile | undefined {
+  const value = process.env['CARELOOP_E2E_PROFILE'];
+  if (value === undefined || value === '') return undefined;
+  if (value in PREFERENCES) return value as BrowserProfile;
+  throw new Error(`CARELOOP_E2E_PROFILE must be one of ${Object.keys(PREFERENCES).join(', ')}`);
+}
+
 export async function startE2e(options: E2eOptions = {}): Promise<E2eEnv> {
   const mode = options.appMode ?? (process.env['CARELOOP_E2E_APP'] === 'dev' ? 'dev' : 'build');
   const given = options.appDir ?? process.env['CARELOOP_APP_DIR'];
@@ -106,7 +113,8 @@ export async function startE2e(options: E2eOptions = {}): Promise<E2eEnv> {
   });
   let chromiumHandle: Awaited<ReturnType<typeof launchChromium>>;
   try {
-    chromiumHandle = await launchChromium(options.profile ? { profile: options.profile } : {});
+    const profile = options.profile ?? browserProfileFromEnv();
+    chromiumHandle = await launchChromium(profile ? { profile } : {});
   } catch (err) {
     await sandbox.close();
     throw err;
