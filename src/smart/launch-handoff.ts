@@ -58,6 +58,9 @@ export async function handOffLaunch(keeping: Extract<LaunchKeeping, { kind: 'ser
   if (typeof record !== 'object' || record === null) throw new ProblemError({ kind: 'unknown', detail: 'No launch record was built.' });
   try {
     const held = await post(keeping, '', { state, record });
+    // Busy or failing: worth a retry. Anything else (no such route on this deployment) leaves the
+    // browser's block as the cause.
+    if (held.status === 429 || held.status >= 500) throw new TypeError('hand-off unavailable');
     if (held.status !== 201) throw blocked();
     const bound = await post(keeping, '/bound', { state });
     if (bound.status !== 204) throw blocked();

@@ -160,4 +160,14 @@ describe('the hand-off requests', () => {
     await handOffLaunch({ kind: 'server', pageUrl: `${APP_ORIGIN}/launch.html`, fetchImpl: strictFetch }, '6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b', { key: 'x' });
     expect(seen).toHaveLength(2);
   });
+
+  it.each([
+    [429, 'unreachable'],
+    [503, 'unreachable'],
+    [404, 'storage-blocked'],
+  ] as const)('a hand-off answered %i is %s', async (status, kind) => {
+    const { handOffLaunch } = await import('../../src/smart/launch-handoff');
+    const answer: typeof fetch = async () => new Response('{}', { status });
+    await expect(handOffLaunch({ kind: 'server', pageUrl: `${APP_ORIGIN}/launch.html`, fetchImpl: answer }, '6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b', { key: 'x' })).rejects.toMatchObject({ problem: { kind } });
+  });
 });
