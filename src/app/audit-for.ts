@@ -3,6 +3,7 @@ import { memoryAuditPort, type AuditPort } from '../features/care-gaps/audit-por
 import type { SessionValue } from '../fhir/session-context';
 import { APP_VERSION } from '../shared/version';
 import { isClinician } from '../smart/permissions';
+import { sessionStorageOrMemory } from './page-storage';
 
 /** The reason code of the `launch-error` recorded when the user is not a clinician. */
 export const NOT_CLINICIAN_REASON = 'write-refused:fhir-user-not-clinician';
@@ -14,7 +15,8 @@ export interface LaunchAudit {
 }
 
 /**
- * The audit trail for this launch: a durable outbox (sessionStorage, per launch) delivering to the
+ * The audit trail for this launch: a durable outbox (sessionStorage, per launch; page memory where
+ * the browser denies the EHR's iframe its storage) delivering to the
  * configured audit API, or, with no audit API configured, decisions kept in memory for the page.
  * Created before React, so the snoozes and dismissals on file are read alongside the FHIR reads.
  */
@@ -25,7 +27,7 @@ export function auditFor(session: SessionValue, accessToken: () => Promise<strin
   const client = createAuditClient({
     baseUrl: base,
     getAccessToken: accessToken,
-    storage: sessionOutboxStorage(context.launchKey),
+    storage: sessionOutboxStorage(context.launchKey, sessionStorageOrMemory()),
     appVersion: APP_VERSION,
     fhirBase: context.serverUrl,
     connectivity: browserConnectivity(),

@@ -14,6 +14,7 @@ import { AuditMetrics } from './metrics.ts';
 import { createRateLimiter } from './rate-limit.ts';
 import { redactUrl, serializeRequest } from './log-redaction.ts';
 import { registerStaticApp } from './static-app.ts';
+import { launchStateRoutes } from './launch-state.ts';
 import type { AppendBatchResult, AppendOutcome, AppendReceipt, AuditStore } from './store/types.ts';
 
 /** Options of {@link buildAuditApp}. */
@@ -341,6 +342,8 @@ export function buildAuditApp(options: AuditAppOptions): FastifyInstance {
       return reply.code(503).send({ status: 'unavailable', store: store.dialect });
     }
   });
+
+  void app.register(launchStateRoutes);
 
   app.get('/api/metrics', async (_request, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(metrics.render()));
 

@@ -1,5 +1,6 @@
 import type BrowserAdapterDefault from 'fhirclient/lib/adapters/BrowserAdapter';
 import * as adapterModule from 'fhirclient/lib/adapters/BrowserAdapter';
+import type { fhirclient } from 'fhirclient/lib/types';
 
 type BrowserAdapterClass = typeof BrowserAdapterDefault;
 
@@ -24,8 +25,12 @@ function adapterClass(): BrowserAdapterClass {
  * Careloop instances sharing one sessionStorage (two tabs of an EHR webview, two patients) then
  * never read or delete each other's launch. A new adapter per call also means each call reads the
  * current page URL rather than the first one fhirclient saw.
+ * @param storage where fhirclient keeps the launch; sessionStorage (fhirclient's own) when omitted,
+ * a page-memory store when the browser denies the iframe its storage (see launch-handoff.ts).
  */
-export function createAdapter(): InstanceType<BrowserAdapterClass> {
+export function createAdapter(storage?: fhirclient.Storage): InstanceType<BrowserAdapterClass> {
   const BrowserAdapter = adapterClass();
-  return new BrowserAdapter({ fullSessionStorageSupport: false, replaceBrowserHistory: true });
+  const adapter = new BrowserAdapter({ fullSessionStorageSupport: false, replaceBrowserHistory: true });
+  if (storage) adapter.getStorage = () => storage;
+  return adapter;
 }

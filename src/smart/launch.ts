@@ -1,6 +1,7 @@
 import { authorize, fetchWellKnownJson } from 'fhirclient/lib/smart';
 import type { AppConfig } from '../app/config';
 import { createAdapter } from './adapter';
+import { handOffLaunch, memoryLaunchStorage, type LaunchKeeping } from './launch-handoff';
 import { ProblemError } from './problem';
 import { requestedScopes, smartConfigurationSchema, type LaunchKind } from './scopes';
 
@@ -83,10 +84,11 @@ export function startDiscovery(search: string): void {
 /**
  * Starts a SMART App Launch: discovers the server, picks v2 or v1 scopes, and builds the
  * authorization URL with PKCE S256 (required) and a random UUID state (122 bits of entropy, as
- * SMART 2.x asks; fhirclient's default is 16 characters).
+ * SMART 2.x asks; fhirclient's default is 16 characters). The launch record is kept as `keeping`
+ * says: in sessionStorage, or handed to Careloop's server when the browser denies the iframe storage.
  * @returns the authorization URL; the caller navigates to it.
  */
-export async function beginLaunch(params: LaunchParams, config: AppConfig): Promise<string> {
+export async function beginLaunch(params: LaunchParams, config: AppConfig, keeping: LaunchKeeping = { kind: 'session' }): Promise<string> {
   const wellKnown = `${params.iss}/.well-known/smart-configuration`;
   let raw: unknown;
   try {
@@ -107,7 +109,9 @@ export async function beginLaunch(params: LaunchParams, config: AppConfig): Prom
   if (!server.data.code_challenge_methods_supported.includes('S256')) {
     throw new ProblemError({ kind: 'pkce-unsupported', url: wellKnown });
   }
-  const url = await authorize(createAdapter(), {
+  const stateKey = crypto.randomUUID();
+  const storage = keeping.kind === 'server' ? memoryLaunchStorage() : undefined;
+  const url = await authorize(createAdapter(storage), {
     iss: params.iss,
     ...(params.launch ? { launch: params.launch } : {}),
     clientId: config.clientId,
@@ -115,9 +119,10 @@ export async function beginLaunch(params: LaunchParams, config: AppConfig): Prom
     redirectUri: config.redirectUri,
     pkceMode: 'required',
     completeInTarget: true,
-    stateKey: crypto.randomUUID(),
+    stateKey,
     noRedirect: true,
   });
   if (typeof url !== 'string') throw new ProblemError({ kind: 'unknown', detail: 'No authorization URL was built.' });
+  if (keeping.kind === 'server' && storage) await handOffLaunch(keeping, stateKey, await storage.get(stateKey));
   return url;
 }

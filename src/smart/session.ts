@@ -3,6 +3,7 @@ import { ready } from 'fhirclient/lib/smart';
 import type { FhirGateway } from '../fhir/gateway';
 import { asEncounterId, asFhirUserRef, asPatientId, type EncounterId, type FhirUserRef, type PatientId } from '../shared/ids';
 import { createAdapter } from './adapter';
+import { claimLaunch, memoryLaunchStorage, type LaunchKeeping } from './launch-handoff';
 import { clientGateway } from './fhir-gateway';
 import { ProblemError } from './problem';
 
@@ -99,8 +100,10 @@ export function tokenErrorFrom(cause: unknown): { error: string; description: st
  * It needs nothing from the deployment config (fhirclient kept client id, endpoints and PKCE
  * verifier with the launch), so it runs while the config is still loading.
  * @param search the page's query string (location.search)
+ * @param keeping where launch.html kept the launch record: sessionStorage, or Careloop's server
+ * (claimed once into page memory; the tokens then never touch the browser's storage)
  */
-export async function completeLaunch(search: string, now: () => number = Date.now): Promise<SmartSession> {
+export async function completeLaunch(search: string, now: () => number = Date.now, keeping: LaunchKeeping = { kind: 'session' }): Promise<SmartSession> {
   const query = new URLSearchParams(search);
   const error = query.get('error');
   if (error) {
@@ -108,11 +111,17 @@ export async function completeLaunch(search: string, now: () => number = Date.no
   }
   const state = query.get('state');
   if (!state) throw new ProblemError({ kind: 'no-launch' });
-  if (!sessionStorage.getItem(state)) throw new ProblemError({ kind: 'state-missing' });
+  let storage: ReturnType<typeof memoryLaunchStorage> | undefined;
+  if (keeping.kind === 'server') {
+    storage = memoryLaunchStorage();
+    await storage.set(state, await claimLaunch(keeping, state));
+  } else if (!sessionStorage.getItem(state)) {
+    throw new ProblemError({ kind: 'state-missing' });
+  }
 
   let client: Client;
   try {
-    client = await ready(createAdapter(), { stateKey: state });
+    client = await ready(createAdapter(storage), { stateKey: state });
   } catch (cause) {
     const message = cause instanceof Error ? cause.message : '';
     if (/No state found/i.test(message)) throw new ProblemError({ kind: 'state-missing' });

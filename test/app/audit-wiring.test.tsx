@@ -11,6 +11,7 @@ import { careloopPreventive } from '../../src/rules';
 import { auditBatchSchema, type AuditRecord } from '../../src/shared/audit-event';
 import { BASE, castStore, sessionFor } from '../features/render-chart';
 import { server } from '../msw/server';
+import { denyBrowserStorage } from '../support/deny-storage';
 
 const AUDIT = 'https://audit.example.org';
 
@@ -133,5 +134,24 @@ describe('the audit trail from the app', () => {
     expect(await screen.findByRole('region', { name: /^Colorectal cancer screening/ })).toBeInTheDocument();
     expect(await screen.findByRole('status', { name: 'Audit delivery is behind' })).toBeInTheDocument();
     client?.stop();
+  });
+
+  it('records the launch with the outbox in page memory when the browser denies the iframe its storage', async () => {
+    const received: unknown[] = [];
+    server.use(
+      http.get(`${AUDIT}/api/audit/events`, () => HttpResponse.json({ records: [], next: null })),
+      http.post(`${AUDIT}/api/audit/events`, async ({ request }) => {
+        received.push(await request.json());
+        return HttpResponse.json({ receipts: [] }, { status: 201 });
+      }),
+    );
+    const restore = denyBrowserStorage();
+    try {
+      const { client } = auditFor(auditSession(), async () => 'the-access-token');
+      await waitFor(() => expect(JSON.stringify(received)).toContain('"action":"launch"'));
+      client?.stop();
+    } finally {
+      restore();
+    }
   });
 });

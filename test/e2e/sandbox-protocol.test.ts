@@ -44,8 +44,8 @@ describe('sandbox SMART protocol in Chromium', () => {
     await page.close();
   });
 
-  it('shows that a browser blocking third-party storage denies sessionStorage to the cross-site iframe', async () => {
-    const locked = await launchChromium({ thirdPartyStorage: 'blocked' });
+  it("shows that a default profile (third-party cookies blocked) denies sessionStorage to the cross-site iframe", async () => {
+    const locked = await launchChromium({ profile: 'default' });
     try {
       const page = await locked.browser.newPage();
       await page.goto(`${sandbox.chartUrl('alan')}?app=fixture`);

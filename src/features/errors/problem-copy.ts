@@ -41,10 +41,10 @@ export function problemCopy(problem: Problem): ProblemCopy {
     case 'storage-blocked':
       return {
         title: 'Your browser blocks Careloop inside the EHR',
-        detail: 'The browser does not let apps embedded in the EHR keep their sign-in for this session (third-party storage is blocked).',
+        detail: 'The browser does not let apps embedded in the EHR keep their sign-in for this session (it blocks every cookie for Careloop there).',
         action: problem.openUrl
-          ? 'Open Careloop in its own window, or ask your EHR administrator to allow third-party storage for Careloop in the browser policy.'
-          : 'Start Careloop again from the chart, or ask your EHR administrator to allow third-party storage for Careloop in the browser policy.',
+          ? 'Open Careloop in its own window, or ask your EHR administrator to allow cookies for Careloop in the browser policy.'
+          : 'Start Careloop again from the chart, or ask your EHR administrator to allow cookies for Careloop in the browser policy.',
         ...(problem.openUrl ? { openInNewWindow: problem.openUrl } : {}),
         retryable: false,
       };

@@ -42,25 +42,41 @@ export interface E2eOptions extends Pick<SandboxOptions, 'referenceDate' | 'skip
    * Also set by CARELOOP_E2E_APP=dev|build.
    */
   readonly appMode?: 'build' | 'dev';
+  /** The browser profile (default 'third-party-storage-allowed'). Also set by CARELOOP_E2E_PROFILE. */
+  readonly profile?: BrowserProfile;
 }
 
+/**
+ * The browser profile, as the cross-site iframe (the app on localhost inside the EHR on 127.0.0.1)
+ * sees it in this Chromium:
+ * - 'default': a fresh profile. Third-party cookies are blocked, and with them the iframe's
+ *   sessionStorage, localStorage, IndexedDB and CacheStorage (SecurityError "Access is denied for
+ *   this document"); partitioned (CHIPS) cookies set by the app's server are still kept.
+ * - 'third-party-storage-allowed': what a hospital's policy allowing third-party cookies gives.
+ * - 'all-cookies-blocked': every cookie blocked (partitioned ones too, and storage even at top level).
+ */
+export type BrowserProfile = 'default' | 'third-party-storage-allowed' | 'all-cookies-blocked';
+
 export interface ChromiumOptions {
-  /**
-   * Storage and cookies for cross-site iframes. This Chromium blocks third-party cookies in a new
-   * profile, and with them an iframe's sessionStorage ("Access is denied for this document"), which
-   * breaks any SMART app that keeps its state there. Hospitals allow it for their EHR's embedded
-   * apps by policy; 'allowed' (default) models that, 'blocked' models a locked-down browser.
-   */
-  readonly thirdPartyStorage?: 'allowed' | 'blocked';
+  /** Default 'third-party-storage-allowed'. */
+  readonly profile?: BrowserProfile;
 }
+
+const PREFERENCES: Record<BrowserProfile, object | null> = {
+  default: null,
+  // cookie_controls_mode 0 = allow third-party cookies (chrome://settings/cookies).
+  'third-party-storage-allowed': { profile: { cookie_controls_mode: 0, block_third_party_cookies: false } },
+  // The content setting an admin's DefaultCookiesSetting = 2 policy sets.
+  'all-cookies-blocked': { profile: { default_content_setting_values: { cookies: 2 } } },
+};
 
 /** Launches Debian's Chromium headless with a fresh profile. */
 export async function launchChromium(options: ChromiumOptions = {}): Promise<{ browser: BrowserContext; close(): Promise<void> }> {
   const profile = await mkdtemp(join(tmpdir(), 'careloop-chromium-'));
-  if ((options.thirdPartyStorage ?? 'allowed') === 'allowed') {
+  const preferences = PREFERENCES[options.profile ?? 'third-party-storage-allowed'];
+  if (preferences) {
     await mkdir(join(profile, 'Default'), { recursive: true });
-    // cookie_controls_mode 0 = allow third-party cookies (chrome://settings/cookies).
-    await writeFile(join(profile, 'Default', 'Preferences'), JSON.stringify({ profile: { cookie_controls_mode: 0, block_third_party_cookies: false } }));
+    await writeFile(join(profile, 'Default', 'Preferences'), JSON.stringify(preferences));
   }
   const browser = await chromium.launchPersistentContext(profile, {
     executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
@@ -74,6 +90,13 @@ export async function launchChromium(options: ChromiumOptions = {}): Promise<{ b
       await rm(profile, { recursive: true, force: true });
     },
   };
+}
+
+function browserProfileFromEnv(): BrowserProfile | undefined {
+  const value = process.env['CARELOOP_E2E_PROFILE'];
+  if (value === undefined || value === '') return undefined;
+  if (value in PREFERENCES) return value as BrowserProfile;
+  throw new Error(`CARELOOP_E2E_PROFILE must be one of ${Object.keys(PREFERENCES).join(', ')}`);
 }
 
 export async function startE2e(options: E2eOptions = {}): Promise<E2eEnv> {
@@ -90,7 +113,8 @@ export async function startE2e(options: E2eOptions = {}): Promise<E2eEnv> {
   });
   let chromiumHandle: Awaited<ReturnType<typeof launchChromium>>;
   try {
-    chromiumHandle = await launchChromium();
+    const profile = options.profile ?? browserProfileFromEnv();
+    chromiumHandle = await launchChromium(profile ? { profile } : {});
   } catch (err) {
     await sandbox.close();
     throw err;
