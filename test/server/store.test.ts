@@ -215,7 +215,7 @@ describe.each(backends)('the audit store on $name', ({ make }) => {
     await backend.exec(`UPDATE audit_event SET logic_version = NULL WHERE seq = 2; UPDATE audit_event SET logic_library = 'CareloopStatinTherapy' WHERE seq = 1`);
     store = await backend.open();
     expect(await store.verify()).toMatchObject({ ok: false, firstBroken: { seq: 1, reason: 'hash-mismatch' } });
-  });
+  }, 30_000); // three store restarts, a writer thread each: slow on a busy two-core machine
 
   it('pages a patient’s timeline newest first, filtered by action', async () => {
     await store.append([event(), event({ action: 'snoozed' }), event({ patient: 'grace' }), event({ action: 'snoozed' })], actor);
