@@ -56,6 +56,12 @@ function compileSort(node: ElmNode, env: CompileEnv): { slot: number; keys: Sort
   return { slot, keys };
 }
 
+/** Whether one of the tuple's elements is `x` itself. */
+function tupleHolds(t: CqlTuple, x: unknown): boolean {
+  for (const k in t.elements) if (t.elements[k] === x) return true;
+  return false;
+}
+
 function sortValues(values: unknown[], sort: { slot: number; keys: SortKey[] }, rt: Runtime): unknown[] {
   const decorated = values.map((v) => {
     rt.slots[sort.slot] = v;
@@ -162,11 +168,21 @@ export const queryOperators: Record<string, NodeCompiler> = {
       // A query whose sources are all null is null (FHIR-40225, as the reference engines do).
       if (allNull) return null;
       const out: unknown[] = [];
+      // Whether every returned value carries its source element itself (`return O`, or a tuple with
+      // O as an element): over a data source's resources (each equal only to itself) such results
+      // are pairwise unequal, and the return's distinct pass can be skipped.
+      let carriesSource = single && ret !== undefined && returnDistinct && isIdentityDistinct(lists[0] as unknown[]);
       if (single) {
         for (const x of lists[0] as unknown[]) {
           rt.slots[slot0] = x;
           if (!passes(rt)) continue;
-          out.push(ret ? (ret(rt) ?? null) : x);
+          if (!ret) {
+            out.push(x);
+            continue;
+          }
+          const r = ret(rt) ?? null;
+          if (carriesSource && r !== x && !(r instanceof CqlTuple && tupleHolds(r, x))) carriesSource = false;
+          out.push(r);
         }
       } else {
         const n = lists.length;
@@ -205,8 +221,8 @@ export const queryOperators: Record<string, NodeCompiler> = {
       }
       // A filter of one list that holds no duplicates holds none either: skip the distinct pass.
       const alreadyDistinct = single && !ret && lists[0] !== undefined && isKnownDistinct(lists[0]);
-      let result = returnDistinct && out.length > 1 && !alreadyDistinct ? distinctList(out) : out;
-      if (alreadyDistinct) markDistinct(result);
+      let result = returnDistinct && out.length > 1 && !alreadyDistinct && !carriesSource ? distinctList(out) : out;
+      if (alreadyDistinct || (carriesSource && returnDistinct)) markDistinct(result);
       if (sort) result = sortValues(result, sort, rt);
       // A filter (or reordering) of a data source's resources holds only such resources.
       if (alreadyDistinct && isIdentityDistinct(lists[0] as unknown[])) markIdentityDistinct(result);
