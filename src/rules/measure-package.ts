@@ -71,6 +71,9 @@ export const GAP_STATUS_EXTENSION = 'https://careloop.example/fhir/StructureDefi
 /** The DEQM gap status code system. */
 export const GAP_STATUS_SYSTEM = 'http://hl7.org/fhir/us/davinci-deqm/CodeSystem/gaps-status';
 
+/** A Measure's computable name (FHIR `name`: machine-processable; letters, digits, `_`, `.`, `-`). */
+const COMPUTABLE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,119}$/;
+
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function decodeBase64Utf8(data: string): string {
@@ -184,7 +187,8 @@ function loadOne(measure: Json, elms: readonly { elm: ElmLibrary; url: string | 
     url,
     version: typeof measure['version'] === 'string' ? measure['version'] : undefined,
     title,
-    name: typeof measure['name'] === 'string' ? measure['name'] : title,
+    // The computable name (rule ids and audit records use it); a Measure without one is named by its main library.
+    name: typeof measure['name'] === 'string' && COMPUTABLE_NAME.test(measure['name']) ? measure['name'] : mainName,
     groups,
     program,
     terminology,

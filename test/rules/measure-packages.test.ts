@@ -26,6 +26,15 @@ describe('official measure packages in the pack', () => {
     if (review?.status === 'due') expect(review.action).toMatchObject({ resourceType: 'Task', code: { code: 'review-measure' } });
   });
 
+  it.each([
+    ['no computable name', undefined],
+    ['a name that is a title, not a computable name', 'Colonoscopy in the last ten years'],
+  ])('names a measure with %s by its main library, so its review rule id is a code the audit trail stores', (_case, name) => {
+    const measure = { ...colonoscopyMeasure(), name };
+    const [loaded] = loadMeasurePackages([bundle([measure, ...packageParts()])]);
+    expect(loaded?.name).toBe('CareloopColonoscopyMeasure');
+  });
+
   it('reports the review as met when the official logic closes the gap', () => {
     const review = evaluatePack(packWith(), ada, poc('2025-06-01')).results.find((r) => r.rule === 'measure:CareloopColonoscopyMeasure');
     expect(review?.status).toBe('satisfied');
