@@ -148,6 +148,45 @@ describe('the care-gap card', () => {
     expect(screen.queryByRole('region', { name: /^Colorectal cancer screening/ })).not.toBeInTheDocument();
   });
 
+  it('keeps a snooze made here across a relaunch, even before the trail has it', async () => {
+    castStore();
+    const first = renderChart('ada');
+    await userEvent.click(within(await card()).getByRole('button', { name: 'Not now' }));
+    const dialog = await screen.findByRole('dialog');
+    await userEvent.click(within(dialog).getByRole('radio', { name: 'Waiting for results' }));
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Snooze' }));
+    expect(screen.getByRole('status', { name: '' })).toBeDefined();
+    expect(screen.getByText('Colorectal cancer screening: set aside until 2026-12-23')).toBeInTheDocument();
+    first.unmount();
+    resetCareGapUiStores();
+
+    // The audit trail read at this launch does not have the snooze yet.
+    renderChart('ada', { audit: memoryAuditPort() });
+    expect(await screen.findByText(/Set aside: Colorectal cancer screening \(until 2026-12-23\)/)).toBeInTheDocument();
+    expect(screen.queryByRole('region', { name: /^Colorectal cancer screening/ })).not.toBeInTheDocument();
+  });
+
+  it('opens Why? per gap: closed on the next gap and after a relaunch, and every opening is recorded', async () => {
+    castStore();
+    const audit = memoryAuditPort();
+    const first = renderChart('ada', { audit });
+    const next = await card();
+    await userEvent.click(within(next).getByRole('button', { name: 'Why?' }));
+    await userEvent.click(within(next).getByRole('button', { name: 'Hide why' }));
+    await userEvent.click(within(next).getByRole('button', { name: 'Why?' }));
+    expect(audit.events.filter((e) => e.action === 'why-opened')).toHaveLength(2);
+    await userEvent.click(screen.getByRole('button', { name: /other open gaps/ }));
+    await userEvent.click(screen.getByRole('button', { name: 'Focus on Cervical cancer screening' }));
+    const cervical = await screen.findByRole('region', { name: /^Cervical cancer screening/ });
+    expect(within(cervical).getByRole('button', { name: 'Why?' })).toHaveAttribute('aria-expanded', 'false');
+    await userEvent.click(within(cervical).getByRole('button', { name: 'Why?' }));
+    expect(audit.events.filter((e) => e.action === 'why-opened').map((e) => e.rule)).toEqual(['colorectal-cancer-screening', 'colorectal-cancer-screening', 'cervical-cancer-screening']);
+    first.unmount();
+    resetCareGapUiStores();
+    renderChart('ada');
+    expect(within(await screen.findByRole('region', { name: /^Cervical cancer screening/ })).getByRole('button', { name: 'Why?' })).toHaveAttribute('aria-expanded', 'false');
+  });
+
   it('dismisses only with a reason from the list', async () => {
     castStore();
     const audit = memoryAuditPort();

@@ -10,7 +10,7 @@ import Typography from '@mui/material/Typography';
 import type { WriteBlock } from '../../smart/permissions';
 import type { OpenGap } from '../../writeback/builders';
 import type { Task } from '@medplum/fhirtypes';
-import { lazy, Suspense, useRef } from 'react';
+import { lazy, Suspense, useRef, type Ref } from 'react';
 import type { ConfirmOutcome } from './use-confirm';
 import { actionLabel, indicatorOf, summaryOf } from './gap-views';
 import { useConfirm } from './use-confirm';
@@ -32,6 +32,8 @@ export interface CareGapCardProps {
   patientName: string;
   requester: string | null;
   whyOpen: boolean;
+  /** The card's heading, which takes the focus when the card replaces one set aside. */
+  headingRef?: Ref<HTMLHeadingElement>;
   confirmOpen: boolean;
   asOfLabel: string;
   /** Why the action may not be written back (then no write is offered), or null. */
@@ -67,7 +69,7 @@ export function CareGapCard(props: CareGapCardProps) {
             {label} · {gap.status === 'overdue' ? `overdue since ${gap.dueDate}` : `due ${gap.dueDate}`}
           </Typography>
         </Alert>
-        <Typography id="next-action-title" component="h2" variant="subtitle2" sx={{ lineHeight: 1.35 }}>
+        <Typography id="next-action-title" component="h2" variant="subtitle2" ref={props.headingRef} tabIndex={-1} sx={{ lineHeight: 1.35 }}>
           {summaryOf(gap)}
         </Typography>
         <Box sx={{ mt: 0.5, display: 'flex', gap: 0.5, flexWrap: 'wrap', alignItems: 'center' }}>

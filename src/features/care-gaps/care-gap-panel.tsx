@@ -61,10 +61,15 @@ function timeLabel(ms: number): string {
 export function CareGapPanel({ asOf, patientName }: { asOf: string; patientName: string }) {
   const { context } = useSession();
   const audit = useAudit();
-  const gaps = useCareGaps(asOf);
   const store = useMemo(() => careGapUiStore(context.patientId, context.fhirUser), [context.patientId, context.fhirUser]);
   const ui = useStore(store);
+  const gaps = useCareGaps(asOf, ui.decided);
   const [done, setDone] = useState<ConfirmOutcome | null>(null);
+  // Where focus goes after the render that follows an action (a dialog closing would drop it on <body>).
+  const [focusRequest, setFocusRequest] = useState<'card' | 'result' | 'set-aside' | null>(null);
+  const headingRef = useRef<HTMLHeadingElement | null>(null);
+  const resultRef = useRef<HTMLDivElement | null>(null);
+  const setAsideRef = useRef<HTMLDivElement | null>(null);
   const written = done?.write.kind === 'written' ? done.write : null;
   const shown = useRef(new Set<string>());
 
@@ -85,8 +90,22 @@ export function CareGapPanel({ asOf, patientName }: { asOf: string; patientName:
     void audit.emit({ ...auditFields(focus.gap, correlationId), action: 'card-shown' }).catch(() => undefined);
   }, [focus, correlationId, audit]);
 
+  useEffect(() => {
+    if (!focusRequest) return;
+    // A card in focus may render a moment later (its correlation id is minted in an effect); with no
+    // open gap left, the set-aside line takes the focus instead.
+    const card = headingRef.current ?? (focusRule ? null : setAsideRef.current);
+    const target = focusRequest === 'card' ? card : focusRequest === 'result' ? resultRef.current : setAsideRef.current;
+    if (!target) return;
+    target.focus();
+    setFocusRequest(null);
+  }, [focusRequest, focusRule, correlationId, written, ui.setAside]);
+
   const clinician = isClinician(context.fhirUser);
-  const onWritten = useCallback((outcome: ConfirmOutcome) => setDone(outcome), []);
+  const onWritten = useCallback((outcome: ConfirmOutcome) => {
+    setDone(outcome);
+    setFocusRequest('result');
+  }, []);
   const closeConfirm = useCallback(() => store.getState().closeConfirm(), [store]);
 
   if (gaps.status === 'loading') {
@@ -114,16 +133,27 @@ export function CareGapPanel({ asOf, patientName }: { asOf: string; patientName:
   const deferred = views.filter((v) => v.state === 'snoozed' || v.state === 'dismissed');
   const deferGap = ui.defer ? views.find((v) => v.gap.rule === ui.defer?.rule)?.gap : undefined;
 
+  // A snooze or dismissal changes the card at once: the decision is kept here (and survives a
+  // reload in this browser session) while the outbox delivers it; the card never waits for that.
   const submitDefer = () => {
     const draft = ui.defer;
     if (!draft || !deferGap) return;
     const id = ui.correlationFor(deferGap.rule);
-    const decision = { reason: draft.reason, ...(draft.kind === 'snooze' ? { until: draft.until } : {}) };
+    const decision = draft.kind === 'snooze' ? ({ kind: 'snoozed', reason: draft.reason, until: draft.until } as const) : ({ kind: 'dismissed', reason: draft.reason } as const);
     void audit
-      .emit({ ...auditFields(deferGap, id), action: draft.kind === 'snooze' ? 'snoozed' : 'dismissed', decision })
-      .catch(() => undefined)
-      .finally(() => void gaps.refreshDecisions());
-    ui.closeDefer();
+      .emit({ ...auditFields(deferGap, id), action: decision.kind, decision: { reason: draft.reason, ...(draft.kind === 'snooze' ? { until: draft.until } : {}) } })
+      .catch(() => undefined);
+    ui.setAsideGap({ rule: deferGap.rule, title: deferGap.title, decision, correlationId: id });
+    setFocusRequest('card');
+  };
+
+  const undoSetAside = () => {
+    const entry = ui.setAside;
+    const gap = entry ? views.find((v) => v.gap.rule === entry.rule)?.gap : undefined;
+    if (!entry || !gap) return;
+    void audit.emit({ ...auditFields(gap, entry.correlationId), action: 'unsnoozed' }).catch(() => undefined);
+    ui.undoSetAside(entry.rule);
+    setFocusRequest('card');
   };
 
   const block = focus ? writeBlock(context.fhirUser, context.scopes, focus.gap.action.resourceType) : null;
@@ -136,7 +166,7 @@ export function CareGapPanel({ asOf, patientName }: { asOf: string; patientName:
         </Alert>
       )}
       {written ? (
-        <Alert severity="success" role="status" sx={{ m: 1 }} onClose={() => setDone(null)}>
+        <Alert severity="success" role="status" ref={resultRef} tabIndex={-1} sx={{ m: 1 }} onClose={() => setDone(null)}>
           {written.created ? 'Saved' : 'Already in the EHR'}: {written.resource.resourceType === 'Task' ? 'task' : 'order'}{' '}
           <Link href={`${context.serverUrl}/${written.reference}`} target="_blank" rel="noreferrer noopener">
             {written.reference}
@@ -168,6 +198,25 @@ export function CareGapPanel({ asOf, patientName }: { asOf: string; patientName:
           </Box>
         </Alert>
       ) : null}
+      {ui.setAside ? (
+        <Alert
+          severity="info"
+          role="status"
+          ref={setAsideRef}
+          tabIndex={-1}
+          sx={{ m: 1 }}
+          action={
+            <Button color="inherit" size="small" onClick={undoSetAside}>
+              Undo
+            </Button>
+          }
+          onClose={ui.clearSetAside}
+          slotProps={{ closeButton: { title: 'Close this message' } }}
+        >
+          {ui.setAside.title}:{' '}
+          {ui.setAside.decision.kind === 'snoozed' ? `set aside until ${ui.setAside.decision.until}` : `dismissed (${reasonLabel(ui.setAside.decision.reason)})`}
+        </Alert>
+      ) : null}
       {focus && correlationId ? (
         <CareGapCard
           key={focus.gap.rule}
@@ -176,14 +225,16 @@ export function CareGapPanel({ asOf, patientName }: { asOf: string; patientName:
           correlationId={correlationId}
           patientName={patientName}
           requester={context.fhirUser}
-          whyOpen={ui.whyOpen}
+          whyOpen={ui.whyRule === focus.gap.rule}
+          headingRef={headingRef}
           confirmOpen={ui.confirmRule === focus.gap.rule}
           asOfLabel={timeLabel(gaps.readAt)}
           writeBlock={block}
           canDefer={clinician}
           onWhy={() => {
-            if (!ui.whyOpen) void audit.emit({ ...auditFields(focus.gap, correlationId), action: 'why-opened' }).catch(() => undefined);
-            ui.toggleWhy();
+            // Every opening is recorded, for the gap it was opened on.
+            if (ui.whyRule !== focus.gap.rule) void audit.emit({ ...auditFields(focus.gap, correlationId), action: 'why-opened' }).catch(() => undefined);
+            ui.toggleWhy(focus.gap.rule);
           }}
           onOpenConfirm={() => ui.openConfirm(focus.gap.rule)}
           onCloseConfirm={closeConfirm}

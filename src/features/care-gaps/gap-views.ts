@@ -2,6 +2,7 @@ import type { Resource, Task } from '@medplum/fhirtypes';
 import type { PackResult } from '../../rules';
 import { actionIdentifier, type OpenGap } from '../../writeback/builders';
 import type { Decision } from './audit-port';
+import type { LocalDecision } from './ui-store';
 
 /** An open gap as the clinician sees it. */
 export type GapView =
@@ -11,6 +12,19 @@ export type GapView =
   | { state: 'in-progress'; gap: OpenGap; reference: string; since: string | null }
   | { state: 'snoozed'; gap: OpenGap; until: string; reason: string }
   | { state: 'dismissed'; gap: OpenGap; reason: string };
+
+/**
+ * The decisions in force: those read from the trail at launch, overridden per rule by the ones made
+ * in this browser session (which the outbox may not have delivered yet).
+ */
+export function withLocalDecisions(fromTrail: readonly Decision[], local: Readonly<Record<string, LocalDecision>>): Decision[] {
+  const kept = fromTrail.filter((d) => !(d.rule in local));
+  for (const [rule, d] of Object.entries(local)) {
+    if (d.kind === 'snoozed') kept.push({ rule, kind: 'snoozed', reason: d.reason, until: d.until });
+    else if (d.kind === 'dismissed') kept.push({ rule, kind: 'dismissed', reason: d.reason, until: null });
+  }
+  return kept;
+}
 
 const LIVE_STATUSES = new Set(['draft', 'active', 'on-hold', 'requested', 'received', 'accepted', 'ready', 'in-progress']);
 

@@ -6,7 +6,8 @@ import { usePatient } from '../../fhir/get-patient';
 import { useRecord, type RecordType } from '../../fhir/get-record';
 import { useSession } from '../../fhir/session-context';
 import { decisionsQuery, useAudit } from './audit-port';
-import { gapViews, type GapView } from './gap-views';
+import { gapViews, withLocalDecisions, type GapView } from './gap-views';
+import type { LocalDecision } from './ui-store';
 import { rulesEngineQuery } from './load-rules';
 
 /** A rule Careloop could not assess: it needs record types the EHR did not let it read. */
@@ -27,7 +28,6 @@ export type CareGaps =
       incomplete: RecordType[];
       notAssessed: NotAssessed[];
       readAt: number;
-      refreshDecisions: () => Promise<unknown>;
     };
 
 /**
@@ -50,11 +50,14 @@ export function splitAssessed(result: PackResult, unread: readonly RecordType[],
   return { result: { ...result, results: assessed, next }, notAssessed };
 }
 
+const NO_LOCAL: Readonly<Record<string, LocalDecision>> = {};
+
 /**
  * Reads the record, evaluates the rule pack in the browser as of `asOf`, and sorts the open gaps
- * into what to offer, given what Careloop already wrote and the snoozes and dismissals on file.
+ * into what to offer, given what Careloop already wrote and the snoozes and dismissals on file
+ * (`local`: those made in this browser session, which win over what the trail said at launch).
  */
-export function useCareGaps(asOf: string): CareGaps {
+export function useCareGaps(asOf: string, local: Readonly<Record<string, LocalDecision>> = NO_LOCAL): CareGaps {
   const { context, config } = useSession();
   const audit = useAudit();
   const patient = usePatient();
@@ -80,8 +83,8 @@ export function useCareGaps(asOf: string): CareGaps {
   const views = useMemo(() => {
     if (!result || !record.data) return null;
     const existing = [...record.data.resources, ...(tasks.data?.items ?? [])];
-    return gapViews(result, existing, decisions.data ?? [], { identifierSystem: config.identifierSystem, patientId: context.patientId, asOf });
-  }, [result, record.data, tasks.data, decisions.data, config.identifierSystem, context.patientId, asOf]);
+    return gapViews(result, existing, withLocalDecisions(decisions.data ?? [], local), { identifierSystem: config.identifierSystem, patientId: context.patientId, asOf });
+  }, [result, record.data, tasks.data, decisions.data, local, config.identifierSystem, context.patientId, asOf]);
 
   if (rules.isError) return { status: 'error', error: rules.error, retry: () => void rules.refetch() };
   if (record.isError) return { status: 'error', error: record.error, retry: () => void record.refetch() };
@@ -90,5 +93,5 @@ export function useCareGaps(asOf: string): CareGaps {
     const done = [patient.isSuccess, record.isSuccess, tasks.isSuccess || tasks.isError, !decisions.isPending, rules.isSuccess].filter(Boolean).length;
     return { status: 'loading', progress: Math.round((done / 5) * 100) };
   }
-  return { status: 'ready', result, views, incomplete: record.data?.incomplete ?? [], notAssessed: evaluated?.notAssessed ?? [], readAt: record.dataUpdatedAt, refreshDecisions: () => decisions.refetch() };
+  return { status: 'ready', result, views, incomplete: record.data?.incomplete ?? [], notAssessed: evaluated?.notAssessed ?? [], readAt: record.dataUpdatedAt };
 }
