@@ -33,6 +33,16 @@ export interface RuleMeta {
   readonly weight: number;
   /** Months after the due date before a due gap becomes overdue. */
   readonly graceMonths: number;
+  /**
+   * The age the guideline starts at, for the wording of a gap with nothing on record ("No … on
+   * record (eligible since 45)"); absent when a diagnosis, not an age, makes the rule apply.
+   */
+  readonly eligibleAge?: number;
+  /**
+   * A seasonal rule: the month and day (`MM-DD`) of the season whose due date is its first day after
+   * which the gap is overdue (influenza: due from Aug 1, overdue after Oct 31).
+   */
+  readonly seasonDueBy?: string;
   /** Action templates by the key the library's `"Action"` define returns. */
   readonly actions: Readonly<Record<string, ActionTemplate>>;
   readonly measure?: MeasureMeta;
@@ -168,6 +178,7 @@ export const PACK_RULES: readonly RuleMeta[] = [
     },
     weight: 70,
     graceMonths: 12,
+    eligibleAge: 45,
     actions: {
       screening: {
         resourceType: 'ServiceRequest',
@@ -200,6 +211,7 @@ export const PACK_RULES: readonly RuleMeta[] = [
     },
     weight: 65,
     graceMonths: 6,
+    eligibleAge: 40,
     actions: {
       screening: {
         resourceType: 'ServiceRequest',
@@ -232,6 +244,7 @@ export const PACK_RULES: readonly RuleMeta[] = [
     },
     weight: 60,
     graceMonths: 6,
+    eligibleAge: 21,
     actions: {
       screening: {
         resourceType: 'ServiceRequest',
@@ -264,6 +277,7 @@ export const PACK_RULES: readonly RuleMeta[] = [
     },
     weight: 55,
     graceMonths: 3,
+    eligibleAge: 12,
     actions: {
       screening: {
         resourceType: 'Task',
@@ -306,6 +320,7 @@ export const PACK_RULES: readonly RuleMeta[] = [
     },
     weight: 50,
     graceMonths: 3,
+    seasonDueBy: '10-31',
     actions: {
       screening: {
         resourceType: 'ServiceRequest',
@@ -331,6 +346,7 @@ export const PACK_RULES: readonly RuleMeta[] = [
     },
     weight: 45,
     graceMonths: 12,
+    eligibleAge: 65,
     actions: {
       screening: {
         resourceType: 'ServiceRequest',

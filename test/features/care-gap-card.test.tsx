@@ -17,7 +17,7 @@ describe('the care-gap card', () => {
     renderChart('ada');
     const next = await card();
     expect(within(next).getByRole('heading', { level: 2 })).toHaveTextContent(/^Colorectal cancer screening: /);
-    expect(within(next).getByText(/Overdue · overdue since \d{4}-\d{2}-\d{2}/)).toBeInTheDocument();
+    expect(within(next).getByText('Overdue since 2024-11-23')).toBeInTheDocument();
     expect(within(next).getByText(/USPSTF 2021/)).toBeInTheDocument();
     expect(within(next).getByRole('button', { name: 'Order colorectal cancer screening' })).toBeInTheDocument();
     expect(within(next).getByText(/^As of \d{2}:\d{2}$/)).toBeInTheDocument();
@@ -46,6 +46,23 @@ describe('the care-gap card', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Focus on Cervical cancer screening' }));
     expect(await screen.findByRole('region', { name: /Cervical cancer screening/ })).toBeInTheDocument();
     expect(screen.queryByRole('region', { name: /^Colorectal cancer screening/ })).not.toBeInTheDocument();
+  });
+
+  it('words due dates as the record allows: nothing on record has no invented date; flu is late only after its season’s due-by day', async () => {
+    castStore();
+    renderChart('ada');
+    await card();
+    await userEvent.click(screen.getByRole('button', { name: /other open gaps/ }));
+    await userEvent.click(screen.getByRole('button', { name: 'Focus on Cervical cancer screening' }));
+    const cervical = await screen.findByRole('region', { name: /^Cervical cancer screening/ });
+    expect(within(cervical).getByText('Due · nothing on record')).toBeInTheDocument();
+    expect(within(cervical).getByRole('heading', { level: 2 })).toHaveTextContent('No cervical cytology or high-risk HPV test on record (eligible since 21).');
+    expect(cervical).not.toHaveTextContent(/overdue|since \d{4}/i);
+    const others = screen.getByRole('button', { name: /other open gaps/ });
+    if (others.getAttribute('aria-expanded') !== 'true') await userEvent.click(others);
+    await userEvent.click(screen.getByRole('button', { name: 'Focus on Annual influenza vaccination' }));
+    const flu = await screen.findByRole('region', { name: /^Annual influenza vaccination/ });
+    expect(within(flu).getByText('Overdue · was due by 2026-10-31')).toBeInTheDocument();
   });
 
   it('says in one line when there is no open gap', async () => {
