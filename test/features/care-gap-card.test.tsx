@@ -65,10 +65,36 @@ describe('the care-gap card', () => {
     expect(within(flu).getByText('Overdue · was due by 2026-10-31')).toBeInTheDocument();
   });
 
-  it('says in one line when there is no open gap', async () => {
+  it('says in one line when there is no open gap, and on demand what an exclusion hides', async () => {
     castStore();
     renderChart('margaret');
     expect(await screen.findByText('No open care gaps as of 2026-11-23.')).toBeInTheDocument();
+    const disclose = screen.getByRole('button', { name: 'What is not shown' });
+    expect(disclose).toHaveAttribute('aria-expanded', 'false');
+    await userEvent.click(disclose);
+    expect(screen.getByRole('button', { name: 'Hide what is not shown' })).toHaveAttribute('aria-expanded', 'true');
+    expect(screen.getByRole('listitem')).toHaveTextContent(/^Not shown: hospice care since 2026-09-23 \(Colorectal cancer screening, Breast cancer screening/);
+  });
+
+  it('shows a rule the record cannot decide in the card’s place when it outranks the next gap, with a review task', async () => {
+    const store = castStore();
+    renderChart('katherine');
+    const review = await screen.findByRole('region', { name: /^Diabetes: HbA1c\/GMI above 9% or missing: Could not be assessed/ });
+    expect(within(review).getByRole('heading', { level: 2 })).toHaveTextContent('Could not be assessed: An HbA1c/GMI result has no usable date.');
+    expect(within(review).getByText('Needs review · could not be assessed')).toBeInTheDocument();
+    const folded = screen.getByRole('button', { name: /other open gaps · 1 could not be assessed/ });
+    expect(folded).toHaveAttribute('aria-expanded', 'false');
+    await userEvent.click(folded);
+    expect(folded).toHaveAttribute('aria-expanded', 'true');
+    const list = screen.getByRole('list', { name: 'Rules that could not be assessed' });
+    expect(list).toHaveTextContent('Diabetes: HbA1c/GMI above 9% or missing: An HbA1c/GMI result has no usable date.');
+    expect(list).toHaveTextContent('What is missing: effective date: no date');
+    await userEvent.click(within(review).getByRole('button', { name: 'Create a task to review the result' }));
+    await userEvent.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Confirm' }));
+    await screen.findByRole('list', { name: 'Care gaps in progress' });
+    const tasks = store.all('Task').filter((t) => (t.code as { coding?: { code?: string }[] } | undefined)?.coding?.some((c) => c.code === 'review-result'));
+    expect(tasks).toHaveLength(1);
+    expect(tasks[0]).toMatchObject({ for: { reference: 'Patient/katherine' }, intent: 'proposal' });
   });
 
   it('writes nothing until confirm, and the confirm dialog shows exactly what will be written', async () => {

@@ -12,18 +12,14 @@ import type { OpenGap } from '../../writeback/builders';
 import type { Task } from '@medplum/fhirtypes';
 import { lazy, Suspense, useRef, type Ref } from 'react';
 import type { ConfirmOutcome } from './use-confirm';
-import { actionLabel, indicatorOf, summaryOf } from './gap-views';
+import { actionLabel, indicatorOf, summaryOf, timingLine } from './gap-views';
 import { useConfirm } from './use-confirm';
 import { WhyPanel } from './why-panel';
 
 /** Loaded when the clinician first asks to act (see the DeferDialog note in care-gap-panel.tsx). */
 const ConfirmDialog = lazy(() => import('./confirm-dialog').then((m) => ({ default: m.ConfirmDialog })));
 
-const INDICATOR = {
-  info: { severity: 'info', label: 'Due' },
-  warning: { severity: 'warning', label: 'Overdue' },
-  critical: { severity: 'error', label: 'Needs attention' },
-} as const;
+const SEVERITY = { info: 'info', warning: 'warning', critical: 'error' } as const;
 
 export interface CareGapCardProps {
   gap: OpenGap;
@@ -58,7 +54,7 @@ export function CareGapCard(props: CareGapCardProps) {
   });
   const submitting = useRef(false);
   const indicator = indicatorOf(gap);
-  const { severity, label } = INDICATOR[indicator];
+  const severity = SEVERITY[indicator];
   const failure = confirm.data?.write.kind === 'failed' ? confirm.data.write : null;
 
   return (
@@ -66,7 +62,7 @@ export function CareGapCard(props: CareGapCardProps) {
       <CardContent sx={{ pb: 1 }}>
         <Alert severity={severity} icon={false} sx={{ py: 0, mb: 1 }}>
           <Typography variant="caption" sx={{ fontWeight: 600 }}>
-            {label} · {gap.status === 'overdue' ? `overdue since ${gap.dueDate}` : `due ${gap.dueDate}`}
+            {timingLine(gap)}
           </Typography>
         </Alert>
         <Typography id="next-action-title" component="h2" variant="subtitle2" ref={props.headingRef} tabIndex={-1} sx={{ lineHeight: 1.35 }}>

@@ -10,6 +10,7 @@ import List from '@mui/material/List';
 import ListItem from '@mui/material/ListItem';
 import ListItemText from '@mui/material/ListItemText';
 import Skeleton from '@mui/material/Skeleton';
+import SvgIcon from '@mui/material/SvgIcon';
 import Typography from '@mui/material/Typography';
 import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useStore } from 'zustand';
@@ -54,6 +55,26 @@ function timeLabel(ms: number): string {
   return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
 }
 
+/** A chevron for the folded list (MUI rotates it when the list opens). */
+function ExpandIcon() {
+  return (
+    <SvgIcon fontSize="small" aria-hidden>
+      <path d="M16.59 8.59 12 13.17 7.41 8.59 6 10l6 6 6-6z" />
+    </SvgIcon>
+  );
+}
+
+/** "3 other open gaps · 1 could not be assessed". */
+function foldedLabel(others: number, undecided: number): string {
+  const parts = [others ? `${others} other open ${others === 1 ? 'gap' : 'gaps'}` : null, undecided ? `${undecided} could not be assessed` : null];
+  return parts.filter(Boolean).join(' · ');
+}
+
+/** A rule's "missing" entry without the resource id it starts with (`Observation/x: no date` → `no date`). */
+function missingWords(entry: string): string {
+  return entry.replace(/^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]+:\s*/, '');
+}
+
 /**
  * One decision, one context, one action: the next-best open gap as a card, the other open gaps
  * folded below, and what is already in progress, snoozed or dismissed.
@@ -65,6 +86,7 @@ export function CareGapPanel({ asOf, patientName }: { asOf: string; patientName:
   const ui = useStore(store);
   const gaps = useCareGaps(asOf, ui.decided);
   const [done, setDone] = useState<ConfirmOutcome | null>(null);
+  const [showExcluded, setShowExcluded] = useState(false);
   // Where focus goes after the render that follows an action (a dialog closing would drop it on <body>).
   const [focusRequest, setFocusRequest] = useState<'card' | 'result' | 'set-aside' | null>(null);
   const headingRef = useRef<HTMLHeadingElement | null>(null);
@@ -129,6 +151,7 @@ export function CareGapPanel({ asOf, patientName }: { asOf: string; patientName:
   }
 
   const others = open.filter((v) => v !== focus);
+  const undecided = gaps.undecided;
   const inProgress = views.filter((v): v is Extract<GapView, { state: 'in-progress' }> => v.state === 'in-progress');
   const deferred = views.filter((v) => v.state === 'snoozed' || v.state === 'dismissed');
   const deferGap = ui.defer ? views.find((v) => v.gap.rule === ui.defer?.rule)?.gap : undefined;
@@ -243,26 +266,59 @@ export function CareGapPanel({ asOf, patientName }: { asOf: string; patientName:
           onWritten={onWritten}
         />
       ) : (
-        <Typography variant="body2" sx={{ m: 2 }}>
-          {gaps.notAssessed.length ? `No open care gaps among the rules assessed as of ${asOf}.` : `No open care gaps as of ${asOf}.`}
-        </Typography>
+        <Box sx={{ m: 2 }}>
+          <Typography variant="body2">
+            {gaps.notAssessed.length ? `No open care gaps among the rules assessed as of ${asOf}.` : `No open care gaps as of ${asOf}.`}
+          </Typography>
+          {gaps.excluded.length ? (
+            <>
+              <Button size="small" sx={{ mt: 0.5, ml: -0.5 }} aria-expanded={showExcluded} aria-controls="not-shown" onClick={() => setShowExcluded((v) => !v)}>
+                {showExcluded ? 'Hide what is not shown' : 'What is not shown'}
+              </Button>
+              {showExcluded ? (
+                <Box component="ul" id="not-shown" sx={{ m: 0, pl: 2 }}>
+                  {gaps.excluded.map((g) => (
+                    <Typography component="li" variant="body2" key={`${g.label}|${g.since ?? ''}`}>
+                      Not shown: {g.label.charAt(0).toLowerCase() + g.label.slice(1)}
+                      {g.since ? ` since ${g.since}` : ''} ({g.titles.join(', ')})
+                    </Typography>
+                  ))}
+                </Box>
+              ) : null}
+            </>
+          ) : null}
+        </Box>
       )}
-      {others.length ? (
+      {others.length || undecided.length ? (
         // Folded gaps are rendered only when unfolded: the first card does not pay for a hidden list.
         <Accordion disableGutters elevation={0} sx={{ mx: 1 }} slotProps={{ transition: { unmountOnExit: true } }}>
-          <AccordionSummary aria-controls="other-gaps" id="other-gaps-header">
-            <Typography variant="body2">
-              {others.length} other open {others.length === 1 ? 'gap' : 'gaps'}
-            </Typography>
+          <AccordionSummary aria-controls="other-gaps" id="other-gaps-header" expandIcon={<ExpandIcon />}>
+            <Typography variant="body2">{foldedLabel(others.length, undecided.length)}</Typography>
           </AccordionSummary>
           <AccordionDetails id="other-gaps">
-            <List dense disablePadding aria-label="Other open gaps">
-              {others.map((v) => (
-                <ListItem key={v.gap.rule} disableGutters secondaryAction={<Button size="small" onClick={() => ui.focus(v.gap.rule)} aria-label={`Focus on ${v.gap.title}`}>Focus</Button>}>
-                  <ListItemText primary={summaryOf(v.gap)} sx={{ pr: 7 }} />
-                </ListItem>
-              ))}
-            </List>
+            {others.length ? (
+              <List dense disablePadding aria-label="Other open gaps">
+                {others.map((v) => (
+                  <ListItem key={v.gap.rule} disableGutters secondaryAction={<Button size="small" onClick={() => ui.focus(v.gap.rule)} aria-label={`Focus on ${v.gap.title}`}>Focus</Button>}>
+                    <ListItemText primary={summaryOf(v.gap)} sx={{ pr: 7 }} />
+                  </ListItem>
+                ))}
+              </List>
+            ) : null}
+            {undecided.length ? (
+              <>
+                <Typography component="h3" variant="caption" sx={{ fontWeight: 600, display: 'block', mt: others.length ? 1 : 0 }}>
+                  Could not be assessed
+                </Typography>
+                <List dense disablePadding aria-label="Rules that could not be assessed">
+                  {undecided.map((r) => (
+                    <ListItem key={r.rule} disableGutters>
+                      <ListItemText primary={`${r.title}: ${r.reason || 'the record cannot decide it.'}`} secondary={r.missing.length ? `What is missing: ${r.missing.map(missingWords).join('; ')}` : null} />
+                    </ListItem>
+                  ))}
+                </List>
+              </>
+            ) : null}
           </AccordionDetails>
         </Accordion>
       ) : null}

@@ -1,5 +1,5 @@
 import type { Resource, Task } from '@medplum/fhirtypes';
-import type { PackResult } from '../../rules';
+import type { InsufficientDataResult, PackResult } from '../../rules';
 import { actionIdentifier, type OpenGap } from '../../writeback/builders';
 import type { Decision } from './audit-port';
 import type { LocalDecision } from './ui-store';
@@ -72,10 +72,72 @@ function outreachFor(gap: OpenGap, existing: readonly Resource[], identifierSyst
   return null;
 }
 
+/** The code of the Task that asks a clinician to review a result Careloop could not assess. */
+export const REVIEW_RESULT_CODE = { system: 'http://careloop.example/fhir/CodeSystem/care-gap-action', code: 'review-result', display: 'Review a result that could not be assessed' } as const;
+
+/**
+ * A rule the record could not decide, as a gap the card can show in its own place (pack `review`):
+ * "could not be assessed", with a Task asking a clinician to review the result. Dated `asOf`: the
+ * Task's business identifier is per day.
+ */
+export function reviewGapOf(undecided: InsufficientDataResult, asOf: string): OpenGap {
+  const why = undecided.reason || undecided.missing.join('; ') || 'the record cannot decide it';
+  return {
+    ...undecided,
+    status: 'due',
+    dueDate: asOf,
+    reason: `Could not be assessed: ${why}`,
+    reasonCode: 'InvalidAttribute',
+    priority: 0,
+    action: {
+      resourceType: 'Task',
+      code: REVIEW_RESULT_CODE,
+      intent: 'proposal',
+      text: `Review the record for ${undecided.title}: ${why}`,
+      reason: `Careloop could not assess ${undecided.title}: ${why}`,
+      label: 'Create a task to review the result',
+    },
+  };
+}
+
+/** The rules the record could not decide (insufficient data), in the pack's order. */
+export function undecidedOf(result: PackResult): InsufficientDataResult[] {
+  return result.results.filter((r): r is InsufficientDataResult => r.status === 'insufficient-data');
+}
+
+/** Whether a gap stands for a rule that could not be assessed (see reviewGapOf). */
+export function isReview(gap: OpenGap): boolean {
+  return gap.action.code.system === REVIEW_RESULT_CODE.system && gap.action.code.code === REVIEW_RESULT_CODE.code;
+}
+
 /** Indicator of a gap: critical for a value out of range, warning when overdue, else info. */
 export function indicatorOf(gap: OpenGap): 'info' | 'warning' | 'critical' {
+  if (isReview(gap)) return 'warning';
   if (gap.reasonCode === 'ValueOutOfRange') return 'critical';
   return gap.status === 'overdue' ? 'warning' : 'info';
+}
+
+/**
+ * The card's one line on timing, never more than the record says: "Overdue since 2024-11-23" (a
+ * last test that ran out), "Due · nothing on record" (never done: no invented date), "Due by
+ * 2026-10-31" / "Overdue · was due by 2026-10-31" (a season), "Needs attention · result of
+ * 2026-09-23" (out of range).
+ */
+export function timingLine(gap: OpenGap): string {
+  if (isReview(gap)) return 'Needs review · could not be assessed';
+  const overdue = gap.status === 'overdue';
+  const t = gap.timing;
+  if (t === undefined) return overdue ? `Overdue since ${gap.dueDate}` : `Due since ${gap.dueDate}`;
+  switch (t.kind) {
+    case 'expired':
+      return `${overdue ? 'Overdue' : 'Due'} since ${t.since}`;
+    case 'never-done':
+      return t.eligibleAge === null ? `Due · nothing on record, eligible since ${t.eligibleSince}` : 'Due · nothing on record';
+    case 'season':
+      return overdue ? `Overdue · was due by ${t.dueBy}` : `Due by ${t.dueBy}`;
+    case 'out-of-range':
+      return `Needs attention · result of ${t.resultDay}`;
+  }
 }
 
 /** The one-line summary on the card, at most 140 characters. */
