@@ -70,8 +70,9 @@ export const PACK_RULES: readonly RuleMeta[] = [
           display: 'Hemoglobin A1c/Hemoglobin.total in Blood',
         },
         intent: 'proposal',
-        text: 'Order an HbA1c.',
+        text: 'HbA1c test.',
         reason: 'No current HbA1c or GMI for a patient with diabetes (CMS122).',
+        label: 'Propose an HbA1c test',
       },
       'poor-control': {
         resourceType: 'Task',
@@ -83,6 +84,7 @@ export const PACK_RULES: readonly RuleMeta[] = [
         intent: 'plan',
         text: 'Review diabetes treatment: most recent HbA1c/GMI is above 9%.',
         reason: 'Poor glycemic control, HbA1c/GMI > 9% (CMS122).',
+        label: 'Create a diabetes treatment review task',
       },
     },
     measure: {
@@ -115,6 +117,7 @@ export const PACK_RULES: readonly RuleMeta[] = [
         intent: 'plan',
         text: 'Measure blood pressure.',
         reason: 'No blood pressure reading in the last 12 months for a patient with hypertension (CMS165).',
+        label: 'Create a task to measure blood pressure',
       },
       uncontrolled: {
         resourceType: 'Task',
@@ -126,6 +129,7 @@ export const PACK_RULES: readonly RuleMeta[] = [
         intent: 'plan',
         text: 'Recheck blood pressure and review antihypertensive treatment.',
         reason: 'Most recent blood pressure is 140/90 mmHg or higher (CMS165).',
+        label: 'Create a blood pressure follow-up task',
       },
     },
     measure: {
@@ -158,6 +162,7 @@ export const PACK_RULES: readonly RuleMeta[] = [
         intent: 'proposal',
         text: 'Consider starting statin therapy (high intensity for clinical ASCVD).',
         reason: 'Clinical ASCVD without statin therapy (CMS347, ACC/AHA 2018).',
+        label: 'Create a task to consider a statin',
       },
     },
     measure: {
@@ -190,6 +195,7 @@ export const PACK_RULES: readonly RuleMeta[] = [
         intent: 'proposal',
         text: 'Offer colorectal cancer screening (FIT yearly, FIT-DNA every 3 years, or colonoscopy every 10 years).',
         reason: 'Colorectal cancer screening is due (USPSTF 2021, CMS130).',
+        label: 'Propose colorectal cancer screening',
       },
     },
     measure: {
@@ -221,8 +227,9 @@ export const PACK_RULES: readonly RuleMeta[] = [
           display: 'Screening mammography',
         },
         intent: 'proposal',
-        text: 'Order a screening mammogram.',
+        text: 'Screening mammogram.',
         reason: 'Biennial breast cancer screening is due (USPSTF 2024, CMS125).',
+        label: 'Propose a screening mammogram',
       },
     },
     measure: {
@@ -256,6 +263,7 @@ export const PACK_RULES: readonly RuleMeta[] = [
         intent: 'proposal',
         text: 'Offer cervical cancer screening (cytology, or hrHPV testing from 30).',
         reason: 'Cervical cancer screening is due (USPSTF 2018, CMS124).',
+        label: 'Propose cervical cancer screening',
       },
     },
     measure: {
@@ -289,6 +297,7 @@ export const PACK_RULES: readonly RuleMeta[] = [
         intent: 'plan',
         text: 'Ask about tobacco use and record the answer.',
         reason: 'No tobacco use screening in the last 12 months (CMS138).',
+        label: 'Create a task to ask about tobacco use',
       },
       cessation: {
         resourceType: 'Task',
@@ -300,6 +309,7 @@ export const PACK_RULES: readonly RuleMeta[] = [
         intent: 'plan',
         text: 'Offer tobacco cessation counselling or medication.',
         reason: 'Tobacco user without a cessation intervention (CMS138, USPSTF 2021).',
+        label: 'Create a tobacco cessation task',
       },
     },
     measure: {
@@ -332,6 +342,7 @@ export const PACK_RULES: readonly RuleMeta[] = [
         intent: 'proposal',
         text: 'Offer this season\'s influenza vaccine.',
         reason: 'Annual influenza vaccination is due (CDC/ACIP).',
+        label: 'Propose this season’s flu vaccine',
       },
     },
   },
@@ -358,6 +369,7 @@ export const PACK_RULES: readonly RuleMeta[] = [
         intent: 'proposal',
         text: 'Offer a pneumococcal conjugate vaccine (PCV20 or PCV21).',
         reason: 'No pneumococcal vaccine since the 60th birthday (CDC/ACIP, CMS127).',
+        label: 'Propose a pneumococcal vaccine',
       },
     },
   },

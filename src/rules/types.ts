@@ -70,7 +70,11 @@ export interface ActionTemplate {
   readonly intent: 'proposal' | 'plan' | 'order';
   readonly text: string;
   readonly reason: string;
-  /** The primary button's words when the title alone would not say what happens. */
+  /**
+   * The primary button's words: a verb for what will be written, at most 40 characters
+   * ("Propose colorectal cancer screening", "Create a task to measure blood pressure"). Every
+   * template of the built-in pack has one (test/rules/action-labels.test.ts).
+   */
   readonly label?: string;
 }
 

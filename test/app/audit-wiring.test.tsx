@@ -74,9 +74,9 @@ describe('the audit trail from the app', () => {
     render(<AppShell session={session} asOf="2026-11-23" queryClient={new QueryClient({ defaultOptions: { queries: { retry: false } } })} audit={port} auditStatus={client} />);
 
     const card = await screen.findByRole('region', { name: /^Colorectal cancer screening/ });
-    await userEvent.click(within(card).getByRole('button', { name: 'Order colorectal cancer screening' }));
+    await userEvent.click(within(card).getByRole('button', { name: 'Propose colorectal cancer screening' }));
     await userEvent.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Confirm' }));
-    await screen.findByText(/^Saved: order/);
+    await screen.findByText(/^Saved to the EHR: a proposal for/);
 
     expect(deliveredAtWrite.includes('confirmed') || (outboxAtWrite ?? '').includes('"confirmed"')).toBe(true);
     expect(store.all('ServiceRequest').filter((r) => r.identifier)).toHaveLength(1);
@@ -158,7 +158,7 @@ describe('the audit trail from the app', () => {
     expect(answered).toBe(false);
     expect(screen.getByText('Colorectal cancer screening: set aside until 2026-12-23')).toBeInTheDocument();
     expect(screen.queryByRole('region', { name: /^Colorectal cancer screening/ })).not.toBeInTheDocument();
-    const nextHeading = within(screen.getByRole('region', { name: /^Breast cancer screening|^Cervical cancer screening|^Tobacco/ })).getByRole('heading', { level: 2 });
+    const nextHeading = within(screen.getByRole('region', { name: /^Annual influenza vaccination/ })).getByRole('heading', { level: 2 });
     expect(document.activeElement).toBe(nextHeading);
 
     await user.click(screen.getByRole('button', { name: 'Undo' }));

@@ -33,11 +33,11 @@ describe('the care-gap loop in the sandbox chart', () => {
     await card.getByRole('region', { name: 'Why this is recommended' }).getByText(/Rule colorectal-cancer-screening v/).waitFor();
     expect(env.sandbox.ctx.writes).toEqual([]);
 
-    await card.getByRole('button', { name: 'Order colorectal cancer screening' }).click();
+    await card.getByRole('button', { name: 'Propose colorectal cancer screening' }).click();
     const dialog = app.getByRole('dialog');
     await dialog.getByText('Ada Lovelace').waitFor();
     await dialog.getByRole('button', { name: 'Confirm' }).dblclick();
-    await app.getByText(/^Saved: order/).waitFor({ timeout: 15_000 });
+    await app.getByText(/^Saved to the EHR: a proposal for/).waitFor({ timeout: 15_000 });
 
     const orders = await careloopOrders('ada');
     expect(orders).toHaveLength(1);

@@ -19,7 +19,7 @@ describe('the care-gap card', () => {
     expect(within(next).getByRole('heading', { level: 2 })).toHaveTextContent(/^Colorectal cancer screening: /);
     expect(within(next).getByText('Overdue since 2024-11-23')).toBeInTheDocument();
     expect(within(next).getByText(/USPSTF 2021/)).toBeInTheDocument();
-    expect(within(next).getByRole('button', { name: 'Order colorectal cancer screening' })).toBeInTheDocument();
+    expect(within(next).getByRole('button', { name: 'Propose colorectal cancer screening' })).toBeInTheDocument();
     expect(within(next).getByText(/^As of \d{2}:\d{2}$/)).toBeInTheDocument();
     expect(screen.getAllByRole('region', { name: /screening|vaccination|Tobacco/i })).toHaveLength(1);
     expect((within(next).getByRole('heading', { level: 2 }).textContent ?? '').length).toBeLessThanOrEqual(140);
@@ -101,12 +101,13 @@ describe('the care-gap card', () => {
     const store = castStore();
     renderChart('ada');
     const next = await card();
-    await userEvent.click(within(next).getByRole('button', { name: 'Order colorectal cancer screening' }));
-    const dialog = await screen.findByRole('dialog', { name: 'Confirm: Order colorectal cancer screening' });
-    expect(dialog).toHaveTextContent('ServiceRequest (proposal)');
-    expect(dialog).toHaveTextContent('snomed.info/sct 275978004');
+    await userEvent.click(within(next).getByRole('button', { name: 'Propose colorectal cancer screening' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Confirm: Propose colorectal cancer screening' });
+    expect(dialog).toHaveTextContent('A proposal for screening for malignant neoplasm of colon (a ServiceRequest with intent “proposal”, not an order)');
+    expect(dialog).toHaveTextContent('Screening for malignant neoplasm of colon (SNOMED CT 275978004)');
+    expect(dialog).not.toHaveTextContent(/https?:|snomed\.info/);
     expect(dialog).toHaveTextContent('Ada Lovelace');
-    expect(dialog).toHaveTextContent(DOCTOR);
+    expect(dialog).toHaveTextContent('Requester' + 'Dr. Elizabeth Blackwell');
     expect(dialog).toHaveTextContent(/colorectal-cancer-screening v\d+\.\d+\.\d+/);
     expect(store.writes).toEqual([]);
     await userEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }));
@@ -117,12 +118,18 @@ describe('the care-gap card', () => {
     const store = castStore();
     const { audit } = renderChart('ada');
     const next = await card();
-    await userEvent.click(within(next).getByRole('button', { name: 'Order colorectal cancer screening' }));
+    await userEvent.click(within(next).getByRole('button', { name: 'Propose colorectal cancer screening' }));
     const dialog = await screen.findByRole('dialog');
     const confirm = within(dialog).getByRole('button', { name: 'Confirm' });
     await userEvent.dblClick(confirm);
-    const saved = await screen.findByText(/^Saved: order/);
-    expect(within(saved.closest('[role="status"]') as HTMLElement).getByRole('link')).toHaveAttribute('href', expect.stringMatching(/\/ServiceRequest\/servicerequest-\d+\/_history\/1$/));
+    const saved = await screen.findByText(/^Saved to the EHR: a proposal for/);
+    const result = saved.closest('[role="status"]') as HTMLElement;
+    // The written resource in words, with no link the browser could not open (the FHIR URL needs a token).
+    expect(result).toHaveTextContent('Saved to the EHR: a proposal for screening for malignant neoplasm of colon');
+    expect(within(result).queryByRole('link')).toBeNull();
+    expect(result).not.toHaveTextContent(/ServiceRequest\//);
+    // Focus moves to the result message, a live region, rather than falling to <body>.
+    expect(document.activeElement).toBe(result);
     const orders = store.all('ServiceRequest').filter((r) => (r.identifier as { value?: string }[] | undefined)?.some((i) => i.value?.startsWith('colorectal-cancer-screening:ada:')));
     expect(orders).toHaveLength(1);
     expect(orders[0]).toMatchObject({ subject: { reference: 'Patient/ada' }, requester: { reference: DOCTOR }, status: 'active' });
@@ -140,32 +147,32 @@ describe('the care-gap card', () => {
     store.faults.push({ method: 'POST', type: 'ServiceRequest', kind: 'status', status: 403, headers: { 'www-authenticate': 'Bearer error="insufficient_scope", scope="patient/ServiceRequest.c"' } });
     renderChart('ada');
     const next = await card();
-    await userEvent.click(within(next).getByRole('button', { name: 'Order colorectal cancer screening' }));
+    await userEvent.click(within(next).getByRole('button', { name: 'Propose colorectal cancer screening' }));
     const dialog = await screen.findByRole('dialog');
     await userEvent.click(within(dialog).getByRole('button', { name: 'Confirm' }));
     expect(await within(dialog).findByRole('alert')).toHaveTextContent('Not saved: the EHR refused the order (missing permission patient/ServiceRequest.c).');
     expect(store.all('ServiceRequest').filter((r) => r.identifier)).toHaveLength(0);
     await userEvent.click(within(dialog).getByRole('button', { name: 'Confirm' }));
-    expect(await screen.findByText(/^Saved: order/)).toBeInTheDocument();
+    expect(await screen.findByText(/^Saved to the EHR: a proposal for/)).toBeInTheDocument();
     expect(store.all('ServiceRequest').filter((r) => r.identifier)).toHaveLength(1);
   });
 
   it('reopens an interrupted confirm after a reload for the same patient and user', async () => {
     castStore();
     const first = renderChart('ada');
-    await userEvent.click(within(await card()).getByRole('button', { name: 'Order colorectal cancer screening' }));
+    await userEvent.click(within(await card()).getByRole('button', { name: 'Propose colorectal cancer screening' }));
     expect(await screen.findByRole('dialog')).toBeInTheDocument();
     first.unmount();
     resetCareGapUiStores();
 
     renderChart('ada');
-    expect(await screen.findByRole('dialog', { name: 'Confirm: Order colorectal cancer screening' })).toBeInTheDocument();
+    expect(await screen.findByRole('dialog', { name: 'Confirm: Propose colorectal cancer screening' })).toBeInTheDocument();
   });
 
   it('does not show one patient’s open confirm in another patient’s chart', async () => {
     castStore();
     const first = renderChart('ada');
-    await userEvent.click(within(await card()).getByRole('button', { name: 'Order colorectal cancer screening' }));
+    await userEvent.click(within(await card()).getByRole('button', { name: 'Propose colorectal cancer screening' }));
     await screen.findByRole('dialog');
     first.unmount();
     resetCareGapUiStores();
@@ -247,7 +254,7 @@ describe('the care-gap card', () => {
     const store = castStore();
     renderChart('ada');
     const next = await card();
-    const action = within(next).getByRole('button', { name: 'Order colorectal cancer screening' });
+    const action = within(next).getByRole('button', { name: 'Propose colorectal cancer screening' });
     const user = userEvent.setup();
     while (document.activeElement !== action) await user.tab();
     await user.keyboard('{Enter}');
@@ -255,7 +262,7 @@ describe('the care-gap card', () => {
     const confirm = within(dialog).getByRole('button', { name: 'Confirm' });
     while (document.activeElement !== confirm) await user.tab();
     await user.keyboard('{Enter}');
-    expect(await screen.findByText(/^Saved: order/)).toBeInTheDocument();
+    expect(await screen.findByText(/^Saved to the EHR: a proposal for/)).toBeInTheDocument();
     expect(store.all('Provenance')).toHaveLength(1);
   });
 
@@ -267,11 +274,11 @@ describe('the care-gap card', () => {
     await noAxeViolations(container);
     await userEvent.click(within(next).getByRole('button', { name: 'Why?' }));
     await noAxeViolations(container);
-    await userEvent.click(within(next).getByRole('button', { name: 'Order colorectal cancer screening' }));
+    await userEvent.click(within(next).getByRole('button', { name: 'Propose colorectal cancer screening' }));
     const dialog = await screen.findByRole('dialog');
     await noAxeViolations(dialog);
     await userEvent.click(within(dialog).getByRole('button', { name: 'Confirm' }));
-    await screen.findByText(/^Saved: order/);
+    await screen.findByText(/^Saved to the EHR: a proposal for/);
     await noAxeViolations(container);
   });
 
@@ -279,7 +286,7 @@ describe('the care-gap card', () => {
     const store = castStore();
     store.faults.push({ method: 'POST', type: 'ServiceRequest', kind: 'status', status: 500 }, { method: 'POST', type: 'ServiceRequest', kind: 'status', status: 500 }, { method: 'POST', type: 'ServiceRequest', kind: 'status', status: 500 });
     renderChart('ada');
-    await userEvent.click(within(await card()).getByRole('button', { name: 'Order colorectal cancer screening' }));
+    await userEvent.click(within(await card()).getByRole('button', { name: 'Propose colorectal cancer screening' }));
     const dialog = await screen.findByRole('dialog');
     await userEvent.click(within(dialog).getByRole('button', { name: 'Confirm' }));
     await within(dialog).findByRole('alert', {}, { timeout: 15_000 });
@@ -291,7 +298,7 @@ describe('closing an outreach task', () => {
   it('orders the screening and closes Donald’s outreach task on the version the clinician saw', async () => {
     const store = castStore();
     renderChart('donald');
-    await userEvent.click(within(await card()).getByRole('button', { name: 'Order colorectal cancer screening' }));
+    await userEvent.click(within(await card()).getByRole('button', { name: 'Propose colorectal cancer screening' }));
     const dialog = await screen.findByRole('dialog');
     expect(dialog).toHaveTextContent('Close the open task “Call patient to arrange colorectal cancer screening');
     await userEvent.click(within(dialog).getByRole('button', { name: 'Confirm' }));
@@ -306,7 +313,7 @@ describe('closing an outreach task', () => {
   it('does not overwrite an outreach task someone changed meanwhile (412) and shows its new state', async () => {
     const store = castStore();
     renderChart('donald');
-    await userEvent.click(within(await card()).getByRole('button', { name: 'Order colorectal cancer screening' }));
+    await userEvent.click(within(await card()).getByRole('button', { name: 'Propose colorectal cancer screening' }));
     const dialog = await screen.findByRole('dialog');
     // A nurse picks the task up in the EHR while the dialog is open.
     const index = store.resources.findIndex((r) => r.id === 'donald-outreach');

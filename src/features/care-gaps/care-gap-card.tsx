@@ -41,7 +41,8 @@ export interface CareGapCardProps {
   onCloseConfirm: () => void;
   onSnooze: () => void;
   onDismiss: () => void;
-  onWritten: (outcome: ConfirmOutcome) => void;
+  /** After a confirm: the outcome, and the gap it was for. */
+  onWritten: (outcome: ConfirmOutcome, gap: OpenGap) => void;
 }
 
 /** The next-best action: what, why, and one button that says what will happen. */
@@ -49,7 +50,7 @@ export function CareGapCard(props: CareGapCardProps) {
   const { gap, whyOpen, confirmOpen } = props;
   const { onWritten, onCloseConfirm } = props;
   const confirm = useConfirm(gap, props.correlationId, props.outreach, (outcome) => {
-    onWritten(outcome);
+    onWritten(outcome, gap);
     onCloseConfirm();
   });
   const submitting = useRef(false);

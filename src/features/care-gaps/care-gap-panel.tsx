@@ -5,7 +5,6 @@ import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import LinearProgress from '@mui/material/LinearProgress';
-import Link from '@mui/material/Link';
 import List from '@mui/material/List';
 import ListItem from '@mui/material/ListItem';
 import ListItemText from '@mui/material/ListItemText';
@@ -23,7 +22,8 @@ import { useAudit } from './audit-port';
 import { CareGapCard } from './care-gap-card';
 import { reasonLabel } from './defer-reasons';
 import type { GapView } from './gap-views';
-import { actionLabel, summaryOf } from './gap-views';
+import type { OpenGap } from '../../writeback/builders';
+import { summaryOf, writtenWords } from './gap-views';
 import { careGapUiStore } from './ui-store';
 import { auditFields } from './use-confirm';
 import { useCareGaps } from './use-care-gaps';
@@ -79,13 +79,14 @@ function missingWords(entry: string): string {
  * One decision, one context, one action: the next-best open gap as a card, the other open gaps
  * folded below, and what is already in progress, snoozed or dismissed.
  */
-export function CareGapPanel({ asOf, patientName }: { asOf: string; patientName: string }) {
+export function CareGapPanel({ asOf, patientName, userName = null }: { asOf: string; patientName: string; userName?: string | null }) {
   const { context } = useSession();
   const audit = useAudit();
   const store = useMemo(() => careGapUiStore(context.patientId, context.fhirUser), [context.patientId, context.fhirUser]);
   const ui = useStore(store);
   const gaps = useCareGaps(asOf, ui.decided);
   const [done, setDone] = useState<ConfirmOutcome | null>(null);
+  const [doneAction, setDoneAction] = useState<OpenGap['action'] | null>(null);
   const [showExcluded, setShowExcluded] = useState(false);
   // Where focus goes after the render that follows an action (a dialog closing would drop it on <body>).
   const [focusRequest, setFocusRequest] = useState<'card' | 'result' | 'set-aside' | null>(null);
@@ -124,8 +125,9 @@ export function CareGapPanel({ asOf, patientName }: { asOf: string; patientName:
   }, [focusRequest, focusRule, correlationId, written, ui.setAside]);
 
   const clinician = isClinician(context.fhirUser);
-  const onWritten = useCallback((outcome: ConfirmOutcome) => {
+  const onWritten = useCallback((outcome: ConfirmOutcome, gap: OpenGap) => {
     setDone(outcome);
+    setDoneAction(gap.action);
     setFocusRequest('result');
   }, []);
   const closeConfirm = useCallback(() => store.getState().closeConfirm(), [store]);
@@ -190,10 +192,7 @@ export function CareGapPanel({ asOf, patientName }: { asOf: string; patientName:
       )}
       {written ? (
         <Alert severity="success" role="status" ref={resultRef} tabIndex={-1} sx={{ m: 1 }} onClose={() => setDone(null)}>
-          {written.created ? 'Saved' : 'Already in the EHR'}: {written.resource.resourceType === 'Task' ? 'task' : 'order'}{' '}
-          <Link href={`${context.serverUrl}/${written.reference}`} target="_blank" rel="noreferrer noopener">
-            {written.reference}
-          </Link>
+          {written.created ? 'Saved to the EHR' : 'Already in the EHR'}: {doneAction ? writtenWords(doneAction) : 'the action'}
           {done?.closed?.kind === 'closed' ? '. The outreach task was closed.' : ''}
         </Alert>
       ) : null}
@@ -247,7 +246,7 @@ export function CareGapPanel({ asOf, patientName }: { asOf: string; patientName:
           outreach={focus.outreach}
           correlationId={correlationId}
           patientName={patientName}
-          requester={context.fhirUser}
+          requester={userName ?? context.fhirUser}
           whyOpen={ui.whyRule === focus.gap.rule}
           headingRef={headingRef}
           confirmOpen={ui.confirmRule === focus.gap.rule}
@@ -330,7 +329,7 @@ export function CareGapPanel({ asOf, patientName }: { asOf: string; patientName:
           <List dense disablePadding aria-label="Care gaps in progress">
             {inProgress.map((v) => (
               <ListItem key={v.gap.rule} disableGutters>
-                <ListItemText primary={`${v.gap.title}: ${actionLabel(v.gap)}`} secondary={`In progress since ${v.since?.slice(0, 10) ?? 'earlier'} (${v.reference})`} />
+                <ListItemText primary={v.gap.title} secondary={`${v.reference.startsWith('Task/') ? 'Task' : 'Proposal'} in the EHR since ${v.since?.slice(0, 10) ?? 'an earlier visit'}`} />
               </ListItem>
             ))}
           </List>

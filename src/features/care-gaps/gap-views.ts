@@ -146,10 +146,30 @@ export function summaryOf(gap: OpenGap): string {
   return text.length <= 140 ? text : `${text.slice(0, 139).trimEnd()}…`;
 }
 
-/** The primary button's words: what will happen, e.g. "Order colorectal cancer screening". */
+/** The primary button's words: the template's label ("Propose colorectal cancer screening"), else a verb for what is written. */
 export function actionLabel(gap: OpenGap): string {
   const label = gap.action.label;
   if (label !== undefined && label.trim()) return label.trim();
   const what = gap.title.charAt(0).toLowerCase() + gap.title.slice(1);
-  return gap.action.resourceType === 'ServiceRequest' ? `Order ${what}` : `Create task: ${what}`;
+  if (gap.action.resourceType === 'Task') return `Create a task: ${what}`.slice(0, 40);
+  return `${gap.action.intent === 'order' ? 'Order' : gap.action.intent === 'plan' ? 'Plan' : 'Propose'} ${what}`.slice(0, 40);
+}
+
+/**
+ * What is written, in words: "a proposal for screening for malignant neoplasm of colon (a
+ * ServiceRequest with intent proposal, not an order)", "a task for the care team: Measure blood
+ * pressure."
+ */
+export function writtenWords(action: OpenGap['action']): string {
+  const what = (action.code.display ?? action.text).replace(/\.$/, '');
+  const lower = what.charAt(0).toLowerCase() + what.slice(1);
+  if (action.resourceType === 'Task') return `a task for the care team: ${action.text}`;
+  switch (action.intent) {
+    case 'proposal':
+      return `a proposal for ${lower} (a ServiceRequest with intent “proposal”, not an order)`;
+    case 'plan':
+      return `a plan for ${lower} (a ServiceRequest with intent “plan”)`;
+    case 'order':
+      return `an order for ${lower} (a ServiceRequest with intent “order”)`;
+  }
 }

@@ -18,6 +18,7 @@ import { ProblemScreen } from '../errors/problem-screen';
 import { problemCopy } from '../errors/problem-copy';
 import { describeEncounter, describeTask } from './describe';
 import { PatientBanner } from './patient-banner';
+import { useUserName } from './user-name';
 
 function problemOf(error: unknown): Problem {
   return error instanceof FhirRequestError ? error.problem : { kind: 'unknown', detail: 'The chart could not be read.' };
@@ -55,6 +56,7 @@ export function ChartContext({ asOf }: { asOf: string }) {
   const patient = usePatient();
   const encounter = useEncounter();
   const tasks = useOpenTasks();
+  const userName = useUserName();
 
   if (patient.isPending) return <ChartLoading />;
   if (patient.isError) return <ProblemScreen problem={problemOf(patient.error)} onRetry={() => void patient.refetch()} />;
@@ -63,7 +65,7 @@ export function ChartContext({ asOf }: { asOf: string }) {
   return (
     <Box component="main">
       <PatientBanner summary={summary} full={context.needPatientBanner} />
-      <CareGapPanel asOf={asOf} patientName={summary.name} />
+      <CareGapPanel asOf={asOf} patientName={summary.name} userName={userName} />
       <Box component="section" aria-label="Context" sx={{ px: 2, py: 1 }}>
         <Typography variant="body2" color="text.secondary">
           {context.encounterId === null
@@ -74,9 +76,9 @@ export function ChartContext({ asOf }: { asOf: string }) {
                 ? 'The encounter could not be read'
                 : `Encounter: ${describeEncounter(encounter.data)}`}
         </Typography>
-        {context.fhirUser ? (
+        {userName ? (
           <Typography variant="body2" color="text.secondary">
-            Signed in as {context.fhirUser}
+            Signed in as {userName}
           </Typography>
         ) : null}
       </Box>
