@@ -237,6 +237,32 @@ describe('the care-gap card', () => {
     expect(within(await screen.findByRole('region', { name: /^Cervical cancer screening/ })).getByRole('button', { name: 'Why?' })).toHaveAttribute('aria-expanded', 'false');
   });
 
+  it('takes the snooze day as YYYY-MM-DD, and its reasons are one Tab stop chosen with the arrow keys', async () => {
+    castStore();
+    const audit = memoryAuditPort();
+    renderChart('ada', { audit });
+    await userEvent.click(within(await card()).getByRole('button', { name: 'Not now' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Not now: Colorectal cancer screening' });
+    const day = within(dialog).getByRole('textbox', { name: 'Remind me on' });
+    expect(day).toHaveValue('2026-12-23');
+    const radios = within(dialog).getAllByRole('radio');
+    expect(radios.filter((r) => r.tabIndex === 0)).toHaveLength(1);
+    const user = userEvent.setup();
+    await user.click(radios[0] as HTMLElement);
+    await user.keyboard('{ArrowDown}');
+    expect(within(dialog).getByRole('radio', { name: 'Waiting for results' })).toBeChecked();
+    expect(radios.filter((r) => r.tabIndex === 0)).toHaveLength(1);
+    await user.clear(day);
+    await user.type(day, '12/30/2026');
+    expect(within(dialog).getByText('A day after 2026-11-23, as YYYY-MM-DD')).toBeInTheDocument();
+    expect(within(dialog).getByRole('button', { name: 'Snooze' })).toBeDisabled();
+    await user.clear(day);
+    await user.type(day, '2026-12-30');
+    await user.click(within(dialog).getByRole('button', { name: 'Snooze' }));
+    expect(audit.events.find((e) => e.action === 'snoozed')).toMatchObject({ decision: { reason: 'awaiting-results', until: '2026-12-30' } });
+    expect(screen.getByText('Colorectal cancer screening: set aside until 2026-12-30')).toBeInTheDocument();
+  });
+
   it('dismisses only with a reason from the list', async () => {
     castStore();
     const audit = memoryAuditPort();
