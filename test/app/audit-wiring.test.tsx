@@ -8,7 +8,7 @@ import { auditFor } from '../../src/app/audit-for';
 import { outboxKey } from '../../src/audit';
 import { resetCareGapUiStores } from '../../src/features/care-gaps/ui-store';
 import type { AuditRecord } from '../../src/shared/audit-event';
-import { BASE, castStore, sessionFor } from '../features/render-chart';
+import { BASE, castStore, line, sessionFor } from '../features/render-chart';
 import { server } from '../msw/server';
 
 const AUDIT = 'https://audit.example.org';
@@ -156,7 +156,7 @@ describe('the audit trail from the app', () => {
     // No waiting: the very next render shows the decision and the next gap, with the focus on it,
     // while the audit server has answered nothing.
     expect(answered).toBe(false);
-    expect(screen.getByText('Colorectal cancer screening: set aside until 2026-12-23')).toBeInTheDocument();
+    expect(screen.getByText(line('Colorectal cancer screening: set aside until 2026-12-23'))).toBeInTheDocument();
     expect(screen.queryByRole('region', { name: /^Colorectal cancer screening/ })).not.toBeInTheDocument();
     const nextHeading = within(screen.getByRole('region', { name: /^Annual influenza vaccination/ })).getByRole('heading', { level: 2 });
     expect(document.activeElement).toBe(nextHeading);

@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { memoryAuditPort } from '../../src/features/care-gaps/audit-port';
 import { resetCareGapUiStores } from '../../src/features/care-gaps/ui-store';
 import { noAxeViolations } from '../support/axe';
-import { castStore, DOCTOR, renderChart } from './render-chart';
+import { castStore, DOCTOR, line, renderChart } from './render-chart';
 
 
 const card = () => screen.findByRole('region', { name: /Colorectal cancer screening/ });
@@ -17,7 +17,7 @@ describe('the care-gap card', () => {
     renderChart('ada');
     const next = await card();
     expect(within(next).getByRole('heading', { level: 2 })).toHaveTextContent(/^Colorectal cancer screening: /);
-    expect(within(next).getByText('Overdue since 2024-11-23')).toBeInTheDocument();
+    expect(within(next).getByText(line('Overdue since 2024-11-23'))).toBeInTheDocument();
     expect(within(next).getByText(/USPSTF 2021/)).toBeInTheDocument();
     expect(within(next).getByRole('button', { name: 'Propose colorectal cancer screening' })).toBeInTheDocument();
     expect(within(next).getByText(/^As of \d{2}:\d{2}$/)).toBeInTheDocument();
@@ -62,7 +62,7 @@ describe('the care-gap card', () => {
     if (others.getAttribute('aria-expanded') !== 'true') await userEvent.click(others);
     await userEvent.click(screen.getByRole('button', { name: 'Focus on Annual influenza vaccination' }));
     const flu = await screen.findByRole('region', { name: /^Annual influenza vaccination/ });
-    expect(within(flu).getByText('Overdue · was due by 2026-10-31')).toBeInTheDocument();
+    expect(within(flu).getByText(line('Overdue · was due by 2026-10-31'))).toBeInTheDocument();
   });
 
   it('says in one line when there is no open gap, and on demand what an exclusion hides', async () => {
@@ -206,7 +206,7 @@ describe('the care-gap card', () => {
     await userEvent.click(within(dialog).getByRole('radio', { name: 'Waiting for results' }));
     await userEvent.click(within(dialog).getByRole('button', { name: 'Snooze' }));
     expect(screen.getByRole('status', { name: '' })).toBeDefined();
-    expect(screen.getByText('Colorectal cancer screening: set aside until 2026-12-23')).toBeInTheDocument();
+    expect(screen.getByText(line('Colorectal cancer screening: set aside until 2026-12-23'))).toBeInTheDocument();
     first.unmount();
     resetCareGapUiStores();
 
@@ -260,7 +260,7 @@ describe('the care-gap card', () => {
     await user.type(day, '2026-12-30');
     await user.click(within(dialog).getByRole('button', { name: 'Snooze' }));
     expect(audit.events.find((e) => e.action === 'snoozed')).toMatchObject({ decision: { reason: 'awaiting-results', until: '2026-12-30' } });
-    expect(screen.getByText('Colorectal cancer screening: set aside until 2026-12-30')).toBeInTheDocument();
+    expect(screen.getByText(line('Colorectal cancer screening: set aside until 2026-12-30'))).toBeInTheDocument();
   });
 
   it('dismisses only with a reason from the list', async () => {

@@ -15,6 +15,7 @@ import type { ConfirmOutcome } from './use-confirm';
 import { actionLabel, indicatorOf, summaryOf, timingLine } from './gap-views';
 import { useConfirm } from './use-confirm';
 import { WhyPanel } from './why-panel';
+import { keepDates } from '../shared/dates';
 
 /** Loaded when the clinician first asks to act (see the DeferDialog note in care-gap-panel.tsx). */
 const ConfirmDialog = lazy(() => import('./confirm-dialog').then((m) => ({ default: m.ConfirmDialog })));
@@ -63,11 +64,11 @@ export function CareGapCard(props: CareGapCardProps) {
       <CardContent sx={{ pb: 1 }}>
         <Alert severity={severity} icon={false} sx={{ py: 0, mb: 1 }}>
           <Typography variant="caption" sx={{ fontWeight: 600 }}>
-            {timingLine(gap)}
+            {keepDates(timingLine(gap))}
           </Typography>
         </Alert>
         <Typography id="next-action-title" component="h2" variant="subtitle2" ref={props.headingRef} tabIndex={-1} sx={{ lineHeight: 1.35 }}>
-          {summaryOf(gap)}
+          {keepDates(summaryOf(gap))}
         </Typography>
         <Box sx={{ mt: 0.5, display: 'flex', gap: 0.5, flexWrap: 'wrap', alignItems: 'center' }}>
           <Chip size="small" label={gap.measure ? `${gap.title} · ${gap.measure}` : gap.title} />

@@ -27,6 +27,7 @@ import { summaryOf, writtenWords } from './gap-views';
 import { careGapUiStore } from './ui-store';
 import { auditFields } from './use-confirm';
 import { useCareGaps } from './use-care-gaps';
+import { keepDates } from '../shared/dates';
 
 /**
  * The dialogs (and MUI's dialog, form and text-field components) load when first opened, so the
@@ -236,7 +237,7 @@ export function CareGapPanel({ asOf, patientName, userName = null }: { asOf: str
           slotProps={{ closeButton: { title: 'Close this message' } }}
         >
           {ui.setAside.title}:{' '}
-          {ui.setAside.decision.kind === 'snoozed' ? `set aside until ${ui.setAside.decision.until}` : `dismissed (${reasonLabel(ui.setAside.decision.reason)})`}
+          {ui.setAside.decision.kind === 'snoozed' ? keepDates(`set aside until ${ui.setAside.decision.until}`) : `dismissed (${reasonLabel(ui.setAside.decision.reason)})`}
         </Alert>
       ) : null}
       {focus && correlationId ? (
@@ -279,7 +280,7 @@ export function CareGapPanel({ asOf, patientName, userName = null }: { asOf: str
                   {gaps.excluded.map((g) => (
                     <Typography component="li" variant="body2" key={`${g.label}|${g.since ?? ''}`}>
                       Not shown: {g.label.charAt(0).toLowerCase() + g.label.slice(1)}
-                      {g.since ? ` since ${g.since}` : ''} ({g.titles.join(', ')})
+                      {g.since ? <> since {keepDates(g.since)}</> : null} ({g.titles.join(', ')})
                     </Typography>
                   ))}
                 </Box>
@@ -299,7 +300,7 @@ export function CareGapPanel({ asOf, patientName, userName = null }: { asOf: str
               <List dense disablePadding aria-label="Other open gaps">
                 {others.map((v) => (
                   <ListItem key={v.gap.rule} disableGutters secondaryAction={<Button size="small" onClick={() => ui.focus(v.gap.rule)} aria-label={`Focus on ${v.gap.title}`}>Focus</Button>}>
-                    <ListItemText primary={summaryOf(v.gap)} sx={{ pr: 7 }} />
+                    <ListItemText primary={keepDates(summaryOf(v.gap))} sx={{ pr: 7 }} />
                   </ListItem>
                 ))}
               </List>
@@ -312,7 +313,7 @@ export function CareGapPanel({ asOf, patientName, userName = null }: { asOf: str
                 <List dense disablePadding aria-label="Rules that could not be assessed">
                   {undecided.map((r) => (
                     <ListItem key={r.rule} disableGutters>
-                      <ListItemText primary={`${r.title}: ${r.reason || 'the record cannot decide it.'}`} secondary={r.missing.length ? `What is missing: ${r.missing.map(missingWords).join('; ')}` : null} />
+                      <ListItemText primary={keepDates(`${r.title}: ${r.reason || 'the record cannot decide it.'}`)} secondary={r.missing.length ? `What is missing: ${r.missing.map(missingWords).join('; ')}` : null} />
                     </ListItem>
                   ))}
                 </List>
@@ -329,7 +330,7 @@ export function CareGapPanel({ asOf, patientName, userName = null }: { asOf: str
           <List dense disablePadding aria-label="Care gaps in progress">
             {inProgress.map((v) => (
               <ListItem key={v.gap.rule} disableGutters>
-                <ListItemText primary={v.gap.title} secondary={`${v.reference.startsWith('Task/') ? 'Task' : 'Proposal'} in the EHR since ${v.since?.slice(0, 10) ?? 'an earlier visit'}`} />
+                <ListItemText primary={v.gap.title} secondary={keepDates(`${v.reference.startsWith('Task/') ? 'Task' : 'Proposal'} in the EHR since ${v.since?.slice(0, 10) ?? 'an earlier visit'}`)} />
               </ListItem>
             ))}
           </List>

@@ -7,6 +7,7 @@ import Typography from '@mui/material/Typography';
 import type { Evidence } from '../../rules';
 import { clinicalUnits, codeLabel } from './code-systems';
 import type { OpenGap } from '../../writeback/builders';
+import { keepDates } from '../shared/dates';
 
 const ROLE: Record<Evidence['role'], string> = {
   numerator: 'Counts toward the measure',
@@ -30,7 +31,7 @@ function describe(e: Evidence): string {
 export function WhyPanel({ gap }: { gap: OpenGap }) {
   return (
     <Box component="section" aria-label="Why this is recommended" sx={{ mt: 1, p: 1, bgcolor: 'action.hover', borderRadius: 1 }}>
-      <Typography variant="body2">{gap.reason}</Typography>
+      <Typography variant="body2">{keepDates(gap.reason)}</Typography>
       {gap.evidence.length === 0 ? (
         <Typography variant="body2" sx={{ mt: 0.5 }}>
           Nothing in the record closes this gap.
@@ -39,7 +40,7 @@ export function WhyPanel({ gap }: { gap: OpenGap }) {
         <List dense disablePadding aria-label="Evidence">
           {gap.evidence.map((e) => (
             <ListItem key={`${e.role}-${e.reference}`} disableGutters>
-              <ListItemText primary={`${ROLE[e.role]}: ${describe(e)}`} secondary={e.note ?? null} />
+              <ListItemText primary={keepDates(`${ROLE[e.role]}: ${describe(e)}`)} secondary={e.note ?? null} />
             </ListItem>
           ))}
         </List>

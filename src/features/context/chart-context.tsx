@@ -19,6 +19,7 @@ import { problemCopy } from '../errors/problem-copy';
 import { describeEncounter, describeTask } from './describe';
 import { PatientBanner } from './patient-banner';
 import { useUserName } from './user-name';
+import { keepDates } from '../shared/dates';
 
 function problemOf(error: unknown): Problem {
   return error instanceof FhirRequestError ? error.problem : { kind: 'unknown', detail: 'The chart could not be read.' };
@@ -74,7 +75,7 @@ export function ChartContext({ asOf }: { asOf: string }) {
               ? 'Loading the encounter…'
               : encounter.isError
                 ? 'The encounter could not be read'
-                : `Encounter: ${describeEncounter(encounter.data)}`}
+                : keepDates(`Encounter: ${describeEncounter(encounter.data)}`)}
         </Typography>
         {userName ? (
           <Typography variant="body2" color="text.secondary">
