@@ -111,12 +111,12 @@ describe('the care-gap loop in the sandbox chart', () => {
 
   it('leaves one order when the EHR applies the write twice', async () => {
     env.sandbox.ctx.faults.add({ method: 'POST', path: '/fhir/ServiceRequest', duplicateWrite: true, times: 1 });
-    const { page, app } = await env.openChart('grace');
-    const card = app.getByRole('region', { name: /^Cervical cancer screening/ });
-    await card.getByRole('button', { name: 'Order cervical cancer screening' }).click({ timeout: 60_000 });
+    const { page, app } = await env.openChart('donald');
+    const card = app.getByRole('region', { name: /^Colorectal cancer screening/ });
+    await card.getByRole('button', { name: 'Propose colorectal cancer screening' }).click({ timeout: 60_000 });
     await app.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
-    await app.getByText(/^(Saved|Already in the EHR): order/).waitFor({ timeout: 15_000 });
-    expect(await careloopOrders('grace')).toHaveLength(1);
+    await app.getByText(/^(Saved to the EHR|Already in the EHR): a proposal for/).waitFor({ timeout: 15_000 });
+    expect(await careloopOrders('donald')).toHaveLength(1);
     env.sandbox.ctx.faults.clear();
     await page.close();
   });
@@ -127,7 +127,7 @@ describe('the care-gap loop in the sandbox chart', () => {
     const card = app.getByRole('region', { name: /Glycemic|HbA1c|Diabetes/i });
     await card.getByRole('button').first().click({ timeout: 60_000 });
     await app.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
-    await app.getByText(/^(Saved|Already in the EHR): (order|task)/).waitFor({ timeout: 20_000 });
+    await app.getByText(/^(Saved to the EHR|Already in the EHR): (a proposal|a task)/).waitFor({ timeout: 20_000 });
     const orders = await careloopOrders('claude');
     const tasks = (await env.resources('Task', 'claude')).filter((t) => 'identifier' in t && (t.identifier ?? []).some((i) => i.system === IDENTIFIER_SYSTEM));
     expect(orders.length + tasks.length).toBe(1);
