@@ -104,7 +104,7 @@ describe('the audit trail from the app', () => {
     const session = auditSession();
     const { port, client } = auditFor(session, async () => 'the-access-token');
     render(<AppShell session={session} asOf="2026-11-23" queryClient={new QueryClient({ defaultOptions: { queries: { retry: false } } })} audit={port} auditStatus={client} />);
-    expect(await screen.findByText(/Set aside: Colorectal cancer screening \(until 2026-12-31\)/)).toBeInTheDocument();
+    expect(await screen.findByRole('list', { name: 'Care gaps set aside' })).toHaveTextContent(/Colorectal cancer screening\s*Until 2026-12-31/);
     expect(screen.queryByRole('region', { name: /^Colorectal cancer screening/ })).not.toBeInTheDocument();
     client?.stop();
   });

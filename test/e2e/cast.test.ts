@@ -43,6 +43,11 @@ async function axeViolations(frame: Frame): Promise<string[]> {
   });
 }
 
+/** Waits until no CSS transition runs (a dialog fading in would measure as low contrast). */
+async function settled(frame: Frame): Promise<void> {
+  await frame.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'), undefined, { timeout: 5_000 });
+}
+
 /** What each cast member's chart shows first (README, "The cast"). */
 const HEADLINES: ReadonlyArray<{ id: string; card: RegExp | null; timing: string | null; also?: RegExp }> = [
   { id: 'ada', card: /^Colorectal cancer screening: Last colonoscopy on /, timing: `Overdue since ${ago({ years: 2 })}` },
@@ -82,5 +87,43 @@ describe('the cast, as a clinician meets it', () => {
     } finally {
       await page.close();
     }
+  }, 120_000);
+
+  it('has no axe violations in any state of a decision: why, confirm, saved, the snooze dialog, set aside', async () => {
+    const found: string[] = [];
+    const check = async (frame: Frame, state: string) => found.push(...(await axeViolations(frame)).map((v) => `${state}: ${v}`));
+    {
+      const { page } = await env.openChart('claude');
+      const frame = await appFrame(page);
+      await frame.getByRole('button', { name: 'Why?' }).click();
+      await frame.getByRole('region', { name: 'Why this is recommended' }).waitFor();
+      await check(frame, 'why');
+      await frame.getByRole('button', { name: 'Create a diabetes treatment review task' }).click();
+      await frame.getByRole('dialog').waitFor();
+      await settled(frame);
+      await check(frame, 'confirm');
+      await frame.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
+      await frame.getByText(/^Saved to the EHR: a task for the care team/).waitFor({ timeout: 15_000 });
+      // Focus is on the result message, a live region, not on <body>.
+      expect(await frame.evaluate(() => document.activeElement?.getAttribute('role'))).toBe('status');
+      await check(frame, 'saved');
+      await page.close();
+    }
+    {
+      const { page } = await env.openChart('barbara');
+      const frame = await appFrame(page);
+      await frame.getByRole('button', { name: 'Not now' }).click();
+      const dialog = frame.getByRole('dialog');
+      await dialog.waitFor();
+      await settled(frame);
+      await check(frame, 'snooze dialog');
+      await dialog.getByRole('radio', { name: 'Address at the next visit' }).check();
+      await dialog.getByRole('button', { name: 'Snooze' }).click();
+      await frame.getByRole('button', { name: 'Undo' }).waitFor();
+      expect(await frame.locator('h2#next-action-title').textContent()).not.toMatch(/blood pressure/i);
+      await check(frame, 'set aside');
+      await page.close();
+    }
+    expect(found).toEqual([]);
   }, 120_000);
 });

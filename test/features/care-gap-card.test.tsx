@@ -193,9 +193,17 @@ describe('the care-gap card', () => {
     first.unmount();
     resetCareGapUiStores();
 
-    renderChart('ada', { audit: memoryAuditPort(await audit.decisions()) });
-    expect(await screen.findByText(/Set aside: Colorectal cancer screening \(until 2026-12-23\)/)).toBeInTheDocument();
+    const next = memoryAuditPort(await audit.decisions());
+    renderChart('ada', { audit: next });
+    expect(await screen.findByRole('list', { name: 'Care gaps set aside' })).toHaveTextContent(/Colorectal cancer screening\s*Until 2026-12-23/);
     expect(screen.queryByRole('region', { name: /^Colorectal cancer screening/ })).not.toBeInTheDocument();
+
+    // Brought back at this later launch: recorded as unsnoozed, and the card returns with the focus.
+    await userEvent.click(screen.getByRole('button', { name: 'Bring back Colorectal cancer screening' }));
+    const back = await card();
+    expect(document.activeElement).toBe(within(back).getByRole('heading', { level: 2 }));
+    expect(next.events.map((e) => e.action)).toContain('unsnoozed');
+    expect(await next.decisions()).toEqual([]);
   });
 
   it('keeps a snooze made here across a relaunch, even before the trail has it', async () => {
@@ -212,7 +220,7 @@ describe('the care-gap card', () => {
 
     // The audit trail read at this launch does not have the snooze yet.
     renderChart('ada', { audit: memoryAuditPort() });
-    expect(await screen.findByText(/Set aside: Colorectal cancer screening \(until 2026-12-23\)/)).toBeInTheDocument();
+    expect(await screen.findByRole('list', { name: 'Care gaps set aside' })).toHaveTextContent(/Colorectal cancer screening\s*Until 2026-12-23/);
     expect(screen.queryByRole('region', { name: /^Colorectal cancer screening/ })).not.toBeInTheDocument();
   });
 

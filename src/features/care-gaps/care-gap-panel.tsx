@@ -173,6 +173,14 @@ export function CareGapPanel({ asOf, patientName, userName = null }: { asOf: str
     setFocusRequest('card');
   };
 
+  // A gap set aside earlier (this launch or a past one) is offered again: recorded as `unsnoozed`.
+  const bringBack = (gap: OpenGap) => {
+    const id = ui.setAside?.rule === gap.rule ? ui.setAside.correlationId : ui.correlationFor(gap.rule);
+    void audit.emit({ ...auditFields(gap, id), action: 'unsnoozed' }).catch(() => undefined);
+    ui.undoSetAside(gap.rule);
+    setFocusRequest('card');
+  };
+
   const undoSetAside = () => {
     const entry = ui.setAside;
     const gap = entry ? views.find((v) => v.gap.rule === entry.rule)?.gap : undefined;
@@ -233,8 +241,6 @@ export function CareGapPanel({ asOf, patientName, userName = null }: { asOf: str
               Undo
             </Button>
           }
-          onClose={ui.clearSetAside}
-          slotProps={{ closeButton: { title: 'Close this message' } }}
         >
           {ui.setAside.title}:{' '}
           {ui.setAside.decision.kind === 'snoozed' ? keepDates(`set aside until ${ui.setAside.decision.until}`) : `dismissed (${reasonLabel(ui.setAside.decision.reason)})`}
@@ -337,10 +343,30 @@ export function CareGapPanel({ asOf, patientName, userName = null }: { asOf: str
         </Box>
       ) : null}
       {deferred.length ? (
-        <Typography variant="caption" component="p" color="text.secondary" sx={{ mx: 2, mt: 1 }}>
-          Set aside:{' '}
-          {deferred.map((v) => (v.state === 'snoozed' ? `${v.gap.title} (until ${v.until})` : `${v.gap.title} (dismissed${v.state === 'dismissed' ? `: ${reasonLabel(v.reason)}` : ''})`)).join('; ')}
-        </Typography>
+        <Box sx={{ mx: 2, mt: 1 }}>
+          <Typography component="h3" variant="caption" sx={{ fontWeight: 600 }}>
+            Set aside
+          </Typography>
+          <List dense disablePadding aria-label="Care gaps set aside">
+            {deferred.map((v) => (
+              <ListItem
+                key={v.gap.rule}
+                disableGutters
+                secondaryAction={
+                  <Button size="small" onClick={() => bringBack(v.gap)} aria-label={`Bring back ${v.gap.title}`}>
+                    Bring back
+                  </Button>
+                }
+              >
+                <ListItemText
+                  primary={v.gap.title}
+                  secondary={keepDates(v.state === 'snoozed' ? `Until ${v.until}` : `Dismissed: ${v.state === 'dismissed' ? reasonLabel(v.reason) : ''}`)}
+                  sx={{ pr: 10 }}
+                />
+              </ListItem>
+            ))}
+          </List>
+        </Box>
       ) : null}
       {ui.defer && deferGap ? (
         <Suspense fallback={null}>
