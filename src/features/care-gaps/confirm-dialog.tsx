@@ -46,6 +46,12 @@ export function ConfirmDialog({ gap, outreach, patientName, requester, open, pen
         Confirm: {actionLabel(gap)}
       </DialogTitle>
       <DialogContent>
+        {/* First, where a narrow sidebar shows it without scrolling past what will be written. */}
+        {failure ? (
+          <Alert severity="error" role="alert" sx={{ mb: 1 }}>
+            {failure.message}
+          </Alert>
+        ) : null}
         <Typography variant="body2" sx={{ mb: 1 }}>
           Careloop will write this to the EHR:
         </Typography>
@@ -59,11 +65,6 @@ export function ConfirmDialog({ gap, outreach, patientName, requester, open, pen
           <Row label="Rule" value={`${gap.rule} v${gap.version}`} />
           {outreach ? <Row label="Also" value={`Close the open task “${outreach.description ?? 'outreach'}” (${outreach.status}) as done`} /> : null}
         </dl>
-        {failure ? (
-          <Alert severity="error" role="alert" sx={{ mt: 1 }}>
-            {failure.message}
-          </Alert>
-        ) : null}
       </DialogContent>
       <DialogActions>
         <Button onClick={onCancel} disabled={pending}>
