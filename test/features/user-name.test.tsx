@@ -33,6 +33,13 @@ describe('who is signed in, in words', () => {
     expect(screen.queryByText(/Practitioner\/blackwell/)).toBeNull();
   });
 
+  it('shows an open task’s status in words', async () => {
+    castStore();
+    renderChart('donald');
+    const tasks = await screen.findByRole('list', { name: 'Open tasks' });
+    expect(tasks).toHaveTextContent(/Requested · \d{4}-\d{2}-\d{2}/);
+  });
+
   it('formats a HumanName as a clinician writes it', () => {
     expect(formatHumanName({ prefix: ['Dr.'], given: ['Grace', 'Brewster'], family: 'Hopper' })).toBe('Dr. Grace Brewster Hopper');
     expect(formatHumanName({ text: ' Adm. Hopper ' })).toBe('Adm. Hopper');

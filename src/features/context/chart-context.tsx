@@ -16,7 +16,7 @@ import type { Problem } from '../../smart/problem';
 import { CareGapPanel } from '../care-gaps/care-gap-panel';
 import { ProblemScreen } from '../errors/problem-screen';
 import { problemCopy } from '../errors/problem-copy';
-import { describeEncounter, describeTask } from './describe';
+import { describeEncounter, describeTask, statusWords } from './describe';
 import { PatientBanner } from './patient-banner';
 import { useUserName } from './user-name';
 import { keepDates } from '../shared/dates';
@@ -97,7 +97,7 @@ export function ChartContext({ asOf }: { asOf: string }) {
               <List dense disablePadding aria-label="Open tasks">
                 {tasks.data.items.map((task, index) => (
                   <ListItem key={task.id ?? `task-${index}`} disableGutters>
-                    <ListItemText primary={describeTask(task)} secondary={[task.status, task.authoredOn?.slice(0, 10)].filter(Boolean).join(' · ')} />
+                    <ListItemText primary={describeTask(task)} secondary={keepDates([statusWords(task.status), task.authoredOn?.slice(0, 10)].filter(Boolean).join(' · '))} />
                   </ListItem>
                 ))}
               </List>
