@@ -38,6 +38,19 @@ describe('the care-gap card', () => {
     expect((audit as ReturnType<typeof memoryAuditPort>).events.map((e) => e.action)).toEqual(['card-shown', 'why-opened']);
   });
 
+  it('writes units and code systems as clinicians do: mmHg, SNOMED CT, LOINC — never a URL or mm[Hg]', async () => {
+    castStore();
+    renderChart('barbara');
+    const bp = await screen.findByRole('region', { name: /^Controlling high blood pressure/ });
+    expect(within(bp).getByRole('heading', { level: 2 })).toHaveTextContent('150/95 mmHg');
+    await userEvent.click(within(bp).getByRole('button', { name: 'Why?' }));
+    const why = within(bp).getByRole('region', { name: 'Why this is recommended' });
+    expect(why).toHaveTextContent(/\(LOINC 85354-9\)/);
+    expect(why).toHaveTextContent(/\(ICD-10-CM I10\)/);
+    expect(why).toHaveTextContent('150/95 mmHg');
+    expect(why).not.toHaveTextContent(/mm\[Hg\]|https?:\/\/|loinc\.org|snomed\.info|Observation\//);
+  });
+
   it('folds the other open gaps and lets any of them become the focus', async () => {
     castStore();
     renderChart('ada');
