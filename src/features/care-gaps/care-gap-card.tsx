@@ -71,7 +71,7 @@ export function CareGapCard(props: CareGapCardProps) {
           {keepDates(summaryOf(gap))}
         </Typography>
         <Box sx={{ mt: 0.5, display: 'flex', gap: 0.5, flexWrap: 'wrap', alignItems: 'center' }}>
-          <Chip size="small" label={gap.measure ? `${gap.title} · ${gap.measure}` : gap.title} />
+          <Chip size="small" label={gap.measure ? `${gap.title} · ${gap.measure}` : gap.title} sx={{ height: 'auto', maxWidth: '100%', '& .MuiChip-label': { whiteSpace: 'normal', py: 0.25 } }} />
           <Typography variant="caption" color="text.secondary">
             {gap.citation.text}
           </Typography>
