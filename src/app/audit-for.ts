@@ -1,4 +1,4 @@
-import { auditPortOf, browserConnectivity, createAuditClient, sessionOutboxStorage, type AuditClient } from '../audit';
+import { auditDraftOf, auditPortOf, browserConnectivity, createAuditClient, sessionOutboxStorage, type AuditClient } from '../audit';
 import { memoryAuditPort, type AuditPort } from '../features/care-gaps/audit-port';
 import type { SessionValue } from '../fhir/session-context';
 import { APP_VERSION } from '../shared/version';
@@ -40,5 +40,17 @@ export function auditFor(session: SessionValue, accessToken: () => Promise<strin
   if (!isClinician(context.fhirUser)) {
     client.record({ patient: context.patientId, ...encounter, action: 'launch-error', reason: NOT_CLINICIAN_REASON, correlationId });
   }
-  return { port: auditPortOf(client, { patient: context.patientId, encounter: context.encounterId }), client };
+  const scope = { patient: context.patientId, encounter: context.encounterId };
+  const trail = auditPortOf(client, scope);
+  const port: AuditPort = {
+    decisions: () => trail.decisions(),
+    async emit(event) {
+      if (event.action !== 'unsnoozed') return trail.emit({ ...event, action: event.action });
+      // An Undo: the audit client's card events do not list `unsnoozed` (the trail's schema does),
+      // so its draft is built from the snooze it undoes, without the snooze's day or reason.
+      const { action: _undo, decision: _none, ...rest } = event;
+      client.record({ ...auditDraftOf({ ...rest, action: 'snoozed' }, scope), action: 'unsnoozed', snoozeUntil: null, reason: null });
+    },
+  };
+  return { port, client };
 }

@@ -16,10 +16,14 @@ const HEADING_ELEMENT = /^h[1-6]$/;
  */
 export function careloopTheme(style: SmartStyle | null): Theme {
   const heading = style?.fontFamilyHeading ?? null;
+  const primary = style?.colorHighlight ?? '#1f5fa8';
+  // One visible focus indicator for every control: a 2 px ring in the primary colour, drawn outside
+  // the control (so it shows on dark buttons too) against the page, instead of MUI's faint ripple.
+  const focusRing = { outline: `2px solid ${primary}`, outlineOffset: 2 };
   const backdrop = style?.colorModalBackdrop ?? null;
   return createTheme({
     palette: {
-      primary: { main: style?.colorHighlight ?? '#1f5fa8' },
+      primary: { main: primary },
       ...(style?.colorBackground ? { background: { default: style.colorBackground, paper: style.colorBackground } } : {}),
       ...(style?.colorText ? { text: { primary: style.colorText } } : {}),
       ...(style?.colorError ? { error: { main: style.colorError } } : {}),
@@ -34,6 +38,8 @@ export function careloopTheme(style: SmartStyle | null): Theme {
     },
     components: {
       MuiButton: { defaultProps: { disableElevation: true }, styleOverrides: { root: { textTransform: 'none' } } },
+      MuiButtonBase: { styleOverrides: { root: { '&.Mui-focusVisible': focusRing } } },
+      MuiCssBaseline: { styleOverrides: { '*:focus-visible': focusRing } },
       ...(heading
         ? {
             // A heading element in another variant (a caption used as an h3) still takes the heading font.

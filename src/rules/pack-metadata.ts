@@ -33,6 +33,16 @@ export interface RuleMeta {
   readonly weight: number;
   /** Months after the due date before a due gap becomes overdue. */
   readonly graceMonths: number;
+  /**
+   * The age the guideline starts at, for the wording of a gap with nothing on record ("No … on
+   * record (eligible since 45)"); absent when a diagnosis, not an age, makes the rule apply.
+   */
+  readonly eligibleAge?: number;
+  /**
+   * A seasonal rule: the month and day (`MM-DD`) of the season whose due date is its first day after
+   * which the gap is overdue (influenza: due from Aug 1, overdue after Oct 31).
+   */
+  readonly seasonDueBy?: string;
   /** Action templates by the key the library's `"Action"` define returns. */
   readonly actions: Readonly<Record<string, ActionTemplate>>;
   readonly measure?: MeasureMeta;
@@ -60,8 +70,9 @@ export const PACK_RULES: readonly RuleMeta[] = [
           display: 'Hemoglobin A1c/Hemoglobin.total in Blood',
         },
         intent: 'proposal',
-        text: 'Order an HbA1c.',
+        text: 'HbA1c test.',
         reason: 'No current HbA1c or GMI for a patient with diabetes (CMS122).',
+        label: 'Propose an HbA1c test',
       },
       'poor-control': {
         resourceType: 'Task',
@@ -73,6 +84,7 @@ export const PACK_RULES: readonly RuleMeta[] = [
         intent: 'plan',
         text: 'Review diabetes treatment: most recent HbA1c/GMI is above 9%.',
         reason: 'Poor glycemic control, HbA1c/GMI > 9% (CMS122).',
+        label: 'Create a diabetes treatment review task',
       },
     },
     measure: {
@@ -105,6 +117,7 @@ export const PACK_RULES: readonly RuleMeta[] = [
         intent: 'plan',
         text: 'Measure blood pressure.',
         reason: 'No blood pressure reading in the last 12 months for a patient with hypertension (CMS165).',
+        label: 'Create a task to measure blood pressure',
       },
       uncontrolled: {
         resourceType: 'Task',
@@ -116,6 +129,7 @@ export const PACK_RULES: readonly RuleMeta[] = [
         intent: 'plan',
         text: 'Recheck blood pressure and review antihypertensive treatment.',
         reason: 'Most recent blood pressure is 140/90 mmHg or higher (CMS165).',
+        label: 'Create a blood pressure follow-up task',
       },
     },
     measure: {
@@ -148,6 +162,7 @@ export const PACK_RULES: readonly RuleMeta[] = [
         intent: 'proposal',
         text: 'Consider starting statin therapy (high intensity for clinical ASCVD).',
         reason: 'Clinical ASCVD without statin therapy (CMS347, ACC/AHA 2018).',
+        label: 'Create a task to consider a statin',
       },
     },
     measure: {
@@ -168,6 +183,7 @@ export const PACK_RULES: readonly RuleMeta[] = [
     },
     weight: 70,
     graceMonths: 12,
+    eligibleAge: 45,
     actions: {
       screening: {
         resourceType: 'ServiceRequest',
@@ -179,6 +195,7 @@ export const PACK_RULES: readonly RuleMeta[] = [
         intent: 'proposal',
         text: 'Offer colorectal cancer screening (FIT yearly, FIT-DNA every 3 years, or colonoscopy every 10 years).',
         reason: 'Colorectal cancer screening is due (USPSTF 2021, CMS130).',
+        label: 'Propose colorectal cancer screening',
       },
     },
     measure: {
@@ -200,6 +217,7 @@ export const PACK_RULES: readonly RuleMeta[] = [
     },
     weight: 65,
     graceMonths: 6,
+    eligibleAge: 40,
     actions: {
       screening: {
         resourceType: 'ServiceRequest',
@@ -209,8 +227,9 @@ export const PACK_RULES: readonly RuleMeta[] = [
           display: 'Screening mammography',
         },
         intent: 'proposal',
-        text: 'Order a screening mammogram.',
+        text: 'Screening mammogram.',
         reason: 'Biennial breast cancer screening is due (USPSTF 2024, CMS125).',
+        label: 'Propose a screening mammogram',
       },
     },
     measure: {
@@ -232,6 +251,7 @@ export const PACK_RULES: readonly RuleMeta[] = [
     },
     weight: 60,
     graceMonths: 6,
+    eligibleAge: 21,
     actions: {
       screening: {
         resourceType: 'ServiceRequest',
@@ -243,6 +263,7 @@ export const PACK_RULES: readonly RuleMeta[] = [
         intent: 'proposal',
         text: 'Offer cervical cancer screening (cytology, or hrHPV testing from 30).',
         reason: 'Cervical cancer screening is due (USPSTF 2018, CMS124).',
+        label: 'Propose cervical cancer screening',
       },
     },
     measure: {
@@ -264,6 +285,7 @@ export const PACK_RULES: readonly RuleMeta[] = [
     },
     weight: 55,
     graceMonths: 3,
+    eligibleAge: 12,
     actions: {
       screening: {
         resourceType: 'Task',
@@ -275,6 +297,7 @@ export const PACK_RULES: readonly RuleMeta[] = [
         intent: 'plan',
         text: 'Ask about tobacco use and record the answer.',
         reason: 'No tobacco use screening in the last 12 months (CMS138).',
+        label: 'Create a task to ask about tobacco use',
       },
       cessation: {
         resourceType: 'Task',
@@ -286,6 +309,7 @@ export const PACK_RULES: readonly RuleMeta[] = [
         intent: 'plan',
         text: 'Offer tobacco cessation counselling or medication.',
         reason: 'Tobacco user without a cessation intervention (CMS138, USPSTF 2021).',
+        label: 'Create a tobacco cessation task',
       },
     },
     measure: {
@@ -306,6 +330,7 @@ export const PACK_RULES: readonly RuleMeta[] = [
     },
     weight: 50,
     graceMonths: 3,
+    seasonDueBy: '10-31',
     actions: {
       screening: {
         resourceType: 'ServiceRequest',
@@ -317,6 +342,7 @@ export const PACK_RULES: readonly RuleMeta[] = [
         intent: 'proposal',
         text: 'Offer this season\'s influenza vaccine.',
         reason: 'Annual influenza vaccination is due (CDC/ACIP).',
+        label: 'Propose this season’s flu vaccine',
       },
     },
   },
@@ -331,6 +357,7 @@ export const PACK_RULES: readonly RuleMeta[] = [
     },
     weight: 45,
     graceMonths: 12,
+    eligibleAge: 65,
     actions: {
       screening: {
         resourceType: 'ServiceRequest',
@@ -342,6 +369,7 @@ export const PACK_RULES: readonly RuleMeta[] = [
         intent: 'proposal',
         text: 'Offer a pneumococcal conjugate vaccine (PCV20 or PCV21).',
         reason: 'No pneumococcal vaccine since the 60th birthday (CDC/ACIP, CMS127).',
+        label: 'Propose a pneumococcal vaccine',
       },
     },
   },

@@ -62,6 +62,7 @@ import type {
   EvaluateOptions,
   Evidence,
   EvidenceRole,
+  GapTiming,
   LogicRef,
   PackResult,
   Populations,
@@ -492,6 +493,7 @@ interface Shaped {
   readonly reasonCode: CareGapReason | undefined;
   readonly evidence: readonly Evidence[];
   readonly dueDate?: Day;
+  readonly timing?: GapTiming;
   readonly overdue?: boolean;
   readonly actionKey?: string;
   readonly nextDueDate?: Day | null;
@@ -534,7 +536,7 @@ function finish(rule: RuleMeta, pack: RulePack, s: Shaped): RuleResult {
       const action = rule.actions[s.actionKey ?? 'screening'] ?? rule.actions['screening'];
       if (!action) throw new DefineError(`no action template "${s.actionKey ?? ''}"`);
       // Placeholder priority: rank() numbers the open gaps once they are ordered.
-      return { ...base, status: s.status, dueDate: s.dueDate ?? '', action, priority: 0 };
+      return { ...base, status: s.status, dueDate: s.dueDate ?? '', ...(s.timing ? { timing: s.timing } : {}), action, priority: 0 };
     }
   }
 }
@@ -545,7 +547,8 @@ function shapeRule(rule: RuleMeta, values: ReadonlyMap<string, { readonly value:
   const applicable = bool(valueOf(values, 'Applicable', true));
   const missingRaw = valueOf(values, 'Missing', true);
   const missing = Array.isArray(missingRaw) ? missingRaw.filter((m): m is string => typeof m === 'string').sort() : [];
-  const reason = str(valueOf(values, 'Reason', true)) ?? '';
+  // Units as clinicians write them: UCUM's `mm[Hg]` is mmHg on the card.
+  const reason = (str(valueOf(values, 'Reason', true)) ?? '').replaceAll('mm[Hg]', 'mmHg');
   const rc = str(valueOf(values, 'Reason Code', true));
   const reasonCode = rc !== undefined && REASON_CODES.has(rc) ? (rc as CareGapReason) : undefined;
   const evRaw = valueOf(values, 'Evidence', true);
@@ -597,9 +600,23 @@ function shapeRule(rule: RuleMeta, values: ReadonlyMap<string, { readonly value:
   const dueDate = dayOf(valueOf(values, 'Due Date', true));
   if (dueDate === undefined) throw new DefineError('"Due Date" is not a full date');
   const urgent = bool(valueOf(values, 'Urgent', true)) === true;
+  const actionKey = str(valueOf(values, 'Action', true)) ?? 'screening';
   // Measure mode reports an open gap as due by the period end; overdue is a point-of-care notion.
-  const overdue = setting.mode === 'point-of-care' && (urgent || setting.refDay >= addMonths(dueDate, rule.graceMonths));
-  return withPops({ status: overdue ? 'overdue' : 'due', reason, reasonCode, evidence, dueDate, actionKey: str(valueOf(values, 'Action', true)) ?? 'screening' });
+  if (setting.mode !== 'point-of-care') return withPops({ status: 'due', reason, reasonCode, evidence, dueDate, actionKey });
+  const timing = timingOf(rule, reasonCode, dueDate);
+  // Overdue only against a real date: a last test that ran out, a result out of range, or a season's
+  // due-by day. Never done is due (since the patient became eligible), never "overdue since" a birthday.
+  const overdue = timing.kind === 'never-done' ? false : urgent || setting.refDay >= addMonths(dueDate, rule.graceMonths);
+  const worded = timing.kind === 'never-done' && timing.eligibleAge !== null ? `${reason.replace(/\.$/, '')} (eligible since ${timing.eligibleAge}).` : reason;
+  return withPops({ status: overdue ? 'overdue' : 'due', reason: worded, reasonCode, evidence, dueDate, timing, actionKey });
+}
+
+/** What an open gap's due date is relative to (see GapTiming). */
+function timingOf(rule: RuleMeta, reasonCode: CareGapReason | undefined, dueDate: Day): GapTiming {
+  if (reasonCode === 'ValueOutOfRange') return { kind: 'out-of-range', resultDay: dueDate };
+  if (rule.seasonDueBy !== undefined) return { kind: 'season', dueBy: `${dueDate.slice(0, 4)}-${rule.seasonDueBy}` };
+  if (reasonCode === 'NotFound') return { kind: 'never-done', eligibleSince: dueDate, eligibleAge: rule.eligibleAge ?? null };
+  return { kind: 'expired', since: dueDate };
 }
 
 const CURRENT_ENCOUNTER_STATUSES: ReadonlySet<string> = new Set(['in-progress', 'arrived', 'triaged', 'onleave', 'finished']);
@@ -760,7 +777,19 @@ export function evaluatePack(pack: RulePack, input: PatientRecord | readonly unk
   }
   const ranked = rank(results, pack);
   const first = ranked[0];
-  return { ...header, results: ranked, next: first && (first.status === 'due' || first.status === 'overdue') ? first.rule : null };
+  const next = first && (first.status === 'due' || first.status === 'overdue') ? first.rule : null;
+  return { ...header, results: ranked, next, ...(measure ? {} : { review: reviewFirst(ranked, next, pack) }) };
+}
+
+/**
+ * The undecided rule (insufficient data) that weighs more than the next-best gap, or the weightiest
+ * one when no gap is open: a clinician should see it before a lesser gap, not miss it in a list.
+ */
+function reviewFirst(ranked: readonly RuleResult[], next: string | null, pack: RulePack): string | null {
+  const weight = new Map(pack.rules.map((r) => [r.id, r.weight] as const));
+  const bar = next === null ? -1 : (weight.get(next) ?? 0);
+  const undecided = ranked.filter((r) => r.status === 'insufficient-data' && (weight.get(r.rule) ?? 0) > bar);
+  return undecided.sort((a, b) => (weight.get(b.rule) ?? 0) - (weight.get(a.rule) ?? 0))[0]?.rule ?? null;
 }
 
 function failAll(

@@ -70,7 +70,11 @@ export interface ActionTemplate {
   readonly intent: 'proposal' | 'plan' | 'order';
   readonly text: string;
   readonly reason: string;
-  /** The primary button's words when the title alone would not say what happens. */
+  /**
+   * The primary button's words: a verb for what will be written, at most 40 characters
+   * ("Propose colorectal cancer screening", "Create a task to measure blood pressure"). Every
+   * template of the built-in pack has one (test/rules/action-labels.test.ts).
+   */
   readonly label?: string;
 }
 
@@ -116,10 +120,27 @@ export interface ResultBase {
   readonly gapStatus?: GapStatus;
 }
 
+/**
+ * What an open gap's date is relative to, so it is never worded as more than the record says:
+ * - `expired`: the last qualifying event ran out on `since` (a real date from the record);
+ * - `never-done`: nothing on record; the patient has been eligible since `eligibleSince`
+ *   (`eligibleAge` when an age makes the rule apply). Due, never overdue: there is no date to be
+ *   late against;
+ * - `out-of-range`: the most recent result (of `resultDay`) is out of range;
+ * - `season`: a seasonal gap, overdue after `dueBy` (influenza: October 31).
+ */
+export type GapTiming =
+  | { readonly kind: 'expired'; readonly since: Day }
+  | { readonly kind: 'never-done'; readonly eligibleSince: Day; readonly eligibleAge: number | null }
+  | { readonly kind: 'out-of-range'; readonly resultDay: Day }
+  | { readonly kind: 'season'; readonly dueBy: Day };
+
 /** An open gap whose due date has come (and is within the rule's grace period). */
 export interface DueResult extends ResultBase {
   readonly status: 'due';
   readonly dueDate: Day;
+  /** What `dueDate` means (point of care; absent in measure mode and in older results). */
+  readonly timing?: GapTiming;
   readonly action: ActionTemplate;
   /** 1 = the next-best action. */
   readonly priority: number;
@@ -129,6 +150,8 @@ export interface DueResult extends ResultBase {
 export interface OverdueResult extends ResultBase {
   readonly status: 'overdue';
   readonly dueDate: Day;
+  /** What `dueDate` means (see GapTiming). */
+  readonly timing?: GapTiming;
   readonly action: ActionTemplate;
   readonly priority: number;
 }
@@ -196,6 +219,12 @@ export interface PackResult {
   readonly results: readonly RuleResult[];
   /** Rule id of the next-best action, or null when no gap is open. */
   readonly next: string | null;
+  /**
+   * Rule id of a rule the record could not decide (insufficient data) that weighs more than the
+   * next-best gap (or any, when no gap is open): the card shows it instead of hiding it. Point of
+   * care only; absent or null otherwise.
+   */
+  readonly review?: string | null;
 }
 
 /** A value set as the pack holds it: canonical URL and (starter or loaded) expansion. */

@@ -13,6 +13,8 @@ export interface LaunchContext {
   encounterId: EncounterId | null;
   /** The user, from the `fhirUser` claim of the id_token (decoded, not verified: see README). */
   fhirUser: FhirUserRef | null;
+  /** The user's name from the id_token's `name` claim (OpenID Connect, `profile` scope), if any. */
+  userName?: string | null;
   /** Show our own compact banner only when the EHR asks for it. */
   needPatientBanner: boolean;
   smartStyleUrl: string | null;
@@ -49,10 +51,19 @@ export function contextFrom(client: Client): LaunchContext {
   } catch {
     fhirUser = null;
   }
+  let userName: string | null = null;
+  try {
+    const claims: unknown = client.getIdToken();
+    const name = claims && typeof claims === 'object' && 'name' in claims ? claims.name : null;
+    userName = typeof name === 'string' && name.trim() ? name.trim().slice(0, 200) : null;
+  } catch {
+    userName = null;
+  }
   return {
     patientId,
     encounterId: encounter ? asEncounterId(encounter) : null,
     fhirUser: fhirUser ? asFhirUserRef(fhirUser) : null,
+    userName,
     needPatientBanner: token.need_patient_banner === true,
     smartStyleUrl: stringOrNull(token.smart_style_url),
     intent: stringOrNull(token.intent),

@@ -9,7 +9,7 @@ import { outboxKey } from '../../src/audit';
 import { resetCareGapUiStores } from '../../src/features/care-gaps/ui-store';
 import { careloopPreventive } from '../../src/rules';
 import { auditBatchSchema, type AuditRecord } from '../../src/shared/audit-event';
-import { BASE, castStore, sessionFor } from '../features/render-chart';
+import { BASE, castStore, line, sessionFor } from '../features/render-chart';
 import { server } from '../msw/server';
 import { denyBrowserStorage } from '../support/deny-storage';
 
@@ -81,9 +81,9 @@ describe('the audit trail from the app', () => {
     render(<AppShell session={session} asOf="2026-11-23" queryClient={new QueryClient({ defaultOptions: { queries: { retry: false } } })} audit={port} auditStatus={client} />);
 
     const card = await screen.findByRole('region', { name: /^Colorectal cancer screening/ });
-    await userEvent.click(within(card).getByRole('button', { name: 'Order colorectal cancer screening' }));
+    await userEvent.click(within(card).getByRole('button', { name: 'Propose colorectal cancer screening' }));
     await userEvent.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Confirm' }));
-    await screen.findByText(/^Saved: order/);
+    await screen.findByText(/^Saved to the EHR: a proposal for/);
 
     expect(deliveredAtWrite.includes('confirmed') || (outboxAtWrite ?? '').includes('"confirmed"')).toBe(true);
     expect(store.all('ServiceRequest').filter((r) => r.identifier)).toHaveLength(1);
@@ -117,7 +117,7 @@ describe('the audit trail from the app', () => {
     const session = auditSession();
     const { port, client } = auditFor(session, async () => 'the-access-token');
     render(<AppShell session={session} asOf="2026-11-23" queryClient={new QueryClient({ defaultOptions: { queries: { retry: false } } })} audit={port} auditStatus={client} />);
-    expect(await screen.findByText(/Set aside: Colorectal cancer screening \(until 2026-12-31\)/)).toBeInTheDocument();
+    expect(await screen.findByRole('list', { name: 'Care gaps set aside' })).toHaveTextContent(/Colorectal cancer screening\s*Until 2026-12-31/);
     expect(screen.queryByRole('region', { name: /^Colorectal cancer screening/ })).not.toBeInTheDocument();
     client?.stop();
   });
@@ -154,4 +154,54 @@ describe('the audit trail from the app', () => {
       restore();
     }
   });
+
+  it('sets a snoozed gap aside at once, before the audit POST answers, and Undo records unsnoozed', async () => {
+    castStore();
+    const received: { action: string; ruleId?: string; correlationId?: string; snoozeUntil?: string | null }[] = [];
+    let answered = false;
+    let answer: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      answer = () => {
+        answered = true;
+        resolve();
+      };
+    });
+    server.use(
+      http.get(`${AUDIT}/api/audit/events`, () => HttpResponse.json({ records: [], nextCursor: null })),
+      http.post(`${AUDIT}/api/audit/events`, async ({ request }) => {
+        const body = (await request.json()) as { events: (typeof received[number] & { id: string })[] };
+        received.push(...body.events);
+        // The audit server holds every answer until the test has looked at the card.
+        await held;
+        return HttpResponse.json({ results: body.events.map((e, i) => ({ id: e.id, status: 'created', seq: i + 1, hash: 'b'.repeat(64) })) });
+      }),
+    );
+    const session = auditSession();
+    const { port, client } = auditFor(session, async () => 'the-access-token');
+    render(<AppShell session={session} asOf="2026-11-23" queryClient={new QueryClient({ defaultOptions: { queries: { retry: false } } })} audit={port} auditStatus={client} />);
+    const user = userEvent.setup();
+    await user.click(within(await screen.findByRole('region', { name: /^Colorectal cancer screening/ })).getByRole('button', { name: 'Not now' }));
+    const dialog = await screen.findByRole('dialog');
+    await user.click(within(dialog).getByRole('radio', { name: 'Address at the next visit' }));
+    await user.click(within(dialog).getByRole('button', { name: 'Snooze' }));
+
+    // No waiting: the very next render shows the decision and the next gap, with the focus on it,
+    // while the audit server has answered nothing.
+    expect(answered).toBe(false);
+    expect(screen.getByText(line('Colorectal cancer screening: set aside until 2026-12-23'))).toBeInTheDocument();
+    expect(screen.queryByRole('region', { name: /^Colorectal cancer screening/ })).not.toBeInTheDocument();
+    const nextHeading = within(screen.getByRole('region', { name: /^Annual influenza vaccination/ })).getByRole('heading', { level: 2 });
+    expect(document.activeElement).toBe(nextHeading);
+
+    await user.click(screen.getByRole('button', { name: 'Undo' }));
+    const back = screen.getByRole('region', { name: /^Colorectal cancer screening/ });
+    expect(document.activeElement).toBe(within(back).getByRole('heading', { level: 2 }));
+    expect(answered).toBe(false);
+    answer();
+    await waitFor(() => expect(received.map((e) => e.action)).toContain('unsnoozed'), { timeout: 8000 });
+    expect(received.find((e) => e.action === 'snoozed')).toMatchObject({ ruleId: 'colorectal-cancer-screening', snoozeUntil: '2026-12-23' });
+    const snoozed = received.find((e) => e.action === 'snoozed');
+    expect(received.find((e) => e.action === 'unsnoozed')).toMatchObject({ ruleId: 'colorectal-cancer-screening', correlationId: snoozed?.correlationId, snoozeUntil: null });
+    client?.stop();
+  }, 15_000);
 });

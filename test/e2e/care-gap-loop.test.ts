@@ -33,11 +33,11 @@ describe('the care-gap loop in the sandbox chart', () => {
     await card.getByRole('region', { name: 'Why this is recommended' }).getByText(/Rule colorectal-cancer-screening v/).waitFor();
     expect(env.sandbox.ctx.writes).toEqual([]);
 
-    await card.getByRole('button', { name: 'Order colorectal cancer screening' }).click();
+    await card.getByRole('button', { name: 'Propose colorectal cancer screening' }).click();
     const dialog = app.getByRole('dialog');
     await dialog.getByText('Ada Lovelace').waitFor();
     await dialog.getByRole('button', { name: 'Confirm' }).dblclick();
-    await app.getByText(/^Saved: order/).waitFor({ timeout: 15_000 });
+    await app.getByText(/^Saved to the EHR: a proposal for/).waitFor({ timeout: 15_000 });
 
     const orders = await careloopOrders('ada');
     expect(orders).toHaveLength(1);
@@ -109,18 +109,18 @@ describe('the care-gap loop in the sandbox chart', () => {
     expect(snoozed[0]).toMatchObject({ reason: 'next-visit', snoozeUntil: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) });
 
     await page.reload();
-    await app.getByText(/Set aside: .*blood pressure.* \(until \d{4}-\d{2}-\d{2}\)/i).waitFor({ timeout: 60_000 });
+    await app.getByRole('list', { name: 'Care gaps set aside' }).getByText(/blood pressure/i).waitFor({ timeout: 60_000 });
     await page.close();
   });
 
   it('leaves one order when the EHR applies the write twice', async () => {
     env.sandbox.ctx.faults.add({ method: 'POST', path: '/fhir/ServiceRequest', duplicateWrite: true, times: 1 });
-    const { page, app } = await env.openChart('grace');
-    const card = app.getByRole('region', { name: /^Cervical cancer screening/ });
-    await card.getByRole('button', { name: 'Order cervical cancer screening' }).click({ timeout: 60_000 });
+    const { page, app } = await env.openChart('donald');
+    const card = app.getByRole('region', { name: /^Colorectal cancer screening/ });
+    await card.getByRole('button', { name: 'Propose colorectal cancer screening' }).click({ timeout: 60_000 });
     await app.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
-    await app.getByText(/^(Saved|Already in the EHR): order/).waitFor({ timeout: 15_000 });
-    expect(await careloopOrders('grace')).toHaveLength(1);
+    await app.getByText(/^(Saved to the EHR|Already in the EHR): a proposal for/).waitFor({ timeout: 15_000 });
+    expect(await careloopOrders('donald')).toHaveLength(1);
     env.sandbox.ctx.faults.clear();
     await page.close();
   });
@@ -131,7 +131,7 @@ describe('the care-gap loop in the sandbox chart', () => {
     const card = app.getByRole('region', { name: /Glycemic|HbA1c|Diabetes/i });
     await card.getByRole('button').first().click({ timeout: 60_000 });
     await app.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
-    await app.getByText(/^(Saved|Already in the EHR): (order|task)/).waitFor({ timeout: 20_000 });
+    await app.getByText(/^(Saved to the EHR|Already in the EHR): (a proposal|a task)/).waitFor({ timeout: 20_000 });
     const orders = await careloopOrders('claude');
     const tasks = (await env.resources('Task', 'claude')).filter((t) => 'identifier' in t && (t.identifier ?? []).some((i) => i.system === IDENTIFIER_SYSTEM));
     expect(orders.length + tasks.length).toBe(1);

@@ -69,7 +69,7 @@ describe('SMART conformance on the sandbox', () => {
     expect(new URL(launchUrl).searchParams.get('launch')).toHaveLength(2000);
     const page = await open(launchUrl);
     await waitForCard(page);
-    expect(await card(page).getByRole('button', { name: 'Order colorectal cancer screening' }).count()).toBe(1);
+    expect(await card(page).getByRole('button', { name: 'Propose colorectal cancer screening' }).count()).toBe(1);
     await page.close();
   });
 
@@ -100,7 +100,7 @@ describe('SMART conformance on the sandbox', () => {
       expect(await card(page).getByRole('heading', { level: 2 }).evaluate((el) => getComputedStyle(el).fontFamily)).toBe('"Courier New", monospace');
       expect(await page.getByText(/^Signed in as /).evaluate((el) => [getComputedStyle(el).fontFamily, getComputedStyle(el).fontSize])).toEqual(['Georgia, serif', '15px']);
       expect(await page.locator('header[aria-label="Patient"]').evaluate((el) => getComputedStyle(el).paddingLeft)).toBe('20px');
-      const order = card(page).getByRole('button', { name: 'Order colorectal cancer screening' });
+      const order = card(page).getByRole('button', { name: 'Propose colorectal cancer screening' });
       expect(await order.evaluate((el) => [getComputedStyle(el).backgroundColor, getComputedStyle(el).borderRadius])).toEqual(['rgb(38, 139, 210)', '7px']);
       expect(await card(page).evaluate((el) => getComputedStyle(el).borderRadius)).toBe('7px');
       await order.click();
@@ -157,9 +157,9 @@ describe('SMART conformance on the sandbox', () => {
     await page.getByRole('button', { name: 'Ada Lovelace' }).click();
     await waitForCard(page);
     await page.getByText(/^Encounter: /).waitFor();
-    await card(page).getByRole('button', { name: 'Order colorectal cancer screening' }).click();
+    await card(page).getByRole('button', { name: 'Propose colorectal cancer screening' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
-    await page.getByText(/^Saved: order/).waitFor({ timeout: 15_000 });
+    await page.getByText(/^Saved to the EHR: a proposal for/).waitFor({ timeout: 15_000 });
     const grant = [...env.sandbox.ctx.codes.values()].find((g) => g.used && g.patient === 'ada' && g.needPatientBanner);
     expect(grant?.scope).toEqual(expect.arrayContaining(['launch/patient', 'launch/encounter']));
     const orders = (await env.resources<ServiceRequest>('ServiceRequest', 'ada')).filter((r) => r.identifier?.some((i) => i.system === 'https://careloop.example/fhir/identifier/care-gap-action'));

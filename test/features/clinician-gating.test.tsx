@@ -49,7 +49,7 @@ describe('Careloop acts only for a clinician', () => {
     castStore();
     renderSession(session({ user }));
     const next = await card();
-    expect(within(next).getByRole('button', { name: 'Order colorectal cancer screening' })).toBeInTheDocument();
+    expect(within(next).getByRole('button', { name: 'Propose colorectal cancer screening' })).toBeInTheDocument();
     expect(screen.queryByText(/actions are for clinicians/)).toBeNull();
   });
 
@@ -91,7 +91,7 @@ describe('fewer scopes granted than asked', () => {
     const everythingButImmunization = ['launch', 'openid', 'fhirUser', 'patient/Patient.r', 'patient/Encounter.rs', 'patient/Task.cru', 'patient/Observation.rs', 'patient/Condition.rs', 'patient/Procedure.rs', 'patient/MedicationRequest.rs', 'patient/DiagnosticReport.rs', 'patient/AllergyIntolerance.rs', 'patient/ServiceRequest.crs', 'patient/Provenance.c'];
     renderSession(session({ scopes: everythingButImmunization }));
     const next = await card();
-    expect(within(next).getByRole('button', { name: 'Order colorectal cancer screening' })).toBeInTheDocument();
+    expect(within(next).getByRole('button', { name: 'Propose colorectal cancer screening' })).toBeInTheDocument();
     const list = screen.getByRole('list', { name: 'Rules not assessed' });
     expect(within(list).getAllByRole('listitem').map((li) => li.textContent)).toEqual(['Annual influenza vaccination (needs Immunization)', 'Pneumococcal vaccination (65+) (needs Immunization)']);
     expect(asked.some((path) => path.endsWith('/Immunization'))).toBe(false);

@@ -36,9 +36,9 @@ async function focusReview(): Promise<HTMLElement> {
 describe('measure packages from the deployment config', () => {
   it('shows a loaded measure no Careloop rule reports as "Review: <title>" with a Task action', async () => {
     const store = castStore();
-    store.seed(officeVisit('grace'));
+    store.seed(officeVisit('ada'));
     server.use(http.get(`*/${PACKAGE}`, () => HttpResponse.json(bundle([colonoscopyMeasure(), ...packageParts()]))));
-    renderChart('grace', { config: { measurePackages: [PACKAGE] } });
+    renderChart('ada', { config: { measurePackages: [PACKAGE] } });
     const review = await focusReview();
     expect(within(review).getByRole('button', { name: 'Create a review task' })).toBeInTheDocument();
   });

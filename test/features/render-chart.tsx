@@ -44,3 +44,11 @@ export function renderChart(patient: CastId, options: { audit?: AuditPort; user?
   const view = render(<AppShell session={session} asOf={AS_OF} queryClient={queryClient} audit={audit} />);
   return { ...view, audit };
 }
+
+/**
+ * A text matcher for a whole line of text even when dates in it sit in their own (no-wrap) spans:
+ * the innermost element whose text is exactly `text`.
+ */
+export function line(text: string) {
+  return (_content: string, el: Element | null): boolean => el !== null && el.textContent === text && ![...el.children].some((c) => c.textContent === text);
+}

@@ -90,7 +90,7 @@ describe('smart_style_url', () => {
     expect(getComputedStyle(screen.getByRole('heading', { level: 1, name: 'Ada Lovelace' })).fontFamily).toContain('HelveticaNeue-Light');
     expect(getComputedStyle(within(card).getByRole('heading', { level: 2 })).fontFamily).toContain('HelveticaNeue-Light');
     expect(getComputedStyle(screen.getByText(/^As of \d/)).fontFamily).toContain('Georgia');
-    const order = within(card).getByRole('button', { name: 'Order colorectal cancer screening' });
+    const order = within(card).getByRole('button', { name: 'Propose colorectal cancer screening' });
     // MUI paints a contained button through a custom property, which jsdom does not resolve.
     expect(getComputedStyle(order).getPropertyValue('--variant-containedBg').trim()).toBe('#268bd2');
     expect(getComputedStyle(order).borderRadius).toBe('7px');

@@ -9,8 +9,8 @@ describe('breast cancer screening at the point of care (USPSTF 2024, women 40–
   it.each([
     ['is not applicable the day before the 40th birthday', '2025-03-09', 'not-applicable'],
     ['is due on the 40th birthday', '2025-03-10', 'due 2025-03-10'],
-    ['is overdue 6 months after the 40th birthday', '2025-09-10', 'overdue 2025-03-10'],
-    ['still applies on the day before the 75th birthday', '2060-03-09', 'overdue 2025-03-10'],
+    ['is due, never overdue, with no mammogram on record (6 months after the 40th birthday)', '2025-09-10', 'due 2025-03-10'],
+    ['still applies on the day before the 75th birthday', '2060-03-09', 'due 2025-03-10'],
     ['is not applicable at 75', '2060-03-10', 'not-applicable'],
   ])('%s', (_name, asOf, expected) => {
     expect(at([patient('1985-03-10', 'female')], asOf)).toBe(expected);
@@ -29,7 +29,7 @@ describe('breast cancer screening at the point of care (USPSTF 2024, women 40–
 
   it('uses US Core birth sex over administrative gender', () => {
     const p = patient('1970-01-01', 'male', { extension: [{ url: 'http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex', valueCode: 'F' }] });
-    expect(at([p], '2025-06-01')).toMatch(/^overdue/);
+    expect(at([p], '2025-06-01')).toMatch(/^due /);
   });
 
   it('is insufficient-data without a recorded sex', () => {
@@ -46,7 +46,7 @@ describe('breast cancer screening at the point of care (USPSTF 2024, women 40–
   });
 
   it('does not exclude a woman with a left mastectomy only', () => {
-    expect(at([patient('1970-01-01', 'female'), condition('icd10cm', 'Z90.12', '2015-01-01')], '2025-06-01')).toMatch(/^overdue/);
+    expect(at([patient('1970-01-01', 'female'), condition('icd10cm', 'Z90.12', '2015-01-01')], '2025-06-01')).toMatch(/^due /);
   });
 });
 

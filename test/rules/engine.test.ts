@@ -168,8 +168,8 @@ describe('value sets', () => {
     const pack = loadInto(bundle);
     const local = { ...procedure('snomed', '73761001', '2020-01-01'), code: { coding: [{ system: 'http://example.org/local', code: 'COLO' }] } };
     expect(runPack(pack, [patient('1970-01-01', 'male'), local])).toBe('satisfied');
-    expect(runPack(pack, [patient('1970-01-01', 'male'), procedure('snomed', '73761001', '2020-01-01')])).toBe('overdue');
-    expect(runPack(builtInPack, [patient('1970-01-01', 'male'), local])).toBe('overdue');
+    expect(runPack(pack, [patient('1970-01-01', 'male'), procedure('snomed', '73761001', '2020-01-01')])).toBe('due');
+    expect(runPack(builtInPack, [patient('1970-01-01', 'male'), local])).toBe('due');
   });
 
   it('ignores value sets the pack does not use', () => {

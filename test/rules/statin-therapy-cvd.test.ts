@@ -18,13 +18,13 @@ const at = (resources: unknown[]) => resultFor(RULE, [adult, ...resources], poc(
 describe('statin therapy for clinical ASCVD at the point of care', () => {
   it.each([
     ['is not applicable without ASCVD', [], 'not-applicable'],
-    ['is overdue since the MI for a patient with no statin', [mi], 'overdue 2019-03-01'],
+    ['is due since the MI for a patient with no statin on record (never overdue)', [mi], 'due 2019-03-01'],
     ['is satisfied by an atorvastatin 40 mg order in the last 12 months', [mi, statin('2024-06-02')], 'satisfied 2025-06-02'],
     ['is due when the only statin order is exactly 12 months old', [mi, statin('2024-06-01')], 'due 2025-06-01'],
     ['is satisfied by an active statin prescribed years ago', [mi, statin('2019-01-01', 'active')], 'satisfied never'],
     ['is satisfied by a low-intensity statin (pravastatin 20 mg) in the starter value sets', [mi, statin('2024-06-02', 'completed', '904467')], 'satisfied 2025-06-02'],
-    ['ignores a cancelled statin order', [mi, statin('2025-01-01', 'cancelled')], 'overdue 2019-03-01'],
-    ['applies after a PCI procedure', [procedure('cpt', '92928', '2020-01-01')], 'overdue 2020-01-01'],
+    ['ignores a cancelled statin order', [mi, statin('2025-01-01', 'cancelled')], 'due 2019-03-01'],
+    ['applies after a PCI procedure', [procedure('cpt', '92928', '2020-01-01')], 'due 2020-01-01'],
     ['is due, not yet overdue, within a month of a new MI', [condition('icd10cm', 'I21.9', '2025-05-15')], 'due 2025-05-15'],
   ])('%s', (_name, resources, expected) => {
     expect(summary(at(resources))).toBe(expected);

@@ -6,6 +6,7 @@ import { bootIndex, bootLaunch } from '../../src/app/boot';
 import { APP_ORIGIN, FakeEhr, ISS } from '../msw/fake-ehr';
 import { server, validConfig } from '../msw/server';
 import { ada, adaVisit, ben, outreachTask } from '../fixtures/charts';
+import { line } from '../features/render-chart';
 
 function go(path: string): Location {
   window.history.replaceState({}, '', path);
@@ -66,7 +67,8 @@ describe('SMART EHR launch', () => {
 
     render(<AppShell session={booted.session} asOf="2026-11-23" />);
     expect(await screen.findByRole('heading', { level: 1, name: 'Ada Lovelace' })).toBeInTheDocument();
-    expect(await screen.findByText('Encounter: Annual wellness visit, 2026-11-23')).toBeInTheDocument();
+    // The date sits in its own no-wrap span (test/features/render-chart.tsx `line`).
+    expect(await screen.findByText(line('Encounter: Annual wellness visit, 2026-11-23'))).toBeInTheDocument();
     expect(screen.getByText('Signed in as Practitioner/grace')).toBeInTheDocument();
     const tasks = await screen.findByRole('list', { name: 'Open tasks' });
     expect(within(tasks).getByText('Call about overdue colonoscopy')).toBeInTheDocument();

@@ -3,7 +3,7 @@ import { createContext, useContext } from 'react';
 import type { Evidence, LogicRef } from '../../rules';
 
 /** What the card tells the audit trail, one event per step of a decision. */
-export type CareAction = 'card-shown' | 'why-opened' | 'confirmed' | 'written' | 'write-failed' | 'snoozed' | 'dismissed';
+export type CareAction = 'card-shown' | 'why-opened' | 'confirmed' | 'written' | 'write-failed' | 'snoozed' | 'dismissed' | 'unsnoozed';
 
 export interface CareEvent {
   action: CareAction;
@@ -18,7 +18,6 @@ export interface CareEvent {
   evidenceDigest: string;
   /** The written resource (`Type/id/_history/vid`) or the failure, where there is one. */
   outcome?: { reference?: string; status?: number; error?: string };
-  /** Snooze and dismiss details. */
   /** Snooze and dismiss details: a reason code (never free text) and, for a snooze, the day it ends. */
   decision?: { reason: string; until?: string };
 }
@@ -51,10 +50,13 @@ export function memoryAuditPort(initial: Decision[] = []): AuditPort & { events:
       events.push(event);
     },
     async decisions() {
-      const recorded = events
-        .filter((e): e is CareEvent & { action: 'snoozed' | 'dismissed'; decision: NonNullable<CareEvent['decision']> } => (e.action === 'snoozed' || e.action === 'dismissed') && e.decision !== undefined)
-        .map((e) => ({ rule: e.rule, kind: e.action, reason: e.decision.reason, until: e.decision.until ?? null }));
-      return [...initial, ...recorded];
+      // As the trail is read back: the newest decision per rule wins, and `unsnoozed` ends it.
+      const latest = new Map<string, Decision | null>(initial.map((d) => [d.rule, d]));
+      for (const e of events) {
+        if (e.action === 'unsnoozed') latest.set(e.rule, null);
+        else if ((e.action === 'snoozed' || e.action === 'dismissed') && e.decision) latest.set(e.rule, { rule: e.rule, kind: e.action, reason: e.decision.reason, until: e.decision.until ?? null });
+      }
+      return [...latest.values()].filter((d): d is Decision => d !== null);
     },
   };
 }

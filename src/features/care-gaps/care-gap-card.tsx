@@ -10,20 +10,17 @@ import Typography from '@mui/material/Typography';
 import type { WriteBlock } from '../../smart/permissions';
 import type { OpenGap } from '../../writeback/builders';
 import type { Task } from '@medplum/fhirtypes';
-import { lazy, Suspense, useRef } from 'react';
+import { lazy, Suspense, useRef, type Ref } from 'react';
 import type { ConfirmOutcome } from './use-confirm';
-import { actionLabel, indicatorOf, summaryOf } from './gap-views';
+import { actionLabel, indicatorOf, summaryOf, timingLine } from './gap-views';
 import { useConfirm } from './use-confirm';
 import { WhyPanel } from './why-panel';
+import { keepDates } from '../shared/dates';
 
 /** Loaded when the clinician first asks to act (see the DeferDialog note in care-gap-panel.tsx). */
 const ConfirmDialog = lazy(() => import('./confirm-dialog').then((m) => ({ default: m.ConfirmDialog })));
 
-const INDICATOR = {
-  info: { severity: 'info', label: 'Due' },
-  warning: { severity: 'warning', label: 'Overdue' },
-  critical: { severity: 'error', label: 'Needs attention' },
-} as const;
+const SEVERITY = { info: 'info', warning: 'warning', critical: 'error' } as const;
 
 export interface CareGapCardProps {
   gap: OpenGap;
@@ -32,6 +29,8 @@ export interface CareGapCardProps {
   patientName: string;
   requester: string | null;
   whyOpen: boolean;
+  /** The card's heading, which takes the focus when the card replaces one set aside. */
+  headingRef?: Ref<HTMLHeadingElement>;
   confirmOpen: boolean;
   asOfLabel: string;
   /** Why the action may not be written back (then no write is offered), or null. */
@@ -43,7 +42,8 @@ export interface CareGapCardProps {
   onCloseConfirm: () => void;
   onSnooze: () => void;
   onDismiss: () => void;
-  onWritten: (outcome: ConfirmOutcome) => void;
+  /** After a confirm: the outcome, and the gap it was for. */
+  onWritten: (outcome: ConfirmOutcome, gap: OpenGap) => void;
 }
 
 /** The next-best action: what, why, and one button that says what will happen. */
@@ -51,12 +51,12 @@ export function CareGapCard(props: CareGapCardProps) {
   const { gap, whyOpen, confirmOpen } = props;
   const { onWritten, onCloseConfirm } = props;
   const confirm = useConfirm(gap, props.correlationId, props.outreach, (outcome) => {
-    onWritten(outcome);
+    onWritten(outcome, gap);
     onCloseConfirm();
   });
   const submitting = useRef(false);
   const indicator = indicatorOf(gap);
-  const { severity, label } = INDICATOR[indicator];
+  const severity = SEVERITY[indicator];
   const failure = confirm.data?.write.kind === 'failed' ? confirm.data.write : null;
 
   return (
@@ -64,14 +64,14 @@ export function CareGapCard(props: CareGapCardProps) {
       <CardContent sx={{ pb: 1 }}>
         <Alert severity={severity} icon={false} sx={{ py: 0, mb: 1 }}>
           <Typography variant="caption" sx={{ fontWeight: 600 }}>
-            {label} · {gap.status === 'overdue' ? `overdue since ${gap.dueDate}` : `due ${gap.dueDate}`}
+            {keepDates(timingLine(gap))}
           </Typography>
         </Alert>
-        <Typography id="next-action-title" component="h2" variant="subtitle2" sx={{ lineHeight: 1.35 }}>
-          {summaryOf(gap)}
+        <Typography id="next-action-title" component="h2" variant="subtitle2" ref={props.headingRef} tabIndex={-1} sx={{ lineHeight: 1.35 }}>
+          {keepDates(summaryOf(gap))}
         </Typography>
         <Box sx={{ mt: 0.5, display: 'flex', gap: 0.5, flexWrap: 'wrap', alignItems: 'center' }}>
-          <Chip size="small" label={gap.measure ? `${gap.title} · ${gap.measure}` : gap.title} />
+          <Chip size="small" label={gap.measure ? `${gap.title} · ${gap.measure}` : gap.title} sx={{ height: 'auto', maxWidth: '100%', '& .MuiChip-label': { whiteSpace: 'normal', py: 0.25 } }} />
           <Typography variant="caption" color="text.secondary">
             {gap.citation.text}
           </Typography>

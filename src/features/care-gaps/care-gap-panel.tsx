@@ -5,11 +5,11 @@ import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import LinearProgress from '@mui/material/LinearProgress';
-import Link from '@mui/material/Link';
 import List from '@mui/material/List';
 import ListItem from '@mui/material/ListItem';
 import ListItemText from '@mui/material/ListItemText';
 import Skeleton from '@mui/material/Skeleton';
+import SvgIcon from '@mui/material/SvgIcon';
 import Typography from '@mui/material/Typography';
 import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useStore } from 'zustand';
@@ -22,10 +22,12 @@ import { useAudit } from './audit-port';
 import { CareGapCard } from './care-gap-card';
 import { reasonLabel } from './defer-reasons';
 import type { GapView } from './gap-views';
-import { actionLabel, summaryOf } from './gap-views';
+import type { OpenGap } from '../../writeback/builders';
+import { summaryOf, writtenWords } from './gap-views';
 import { careGapUiStore } from './ui-store';
 import { auditFields } from './use-confirm';
 import { useCareGaps } from './use-care-gaps';
+import { keepDates } from '../shared/dates';
 
 /**
  * The dialogs (and MUI's dialog, form and text-field components) load when first opened, so the
@@ -54,17 +56,44 @@ function timeLabel(ms: number): string {
   return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
 }
 
+/** A chevron for the folded list (MUI rotates it when the list opens). */
+function ExpandIcon() {
+  return (
+    <SvgIcon fontSize="small" aria-hidden>
+      <path d="M16.59 8.59 12 13.17 7.41 8.59 6 10l6 6 6-6z" />
+    </SvgIcon>
+  );
+}
+
+/** "3 other open gaps · 1 could not be assessed". */
+function foldedLabel(others: number, undecided: number): string {
+  const parts = [others ? `${others} other open ${others === 1 ? 'gap' : 'gaps'}` : null, undecided ? `${undecided} could not be assessed` : null];
+  return parts.filter(Boolean).join(' · ');
+}
+
+/** A rule's "missing" entry without the resource id it starts with (`Observation/x: no date` → `no date`). */
+function missingWords(entry: string): string {
+  return entry.replace(/^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]+:\s*/, '');
+}
+
 /**
  * One decision, one context, one action: the next-best open gap as a card, the other open gaps
  * folded below, and what is already in progress, snoozed or dismissed.
  */
-export function CareGapPanel({ asOf, patientName }: { asOf: string; patientName: string }) {
+export function CareGapPanel({ asOf, patientName, userName = null }: { asOf: string; patientName: string; userName?: string | null }) {
   const { context } = useSession();
   const audit = useAudit();
-  const gaps = useCareGaps(asOf);
   const store = useMemo(() => careGapUiStore(context.patientId, context.fhirUser), [context.patientId, context.fhirUser]);
   const ui = useStore(store);
+  const gaps = useCareGaps(asOf, ui.decided);
   const [done, setDone] = useState<ConfirmOutcome | null>(null);
+  const [doneAction, setDoneAction] = useState<OpenGap['action'] | null>(null);
+  const [showExcluded, setShowExcluded] = useState(false);
+  // Where focus goes after the render that follows an action (a dialog closing would drop it on <body>).
+  const [focusRequest, setFocusRequest] = useState<'card' | 'result' | 'set-aside' | null>(null);
+  const headingRef = useRef<HTMLHeadingElement | null>(null);
+  const resultRef = useRef<HTMLDivElement | null>(null);
+  const setAsideRef = useRef<HTMLDivElement | null>(null);
   const written = done?.write.kind === 'written' ? done.write : null;
   const shown = useRef(new Set<string>());
 
@@ -85,8 +114,23 @@ export function CareGapPanel({ asOf, patientName }: { asOf: string; patientName:
     void audit.emit({ ...auditFields(focus.gap, correlationId), action: 'card-shown' }).catch(() => undefined);
   }, [focus, correlationId, audit]);
 
+  useEffect(() => {
+    if (!focusRequest) return;
+    // A card in focus may render a moment later (its correlation id is minted in an effect); with no
+    // open gap left, the set-aside line takes the focus instead.
+    const card = headingRef.current ?? (focusRule ? null : setAsideRef.current);
+    const target = focusRequest === 'card' ? card : focusRequest === 'result' ? resultRef.current : setAsideRef.current;
+    if (!target) return;
+    target.focus();
+    setFocusRequest(null);
+  }, [focusRequest, focusRule, correlationId, written, ui.setAside]);
+
   const clinician = isClinician(context.fhirUser);
-  const onWritten = useCallback((outcome: ConfirmOutcome) => setDone(outcome), []);
+  const onWritten = useCallback((outcome: ConfirmOutcome, gap: OpenGap) => {
+    setDone(outcome);
+    setDoneAction(gap.action);
+    setFocusRequest('result');
+  }, []);
   const closeConfirm = useCallback(() => store.getState().closeConfirm(), [store]);
 
   if (gaps.status === 'loading') {
@@ -110,20 +154,40 @@ export function CareGapPanel({ asOf, patientName }: { asOf: string; patientName:
   }
 
   const others = open.filter((v) => v !== focus);
+  const undecided = gaps.undecided;
   const inProgress = views.filter((v): v is Extract<GapView, { state: 'in-progress' }> => v.state === 'in-progress');
   const deferred = views.filter((v) => v.state === 'snoozed' || v.state === 'dismissed');
   const deferGap = ui.defer ? views.find((v) => v.gap.rule === ui.defer?.rule)?.gap : undefined;
 
+  // A snooze or dismissal changes the card at once: the decision is kept here (and survives a
+  // reload in this browser session) while the outbox delivers it; the card never waits for that.
   const submitDefer = () => {
     const draft = ui.defer;
     if (!draft || !deferGap) return;
     const id = ui.correlationFor(deferGap.rule);
-    const decision = { reason: draft.reason, ...(draft.kind === 'snooze' ? { until: draft.until } : {}) };
+    const decision = draft.kind === 'snooze' ? ({ kind: 'snoozed', reason: draft.reason, until: draft.until } as const) : ({ kind: 'dismissed', reason: draft.reason } as const);
     void audit
-      .emit({ ...auditFields(deferGap, id), action: draft.kind === 'snooze' ? 'snoozed' : 'dismissed', decision })
-      .catch(() => undefined)
-      .finally(() => void gaps.refreshDecisions());
-    ui.closeDefer();
+      .emit({ ...auditFields(deferGap, id), action: decision.kind, decision: { reason: draft.reason, ...(draft.kind === 'snooze' ? { until: draft.until } : {}) } })
+      .catch(() => undefined);
+    ui.setAsideGap({ rule: deferGap.rule, title: deferGap.title, decision, correlationId: id });
+    setFocusRequest('card');
+  };
+
+  // A gap set aside earlier (this launch or a past one) is offered again: recorded as `unsnoozed`.
+  const bringBack = (gap: OpenGap) => {
+    const id = ui.setAside?.rule === gap.rule ? ui.setAside.correlationId : ui.correlationFor(gap.rule);
+    void audit.emit({ ...auditFields(gap, id), action: 'unsnoozed' }).catch(() => undefined);
+    ui.undoSetAside(gap.rule);
+    setFocusRequest('card');
+  };
+
+  const undoSetAside = () => {
+    const entry = ui.setAside;
+    const gap = entry ? views.find((v) => v.gap.rule === entry.rule)?.gap : undefined;
+    if (!entry || !gap) return;
+    void audit.emit({ ...auditFields(gap, entry.correlationId), action: 'unsnoozed' }).catch(() => undefined);
+    ui.undoSetAside(entry.rule);
+    setFocusRequest('card');
   };
 
   const block = focus ? writeBlock(context.fhirUser, context.scopes, focus.gap.action.resourceType) : null;
@@ -136,11 +200,8 @@ export function CareGapPanel({ asOf, patientName }: { asOf: string; patientName:
         </Alert>
       )}
       {written ? (
-        <Alert severity="success" role="status" sx={{ m: 1 }} onClose={() => setDone(null)}>
-          {written.created ? 'Saved' : 'Already in the EHR'}: {written.resource.resourceType === 'Task' ? 'task' : 'order'}{' '}
-          <Link href={`${context.serverUrl}/${written.reference}`} target="_blank" rel="noreferrer noopener">
-            {written.reference}
-          </Link>
+        <Alert severity="success" role="status" ref={resultRef} tabIndex={-1} sx={{ m: 1 }} onClose={() => setDone(null)}>
+          {written.created ? 'Saved to the EHR' : 'Already in the EHR'}: {doneAction ? writtenWords(doneAction) : 'the action'}
           {done?.closed?.kind === 'closed' ? '. The outreach task was closed.' : ''}
         </Alert>
       ) : null}
@@ -168,6 +229,23 @@ export function CareGapPanel({ asOf, patientName }: { asOf: string; patientName:
           </Box>
         </Alert>
       ) : null}
+      {ui.setAside ? (
+        <Alert
+          severity="info"
+          role="status"
+          ref={setAsideRef}
+          tabIndex={-1}
+          sx={{ m: 1 }}
+          action={
+            <Button color="inherit" size="small" onClick={undoSetAside}>
+              Undo
+            </Button>
+          }
+        >
+          {ui.setAside.title}:{' '}
+          {ui.setAside.decision.kind === 'snoozed' ? keepDates(`set aside until ${ui.setAside.decision.until}`) : `dismissed (${reasonLabel(ui.setAside.decision.reason)})`}
+        </Alert>
+      ) : null}
       {focus && correlationId ? (
         <CareGapCard
           key={focus.gap.rule}
@@ -175,15 +253,17 @@ export function CareGapPanel({ asOf, patientName }: { asOf: string; patientName:
           outreach={focus.outreach}
           correlationId={correlationId}
           patientName={patientName}
-          requester={context.fhirUser}
-          whyOpen={ui.whyOpen}
+          requester={userName ?? context.fhirUser}
+          whyOpen={ui.whyRule === focus.gap.rule}
+          headingRef={headingRef}
           confirmOpen={ui.confirmRule === focus.gap.rule}
           asOfLabel={timeLabel(gaps.readAt)}
           writeBlock={block}
           canDefer={clinician}
           onWhy={() => {
-            if (!ui.whyOpen) void audit.emit({ ...auditFields(focus.gap, correlationId), action: 'why-opened' }).catch(() => undefined);
-            ui.toggleWhy();
+            // Every opening is recorded, for the gap it was opened on.
+            if (ui.whyRule !== focus.gap.rule) void audit.emit({ ...auditFields(focus.gap, correlationId), action: 'why-opened' }).catch(() => undefined);
+            ui.toggleWhy(focus.gap.rule);
           }}
           onOpenConfirm={() => ui.openConfirm(focus.gap.rule)}
           onCloseConfirm={closeConfirm}
@@ -192,26 +272,59 @@ export function CareGapPanel({ asOf, patientName }: { asOf: string; patientName:
           onWritten={onWritten}
         />
       ) : (
-        <Typography variant="body2" sx={{ m: 2 }}>
-          {gaps.notAssessed.length ? `No open care gaps among the rules assessed as of ${asOf}.` : `No open care gaps as of ${asOf}.`}
-        </Typography>
+        <Box sx={{ m: 2 }}>
+          <Typography variant="body2">
+            {gaps.notAssessed.length ? `No open care gaps among the rules assessed as of ${asOf}.` : `No open care gaps as of ${asOf}.`}
+          </Typography>
+          {gaps.excluded.length ? (
+            <>
+              <Button size="small" sx={{ mt: 0.5, ml: -0.5 }} aria-expanded={showExcluded} aria-controls="not-shown" onClick={() => setShowExcluded((v) => !v)}>
+                {showExcluded ? 'Hide what is not shown' : 'What is not shown'}
+              </Button>
+              {showExcluded ? (
+                <Box component="ul" id="not-shown" sx={{ m: 0, pl: 2 }}>
+                  {gaps.excluded.map((g) => (
+                    <Typography component="li" variant="body2" key={`${g.label}|${g.since ?? ''}`}>
+                      Not shown: {g.label.charAt(0).toLowerCase() + g.label.slice(1)}
+                      {g.since ? <> since {keepDates(g.since)}</> : null} ({g.titles.join(', ')})
+                    </Typography>
+                  ))}
+                </Box>
+              ) : null}
+            </>
+          ) : null}
+        </Box>
       )}
-      {others.length ? (
+      {others.length || undecided.length ? (
         // Folded gaps are rendered only when unfolded: the first card does not pay for a hidden list.
         <Accordion disableGutters elevation={0} sx={{ mx: 1 }} slotProps={{ transition: { unmountOnExit: true } }}>
-          <AccordionSummary aria-controls="other-gaps" id="other-gaps-header">
-            <Typography variant="body2">
-              {others.length} other open {others.length === 1 ? 'gap' : 'gaps'}
-            </Typography>
+          <AccordionSummary aria-controls="other-gaps" id="other-gaps-header" expandIcon={<ExpandIcon />}>
+            <Typography variant="body2">{foldedLabel(others.length, undecided.length)}</Typography>
           </AccordionSummary>
           <AccordionDetails id="other-gaps">
-            <List dense disablePadding aria-label="Other open gaps">
-              {others.map((v) => (
-                <ListItem key={v.gap.rule} disableGutters secondaryAction={<Button size="small" onClick={() => ui.focus(v.gap.rule)} aria-label={`Focus on ${v.gap.title}`}>Focus</Button>}>
-                  <ListItemText primary={summaryOf(v.gap)} sx={{ pr: 7 }} />
-                </ListItem>
-              ))}
-            </List>
+            {others.length ? (
+              <List dense disablePadding aria-label="Other open gaps">
+                {others.map((v) => (
+                  <ListItem key={v.gap.rule} disableGutters secondaryAction={<Button size="small" onClick={() => ui.focus(v.gap.rule)} aria-label={`Focus on ${v.gap.title}`}>Focus</Button>}>
+                    <ListItemText primary={keepDates(summaryOf(v.gap))} sx={{ pr: 7 }} />
+                  </ListItem>
+                ))}
+              </List>
+            ) : null}
+            {undecided.length ? (
+              <>
+                <Typography component="h3" variant="caption" sx={{ fontWeight: 600, display: 'block', mt: others.length ? 1 : 0 }}>
+                  Could not be assessed
+                </Typography>
+                <List dense disablePadding aria-label="Rules that could not be assessed">
+                  {undecided.map((r) => (
+                    <ListItem key={r.rule} disableGutters>
+                      <ListItemText primary={keepDates(`${r.title}: ${r.reason || 'the record cannot decide it.'}`)} secondary={r.missing.length ? `What is missing: ${r.missing.map(missingWords).join('; ')}` : null} />
+                    </ListItem>
+                  ))}
+                </List>
+              </>
+            ) : null}
           </AccordionDetails>
         </Accordion>
       ) : null}
@@ -223,17 +336,37 @@ export function CareGapPanel({ asOf, patientName }: { asOf: string; patientName:
           <List dense disablePadding aria-label="Care gaps in progress">
             {inProgress.map((v) => (
               <ListItem key={v.gap.rule} disableGutters>
-                <ListItemText primary={`${v.gap.title}: ${actionLabel(v.gap)}`} secondary={`In progress since ${v.since?.slice(0, 10) ?? 'earlier'} (${v.reference})`} />
+                <ListItemText primary={v.gap.title} secondary={keepDates(`${v.reference.startsWith('Task/') ? 'Task' : 'Proposal'} in the EHR since ${v.since?.slice(0, 10) ?? 'an earlier visit'}`)} />
               </ListItem>
             ))}
           </List>
         </Box>
       ) : null}
       {deferred.length ? (
-        <Typography variant="caption" component="p" color="text.secondary" sx={{ mx: 2, mt: 1 }}>
-          Set aside:{' '}
-          {deferred.map((v) => (v.state === 'snoozed' ? `${v.gap.title} (until ${v.until})` : `${v.gap.title} (dismissed${v.state === 'dismissed' ? `: ${reasonLabel(v.reason)}` : ''})`)).join('; ')}
-        </Typography>
+        <Box sx={{ mx: 2, mt: 1 }}>
+          <Typography component="h3" variant="caption" sx={{ fontWeight: 600 }}>
+            Set aside
+          </Typography>
+          <List dense disablePadding aria-label="Care gaps set aside">
+            {deferred.map((v) => (
+              <ListItem
+                key={v.gap.rule}
+                disableGutters
+                secondaryAction={
+                  <Button size="small" onClick={() => bringBack(v.gap)} aria-label={`Bring back ${v.gap.title}`}>
+                    Bring back
+                  </Button>
+                }
+              >
+                <ListItemText
+                  primary={v.gap.title}
+                  secondary={keepDates(v.state === 'snoozed' ? `Until ${v.until}` : `Dismissed: ${v.state === 'dismissed' ? reasonLabel(v.reason) : ''}`)}
+                  sx={{ pr: 10 }}
+                />
+              </ListItem>
+            ))}
+          </List>
+        </Box>
       ) : null}
       {ui.defer && deferGap ? (
         <Suspense fallback={null}>

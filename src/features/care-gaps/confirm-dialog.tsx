@@ -7,7 +7,8 @@ import DialogTitle from '@mui/material/DialogTitle';
 import Typography from '@mui/material/Typography';
 import type { Task } from '@medplum/fhirtypes';
 import type { OpenGap } from '../../writeback/builders';
-import { actionLabel } from './gap-views';
+import { codeLabel } from './code-systems';
+import { actionLabel, writtenWords } from './gap-views';
 import type { WriteResult } from '../../writeback/write-action';
 
 export interface ConfirmDialogProps {
@@ -38,19 +39,25 @@ function Row({ label, value }: { label: string; value: string }) {
 /** Shows exactly what will be written; nothing is written until "Confirm". */
 export function ConfirmDialog({ gap, outreach, patientName, requester, open, pending, failure, onConfirm, onCancel }: ConfirmDialogProps) {
   const { action } = gap;
-  const kind = `${action.resourceType} (${action.intent})`;
+  const what = writtenWords(action);
   return (
     <Dialog open={open} onClose={pending ? undefined : onCancel} aria-labelledby="confirm-title" fullWidth>
       <DialogTitle id="confirm-title" sx={{ fontSize: '1rem' }}>
         Confirm: {actionLabel(gap)}
       </DialogTitle>
       <DialogContent>
+        {/* First, where a narrow sidebar shows it without scrolling past what will be written. */}
+        {failure ? (
+          <Alert severity="error" role="alert" sx={{ mb: 1 }}>
+            {failure.message}
+          </Alert>
+        ) : null}
         <Typography variant="body2" sx={{ mb: 1 }}>
           Careloop will write this to the EHR:
         </Typography>
         <dl style={{ margin: 0 }}>
-          <Row label="Resource" value={kind} />
-          <Row label="Code" value={`${action.code.display ?? action.text} (${action.code.system.replace(/^https?:\/\//, '')} ${action.code.code})`} />
+          <Row label="What" value={what.charAt(0).toUpperCase() + what.slice(1)} />
+          <Row label="Code" value={`${action.code.display ?? action.text} (${codeLabel(action.code)})`} />
           <Row label="Text" value={action.text} />
           <Row label="Patient" value={patientName} />
           <Row label="Requester" value={requester ?? 'Unknown user (the EHR did not say who you are)'} />
@@ -58,11 +65,6 @@ export function ConfirmDialog({ gap, outreach, patientName, requester, open, pen
           <Row label="Rule" value={`${gap.rule} v${gap.version}`} />
           {outreach ? <Row label="Also" value={`Close the open task “${outreach.description ?? 'outreach'}” (${outreach.status}) as done`} /> : null}
         </dl>
-        {failure ? (
-          <Alert severity="error" role="alert" sx={{ mt: 1 }}>
-            {failure.message}
-          </Alert>
-        ) : null}
       </DialogContent>
       <DialogActions>
         <Button onClick={onCancel} disabled={pending}>

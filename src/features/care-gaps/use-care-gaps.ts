@@ -1,12 +1,15 @@
 import { useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
+import type { Resource } from '@medplum/fhirtypes';
 import type { PackResult } from '../../rules';
 import { useOpenTasks } from '../../fhir/get-open-tasks';
 import { usePatient } from '../../fhir/get-patient';
 import { useRecord, type RecordType } from '../../fhir/get-record';
 import { useSession } from '../../fhir/session-context';
 import { decisionsQuery, useAudit } from './audit-port';
-import { gapViews, type GapView } from './gap-views';
+import { gapViews, reviewGapOf, undecidedOf, withLocalDecisions, type GapView } from './gap-views';
+import type { InsufficientDataResult } from '../../rules';
+import type { LocalDecision } from './ui-store';
 import { rulesEngineQuery } from './load-rules';
 
 /** A rule Careloop could not assess: it needs record types the EHR did not let it read. */
@@ -15,6 +18,43 @@ export interface NotAssessed {
   title: string;
   /** The unread types the rule needs. */
   unread: RecordType[];
+}
+
+/** Rules not shown because an exclusion applies, grouped by the exclusion ("hospice care since …"). */
+export interface ExcludedGroup {
+  /** e.g. "Hospice care". */
+  label: string;
+  /** The day the excluding record starts (`YYYY-MM-DD`), when it has one. */
+  since: string | null;
+  titles: string[];
+}
+
+/** The day a record starts: a period's start, a performed or onset date, an effective date. */
+function startDay(resource: Resource | undefined): string | null {
+  if (!resource) return null;
+  const r = new Map<string, unknown>(Object.entries(resource));
+  const candidates = ['period', 'performedPeriod', 'onsetPeriod', 'effectivePeriod']
+    .map((k) => r.get(k))
+    .map((p) => (p && typeof p === 'object' && 'start' in p ? p.start : undefined))
+    .concat(['performedDateTime', 'onsetDateTime', 'effectiveDateTime', 'occurrenceDateTime', 'authoredOn'].map((k) => r.get(k)));
+  const found = candidates.find((c): c is string => typeof c === 'string' && /^\d{4}-\d{2}-\d{2}/.test(c));
+  return found ? found.slice(0, 10) : null;
+}
+
+/** Groups the excluded results by exclusion, dated from the excluding record when it is in the record. */
+export function excludedGroups(result: PackResult, resources: readonly Resource[]): ExcludedGroup[] {
+  const groups = new Map<string, ExcludedGroup>();
+  for (const r of result.results) {
+    if (r.status !== 'excluded') continue;
+    const label = r.exclusion.label.replace(/ during the period$/, '');
+    const ref = r.exclusion.reference?.replace(/\/_history\/.*$/, '');
+    const since = ref ? startDay(resources.find((x) => `${x.resourceType}/${x.id ?? ''}` === ref)) : null;
+    const key = `${label}|${since ?? ''}`;
+    const group = groups.get(key) ?? { label, since, titles: [] };
+    group.titles.push(r.title);
+    groups.set(key, group);
+  }
+  return [...groups.values()];
 }
 
 export type CareGaps =
@@ -26,8 +66,10 @@ export type CareGaps =
       views: GapView[];
       incomplete: RecordType[];
       notAssessed: NotAssessed[];
+      /** Rules the record could not decide, with why (the folded list names them). */
+      undecided: InsufficientDataResult[];
+      excluded: ExcludedGroup[];
       readAt: number;
-      refreshDecisions: () => Promise<unknown>;
     };
 
 /**
@@ -50,11 +92,14 @@ export function splitAssessed(result: PackResult, unread: readonly RecordType[],
   return { result: { ...result, results: assessed, next }, notAssessed };
 }
 
+const NO_LOCAL: Readonly<Record<string, LocalDecision>> = {};
+
 /**
  * Reads the record, evaluates the rule pack in the browser as of `asOf`, and sorts the open gaps
- * into what to offer, given what Careloop already wrote and the snoozes and dismissals on file.
+ * into what to offer, given what Careloop already wrote and the snoozes and dismissals on file
+ * (`local`: those made in this browser session, which win over what the trail said at launch).
  */
-export function useCareGaps(asOf: string): CareGaps {
+export function useCareGaps(asOf: string, local: Readonly<Record<string, LocalDecision>> = NO_LOCAL): CareGaps {
   const { context, config } = useSession();
   const audit = useAudit();
   const patient = usePatient();
@@ -80,8 +125,11 @@ export function useCareGaps(asOf: string): CareGaps {
   const views = useMemo(() => {
     if (!result || !record.data) return null;
     const existing = [...record.data.resources, ...(tasks.data?.items ?? [])];
-    return gapViews(result, existing, decisions.data ?? [], { identifierSystem: config.identifierSystem, patientId: context.patientId, asOf });
-  }, [result, record.data, tasks.data, decisions.data, config.identifierSystem, context.patientId, asOf]);
+    // An undecided rule that outranks the next-best gap takes the card's place as "Review result".
+    const review = result.review ? undecidedOf(result).find((r) => r.rule === result.review) : undefined;
+    const offered = review ? { ...result, results: [reviewGapOf(review, asOf), ...result.results] } : result;
+    return gapViews(offered, existing, withLocalDecisions(decisions.data ?? [], local), { identifierSystem: config.identifierSystem, patientId: context.patientId, asOf });
+  }, [result, record.data, tasks.data, decisions.data, local, config.identifierSystem, context.patientId, asOf]);
 
   if (rules.isError) return { status: 'error', error: rules.error, retry: () => void rules.refetch() };
   if (record.isError) return { status: 'error', error: record.error, retry: () => void record.refetch() };
@@ -90,5 +138,5 @@ export function useCareGaps(asOf: string): CareGaps {
     const done = [patient.isSuccess, record.isSuccess, tasks.isSuccess || tasks.isError, !decisions.isPending, rules.isSuccess].filter(Boolean).length;
     return { status: 'loading', progress: Math.round((done / 5) * 100) };
   }
-  return { status: 'ready', result, views, incomplete: record.data?.incomplete ?? [], notAssessed: evaluated?.notAssessed ?? [], readAt: record.dataUpdatedAt, refreshDecisions: () => decisions.refetch() };
+  return { status: 'ready', result, views, incomplete: record.data?.incomplete ?? [], notAssessed: evaluated?.notAssessed ?? [], undecided: undecidedOf(result), excluded: excludedGroups(result, record.data?.resources ?? []), readAt: record.dataUpdatedAt };
 }

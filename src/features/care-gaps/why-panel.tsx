@@ -5,7 +5,9 @@ import ListItem from '@mui/material/ListItem';
 import ListItemText from '@mui/material/ListItemText';
 import Typography from '@mui/material/Typography';
 import type { Evidence } from '../../rules';
+import { clinicalUnits, codeLabel } from './code-systems';
 import type { OpenGap } from '../../writeback/builders';
+import { keepDates } from '../shared/dates';
 
 const ROLE: Record<Evidence['role'], string> = {
   numerator: 'Counts toward the measure',
@@ -19,16 +21,17 @@ const ROLE: Record<Evidence['role'], string> = {
   invalid: 'Not usable',
 };
 
+/** What a piece of evidence is, in words: its code by name (SNOMED CT, LOINC …), value and day. */
 function describe(e: Evidence): string {
-  const parts = [e.code ? `${e.code.display ?? e.code.code} (${e.code.system.replace(/^https?:\/\//, '')} ${e.code.code})` : null, e.value ?? null, e.date ?? null];
-  return parts.filter(Boolean).join(' · ') || e.reference;
+  const parts = [e.code ? `${e.code.display ?? e.code.code} (${codeLabel(e.code)})` : null, e.value ? clinicalUnits(e.value) : null, e.date ?? null];
+  return parts.filter(Boolean).join(' · ') || `${e.reference.split('/')[0] ?? 'A'} record`;
 }
 
 /** The evidence behind a gap: what was found or missing, with dates, values and codes, the rule and the guideline. */
 export function WhyPanel({ gap }: { gap: OpenGap }) {
   return (
     <Box component="section" aria-label="Why this is recommended" sx={{ mt: 1, p: 1, bgcolor: 'action.hover', borderRadius: 1 }}>
-      <Typography variant="body2">{gap.reason}</Typography>
+      <Typography variant="body2">{keepDates(gap.reason)}</Typography>
       {gap.evidence.length === 0 ? (
         <Typography variant="body2" sx={{ mt: 0.5 }}>
           Nothing in the record closes this gap.
@@ -37,7 +40,7 @@ export function WhyPanel({ gap }: { gap: OpenGap }) {
         <List dense disablePadding aria-label="Evidence">
           {gap.evidence.map((e) => (
             <ListItem key={`${e.role}-${e.reference}`} disableGutters>
-              <ListItemText primary={`${ROLE[e.role]}: ${describe(e)}`} secondary={e.note ? `${e.note} — ${e.reference}` : e.reference} />
+              <ListItemText primary={keepDates(`${ROLE[e.role]}: ${describe(e)}`)} secondary={e.note ?? null} />
             </ListItem>
           ))}
         </List>

@@ -16,8 +16,10 @@ import type { Problem } from '../../smart/problem';
 import { CareGapPanel } from '../care-gaps/care-gap-panel';
 import { ProblemScreen } from '../errors/problem-screen';
 import { problemCopy } from '../errors/problem-copy';
-import { describeEncounter, describeTask } from './describe';
+import { describeEncounter, describeTask, statusWords } from './describe';
 import { PatientBanner } from './patient-banner';
+import { useUserName } from './user-name';
+import { keepDates } from '../shared/dates';
 
 function problemOf(error: unknown): Problem {
   return error instanceof FhirRequestError ? error.problem : { kind: 'unknown', detail: 'The chart could not be read.' };
@@ -55,6 +57,7 @@ export function ChartContext({ asOf }: { asOf: string }) {
   const patient = usePatient();
   const encounter = useEncounter();
   const tasks = useOpenTasks();
+  const userName = useUserName();
 
   if (patient.isPending) return <ChartLoading />;
   if (patient.isError) return <ProblemScreen problem={problemOf(patient.error)} onRetry={() => void patient.refetch()} />;
@@ -63,7 +66,7 @@ export function ChartContext({ asOf }: { asOf: string }) {
   return (
     <Box component="main">
       <PatientBanner summary={summary} full={context.needPatientBanner} />
-      <CareGapPanel asOf={asOf} patientName={summary.name} />
+      <CareGapPanel asOf={asOf} patientName={summary.name} userName={userName} />
       <Box component="section" aria-label="Context" sx={{ px: 2, py: 1 }}>
         <Typography variant="body2" color="text.secondary">
           {context.encounterId === null
@@ -72,11 +75,11 @@ export function ChartContext({ asOf }: { asOf: string }) {
               ? 'Loading the encounter…'
               : encounter.isError
                 ? 'The encounter could not be read'
-                : `Encounter: ${describeEncounter(encounter.data)}`}
+                : keepDates(`Encounter: ${describeEncounter(encounter.data)}`)}
         </Typography>
-        {context.fhirUser ? (
+        {userName ? (
           <Typography variant="body2" color="text.secondary">
-            Signed in as {context.fhirUser}
+            Signed in as {userName}
           </Typography>
         ) : null}
       </Box>
@@ -94,7 +97,7 @@ export function ChartContext({ asOf }: { asOf: string }) {
               <List dense disablePadding aria-label="Open tasks">
                 {tasks.data.items.map((task, index) => (
                   <ListItem key={task.id ?? `task-${index}`} disableGutters>
-                    <ListItemText primary={describeTask(task)} secondary={[task.status, task.authoredOn?.slice(0, 10)].filter(Boolean).join(' · ')} />
+                    <ListItemText primary={describeTask(task)} secondary={keepDates([statusWords(task.status), task.authoredOn?.slice(0, 10)].filter(Boolean).join(' · '))} />
                   </ListItem>
                 ))}
               </List>

@@ -17,3 +17,10 @@ export function describeEncounter(encounter: Encounter): string {
 export function describeTask(task: Task): string {
   return task.description?.trim() || conceptText(task.code) || 'Task without description';
 }
+
+/** A Task status as words ("in-progress" → "In progress"). */
+export function statusWords(status: string | undefined): string | null {
+  if (!status) return null;
+  const words = status.replaceAll('-', ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}

@@ -67,9 +67,9 @@ function member(id: CastId, given: string, family: string, gender: 'female' | 'm
 /** The cast, in the order the EHR's patient list shows it. */
 export const CAST_MEMBERS: readonly CastMember[] = [
   member('ada', 'Ada', 'Lovelace', 'female', 52, 'Colorectal screening overdue: last colonoscopy 12 years ago (breast screening satisfied: mammogram 6 months ago).'),
-  member('grace', 'Grace', 'Murray', 'female', 60, 'Screenings satisfied: mammogram 1 year ago, FIT 5 months ago.'),
+  member('grace', 'Grace', 'Murray', 'female', 60, 'No open care gaps: mammogram 1 year ago, FIT 5 months ago, cervical cytology and HPV co-test 2 years ago, never smoker, this season’s flu vaccine.'),
   member('margaret', 'Margaret', 'Hamilton', 'female', 70, 'Excluded: in hospice care (hospice admission 2 months ago, advanced illness).'),
-  member('alan', 'Alan', 'Turing', 'male', 30, 'Not applicable: a 30-year-old man is outside most screening populations.'),
+  member('alan', 'Alan', 'Turing', 'male', 30, 'No open care gaps: a 30-year-old man is outside most screening populations; never smoker (screened 6 months ago), this season’s flu vaccine.'),
   member('katherine', 'Katherine', 'Johnson', 'female', 58, 'Insufficient data: diabetic, HbA1c result with no date and no unit.'),
   member('claude', 'Claude', 'Shannon', 'male', 64, 'Diabetes control gap: HbA1c 9.8% two months ago.'),
   member('barbara', 'Barbara', 'Liskov', 'female', 67, 'Blood pressure control gap: essential hypertension, BP 150/95 last month.'),
@@ -213,6 +213,31 @@ class Chart {
       requester: { reference: `Practitioner/${CAST_PRACTITIONER.id}` },
     });
   }
+  /** Tobacco smoking status: never smoked. */
+  neverSmoker(slug: string, ago: Delta): Observation {
+    return this.add<Observation>({
+      resourceType: 'Observation',
+      id: `${this.pid}-${slug}`,
+      status: 'final',
+      category: [CODE.socialHistory],
+      code: CODE.smokingStatus,
+      subject: this.subject,
+      effectiveDateTime: instant(this.ref, neg(ago)),
+      valueCodeableConcept: CODE.neverSmoked,
+    });
+  }
+  /**
+   * This flu season's vaccine (a season runs Aug 1 – Mar 31): a month ago, or on the season's first
+   * day when that is nearer. Out of season there is nothing to give, so nothing is added.
+   */
+  fluThisSeason(slug: string): Immunization | null {
+    const month = this.ref.getUTCMonth() + 1;
+    if (month >= 4 && month <= 7) return null;
+    const seasonYear = month >= 8 ? this.ref.getUTCFullYear() : this.ref.getUTCFullYear() - 1;
+    const start = Date.UTC(seasonYear, 7, 1);
+    const days = Math.min(30, Math.round((this.ref.getTime() - start) / 86_400_000));
+    return this.immunization(slug, { days });
+  }
   immunization(slug: string, ago: Delta): Immunization {
     return this.add<Immunization>({ resourceType: 'Immunization', id: `${this.pid}-${slug}`, status: 'completed', vaccineCode: CODE.fluVaccine, patient: this.subject, occurrenceDateTime: instant(this.ref, neg(ago)) });
   }
@@ -259,6 +284,10 @@ function buildRecord(m: CastMember, ref: Date): CastRecord {
     case 'grace':
       c.result('mammogram', { years: 1 }, CODE.mammogram, 'BI-RADS 2: benign', CODE.imaging);
       c.result('fit', { months: 5 }, CODE.fit, 'Negative');
+      c.result('cervical-cytology', { years: 2 }, CODE.cervicalCytology, 'Negative for intraepithelial lesion or malignancy');
+      c.result('hpv', { years: 2 }, CODE.hpvTest, 'Not detected');
+      c.neverSmoker('smoking-status', { months: 3 });
+      c.fluThisSeason('flu');
       break;
     case 'margaret':
       c.condition('pancreas-cancer', { years: 1 }, CODE.pancreasCancer);
@@ -267,6 +296,8 @@ function buildRecord(m: CastMember, ref: Date): CastRecord {
       break;
     case 'alan':
       c.bloodPressure('bp', { years: 1, months: 1 }, 118, 76);
+      c.neverSmoker('smoking-status', { months: 6 });
+      c.fluThisSeason('flu');
       break;
     case 'katherine':
       c.condition('diabetes', { years: 6 }, CODE.diabetesT2);
@@ -354,6 +385,8 @@ function largeRecord(c: Chart): void {
     }
   }
   for (let y = 20; y >= 1; y--) c.immunization(`flu-y${String(y).padStart(2, '0')}`, { years: y, months: 1 });
+  c.fluThisSeason('flu-y00');
+  c.neverSmoker('smoking-status', { months: 2 });
 }
 
 /** Every resource of the cast in load order: organization, practitioner, then each patient's record. */
