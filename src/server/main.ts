@@ -1,9 +1,32 @@
 /**
- * The audit server's command line: `tsx src/server/main.ts`, configured by environment variables
- * (see config.ts). Prints `Audit: <url>` once listening; exits 1 with one line per bad variable.
+ * The audit server's command line, configured by environment variables (see config.ts): compiled,
+ * `node dist/server/main.js` (`npm run serve`); from the sources, `tsx src/server/main.ts`. Prints
+ * `Audit: <url>` once listening; exits 1 with one line per bad variable. The compiled server serves
+ * the built app beside it (`dist/app`) unless `AUDIT_STATIC_DIR` names another folder.
+ *
+ * SIGTERM or SIGINT: stop accepting, let the requests in flight finish (their appends are committed
+ * before they are answered), close the store, exit 0; after `AUDIT_SHUTDOWN_TIMEOUT_SECONDS`, exit 1.
+ *
+ * `main.js backup|verify|export …`: the SQLite admin commands (admin-commands.ts).
  */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { runAdminCommand } from './admin-commands.ts';
 import { loadAuditConfig } from './config.ts';
 import { startAuditServer } from './server.ts';
+
+/** Set to true by the server build (scripts/build-server.mjs). */
+declare const __CARELOOP_SERVER_BUNDLE__: boolean | undefined;
+
+/** The built app beside the compiled server (`dist/app`), when there is one. */
+function bundledAppDir(): string | null {
+  if (typeof __CARELOOP_SERVER_BUNDLE__ !== 'boolean' || !__CARELOOP_SERVER_BUNDLE__) return null;
+  const dir = fileURLToPath(new URL('../app/', import.meta.url));
+  return existsSync(`${dir}index.html`) ? dir : null;
+}
+
+const args = process.argv.slice(2);
+if (args.length > 0) process.exit(await runAdminCommand(args, process.env));
 
 const loaded = loadAuditConfig(process.env);
 if (!loaded.ok) {
@@ -12,6 +35,7 @@ if (!loaded.ok) {
   process.exit(1);
 }
 const { config } = loaded;
+const staticDir = config.staticDir ?? bundledAppDir();
 const server = await startAuditServer({
   port: config.port,
   host: config.host,
@@ -24,19 +48,30 @@ const server = await startAuditServer({
   rateLimit: config.rateLimit,
   clientRateLimit: config.clientRateLimit,
   adminToken: config.adminToken,
-  staticDir: config.staticDir,
+  staticDir,
   logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
   tokenCacheSeconds: config.tokenCacheSeconds,
+  frameAncestors: config.frameAncestors,
+  connectSrc: config.connectSrc,
+  trustProxy: config.trustProxy,
 });
-console.info(`Audit: ${server.url} (${server.store.dialect})`);
+console.info(`Audit: ${server.url} (${server.store.dialect})${staticDir ? `, serving the app from ${staticDir}` : ''}`);
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;
+    console.info(`${signal}: finishing the requests in flight, then closing the store`);
+    setTimeout(() => {
+      console.error(`audit server did not close within ${config.shutdownTimeoutSeconds} s; exiting`);
+      process.exit(1);
+    }, config.shutdownTimeoutSeconds * 1000).unref();
     server.close().then(
-      () => process.exit(0),
+      () => {
+        console.info('Audit: closed');
+        process.exit(0);
+      },
       (error: unknown) => {
         console.error('audit server did not close cleanly', error instanceof Error ? error.message : error);
         process.exit(1);
