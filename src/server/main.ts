@@ -7,11 +7,15 @@
  * SIGTERM or SIGINT: stop accepting, let the requests in flight finish (their appends are committed
  * before they are answered), close the store, exit 0; after `AUDIT_SHUTDOWN_TIMEOUT_SECONDS`, exit 1.
  *
+ * Before listening, the content files the served app's careloop.config.json names are checked
+ * (app-content.ts): one line per bad file, exit 1.
+ *
  * `main.js backup|verify|export …`: the SQLite admin commands (admin-commands.ts).
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { runAdminCommand } from './admin-commands.ts';
+import { checkAppContent } from './app-content.ts';
 import { loadAuditConfig } from './config.ts';
 import { startAuditServer } from './server.ts';
 
@@ -36,6 +40,16 @@ if (!loaded.ok) {
 }
 const { config } = loaded;
 const staticDir = config.staticDir ?? bundledAppDir();
+if (staticDir) {
+  // The clinical content the app's careloop.config.json names: a bad file stops the start.
+  const content = await checkAppContent(staticDir);
+  if (!content.ok) {
+    console.error(`The app's content in ${staticDir} is invalid:`);
+    for (const message of content.errors) console.error(`  - ${message}`);
+    process.exit(1);
+  }
+  for (const file of content.files) console.info(`Content: ${file.path} (${file.kind}, sha256 ${file.sha256}): ${file.canonicals.join(', ')}`);
+}
 const server = await startAuditServer({
   port: config.port,
   host: config.host,
