@@ -2,17 +2,21 @@
  * The production deployment, as an administrator makes it from a clean clone: `npm run build`, then
  * only what ships (dist/, package.json, package-lock.json, .npmrc) with the production dependencies
  * alone (the lock's non-dev packages: what `npm ci --omit=dev` installs; .ci/run does the real
- * `npm ci --omit=dev` too), and `node dist/server/main.js`. The sandbox EHR's chart then embeds
- * that server's app, which launches and shows the card; a page on another origin cannot frame it.
+ * `npm ci --omit=dev` too), and `node dist/server/main.js`, with a sample value set bundle named in
+ * the app's careloop.config.json. The sandbox EHR's chart then embeds that server's app, which
+ * launches and shows the card (its audit events carry the loaded content's pack digest); a page on
+ * another origin cannot frame it.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { careloopPreventive } from '../../src/rules/pack.ts';
 import { castMember } from '../../src/shared/cast/index.ts';
 import { REPO_ROOT, startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 import { launchChromium } from './support/sandbox.ts';
@@ -69,6 +73,11 @@ beforeAll(async () => {
   const build = spawnSync('npm', ['run', 'build'], { cwd: clone, encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
   shippedCopy();
+  // The admin's content, loaded by configuration alone: a sample value set bundle next to the app.
+  mkdirSync(join(deploy, 'dist/app/content'));
+  cpSync(join(REPO_ROOT, 'test/fixtures/content/sample-value-sets.json'), join(deploy, 'dist/app/content/sample-value-sets.json'));
+  const configPath = join(deploy, 'dist/app/careloop.config.json');
+  writeFileSync(configPath, JSON.stringify({ ...(JSON.parse(readFileSync(configPath, 'utf8')) as object), valueSetBundles: ['content/sample-value-sets.json'] }, null, 2));
 
   const port = await freePort();
   serverUrl = `http://localhost:${port}`;
@@ -161,6 +170,18 @@ describe('a production deployment from a clean clone', () => {
         throw new Error(`The production app did not show the card in the chart.\nServer: ${output}\nLogs:\n${logs.join('\n')}`, { cause: err });
       }
       expect(logs.filter((l) => /Content Security Policy/i.test(l))).toEqual([]);
+      // The loaded content was checked at start, and its digest is in the trail the card wrote.
+      expect(output).toMatch(/Content: content\/sample-value-sets\.json \(value-set-bundle, sha256 [0-9a-f]{64}\)/);
+      const cardDigests = (): Array<string | null> => {
+        const db = new Database(join(work, 'data', 'audit.sqlite'), { readonly: true });
+        try {
+          return db.prepare<[], { pack_digest: string | null }>("SELECT DISTINCT pack_digest FROM audit_event WHERE action = 'card-shown'").all().map((r) => r.pack_digest);
+        } finally {
+          db.close();
+        }
+      };
+      await expect.poll(cardDigests, { timeout: 10_000 }).toEqual([expect.stringMatching(/^[0-9a-f]{64}$/)]);
+      expect(cardDigests()).not.toContain(careloopPreventive.digest);
       const other = await chromium.browser.newPage();
       await other.goto(strangerUrl);
       // Chromium: "Framing 'http://localhost:…/' violates … "frame-ancestors http://127.0.0.1:…". The request has been blocked."
