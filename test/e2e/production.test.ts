@@ -186,8 +186,7 @@ describe('a production deployment from a clean clone', () => {
       await other.goto(strangerUrl);
       // Chromium: "Framing 'http://localhost:…/' violates … "frame-ancestors http://127.0.0.1:…". The request has been blocked."
       await expect.poll(() => logs.find((l) => l.startsWith(`Framing '${serverUrl}/`)), { timeout: 10_000 }).toMatch(/violates .*frame-ancestors .*blocked/s);
-      const framed = other.frames().find((f) => f !== other.mainFrame());
-      expect(framed?.url()).toMatch(/^chrome-error:/);
+      await expect.poll(() => other.frames().find((f) => f !== other.mainFrame())?.url(), { timeout: 10_000 }).toMatch(/^chrome-error:/);
     } finally {
       stranger.close();
       await chromium.close();
