@@ -50,25 +50,32 @@ if (staticDir) {
   }
   for (const file of content.files) console.info(`Content: ${file.path} (${file.kind}, sha256 ${file.sha256}): ${file.canonicals.join(', ')}`);
 }
-const server = await startAuditServer({
-  port: config.port,
-  host: config.host,
-  databaseUrl: config.databaseUrl,
-  ...(config.pgSchema ? { pgSchema: config.pgSchema } : {}),
-  sqlitePath: config.sqlitePath,
-  trustedIssuers: config.trustedIssuers,
-  corsOrigins: config.corsOrigins,
-  bodyLimitBytes: config.bodyLimitBytes,
-  rateLimit: config.rateLimit,
-  clientRateLimit: config.clientRateLimit,
-  adminToken: config.adminToken,
-  staticDir,
-  logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
-  tokenCacheSeconds: config.tokenCacheSeconds,
-  frameAncestors: config.frameAncestors,
-  connectSrc: config.connectSrc,
-  trustProxy: config.trustProxy,
-});
+let server: Awaited<ReturnType<typeof startAuditServer>>;
+try {
+  server = await startAuditServer({
+    port: config.port,
+    host: config.host,
+    databaseUrl: config.databaseUrl,
+    ...(config.pgSchema ? { pgSchema: config.pgSchema } : {}),
+    sqlitePath: config.sqlitePath,
+    trustedIssuers: config.trustedIssuers,
+    corsOrigins: config.corsOrigins,
+    bodyLimitBytes: config.bodyLimitBytes,
+    rateLimit: config.rateLimit,
+    clientRateLimit: config.clientRateLimit,
+    adminToken: config.adminToken,
+    staticDir,
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    tokenCacheSeconds: config.tokenCacheSeconds,
+    frameAncestors: config.frameAncestors,
+    connectSrc: config.connectSrc,
+    trustProxy: config.trustProxy,
+  });
+} catch (error) {
+  // e.g. the port is taken, the database refuses the role, the SQLite folder is read-only.
+  console.error(`The audit server could not start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
 console.info(`Audit: ${server.url} (${server.store.dialect})${staticDir ? `, serving the app from ${staticDir}` : ''}`);
 
 let stopping = false;
