@@ -48,6 +48,8 @@ export const trustedIssuersSchema = z
       issuer: z.string().min(1).optional(),
       /** Careloop's client ids at this EHR (default `["careloop"]`). */
       clientIds: z.array(z.string().regex(/^[\x21-\x7e]{1,255}$/, 'each client id must be 1–255 printable characters without spaces')).min(1, 'must list at least one client id').optional(),
+      /** The audit server's own credentials at the introspection endpoint (HTTP Basic). */
+      introspectionClient: z.strictObject({ id: z.string().min(1, 'must not be empty'), secret: z.string().min(1, 'must not be empty') }).optional(),
     }),
   )
   .min(1, 'must list at least one issuer');
@@ -71,7 +73,7 @@ export type ConfigResult = { ok: true; config: AuditServerConfig } | { ok: false
  *
  * | Variable | Meaning | Default |
  * | --- | --- | --- |
- * | `AUDIT_TRUSTED_ISSUERS` | JSON `[{"fhirBase","mode":"jwks"\|"introspection","audience"?,"issuer"?,"clientIds"?}]` (`clientIds`: Careloop's client ids there, default `["careloop"]`) | required |
+ * | `AUDIT_TRUSTED_ISSUERS` | JSON `[{"fhirBase","mode":"jwks"\|"introspection","audience"?,"issuer"?,"clientIds"?,"introspectionClient"?}]` (`clientIds`: Careloop's client ids there, default `["careloop"]`; `introspectionClient`: `{"id","secret"}` the audit server authenticates with at the introspection endpoint) | required |
  * | `AUDIT_PORT` / `AUDIT_HOST` | where to listen | `4100` / `127.0.0.1` |
  * | `DATABASE_URL` | PostgreSQL connection string; when unset SQLite is used | unset |
  * | `AUDIT_PG_SCHEMA` | PostgreSQL schema for the tables (created when missing) | the default `search_path` |
@@ -181,7 +183,7 @@ export function loadAuditConfig(env: Readonly<Record<string, string | undefined>
       databaseUrl,
       pgSchema,
       sqlitePath,
-      trustedIssuers: trustedIssuers.map((i) => ({ fhirBase: i.fhirBase, mode: i.mode, audience: i.audience, issuer: i.issuer, clientIds: i.clientIds })),
+      trustedIssuers: trustedIssuers.map((i) => ({ fhirBase: i.fhirBase, mode: i.mode, audience: i.audience, issuer: i.issuer, clientIds: i.clientIds, introspectionClient: i.introspectionClient })),
       corsOrigins,
       bodyLimitBytes,
       rateLimit: { perSecond, burst },
