@@ -31,6 +31,7 @@ run() {
   export AUDIT_TRUST_PROXY='127.0.0.1'
   export AUDIT_SQLITE_PATH="$ship/data/audit.sqlite"
   export AUDIT_PORT=0
+  export AUDIT_ADMIN_TOKEN=smoke-admin-credential-0123456789abcdef
   if [ -n "$database_url" ]; then export DATABASE_URL="$database_url" AUDIT_PG_SCHEMA=careloop_audit; else unset DATABASE_URL AUDIT_PG_SCHEMA; fi
   : >"$ship/server.log"
   (cd "$ship" && exec node dist/server/main.js >"$ship/server.log" 2>&1) &
@@ -49,6 +50,7 @@ run() {
   grep -qi '^referrer-policy: no-referrer' <<<"$headers"
   curl -fsS -D - -o /dev/null -H 'X-Forwarded-Proto: https' "$url/" | grep -qi '^strict-transport-security: max-age=31536000'
   if find "$ship/dist" -name '*.map' | grep -q .; then echo "source maps shipped" >&2; exit 1; fi
+  curl -fsS -H "Authorization: Bearer $AUDIT_ADMIN_TOKEN" "$url/api/audit/verify" | grep -q '"ok":true'
 
   # --- Backup, verify, export (runbook: "SQLite: backup and restore", "Retention") ---
   if [ -z "$database_url" ]; then
