@@ -43,7 +43,11 @@ export default defineConfig(async ({ command }): Promise<UserConfig> => ({
     },
   },
   build: {
-    sourcemap: true,
+    // `npm run build`: the app in dist/app, the compiled server beside it in dist/server. No source
+    // maps: the production files must not ship them (the static server refuses `.map` anyway).
+    outDir: 'dist/app',
+    emptyOutDir: true,
+    sourcemap: false,
     rollupOptions: {
       // Two entry points, as the EHR sees them: the launch URL and the redirect URI.
       input: {

@@ -41,6 +41,12 @@ export const appConfigSchema = z.strictObject({
    * canonical URL replaces that rule's measure logic; any other shows as "Review: <title>".
    */
   measurePackages: z._default(z.array(z.string().check(z.minLength(1, 'must not be empty'))), []),
+  /**
+   * Official value set expansions (ValueSet resources or Bundles of them, e.g. exported from VSAC),
+   * as URLs relative to index.html (same origin); they replace the built-in starter expansions of
+   * the value sets with the same canonical URL.
+   */
+  valueSetBundles: z._default(z.array(z.string().check(z.minLength(1, 'must not be empty'))), []),
   /** Business identifier system for written resources. */
   identifierSystem: z._default(z.url(), 'https://careloop.example/fhir/identifier/care-gap-action'),
   fhir: z._default(

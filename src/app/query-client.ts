@@ -70,7 +70,7 @@ export function prefetchLaunch(client: QueryClient, { fhir, context, config }: S
     client.prefetchQuery({ ...patient, queryFn: firstRunFrom(patient.queryFn, reads.patient) }),
     client.prefetchQuery({ ...tasks, queryFn: firstRunFrom(tasks.queryFn, reads.tasks) }),
     client.prefetchQuery({ ...record, queryFn: firstRunFrom(record.queryFn, reads.record) }),
-    client.prefetchQuery(rulesEngineQuery(config.measurePackages)),
+    client.prefetchQuery(rulesEngineQuery(config)),
   ];
   if (context.encounterId) {
     const encounter = encounterQuery(fhir, context.encounterId);

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
+import { registerSecurityHeaders, SANDBOX_EHR_ORIGIN, securityHeaders, type SecurityHeaderPolicy } from '../server/security-headers.ts';
 import { registerStaticApp } from '../server/static-app.ts';
 import { proxyApi, type ApiTarget } from './api-proxy.ts';
 
@@ -43,15 +44,24 @@ export async function buildApp(): Promise<string> {
   return outDir;
 }
 
-/** `api`: where the app's `/api/*` requests go (the audit backend), if anywhere. */
-export async function startApp(mode: AppMode, port: number, api: ApiTarget = { url: null }): Promise<RunningApp> {
-  if (mode === 'none') return { url: `http://localhost:${port}`, close: async () => {} };
-  if (mode === 'dev') return startDevServer(port, api);
-  const dir = mode === 'build' ? await buildApp() : mode.staticDir;
-  return serveStatic(dir, port, api);
+/** The sandbox's policy until the EHR is listening: framed by the EHR on its default port. */
+export function sandboxHeaderPolicy(): SecurityHeaderPolicy {
+  return { frameAncestors: [SANDBOX_EHR_ORIGIN], connectSrc: [SANDBOX_EHR_ORIGIN] };
 }
 
-async function startDevServer(port: number, api: ApiTarget): Promise<RunningApp> {
+/**
+ * `api`: where the app's `/api/*` requests go (the audit backend), if anywhere. `headers`: the
+ * security headers' policy, read at every answer (the sandbox fills in the EHR's origin once it
+ * listens), the same headers the audit server sends in production.
+ */
+export async function startApp(mode: AppMode, port: number, api: ApiTarget = { url: null }, headers: SecurityHeaderPolicy = sandboxHeaderPolicy()): Promise<RunningApp> {
+  if (mode === 'none') return { url: `http://localhost:${port}`, close: async () => {} };
+  if (mode === 'dev') return startDevServer(port, api, headers);
+  const dir = mode === 'build' ? await buildApp() : mode.staticDir;
+  return serveStatic(dir, port, api, headers);
+}
+
+async function startDevServer(port: number, api: ApiTarget, headers: SecurityHeaderPolicy): Promise<RunningApp> {
   const { createServer } = await import('vite');
   const server = await createServer({
     configFile: join(REPO_ROOT, 'vite.config.ts'),
@@ -63,6 +73,10 @@ async function startDevServer(port: number, api: ApiTarget): Promise<RunningApp>
       {
         name: 'careloop-api-proxy',
         configureServer(dev) {
+          dev.middlewares.use((_req, res, next) => {
+            for (const [name, value] of Object.entries(securityHeaders({ ...headers, dev: true }, false))) res.setHeader(name, value);
+            next();
+          });
           dev.middlewares.use((req, res, next) => (req.url?.startsWith('/api/') ? proxyApi(req, res, api) : next()));
         },
       },
@@ -82,9 +96,10 @@ async function startDevServer(port: number, api: ApiTarget): Promise<RunningApp>
 
 
 /** Serves a built app directory on localhost (both IPv4 and IPv6 loopback). */
-export async function serveStatic(dir: string, port: number, api: ApiTarget = { url: null }): Promise<RunningApp> {
+export async function serveStatic(dir: string, port: number, api: ApiTarget = { url: null }, headers: SecurityHeaderPolicy = sandboxHeaderPolicy()): Promise<RunningApp> {
   const root = resolve(dir);
   const app = Fastify({ logger: false });
+  registerSecurityHeaders(app, headers);
   // Bodies are piped to the backend untouched, so no content-type parsing here.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_req, _payload, done) => done(null));

@@ -7,7 +7,7 @@
  * console.info(sandbox.fhirBase); // http://127.0.0.1:53121/fhir
  * await sandbox.close();
  */
-import { startApp, isAddressInUse, PortInUseError, type AppMode, type RunningApp } from './app-server.ts';
+import { startApp, sandboxHeaderPolicy, isAddressInUse, PortInUseError, type AppMode, type RunningApp } from './app-server.ts';
 import { careloopClient, type ClientRegistration, type EhrContext } from './context.ts';
 import { buildEhr } from './ehr.ts';
 import type { ApiTarget } from './api-proxy.ts';
@@ -67,7 +67,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const ehrPort = options.ehrPort ?? 4000;
   const appPort = options.appPort ?? 5173;
   const api: ApiTarget = { url: null };
-  const app: RunningApp = await startApp(options.app ?? 'dev', appPort, api);
+  const headers = sandboxHeaderPolicy();
+  const app: RunningApp = await startApp(options.app ?? 'dev', appPort, api, headers);
   let audit: RunningAuditServer | null = null;
   try {
     const { app: ehr, ctx } = await buildEhr({
@@ -87,6 +88,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const address = ehr.server.address();
     const port = typeof address === 'object' && address ? address.port : ehrPort;
     ctx.baseUrl = `http://127.0.0.1:${port}`;
+    // The app may be framed by this EHR only, and calls its FHIR and authorization endpoints.
+    headers.frameAncestors = [ctx.baseUrl];
+    headers.connectSrc = [ctx.baseUrl];
     if (options.audit !== false) {
       const settings = options.audit ?? {};
       try {
@@ -95,6 +99,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           ...(settings.databaseUrl ? { databaseUrl: settings.databaseUrl } : { sqlitePath: settings.sqlitePath ?? ':memory:' }),
           trustedIssuers: [{ fhirBase: ctx.fhirBase, mode: 'jwks' }],
           corsOrigins: [app.url],
+          frameAncestors: [ctx.baseUrl],
           logger: false,
         });
       } catch (err) {

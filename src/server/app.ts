@@ -13,6 +13,7 @@ import { toFhirBundle } from './fhir-audit-event.ts';
 import { AuditMetrics } from './metrics.ts';
 import { createRateLimiter } from './rate-limit.ts';
 import { redactUrl, serializeRequest } from './log-redaction.ts';
+import { originOf, registerSecurityHeaders, SANDBOX_EHR_ORIGIN } from './security-headers.ts';
 import { registerStaticApp } from './static-app.ts';
 import { launchStateRoutes } from './launch-state.ts';
 import type { AppendBatchResult, AppendOutcome, AppendReceipt, AuditStore } from './store/types.ts';
@@ -46,6 +47,21 @@ export interface AuditAppOptions {
    * token is never enough. Without one, the route is closed (403 `admin-not-configured`).
    */
   adminToken?: string | null;
+  /**
+   * Origins allowed to frame the app (CSP `frame-ancestors`): the EHRs' (`AUDIT_FRAME_ANCESTORS`).
+   * Default: the sandbox EHR's, `http://127.0.0.1:4000`.
+   */
+  frameAncestors?: readonly string[];
+  /**
+   * Origins the app may call besides this one (CSP `connect-src`), added to the origins of the
+   * trusted issuers' FHIR bases (`AUDIT_CONNECT_SRC`: e.g. an authorization server elsewhere).
+   */
+  connectSrc?: readonly string[];
+  /**
+   * Trust `X-Forwarded-*` from the reverse proxy (fastify's `trustProxy`: `true`, or its addresses),
+   * so an answer to an HTTPS client carries HSTS. Default false.
+   */
+  trustProxy?: boolean | string | readonly string[];
 }
 
 declare module 'fastify' {
@@ -123,6 +139,14 @@ export function buildAuditApp(options: AuditAppOptions): FastifyInstance {
     bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
     logger: logger === false ? false : logger === true ? { level: 'info', redact, serializers } : { ...logger, redact, serializers },
     return503OnClosing: true,
+    ...(options.trustProxy ? { trustProxy: typeof options.trustProxy === 'boolean' || typeof options.trustProxy === 'string' ? options.trustProxy : [...options.trustProxy] } : {}),
+  });
+  registerSecurityHeaders(app, {
+    frameAncestors: options.frameAncestors ?? [SANDBOX_EHR_ORIGIN],
+    connectSrc: [
+      ...(options.trustedIssuers ?? []).map((issuer) => originOf(issuer.fhirBase)).filter((o): o is string => o !== null),
+      ...(options.connectSrc ?? []),
+    ],
   });
   app.decorateRequest('auditToken', null);
   // fastify's own 404 logs and echoes the raw URL (query string and any token in it included).

@@ -26,6 +26,14 @@ export interface AuditServerConfig {
   tokenCacheSeconds: number;
   /** The credential `GET /api/audit/verify` requires (`AUDIT_ADMIN_TOKEN`); null closes that route. */
   adminToken: string | null;
+  /** Origins allowed to frame the app (CSP `frame-ancestors`, `AUDIT_FRAME_ANCESTORS`). */
+  frameAncestors: string[];
+  /** Extra origins the app may call (CSP `connect-src`, `AUDIT_CONNECT_SRC`). */
+  connectSrc: string[];
+  /** Whether, or which proxy addresses, to trust for `X-Forwarded-*` (`AUDIT_TRUST_PROXY`). */
+  trustProxy: boolean | string[];
+  /** Longest wait for requests in flight at SIGTERM before exiting anyway (`AUDIT_SHUTDOWN_TIMEOUT_SECONDS`). */
+  shutdownTimeoutSeconds: number;
 }
 
 const httpUrl = z.url({ protocol: /^https?$/ });
@@ -40,6 +48,8 @@ export const trustedIssuersSchema = z
       issuer: z.string().min(1).optional(),
       /** Careloop's client ids at this EHR (default `["careloop"]`). */
       clientIds: z.array(z.string().regex(/^[\x21-\x7e]{1,255}$/, 'each client id must be 1–255 printable characters without spaces')).min(1, 'must list at least one client id').optional(),
+      /** The audit server's own credentials at the introspection endpoint (HTTP Basic). */
+      introspectionClient: z.strictObject({ id: z.string().min(1, 'must not be empty'), secret: z.string().min(1, 'must not be empty') }).optional(),
     }),
   )
   .min(1, 'must list at least one issuer');
@@ -63,7 +73,7 @@ export type ConfigResult = { ok: true; config: AuditServerConfig } | { ok: false
  *
  * | Variable | Meaning | Default |
  * | --- | --- | --- |
- * | `AUDIT_TRUSTED_ISSUERS` | JSON `[{"fhirBase","mode":"jwks"\|"introspection","audience"?,"issuer"?,"clientIds"?}]` (`clientIds`: Careloop's client ids there, default `["careloop"]`) | required |
+ * | `AUDIT_TRUSTED_ISSUERS` | JSON `[{"fhirBase","mode":"jwks"\|"introspection","audience"?,"issuer"?,"clientIds"?,"introspectionClient"?}]` (`clientIds`: Careloop's client ids there, default `["careloop"]`; `introspectionClient`: `{"id","secret"}` the audit server authenticates with at the introspection endpoint) | required |
  * | `AUDIT_PORT` / `AUDIT_HOST` | where to listen | `4100` / `127.0.0.1` |
  * | `DATABASE_URL` | PostgreSQL connection string; when unset SQLite is used | unset |
  * | `AUDIT_PG_SCHEMA` | PostgreSQL schema for the tables (created when missing) | the default `search_path` |
@@ -76,6 +86,10 @@ export type ConfigResult = { ok: true; config: AuditServerConfig } | { ok: false
  * | `AUDIT_LOG_LEVEL` | pino level | `info` |
  * | `AUDIT_TOKEN_CACHE_SECONDS` | how long a verified token is reused | `30` |
  * | `AUDIT_ADMIN_TOKEN` | the admin credential for `GET /api/audit/verify` (32–512 printable characters) | unset: the route is closed |
+ * | `AUDIT_FRAME_ANCESTORS` | comma-separated EHR origins allowed to embed the app | `http://127.0.0.1:4000` (the sandbox) |
+ * | `AUDIT_CONNECT_SRC` | comma-separated origins the app may call besides its own and the issuers' FHIR bases | none |
+ * | `AUDIT_TRUST_PROXY` | `true`, or comma-separated proxy addresses, whose `X-Forwarded-*` headers are believed | `false` |
+ * | `AUDIT_SHUTDOWN_TIMEOUT_SECONDS` | at SIGTERM, how long requests in flight may finish | `10` |
  */
 export function loadAuditConfig(env: Readonly<Record<string, string | undefined>>): ConfigResult {
   const errors: string[] = [];
@@ -125,8 +139,23 @@ export function loadAuditConfig(env: Readonly<Record<string, string | undefined>
   const logLevel = read('AUDIT_LOG_LEVEL', z.enum(LOG_LEVELS), 'info');
   const tokenCacheSeconds = read('AUDIT_TOKEN_CACHE_SECONDS', intIn(0, 3600), '30');
   const adminToken = env['AUDIT_ADMIN_TOKEN'] ? read('AUDIT_ADMIN_TOKEN', z.string().regex(/^[\x21-\x7e]{32,512}$/, 'must be 32–512 printable characters without spaces (e.g. openssl rand -hex 32)'), undefined) : null;
+  const originList = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)).pipe(z.array(origin));
+  const frameAncestors = read('AUDIT_FRAME_ANCESTORS', originList, 'http://127.0.0.1:4000');
+  const connectSrc = read('AUDIT_CONNECT_SRC', originList, '');
+  const trustProxy = read(
+    'AUDIT_TRUST_PROXY',
+    z.string().transform((s): boolean | string[] => (s === 'true' ? true : s === 'false' ? false : s.split(',').map((x) => x.trim()).filter(Boolean))).pipe(
+      z.union([z.boolean(), z.array(z.string().regex(/^[0-9a-fA-F.:/]+$/, 'must be true, false, or comma-separated IP addresses or CIDR ranges'))]),
+    ),
+    'false',
+  );
+  const shutdownTimeoutSeconds = read('AUDIT_SHUTDOWN_TIMEOUT_SECONDS', intIn(1, 600), '10');
 
   if (
+    frameAncestors === undefined ||
+    connectSrc === undefined ||
+    trustProxy === undefined ||
+    shutdownTimeoutSeconds === undefined ||
     errors.length > 0 ||
     port === undefined ||
     host === undefined ||
@@ -154,7 +183,7 @@ export function loadAuditConfig(env: Readonly<Record<string, string | undefined>
       databaseUrl,
       pgSchema,
       sqlitePath,
-      trustedIssuers: trustedIssuers.map((i) => ({ fhirBase: i.fhirBase, mode: i.mode, audience: i.audience, issuer: i.issuer, clientIds: i.clientIds })),
+      trustedIssuers: trustedIssuers.map((i) => ({ fhirBase: i.fhirBase, mode: i.mode, audience: i.audience, issuer: i.issuer, clientIds: i.clientIds, introspectionClient: i.introspectionClient })),
       corsOrigins,
       bodyLimitBytes,
       rateLimit: { perSecond, burst },
@@ -163,6 +192,10 @@ export function loadAuditConfig(env: Readonly<Record<string, string | undefined>
       logLevel,
       tokenCacheSeconds,
       adminToken,
+      frameAncestors,
+      connectSrc,
+      trustProxy,
+      shutdownTimeoutSeconds,
     },
   };
 }

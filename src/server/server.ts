@@ -32,6 +32,12 @@ export interface StartAuditServerOptions {
   tokenCacheSeconds?: number;
   /** The admin credential for `GET /api/audit/verify`; unset closes that route. */
   adminToken?: string | null;
+  /** CSP `frame-ancestors`: the EHR origins allowed to embed the app (default: the sandbox's). */
+  frameAncestors?: readonly string[];
+  /** CSP `connect-src` beyond this origin and the issuers' FHIR servers. */
+  connectSrc?: readonly string[];
+  /** Believe the reverse proxy's `X-Forwarded-*` headers (all, or from these addresses). */
+  trustProxy?: boolean | readonly string[];
 }
 
 /** A running audit server. */
@@ -77,6 +83,9 @@ export async function startAuditServer(options: StartAuditServerOptions): Promis
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
     ...(options.tokenCacheSeconds !== undefined ? { tokenCacheSeconds: options.tokenCacheSeconds } : {}),
     ...(options.adminToken ? { adminToken: options.adminToken } : {}),
+    ...(options.frameAncestors ? { frameAncestors: options.frameAncestors } : {}),
+    ...(options.connectSrc ? { connectSrc: options.connectSrc } : {}),
+    ...(options.trustProxy ? { trustProxy: options.trustProxy } : {}),
   });
   try {
     await app.listen({ port: options.port, host: options.host ?? '127.0.0.1' });

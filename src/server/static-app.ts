@@ -1,6 +1,8 @@
 /**
- * Serves the built app (vite's dist/) in production, so the app and its audit API share one origin
- * and need no CORS. Only files inside the folder; `/` is index.html.
+ * Serves the built app (vite's dist/app) in production, so the app and its audit API share one
+ * origin and need no CORS. Only files inside the folder; `/` is index.html. Hashed assets are cached
+ * for a year, everything else (the HTML pages, careloop.config.json, content files) revalidates.
+ * Source maps and dot-files are never served, even when a build left them in the folder.
  */
 import { readFile, stat } from 'node:fs/promises';
 import { extname, resolve, sep } from 'node:path';
@@ -15,7 +17,6 @@ const TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
   '.png': 'image/png',
   '.ico': 'image/x-icon',
-  '.map': 'application/json; charset=utf-8',
   '.woff2': 'font/woff2',
   '.txt': 'text/plain; charset=utf-8',
 };
@@ -27,6 +28,7 @@ export function registerStaticApp(app: FastifyInstance, dir: string): void {
     const pathname = decodeURIComponent(new URL(request.url, 'http://x').pathname);
     const file = resolve(root, `.${pathname === '/' ? '/index.html' : pathname}`);
     if (file !== root && !file.startsWith(root + sep)) return reply.code(404).send({ error: 'not-found' });
+    if (extname(file) === '.map' || pathname.split('/').some((segment) => segment.startsWith('.'))) return reply.code(404).send({ error: 'not-found' });
     try {
       if (!(await stat(file)).isFile()) return reply.code(404).send({ error: 'not-found' });
       const body = await readFile(file);

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { Page, Request } from 'playwright-core';
 import { buildApp, startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
-import { startApp } from '../../src/sandbox/app-server.ts';
+import { sandboxHeaderPolicy, startApp } from '../../src/sandbox/app-server.ts';
 import { buildCast } from '../../src/shared/cast/index.ts';
 import { launchChromium } from '../e2e/support/sandbox.ts';
 import type { Benchmark } from './benchmark.ts';
@@ -142,7 +142,9 @@ export const launchBenchmark: Benchmark = {
   async run() {
     const appDir = await buildApp();
     const floorDir = await buildFloors();
-    const floor = await startApp({ staticDir: floorDir }, 0);
+    // The floor gets Careloop's headers too, allowed to call and be framed by this run's EHR (below).
+    const floorHeaders = sandboxHeaderPolicy();
+    const floor = await startApp({ staticDir: floorDir }, 0, { url: null }, floorHeaders);
     const sandbox = await startSandbox({
       ehrPort: 0,
       appPort: 0,
@@ -158,6 +160,8 @@ export const launchBenchmark: Benchmark = {
         },
       ],
     });
+    floorHeaders.frameAncestors = [new URL(sandbox.ehrUrl).origin];
+    floorHeaders.connectSrc = [new URL(sandbox.ehrUrl).origin];
     const { browser, close } = await launchChromium();
     try {
       const encounter = buildCast('2026-01-01', { skipLarge: true }).patients.find((p) => p.member.id === 'ada')?.encounter.id;

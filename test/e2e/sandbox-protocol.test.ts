@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveStatic } from '../../src/sandbox/app-server.ts';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
+import type { SecurityHeaderPolicy } from '../../src/server/security-headers.ts';
 import { E2E_REFERENCE_DATE, launchChromium } from './support/sandbox.ts';
 
 const fixtureDir = join(dirname(fileURLToPath(import.meta.url)), 'support', 'fixture-app');
@@ -16,8 +17,12 @@ let sandbox: Sandbox;
 let fixture: Awaited<ReturnType<typeof serveStatic>>;
 let chromium: Awaited<ReturnType<typeof launchChromium>>;
 
+// The headers Careloop's pages get, for the fixture too: framed by this sandbox's EHR only, calling
+// its FHIR server; `dev` allows the fixture's inline module scripts.
+const fixtureHeaders: SecurityHeaderPolicy = { frameAncestors: [], connectSrc: [], dev: true };
+
 beforeAll(async () => {
-  fixture = await serveStatic(fixtureDir, 0);
+  fixture = await serveStatic(fixtureDir, 0, { url: null }, fixtureHeaders);
   sandbox = await startSandbox({
     ehrPort: 0,
     appPort: 0,
@@ -26,6 +31,9 @@ beforeAll(async () => {
     skipLargeRecord: true,
     clients: [{ clientId: 'fixture', name: 'Fixture', redirectUris: [`${fixture.url}/index.html`], launchUrl: `${fixture.url}/launch.html`, allowedScopes: ['launch', 'openid', 'fhirUser', 'online_access', 'patient/*.rs'] }],
   });
+  const ehr = new URL(sandbox.ehrUrl).origin;
+  fixtureHeaders.frameAncestors = [ehr];
+  fixtureHeaders.connectSrc = [ehr];
   chromium = await launchChromium();
 });
 afterAll(async () => {

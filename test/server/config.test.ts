@@ -23,8 +23,40 @@ describe('the audit server configuration', () => {
         logLevel: 'info',
         tokenCacheSeconds: 30,
         adminToken: null,
+        frameAncestors: ['http://127.0.0.1:4000'],
+        connectSrc: [],
+        trustProxy: false,
+        shutdownTimeoutSeconds: 10,
       },
     });
+  });
+
+  it('reads the EHR origins that may frame the app, extra connect origins and the proxy to trust', () => {
+    const result = loadAuditConfig({
+      AUDIT_TRUSTED_ISSUERS: '[{"fhirBase":"https://fhir.hospital.example/r4","mode":"jwks"}]',
+      AUDIT_FRAME_ANCESTORS: 'https://ehr.hospital.example, https://ehr-test.hospital.example:8443',
+      AUDIT_CONNECT_SRC: 'https://auth.hospital.example',
+      AUDIT_TRUST_PROXY: '127.0.0.1,10.0.0.0/8',
+      AUDIT_SHUTDOWN_TIMEOUT_SECONDS: '30',
+    });
+    expect(result.ok && result.config).toMatchObject({
+      frameAncestors: ['https://ehr.hospital.example', 'https://ehr-test.hospital.example:8443'],
+      connectSrc: ['https://auth.hospital.example'],
+      trustProxy: ['127.0.0.1', '10.0.0.0/8'],
+      shutdownTimeoutSeconds: 30,
+    });
+    expect(loadAuditConfig({ AUDIT_TRUSTED_ISSUERS: '[{"fhirBase":"https://f.example","mode":"jwks"}]', AUDIT_TRUST_PROXY: 'true' })).toMatchObject({ config: { trustProxy: true } });
+  });
+
+  it('refuses a frame ancestor with a path, and a proxy that is not an address', () => {
+    const result = loadAuditConfig({
+      AUDIT_TRUSTED_ISSUERS: '[{"fhirBase":"https://f.example","mode":"jwks"}]',
+      AUDIT_FRAME_ANCESTORS: 'https://ehr.example/chart',
+      AUDIT_TRUST_PROXY: 'everyone',
+    });
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.errors.join('\n')).toMatch(/AUDIT_FRAME_ANCESTORS.*no path/);
+    expect(!result.ok && result.errors.join('\n')).toMatch(/AUDIT_TRUST_PROXY/);
   });
 
   it('reads PostgreSQL, CORS origins and limits from the environment', () => {

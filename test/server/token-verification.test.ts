@@ -137,6 +137,22 @@ describe('a token the EHR issued to another app, or without Careloop’s scopes'
 });
 
 describe('an issuer configured for introspection', () => {
+  it("authenticates to the introspection endpoint with the audit server's client credentials when configured (HTTP Basic)", async () => {
+    h = await harness({
+      issuers: (issuer) => [{ fhirBase: issuer.introspectedFhirBase, mode: 'introspection', introspectionClient: { id: 'careloop-audit', secret: 's3cret:with/odd chars' } }],
+    });
+    expect((await h.post([anEvent()], h.issuer.opaqueToken())).statusCode).toBe(201);
+    const sent = h.issuer.lastIntrospectionAuthorization ?? '';
+    expect(sent).toMatch(/^Basic /);
+    expect(Buffer.from(sent.slice('Basic '.length), 'base64').toString('utf8')).toBe('careloop-audit:s3cret%3Awith%2Fodd+chars');
+  });
+
+  it('sends no credentials to the introspection endpoint when none are configured', async () => {
+    h = await harness();
+    expect((await h.post([anEvent()], h.issuer.opaqueToken())).statusCode).toBe(201);
+    expect(h.issuer.lastIntrospectionAuthorization).toBeNull();
+  });
+
   it('accepts an active opaque token and records its actor', async () => {
     h = await harness();
     const token = h.issuer.opaqueToken({ sub: 'user-nightingale', fhirUser: 'Practitioner/nightingale' });

@@ -107,7 +107,7 @@ export function useCareGaps(asOf: string, local: Readonly<Record<string, LocalDe
   const tasks = useOpenTasks();
   // The rule engine and its value sets load as their own chunk, in parallel with the FHIR reads,
   // so they never delay the first paint or the token exchange.
-  const rules = useQuery(rulesEngineQuery(config.measurePackages));
+  const rules = useQuery(rulesEngineQuery(config));
   const decisions = useQuery(decisionsQuery(audit, context.patientId));
 
   const engine = rules.data;

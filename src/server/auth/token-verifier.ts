@@ -23,6 +23,18 @@ export interface TrustedIssuer {
   issuer?: string | undefined;
   /** The client ids Careloop is registered under at this EHR; tokens of any other client are refused. Default `['careloop']`. */
   clientIds?: readonly string[] | undefined;
+  /**
+   * The credentials the audit server presents to the introspection endpoint (RFC 7662 §2.1 lets the
+   * EHR require them; most do): HTTP Basic with this client id and secret (RFC 6749 §2.3.1), the
+   * confidential client the EHR registered for the audit server. Unset: no authentication.
+   */
+  introspectionClient?: { id: string; secret: string } | undefined;
+}
+
+/** `Basic base64(urlencode(id):urlencode(secret))`, as RFC 6749 §2.3.1 spells client authentication. */
+export function basicAuthorization(client: { id: string; secret: string }): string {
+  const encode = (value: string) => new URLSearchParams({ v: value }).toString().slice(2);
+  return `Basic ${Buffer.from(`${encode(client.id)}:${encode(client.secret)}`, 'utf8').toString('base64')}`;
 }
 
 /** Careloop's client id when an issuer lists none (the sandbox's). */
@@ -203,7 +215,11 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     try {
       const res = await doFetch(discovery.introspection_endpoint, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          accept: 'application/json',
+          ...(state.config.introspectionClient ? { authorization: basicAuthorization(state.config.introspectionClient) } : {}),
+        },
         body: new URLSearchParams({ token }).toString(),
         signal: AbortSignal.timeout(timeoutMs),
       });

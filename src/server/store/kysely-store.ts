@@ -313,7 +313,10 @@ export async function openAuditStore(location: StoreLocation, options: OpenStore
   if (schema) {
     const client = await pool.connect();
     try {
-      await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+      // Created only when missing: CREATE SCHEMA (even IF NOT EXISTS) needs the CREATE privilege on
+      // the database, which the least-privilege role (README, PostgreSQL) does not have.
+      const exists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+      if (exists.rowCount === 0) await client.query(`CREATE SCHEMA ${schema}`);
     } finally {
       client.release();
     }

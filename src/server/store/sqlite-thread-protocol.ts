@@ -24,8 +24,17 @@ export function isStoreThreadData(value: unknown): value is StoreThreadData {
   return (role === 'writer' || role === 'checkpointer' || role === 'verifier') && typeof path === 'string';
 }
 
-/** The threads' entry: plain JavaScript that loads the TypeScript module of its role (it says why). */
-const STORE_THREAD_ENTRY = new URL('./sqlite-thread-entry.mjs', import.meta.url);
+/** Set to true by the server build (scripts/build-server.mjs); undefined under tsx and vitest. */
+declare const __CARELOOP_SERVER_BUNDLE__: boolean | undefined;
+
+/**
+ * The threads' entry: in the compiled server, the bundled `store-thread.js` beside `main.js`; from
+ * the sources, plain JavaScript that loads the TypeScript module of its role (it says why).
+ */
+const STORE_THREAD_ENTRY =
+  typeof __CARELOOP_SERVER_BUNDLE__ === 'boolean' && __CARELOOP_SERVER_BUNDLE__
+    ? new URL('./store-thread.js', import.meta.url)
+    : new URL('./sqlite-thread-entry.mjs', import.meta.url);
 
 /**
  * Starts a thread of the store. The parent's loader flags (tsx's, or vitest's) are not passed on, as

@@ -33,6 +33,8 @@ export interface TestIssuer {
   opaqueToken(claims?: TokenClaims, options?: { expiresIn?: number; active?: boolean }): string;
   /** How often each endpoint was called. */
   hits: { discovery: number; jwks: number; introspection: number };
+  /** The `Authorization` header of the last introspection request (null: none sent). */
+  lastIntrospectionAuthorization: string | null;
   close(): Promise<void>;
 }
 
@@ -79,6 +81,7 @@ export async function startTestIssuer(): Promise<TestIssuer> {
       }
       if (url.pathname === '/auth/introspect' && req.method === 'POST') {
         hits.introspection += 1;
+        issuer.lastIntrospectionAuthorization = req.headers.authorization ?? null;
         const token = new URLSearchParams(await readBody(req)).get('token') ?? '';
         const known = opaque.get(token);
         if (known) return json(200, known);
@@ -102,11 +105,12 @@ export async function startTestIssuer(): Promise<TestIssuer> {
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const fhirBase = `${base}/fhir`;
 
-  return {
+  const issuer: TestIssuer = {
     base,
     fhirBase,
     introspectedFhirBase: `${base}/fhir-i`,
     hits,
+    lastIntrospectionAuthorization: null,
     async token(claims = {}, options = {}) {
       const merged = { ...DEFAULT_CLAIMS, ...claims };
       const now = Math.floor(Date.now() / 1000);
@@ -131,4 +135,5 @@ export async function startTestIssuer(): Promise<TestIssuer> {
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+  return issuer;
 }
