@@ -19,7 +19,7 @@ import { checkAppContent } from './app-content.ts';
 import { loadAuditConfig } from './config.ts';
 import { startAuditServer } from './server.ts';
 
-/** Set to true by the server build (scripts/build-server.mjs). */
+/** Set to true by the server build (src/cli/build-server.mjs). */
 declare const __CARELOOP_SERVER_BUNDLE__: boolean | undefined;
 
 /** The built app beside the compiled server (`dist/app`), when there is one. */

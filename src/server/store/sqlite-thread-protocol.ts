@@ -24,7 +24,7 @@ export function isStoreThreadData(value: unknown): value is StoreThreadData {
   return (role === 'writer' || role === 'checkpointer' || role === 'verifier') && typeof path === 'string';
 }
 
-/** Set to true by the server build (scripts/build-server.mjs); undefined under tsx and vitest. */
+/** Set to true by the server build (src/cli/build-server.mjs); undefined under tsx and vitest. */
 declare const __CARELOOP_SERVER_BUNDLE__: boolean | undefined;
 
 /**

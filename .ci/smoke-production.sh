@@ -2,7 +2,7 @@
 # The README's runbook, run for real (by .ci/run): build, ship the files to a new folder, install
 # the production dependencies only (`npm ci --omit=dev`), start the compiled server, check the page,
 # the health check and the headers, take an online backup, verify it, export, stop with SIGTERM.
-# Usage: scripts/smoke-production.sh [DATABASE_URL]: SQLite, then PostgreSQL too when a URL is given
+# Usage: .ci/smoke-production.sh [DATABASE_URL]: SQLite, then PostgreSQL too when a URL is given
 # (.ci/run gives one for the least-privilege role the runbook creates).
 set -euo pipefail
 cd "$(dirname "$0")/.."
