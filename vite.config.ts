@@ -2,15 +2,36 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
-import { defineConfig, type UserConfig } from 'vite';
+import { defineConfig, type Plugin, type UserConfig } from 'vite';
 import pkg from './package.json' with { type: 'json' };
 import { lazyChunksPlugin } from './src/app/lazy-chunks-plugin.ts';
+import { SANDBOX_EHR_ORIGIN, securityHeaders } from './src/server/security-headers.ts';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
+/** Framed by the sandbox EHR, calling its FHIR server (the sandbox's own policy until it listens). */
+const sandboxPolicy = { frameAncestors: [SANDBOX_EHR_ORIGIN], connectSrc: [SANDBOX_EHR_ORIGIN] };
+
+/**
+ * The hardening headers for `npm run dev` and `npm run preview` on their own: framed only by the
+ * sandbox EHR (dev also allows React Refresh's inline preamble and the HMR socket). An answer that
+ * already carries a policy keeps it: the sandbox's dev mode sets its own, with the EHR's real origin.
+ */
+function sandboxHeadersPlugin(): Plugin {
+  const add = (dev: boolean) => (_req: unknown, res: { hasHeader(n: string): boolean; setHeader(n: string, v: string): unknown }, next: () => void) => {
+    if (!res.hasHeader('content-security-policy')) for (const [name, value] of Object.entries(securityHeaders({ ...sandboxPolicy, dev }, false))) res.setHeader(name, value);
+    next();
+  };
+  return {
+    name: 'careloop-sandbox-headers',
+    configureServer: (server) => void server.middlewares.use(add(true)),
+    configurePreviewServer: (server) => void server.middlewares.use(add(false)),
+  };
+}
 
 export default defineConfig(async ({ command }): Promise<UserConfig> => ({
   plugins: [
     react(),
+    sandboxHeadersPlugin(),
     // index.html preloads its lazy chunks during the token exchange, except the dialogs, which load
     // when the clinician first opens one; launch.html prefetches the same while the EHR authorizes.
     lazyChunksPlugin(['index.html'], { onDemand: ['confirm-dialog', 'defer-dialog'], prefetch: { from: 'launch.html', for: 'index.html' } }),

@@ -1,4 +1,4 @@
-import { auditDraftOf, auditPortOf, browserConnectivity, createAuditClient, sessionOutboxStorage, type AuditClient } from '../audit';
+import { auditPortOf, browserConnectivity, createAuditClient, sessionOutboxStorage, type AuditClient } from '../audit';
 import { memoryAuditPort, type AuditPort } from '../features/care-gaps/audit-port';
 import type { SessionValue } from '../fhir/session-context';
 import { APP_VERSION } from '../shared/version';
@@ -45,11 +45,12 @@ export function auditFor(session: SessionValue, accessToken: () => Promise<strin
   const port: AuditPort = {
     decisions: () => trail.decisions(),
     async emit(event) {
-      if (event.action !== 'unsnoozed') return trail.emit({ ...event, action: event.action });
-      // An Undo: the audit client's card events do not list `unsnoozed` (the trail's schema does),
-      // so its draft is built from the snooze it undoes, without the snooze's day or reason.
-      const { action: _undo, decision: _none, ...rest } = event;
-      client.record({ ...auditDraftOf({ ...rest, action: 'snoozed' }, scope), action: 'unsnoozed', snoozeUntil: null, reason: null });
+      // An Undo (`unsnoozed`) carries no day or reason: only the snooze it ends (same correlation id).
+      if (event.action === 'unsnoozed') {
+        const { decision: _none, ...undo } = event;
+        return trail.emit(undo);
+      }
+      return trail.emit(event);
     },
   };
   return { port, client };

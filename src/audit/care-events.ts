@@ -10,7 +10,7 @@ import type { AuditEventDraft } from './audit-client.ts';
 
 /** A decision event as the care-gap card emits it. */
 export interface CareEventLike {
-  action: Extract<AuditAction, 'card-shown' | 'why-opened' | 'confirmed' | 'written' | 'write-failed' | 'snoozed' | 'dismissed'>;
+  action: Extract<AuditAction, 'card-shown' | 'why-opened' | 'confirmed' | 'written' | 'write-failed' | 'snoozed' | 'dismissed' | 'unsnoozed'>;
   correlationId: string;
   rule: string;
   ruleVersion: string;

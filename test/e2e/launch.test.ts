@@ -155,7 +155,7 @@ describe("the README's quick start, followed by a newcomer in a default browser 
       const app = page.frameLocator('iframe#app-frame');
       const card = app.getByRole('region', { name: /^Colorectal cancer screening/ });
       await card.waitFor({ timeout: 30_000 });
-      for (const name of ['Order colorectal cancer screening', 'Why?', 'Not now', 'Dismiss']) {
+      for (const name of ['Propose colorectal cancer screening', 'Why?', 'Not now', 'Dismiss']) {
         expect(await card.getByRole('button', { name }).count()).toBe(1);
       }
       await page.goto(env.sandbox.appUrl);
