@@ -10,6 +10,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { buildCast, castResources } from '../shared/cast/index.ts';
 import { registerAuthRoutes } from './auth/routes.ts';
+import { registerBackendClient, type BackendClientRegistration } from './auth/backend-services.ts';
 import { parseResourceScope, splitScopes } from './auth/scopes.ts';
 import { signAccessToken } from './auth/tokens.ts';
 import { registerChartRoutes, launchUrlFor } from './chart/pages.ts';
@@ -26,6 +27,8 @@ export interface BuildEhrOptions extends EhrOptions {
   readonly skipLargeRecord?: boolean;
   /** Log requests (pino) to stdout. Default false. */
   readonly logger?: boolean;
+  /** SMART Backend Services clients, registered by their JWKS. */
+  readonly backendClients?: readonly BackendClientRegistration[];
 }
 
 export interface Ehr {
@@ -44,6 +47,7 @@ export async function buildEhr(options: BuildEhrOptions = {}): Promise<Ehr> {
   const ctx = await EhrContext.create(options);
   const cast = buildCast(options.referenceDate ?? new Date().toISOString().slice(0, 10), { skipLarge: options.skipLargeRecord ?? false });
   await ctx.store.seed(castResources(cast), `${cast.referenceDate}T00:00:00.000Z`);
+  for (const client of options.backendClients ?? []) registerBackendClient(ctx, client);
 
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: 10 * 1024 * 1024 });
   const json = (_req: unknown, body: string, done: (err: Error | null, value?: unknown) => void) => {
@@ -134,6 +138,16 @@ const launchBody = z
     tokenError: z.object({ status: z.number().int().min(400).max(599).default(400), error: z.string().regex(/^[\x20-\x21\x23-\x5b\x5d-\x7e]+$/), description: z.string().max(65_536) }).strict().optional(),
   })
   .strict();
+const backendClientBody = z
+  .object({
+    clientId: z.string().regex(/^[A-Za-z0-9\-._~]{1,64}$/),
+    name: z.string().min(1).max(200).default('Backend service'),
+    /** The client's public keys (JWKS), as a registration form would take them. */
+    jwks: z.object({ keys: z.array(z.looseObject({ kty: z.string() })).min(1).max(10) }),
+    /** The most it may be granted: space-separated `system/` scopes. */
+    scope: z.string().min(1),
+  })
+  .strict();
 const tokenBody = z
   .object({ scope: z.string().min(1), patient: z.string().optional(), encounter: z.string().optional(), clientId: z.string().default('careloop'), user: z.string().default(EHR_USER) })
   .strict();
@@ -166,6 +180,16 @@ function registerAdminRoutes(app: FastifyInstance, ctx: EhrContext): void {
         return { resources };
       });
       admin.get('/writes', async () => ({ writes: ctx.writes }));
+      admin.post('/backend-clients', async (req, reply) => {
+        const parsed = backendClientBody.safeParse(req.body);
+        if (!parsed.success) return reply.code(400).send({ error: parsed.error.message });
+        try {
+          registerBackendClient(ctx, { clientId: parsed.data.clientId, name: parsed.data.name, jwks: parsed.data.jwks, allowedScopes: splitScopes(parsed.data.scope) });
+        } catch (e) {
+          return reply.code(400).send({ error: e instanceof Error ? e.message : 'invalid backend client' });
+        }
+        return reply.code(201).send({ clientId: parsed.data.clientId });
+      });
       admin.post('/launch', async (req, reply) => {
         const parsed = launchBody.safeParse(req.body);
         if (!parsed.success) return reply.code(400).send({ error: parsed.error.message });

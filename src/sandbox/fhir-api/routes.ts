@@ -70,9 +70,9 @@ export function registerFhirRoutes(app: FastifyInstance, ctx: EhrContext): void 
     return { claims, scopes: splitScopes(claims.scope) };
   };
 
-  /** user/ scopes win (they are broader); patient/ scopes need the token's patient. */
+  /** system/ and user/ scopes win (they are broader); patient/ scopes need the token's patient. */
   const accessFor = (a: Authed, type: string, perm: Permission): Access | null => {
-    if (allows(a.scopes, 'user', type, perm)) return { kind: 'user' };
+    if (allows(a.scopes, 'user', type, perm) || allows(a.scopes, 'system', type, perm)) return { kind: 'user' };
     if (a.claims.patient && allows(a.scopes, 'patient', type, perm)) return { kind: 'patient', patient: a.claims.patient };
     return null;
   };
