@@ -19,6 +19,8 @@ import { faultRuleSchema } from './faults.ts';
 import { loadFhirDefinitions } from './fhir-api/definitions.ts';
 import { outcome, registerFhirRoutes } from './fhir-api/routes.ts';
 import { SHARED } from './fhir-api/store.ts';
+import { SubscriptionHub } from './subscriptions/hub.ts';
+import { registerSubscriptionAdminRoutes, registerSubscriptionRoutes } from './subscriptions/routes.ts';
 
 export interface BuildEhrOptions extends EhrOptions {
   /** Reference date (`YYYY-MM-DD`) the cast is dated from; default today (UTC). */
@@ -29,11 +31,17 @@ export interface BuildEhrOptions extends EhrOptions {
   readonly logger?: boolean;
   /** SMART Backend Services clients, registered by their JWKS. */
   readonly backendClients?: readonly BackendClientRegistration[];
+  /** How rest-hook notifications are POSTed (tests: into an app through inject). Default fetch. */
+  readonly notificationFetch?: typeof fetch;
+  /** Send heartbeats on timers. Default true. */
+  readonly heartbeatTimers?: boolean;
 }
 
 export interface Ehr {
   readonly app: FastifyInstance;
   readonly ctx: EhrContext;
+  /** FHIR Subscriptions (R4 backport): the sandbox as an event source. */
+  readonly subscriptions: SubscriptionHub;
 }
 
 const CORS_EXPOSE = 'Location, ETag, Content-Location, Last-Modified, Retry-After, WWW-Authenticate';
@@ -116,11 +124,21 @@ export async function buildEhr(options: BuildEhrOptions = {}): Promise<Ehr> {
     return undefined;
   });
 
+  const subscriptions = new SubscriptionHub({
+    fhirBase: () => ctx.fhirBase,
+    now: ctx.now,
+    ...(options.notificationFetch ? { fetch: options.notificationFetch } : {}),
+    ...(options.heartbeatTimers !== undefined ? { heartbeatTimers: options.heartbeatTimers } : {}),
+  });
+  ctx.changeListeners.push((change) => subscriptions.onChange(change));
+  app.addHook('onClose', async () => subscriptions.close());
+
   registerAuthRoutes(app, ctx);
+  registerSubscriptionRoutes(app, ctx, subscriptions);
   registerFhirRoutes(app, ctx);
   registerChartRoutes(app, ctx);
-  registerAdminRoutes(app, ctx);
-  return { app, ctx };
+  registerAdminRoutes(app, ctx, subscriptions);
+  return { app, ctx, subscriptions };
 }
 
 const launchBody = z
@@ -152,7 +170,7 @@ const tokenBody = z
   .object({ scope: z.string().min(1), patient: z.string().optional(), encounter: z.string().optional(), clientId: z.string().default('careloop'), user: z.string().default(EHR_USER) })
   .strict();
 
-function registerAdminRoutes(app: FastifyInstance, ctx: EhrContext): void {
+function registerAdminRoutes(app: FastifyInstance, ctx: EhrContext, subscriptions: SubscriptionHub): void {
   app.register(
     async (admin) => {
       admin.addHook('onRequest', async (req, reply) => {
@@ -180,6 +198,7 @@ function registerAdminRoutes(app: FastifyInstance, ctx: EhrContext): void {
         return { resources };
       });
       admin.get('/writes', async () => ({ writes: ctx.writes }));
+      registerSubscriptionAdminRoutes(admin, subscriptions);
       admin.post('/backend-clients', async (req, reply) => {
         const parsed = backendClientBody.safeParse(req.body);
         if (!parsed.success) return reply.code(400).send({ error: parsed.error.message });

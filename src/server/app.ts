@@ -16,6 +16,7 @@ import { redactUrl, serializeRequest } from './log-redaction.ts';
 import { registerStaticApp } from './static-app.ts';
 import { launchStateRoutes } from './launch-state.ts';
 import type { AppendBatchResult, AppendOutcome, AppendReceipt, AuditStore } from './store/types.ts';
+import type { WorkflowService } from './workflow/service.ts';
 
 /** Options of {@link buildAuditApp}. */
 export interface AuditAppOptions {
@@ -46,6 +47,8 @@ export interface AuditAppOptions {
    * token is never enough. Without one, the route is closed (403 `admin-not-configured`).
    */
   adminToken?: string | null;
+  /** The workflow service (its rest-hook endpoint is served here); off when absent. */
+  workflow?: WorkflowService | null;
 }
 
 declare module 'fastify' {
@@ -149,6 +152,7 @@ export function buildAuditApp(options: AuditAppOptions): FastifyInstance {
     }
   });
 
+  if (options.workflow) void app.register(options.workflow.plugin);
   void app.register(cors, {
     origin: options.corsOrigins && options.corsOrigins.length > 0 ? [...options.corsOrigins] : false,
     methods: ['GET', 'POST'],

@@ -204,6 +204,7 @@ export function registerFhirRoutes(app: FastifyInstance, ctx: EhrContext): void 
         clientId: await clientOf(req),
         summary: summarize(resource ?? body),
       });
+      if (resource && interaction !== 'delete') for (const listener of ctx.changeListeners) listener({ resource, patient: key === SHARED ? null : key, interaction });
     }
     if (resource && status === 201) reply.header('location', `${ctx.fhirBase}/${resource.resourceType}/${resource.id ?? ''}/_history/${resource.meta?.versionId ?? ''}`);
     const prefer = String(req.headers.prefer ?? '');

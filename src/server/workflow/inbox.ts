@@ -160,7 +160,8 @@ const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
         subscription TEXT PRIMARY KEY,
         last_contact_at INTEGER NOT NULL,
         heartbeat_seconds INTEGER,
-        events_since_start INTEGER NOT NULL DEFAULT 0
+        events_since_start INTEGER NOT NULL DEFAULT 0,
+        contiguous_through INTEGER NOT NULL DEFAULT 0
       ) WITHOUT ROWID;
     `,
   },
@@ -435,6 +436,48 @@ export class Inbox {
       .prepare('SELECT event_number FROM inbox_seen_event WHERE subscription = ? AND event_number BETWEEN ? AND ?')
       .all(subscription, from, to) as Array<{ event_number: number }>;
     return new Set(rows.map((r) => r.event_number));
+  }
+
+  /** Records that a subscription's server was heard from (handshake, heartbeat, notification). */
+  noteContact(subscription: string, eventsSinceStart: number | null, heartbeatSeconds?: number | null): void {
+    this.db
+      .prepare(
+        `INSERT INTO subscription_state (subscription, last_contact_at, heartbeat_seconds, events_since_start) VALUES (@subscription, @now, @hb, @n)
+         ON CONFLICT (subscription) DO UPDATE SET last_contact_at = @now, events_since_start = MAX(events_since_start, @n),
+           heartbeat_seconds = COALESCE(@hb, heartbeat_seconds)`,
+      )
+      .run({ subscription, now: this.now(), hb: heartbeatSeconds ?? null, n: eventsSinceStart ?? 0 });
+  }
+
+  subscriptionStates(): Array<{ subscription: string; lastContactAt: number; heartbeatSeconds: number | null; eventsSinceStart: number; contiguousThrough: number }> {
+    const rows = this.db.prepare('SELECT * FROM subscription_state ORDER BY subscription').all() as Array<{
+      subscription: string;
+      last_contact_at: number;
+      heartbeat_seconds: number | null;
+      events_since_start: number;
+      contiguous_through: number;
+    }>;
+    return rows.map((r) => ({ subscription: r.subscription, lastContactAt: r.last_contact_at, heartbeatSeconds: r.heartbeat_seconds, eventsSinceStart: r.events_since_start, contiguousThrough: r.contiguous_through }));
+  }
+
+  /**
+   * Event numbers of a subscription not received yet, up to its latest `events-since-subscription-start`
+   * (at most `limit`, lowest first). Advances the subscription's contiguous mark as a side effect.
+   */
+  missingEventNumbers(subscription: string, limit = 1000): number[] {
+    return this.db.transaction((): number[] => {
+      const state = this.db.prepare('SELECT events_since_start, contiguous_through FROM subscription_state WHERE subscription = ?').get(subscription) as
+        | { events_since_start: number; contiguous_through: number }
+        | undefined;
+      if (!state) return [];
+      const seen = this.seenEventNumbers(subscription, state.contiguous_through + 1, state.events_since_start);
+      let through = state.contiguous_through;
+      while (seen.has(through + 1)) through++;
+      if (through !== state.contiguous_through) this.db.prepare('UPDATE subscription_state SET contiguous_through = ? WHERE subscription = ?').run(through, subscription);
+      const missing: number[] = [];
+      for (let n = through + 1; n <= state.events_since_start && missing.length < limit; n++) if (!seen.has(n)) missing.push(n);
+      return missing;
+    })();
   }
 
   close(): void {

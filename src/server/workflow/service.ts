@@ -1,0 +1,178 @@
+/**
+ * The workflow service: Careloop's server-side reaction to chart changes. This slice holds its
+ * event intake: its own EHR access (SMART Backend Services), the FHIR Subscriptions it creates on
+ * the EHR (R4 backport, rest-hook), the receiver that writes each notification to the durable
+ * inbox before acknowledging it, catch-up on gaps and missed heartbeats, and the loop that drains
+ * the inbox into a handler (re-evaluation comes in a later slice).
+ *
+ * Registered in the audit app with `buildAuditApp({ ..., workflow })`; its one route is
+ * `POST /api/workflow/notifications`, authenticated by the secret the service put in its
+ * Subscriptions' `channel.header`.
+ */
+import { timingSafeEqual, randomBytes, createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { BackendTokenSource, type BackendTokenOptions } from './backend-token.ts';
+import { drainInbox, openInbox, type Inbox, type InboxHandler } from './inbox.ts';
+import { NotificationRejected, SubscriptionReceiver } from './subscription-receiver.ts';
+
+export const NOTIFICATION_PATH = '/api/workflow/notifications';
+const BACKPORT = 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition';
+
+export interface WorkflowServiceOptions {
+  /** The EHR's FHIR base URL. */
+  readonly fhirBase: string;
+  readonly backend: Omit<BackendTokenOptions, 'fetch' | 'now'>;
+  /** The inbox database (a file beside the audit database, or `:memory:`), or an open inbox. */
+  readonly inbox: string | Inbox;
+  /** This server's public origin, where the EHR POSTs notifications. */
+  readonly publicUrl: string;
+  /** What to do with each event; default: nothing (the intake alone). */
+  readonly handler?: InboxHandler;
+  /** Heartbeat period asked of the EHR, seconds. Default 60. */
+  readonly heartbeatSeconds?: number;
+  /** `id-only` (default) or `full-resource` notifications. */
+  readonly payload?: 'id-only' | 'full-resource';
+  /** The notification credential; default a random one per process. */
+  readonly notificationSecret?: string;
+  readonly fetch?: typeof fetch;
+  readonly now?: () => number;
+  readonly log?: (line: Record<string, unknown>) => void;
+}
+
+export class WorkflowService {
+  readonly inbox: Inbox;
+  readonly tokens: BackendTokenSource;
+  readonly receiver: SubscriptionReceiver;
+  private readonly secret: string;
+  private readonly fetchFn: typeof fetch;
+  private timers: NodeJS.Timeout[] = [];
+  private draining: Promise<unknown> | null = null;
+
+  constructor(private readonly options: WorkflowServiceOptions) {
+    this.fetchFn = options.fetch ?? ((...args) => fetch(...args));
+    this.inbox = typeof options.inbox === 'string' ? openInbox({ path: options.inbox, ...(options.now ? { now: options.now } : {}) }) : options.inbox;
+    this.tokens = new BackendTokenSource({ ...options.backend, fetch: this.fetchFn, ...(options.now ? { now: options.now } : {}) });
+    this.receiver = new SubscriptionReceiver({
+      inbox: this.inbox,
+      fhirBase: options.fhirBase,
+      fhirGet: (url) => this.fhirGet(url),
+      ...(options.now ? { now: options.now } : {}),
+      ...(options.log ? { log: options.log } : {}),
+    });
+    this.secret = options.notificationSecret ?? randomBytes(32).toString('base64url');
+  }
+
+  /** GETs FHIR JSON from the EHR with the service's token; one retry with a new token after a 401. */
+  async fhirGet(url: string): Promise<unknown> {
+    if (!url.startsWith(`${this.options.fhirBase}/`)) throw new Error('the workflow service reads only from its EHR');
+    for (let attempt = 0; ; attempt++) {
+      const res = await this.fetchFn(url, { headers: { accept: 'application/fhir+json', authorization: `Bearer ${await this.tokens.token()}` } });
+      if (res.status === 401 && attempt === 0) {
+        this.tokens.invalidate();
+        continue;
+      }
+      if (!res.ok) throw new Error(`GET ${new URL(url).pathname} answered ${res.status}`);
+      return res.json();
+    }
+  }
+
+  /**
+   * Creates a rest-hook Subscription on the EHR for a topic (optionally one patient) pointing at
+   * this server, and follows it. Returns the Subscription's absolute reference and status.
+   */
+  async subscribe(topic: string, patient?: string): Promise<{ subscription: string; status: string }> {
+    const heartbeat = this.options.heartbeatSeconds ?? 60;
+    const body = {
+      resourceType: 'Subscription',
+      status: 'requested',
+      reason: 'Careloop workflow: re-evaluate care gaps when the chart changes',
+      criteria: topic,
+      ...(patient ? { _criteria: { extension: [{ url: `${BACKPORT}/backport-filter-criteria`, valueString: `patient=Patient/${patient}` }] } } : {}),
+      channel: {
+        type: 'rest-hook',
+        endpoint: `${this.options.publicUrl}${NOTIFICATION_PATH}`,
+        payload: 'application/fhir+json',
+        _payload: { extension: [{ url: `${BACKPORT}/backport-payload-content`, valueCode: this.options.payload ?? 'id-only' }] },
+        header: [`Authorization: Bearer ${this.secret}`],
+        extension: [{ url: `${BACKPORT}/backport-heartbeat-period`, valueUnsignedInt: heartbeat }],
+      },
+    };
+    const res = await this.fetchFn(`${this.options.fhirBase}/Subscription`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json', authorization: `Bearer ${await this.tokens.token()}` },
+      body: JSON.stringify(body),
+    });
+    const created = (await res.json()) as { id?: string; status?: string };
+    if (res.status !== 201 || !created.id) throw new Error(`creating the Subscription answered ${res.status}`);
+    const subscription = `${this.options.fhirBase}/Subscription/${created.id}`;
+    this.receiver.follow(subscription, heartbeat);
+    return { subscription, status: created.status ?? 'unknown' };
+  }
+
+  /** Processes every due inbox event once (one pass at a time). */
+  async drain(): Promise<{ done: number; retried: number; dead: number }> {
+    while (this.draining) await this.draining;
+    const run = drainInbox(this.inbox, this.options.handler ?? (async () => undefined));
+    this.draining = run;
+    try {
+      return await run;
+    } finally {
+      this.draining = null;
+    }
+  }
+
+  /** Starts the loops: drain every `drainMs`, check heartbeats every `heartbeatCheckMs`. */
+  start({ drainMs = 500, heartbeatCheckMs = 5_000 }: { drainMs?: number; heartbeatCheckMs?: number } = {}): void {
+    const loop = (fn: () => unknown, ms: number) => {
+      const t = setInterval(() => {
+        try {
+          void Promise.resolve(fn()).catch((e: unknown) => this.options.log?.({ msg: 'workflow loop failed', error: e instanceof Error ? e.message : String(e) }));
+        } catch (e) {
+          this.options.log?.({ msg: 'workflow loop failed', error: e instanceof Error ? e.message : String(e) });
+        }
+      }, ms);
+      t.unref();
+      this.timers.push(t);
+    };
+    loop(() => this.drain(), drainMs);
+    loop(() => this.receiver.checkHeartbeats(), heartbeatCheckMs);
+  }
+
+  async close(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    await this.receiver.settled();
+    await this.draining;
+    if (typeof this.options.inbox === 'string') this.inbox.close();
+  }
+
+  private authorized(header: string | undefined): boolean {
+    const m = /^Bearer[ ]+(\S+)\s*$/i.exec(header ?? '');
+    if (!m?.[1]) return false;
+    const digest = (s: string) => createHash('sha256').update(s).digest();
+    return timingSafeEqual(digest(m[1]), digest(this.secret));
+  }
+
+  /** The fastify plugin with the rest-hook endpoint. */
+  readonly plugin: FastifyPluginAsync = async (app: FastifyInstance) => {
+    app.addContentTypeParser('application/fhir+json', { parseAs: 'string' }, (_req, body, done) => {
+      try {
+        done(null, JSON.parse(body as string) as unknown);
+      } catch {
+        done(Object.assign(new Error('The body is not JSON.'), { statusCode: 400 }), undefined);
+      }
+    });
+    app.post(NOTIFICATION_PATH, async (req, reply) => {
+      if (!this.authorized(req.headers.authorization)) return reply.code(401).header('www-authenticate', 'Bearer realm="careloop-workflow"').send({ error: 'unauthorized' });
+      try {
+        // Answered only after the events are durable in the inbox.
+        const result = this.receiver.receive(req.body);
+        return reply.code(200).send({ type: result.type, received: result.outcomes.length, accepted: result.outcomes.filter((o) => o === 'accepted').length });
+      } catch (e) {
+        if (e instanceof NotificationRejected) return reply.code(400).send({ error: 'invalid-notification', message: e.message });
+        req.log.error({ err: { message: e instanceof Error ? e.message : String(e) } }, 'notification not stored');
+        return reply.code(503).header('retry-after', '5').send({ error: 'unavailable', message: 'The notification could not be stored; it was not accepted.' });
+      }
+    });
+  };
+}
