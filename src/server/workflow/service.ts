@@ -12,7 +12,8 @@
 import { timingSafeEqual, randomBytes, createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { BackendTokenSource, type BackendTokenOptions } from './backend-token.ts';
-import { drainInbox, openInbox, type Inbox, type InboxHandler } from './inbox.ts';
+import { drainInbox, openInbox, PermanentFailure, type Inbox, type InboxEvent, type InboxHandler } from './inbox.ts';
+import { reevaluatePatient, type FhirAccess, type ReevaluateOptions } from './reevaluate.ts';
 import { NotificationRejected, SubscriptionReceiver } from './subscription-receiver.ts';
 
 export const NOTIFICATION_PATH = '/api/workflow/notifications';
@@ -26,8 +27,10 @@ export interface WorkflowServiceOptions {
   readonly inbox: string | Inbox;
   /** This server's public origin, where the EHR POSTs notifications. */
   readonly publicUrl: string;
-  /** What to do with each event; default: nothing (the intake alone). */
+  /** What to do with each event; default: re-evaluate its patient when `reevaluate` is given, else nothing. */
   readonly handler?: InboxHandler;
+  /** Re-evaluation of the changed patient and the automatic actions (see reevaluate.ts). */
+  readonly reevaluate?: Omit<ReevaluateOptions, 'fhir'>;
   /** Heartbeat period asked of the EHR, seconds. Default 60. */
   readonly heartbeatSeconds?: number;
   /** `id-only` (default) or `full-resource` notifications. */
@@ -60,6 +63,50 @@ export class WorkflowService {
       ...(options.log ? { log: options.log } : {}),
     });
     this.secret = options.notificationSecret ?? randomBytes(32).toString('base64url');
+  }
+
+  /** FHIR requests relative to the EHR's base with the service's token (one retry with a new token after a 401). */
+  readonly fhir: FhirAccess = {
+    request: async (method, path, body, headers = {}) => {
+      for (let attempt = 0; ; attempt++) {
+        const res = await this.fetchFn(`${this.options.fhirBase}/${path}`, {
+          method,
+          headers: { accept: 'application/fhir+json', ...(body !== undefined ? { 'content-type': 'application/fhir+json' } : {}), ...headers, authorization: `Bearer ${await this.tokens.token()}` },
+          ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        });
+        if (res.status === 401 && attempt === 0) {
+          this.tokens.invalidate();
+          continue;
+        }
+        const text = await res.text();
+        return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined };
+      }
+    },
+  };
+
+  /** The patient an event is about: from the event, else from the resource (id-only payloads). */
+  private async patientOf(event: InboxEvent): Promise<string | null> {
+    if (event.patient) return event.patient;
+    const res = await this.fhir.request('GET', `${event.resourceType}/${event.resourceId}`);
+    if (res.status === 404 || res.status === 410) return null;
+    if (res.status !== 200) throw new Error(`reading ${event.resourceType} answered ${res.status}`);
+    const r = res.body as Record<string, unknown>;
+    for (const field of ['subject', 'patient', 'for', 'beneficiary']) {
+      const ref = (r[field] as { reference?: unknown } | undefined)?.reference;
+      const m = typeof ref === 'string' ? /(?:^|\/)Patient\/([A-Za-z0-9\-.]{1,64})$/.exec(ref) : null;
+      if (m?.[1]) return m[1];
+    }
+    throw new PermanentFailure(`${event.resourceType} has no patient`);
+  }
+
+  private async reevaluateEvent(event: InboxEvent): Promise<void> {
+    const options = this.options.reevaluate;
+    if (!options) return;
+    const patient = await this.patientOf(event);
+    if (!patient) return;
+    const trigger = event.subscription !== null && event.eventNumber !== null ? `${event.subscription}#${event.eventNumber}` : `${event.source}:${event.resourceType}/${event.resourceId}/${event.versionId ?? ''}`;
+    const outcomes = await reevaluatePatient({ ...options, fhir: this.fhir }, patient, trigger);
+    for (const o of outcomes) if (o.kind === 'closed' || o.kind === 'failed') this.options.log?.({ msg: `task ${o.kind}`, task: o.task, trigger });
   }
 
   /** GETs FHIR JSON from the EHR with the service's token; one retry with a new token after a 401. */
@@ -112,7 +159,7 @@ export class WorkflowService {
   /** Processes every due inbox event once (one pass at a time). */
   async drain(): Promise<{ done: number; retried: number; dead: number }> {
     while (this.draining) await this.draining;
-    const run = drainInbox(this.inbox, this.options.handler ?? (async () => undefined));
+    const run = drainInbox(this.inbox, this.options.handler ?? ((e) => this.reevaluateEvent(e)));
     this.draining = run;
     try {
       return await run;
