@@ -245,15 +245,23 @@ export class Inbox {
     this.migrate();
   }
 
+  /**
+   * Runs `fn` in a write transaction taken at once (BEGIN IMMEDIATE): two processes on one file
+   * never both read the same due events before either writes.
+   */
+  private tx<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
   private migrate(): void {
     this.db.exec('CREATE TABLE IF NOT EXISTS workflow_schema (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
     const applied = new Set((this.db.prepare('SELECT version FROM workflow_schema').all() as Array<{ version: number }>).map((r) => r.version));
     for (const m of MIGRATIONS) {
       if (applied.has(m.version)) continue;
-      this.db.transaction(() => {
+      this.tx(() => {
         this.db.exec(m.sql);
         this.db.prepare('INSERT INTO workflow_schema (version, applied_at) VALUES (?, ?)').run(m.version, this.now());
-      })();
+      });
     }
   }
 
@@ -286,7 +294,7 @@ export class Inbox {
       VALUES (@receivedAt, @source, @subscription, @eventNumber, @resourceType, @resourceId, @versionId, @lastUpdated, @patient, @resource, @correlationId, @status, @receivedAt)`);
     const count = this.db.prepare('INSERT INTO inbox_counter (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = value + 1');
 
-    return this.db.transaction((): IntakeOutcome[] => {
+    return this.tx((): IntakeOutcome[] => {
       const now = this.now();
       const outcomes: IntakeOutcome[] = [];
       for (const e of parsed) {
@@ -331,12 +339,12 @@ export class Inbox {
         outcomes.push(status === 'stale' ? 'stale' : 'accepted');
       }
       return outcomes;
-    })();
+    });
   }
 
   /** Reserves up to `limit` due events (oldest first), including ones whose lease ran out. */
   claim(limit = 50): InboxEvent[] {
-    return this.db.transaction((): InboxEvent[] => {
+    return this.tx((): InboxEvent[] => {
       const now = this.now();
       const rows = this.db
         .prepare(
@@ -348,7 +356,7 @@ export class Inbox {
       const lease = this.db.prepare("UPDATE inbox_event SET status = 'processing', lease_until = ? WHERE id = ?");
       for (const r of rows) lease.run(now + this.leaseMs, r.id);
       return rows.map((r) => toEvent({ ...r, status: 'processing' }));
-    })();
+    });
   }
 
   /** Marks a claimed event processed. */
@@ -361,7 +369,7 @@ export class Inbox {
    * attempts run out or the failure is permanent.
    */
   fail(id: number, reason: string, options: { permanent?: boolean } = {}): 'retry' | 'dead' {
-    return this.db.transaction((): 'retry' | 'dead' => {
+    return this.tx((): 'retry' | 'dead' => {
       const now = this.now();
       const row = this.db.prepare('SELECT attempts FROM inbox_event WHERE id = ?').get(id) as { attempts: number } | undefined;
       if (!row) throw new Error(`no inbox event ${id}`);
@@ -376,7 +384,7 @@ export class Inbox {
         .prepare("UPDATE inbox_event SET status = 'pending', attempts = ?, last_error = ?, lease_until = NULL, next_attempt_at = ? WHERE id = ?")
         .run(attempts, why, now + this.backoffMs(attempts), id);
       return 'retry';
-    })();
+    });
   }
 
   /** Parked events not replayed yet, oldest first. */
@@ -394,7 +402,7 @@ export class Inbox {
 
   /** Puts parked events back in the queue with fresh attempts: one dead letter by id, or all. Returns how many. */
   replay(which: { deadLetterId: number } | 'all'): number {
-    return this.db.transaction((): number => {
+    return this.tx((): number => {
       const now = this.now();
       const letters = which === 'all' ? this.deadLetters() : this.deadLetters().filter((d) => d.id === which.deadLetterId);
       for (const d of letters) {
@@ -402,7 +410,7 @@ export class Inbox {
         this.db.prepare('UPDATE inbox_dead_letter SET replayed_at = ? WHERE id = ?').run(now, d.id);
       }
       return letters.length;
-    })();
+    });
   }
 
   event(id: number): InboxEvent | undefined {
@@ -465,7 +473,7 @@ export class Inbox {
    * (at most `limit`, lowest first). Advances the subscription's contiguous mark as a side effect.
    */
   missingEventNumbers(subscription: string, limit = 1000): number[] {
-    return this.db.transaction((): number[] => {
+    return this.tx((): number[] => {
       const state = this.db.prepare('SELECT events_since_start, contiguous_through FROM subscription_state WHERE subscription = ?').get(subscription) as
         | { events_since_start: number; contiguous_through: number }
         | undefined;
@@ -477,7 +485,7 @@ export class Inbox {
       const missing: number[] = [];
       for (let n = through + 1; n <= state.events_since_start && missing.length < limit; n++) if (!seen.has(n)) missing.push(n);
       return missing;
-    })();
+    });
   }
 
   close(): void {

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -155,5 +155,25 @@ describe('the durable inbox', () => {
     expect(handled.sort()).toEqual(['obs-1', 'obs-2', 'obs-3']);
     await drainInbox(inbox, async (e) => void handled.push(e.resourceId));
     expect(handled).toHaveLength(3);
+  }, 90_000);
+
+  it('hands each event to exactly one of two processes draining the same file', async () => {
+    const path = join(dir, 'audit.workflow.sqlite');
+    const inbox = inboxAt(path);
+    inbox.receive(Array.from({ length: 200 }, (_, i) => obs(i + 1, { resourceId: `obs-${i + 1}`, lastUpdated: null })));
+    inbox.close();
+    const run = () =>
+      new Promise<number[]>((resolve, reject) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'inbox-drain-child.ts'), path], { stdio: ['ignore', 'pipe', 'inherit'] });
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.on('error', reject);
+        child.on('exit', (code) => (code === 0 ? resolve(out.split('\n').filter(Boolean).map(Number)) : reject(new Error(`child exited ${code}`))));
+      });
+    const [a, b] = await Promise.all([run(), run()]);
+    const all = [...(a ?? []), ...(b ?? [])];
+    expect(all).toHaveLength(200);
+    expect(new Set(all).size).toBe(200);
+    expect(inboxAt(path).stats()).toMatchObject({ done: 200, pending: 0, processing: 0 });
   }, 90_000);
 });
