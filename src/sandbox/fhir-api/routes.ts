@@ -123,7 +123,11 @@ export function registerFhirRoutes(app: FastifyInstance, ctx: EhrContext): void 
       compartments = named.size > 0 ? [...named].filter((p) => ctx.store.locate('Patient', p)) : ctx.store.patientIds();
       if (compartments.length === 0) compartments = [SHARED];
     }
-    return send(reply, 200, await ctx.store.search(type, q, compartments, ctx.fhirBase));
+    // The server's time when the search ran (the wall clock, as resources' meta.lastUpdated is):
+    // clients poll with `_lastUpdated` from this watermark rather than their own clock.
+    const searchedAt = new Date().toISOString();
+    const bundle = await ctx.store.search(type, q, compartments, ctx.fhirBase);
+    return send(reply, 200, { ...bundle, meta: { lastUpdated: searchedAt } });
   };
   app.get<{ Params: { type: string } }>('/fhir/:type', async (req, reply) => search(req, reply, req.params.type, req.query as Query));
   app.post<{ Params: { type: string } }>('/fhir/:type/_search', async (req, reply) => search(req, reply, req.params.type, { ...(req.query as Query), ...((req.body ?? {}) as Query) }));

@@ -165,6 +165,16 @@ const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    sql: `
+      CREATE TABLE poll_watermark (
+        resource_type TEXT PRIMARY KEY,
+        since TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 interface EventRow {
@@ -486,6 +496,18 @@ export class Inbox {
       for (let n = through + 1; n <= state.events_since_start && missing.length < limit; n++) if (!seen.has(n)) missing.push(n);
       return missing;
     });
+  }
+
+  /** The polling watermark of a resource type (a server-issued instant), or null before the first poll. */
+  watermark(resourceType: string): string | null {
+    const row = this.db.prepare('SELECT since FROM poll_watermark WHERE resource_type = ?').get(resourceType) as { since: string } | undefined;
+    return row?.since ?? null;
+  }
+
+  setWatermark(resourceType: string, since: string): void {
+    this.db
+      .prepare('INSERT INTO poll_watermark (resource_type, since, updated_at) VALUES (?, ?, ?) ON CONFLICT (resource_type) DO UPDATE SET since = excluded.since, updated_at = excluded.updated_at')
+      .run(resourceType, since, this.now());
   }
 
   close(): void {
