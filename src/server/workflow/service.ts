@@ -15,6 +15,7 @@ import { BackendTokenSource, type BackendTokenOptions } from './backend-token.ts
 import { drainInbox, openInbox, PermanentFailure, type Inbox, type InboxEvent, type InboxHandler } from './inbox.ts';
 import { reevaluatePatient, type FhirAccess, type ReevaluateOptions } from './reevaluate.ts';
 import { NotificationRejected, SubscriptionReceiver } from './subscription-receiver.ts';
+import { Poller, type PollPage } from './poller.ts';
 
 export const NOTIFICATION_PATH = '/api/workflow/notifications';
 const BACKPORT = 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition';
@@ -40,12 +41,15 @@ export interface WorkflowServiceOptions {
   readonly fetch?: typeof fetch;
   readonly now?: () => number;
   readonly log?: (line: Record<string, unknown>) => void;
+  /** Poll these resource types with `_lastUpdated` (for an EHR without subscriptions, or as a safety net). */
+  readonly poll?: { readonly types: readonly string[]; readonly overlapMs?: number };
 }
 
 export class WorkflowService {
   readonly inbox: Inbox;
   readonly tokens: BackendTokenSource;
   readonly receiver: SubscriptionReceiver;
+  readonly poller: Poller | null;
   private readonly secret: string;
   private readonly fetchFn: typeof fetch;
   private timers: NodeJS.Timeout[] = [];
@@ -63,6 +67,31 @@ export class WorkflowService {
       ...(options.log ? { log: options.log } : {}),
     });
     this.secret = options.notificationSecret ?? randomBytes(32).toString('base64url');
+    this.poller = options.poll
+      ? new Poller({
+          inbox: this.inbox,
+          get: (p) => this.pollGet(p),
+          types: options.poll.types,
+          ...(options.poll.overlapMs !== undefined ? { overlapMs: options.poll.overlapMs } : {}),
+          ...(options.now ? { now: options.now } : {}),
+        })
+      : null;
+  }
+
+  /** One polling GET: relative to the base, or a `next` link under it. */
+  private async pollGet(pathOrUrl: string): Promise<PollPage> {
+    const url = /^https?:/.test(pathOrUrl) ? pathOrUrl : `${this.options.fhirBase}/${pathOrUrl}`;
+    if (!url.startsWith(`${this.options.fhirBase}/`)) throw new Error('the workflow service reads only from its EHR');
+    const res = await this.fetchFn(url, { headers: { accept: 'application/fhir+json', authorization: `Bearer ${await this.tokens.token()}` } });
+    if (res.status === 401) this.tokens.invalidate();
+    const text = await res.text();
+    let body: unknown = null;
+    try {
+      body = text ? (JSON.parse(text) as unknown) : null;
+    } catch {
+      body = null;
+    }
+    return { status: res.status, body, retryAfter: res.headers.get('retry-after'), date: res.headers.get('date') };
   }
 
   /** FHIR requests relative to the EHR's base with the service's token (one retry with a new token after a 401). */
@@ -169,7 +198,7 @@ export class WorkflowService {
   }
 
   /** Starts the loops: drain every `drainMs`, check heartbeats every `heartbeatCheckMs`. */
-  start({ drainMs = 500, heartbeatCheckMs = 5_000 }: { drainMs?: number; heartbeatCheckMs?: number } = {}): void {
+  start({ drainMs = 500, heartbeatCheckMs = 5_000, pollMs = 30_000 }: { drainMs?: number; heartbeatCheckMs?: number; pollMs?: number } = {}): void {
     const loop = (fn: () => unknown, ms: number) => {
       const t = setInterval(() => {
         try {
@@ -183,6 +212,8 @@ export class WorkflowService {
     };
     loop(() => this.drain(), drainMs);
     loop(() => this.receiver.checkHeartbeats(), heartbeatCheckMs);
+    const poller = this.poller;
+    if (poller) loop(() => poller.pollOnce(), pollMs);
   }
 
   async close(): Promise<void> {

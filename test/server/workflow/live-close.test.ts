@@ -39,6 +39,7 @@ beforeAll(async () => {
     inbox: join(dir, 'audit.workflow.sqlite'),
     publicUrl: 'http://127.0.0.1:8080',
     fetch: injectFetch(ehr.app),
+    poll: { types: ['Observation', 'Task'] },
     reevaluate: {
       rules: {
         packId: careloopPreventive.id,
@@ -92,5 +93,21 @@ describe('a chart change closes the outreach Task whose gap closed', () => {
     expect(ehr.ctx.writes.filter((w) => w.resourceType === 'Provenance' && w.clientId === 'careloop-workflow')).toHaveLength(1);
     const written = (await h.store.timeline({ patient: 'ada', limit: 50 })).filter((r) => r.action === 'written');
     expect(written).toEqual([expect.objectContaining({ actor: ACTOR, ruleId: 'colorectal-cancer-screening', outcome: expect.objectContaining({ reference: `Task/${task.id}` }) })]);
+  });
+
+  it('with every notification dropped, polling finds the change and the Task is closed', async () => {
+    await ehr.app.inject({ method: 'DELETE', url: '/_admin/subscriptions/faults' });
+    await service.subscribe(`${TOPIC_BASE}/patient-chart-change`, 'grace');
+    await ehr.app.inject({ method: 'POST', url: '/_admin/subscriptions/faults', payload: { kind: 'drop' } });
+    expect(await service.poller?.pollOnce()).toMatchObject({ kind: 'polled' }); // sets the watermarks
+    // Grace's colorectal screening is satisfied (FIT 5 months ago): an outreach Task for it is stale.
+    const task = await post<Task>({ resourceType: 'Task', identifier: [{ system: IDS, value: 'colorectal-cancer-screening:grace:2026-01-01' }], status: 'requested', intent: 'plan', for: { reference: 'Patient/grace' } });
+    await ehr.subscriptions.settled();
+    expect(service.inbox.events().filter((e) => e.resourceId === task.id)).toHaveLength(0);
+    expect(await service.poller?.pollOnce()).toMatchObject({ kind: 'polled' });
+    expect(service.inbox.events().filter((e) => e.resourceId === task.id).map((e) => e.source)).toEqual(['poll']);
+    await service.drain();
+    const closed = (await ehr.app.inject({ method: 'GET', url: `/fhir/Task/${task.id}`, headers: bearer(writer) })).json() as Task;
+    expect(closed.status).toBe('completed');
   });
 });
