@@ -41,6 +41,8 @@ export interface RuleEngine {
   readonly packId: string;
   /** Resource types the rules read (Patient is always read). */
   readonly dataTypes: readonly string[];
+  /** The codes of a rule's action templates (an EHR outreach Task for the gap names one in `reasonCode`). */
+  actionCodes(rule: string): ReadonlyArray<{ readonly system: string; readonly code: string }>;
   /** Point-of-care evaluation on `asOf` (`YYYY-MM-DD`). */
   evaluate(resources: readonly unknown[], asOf: string): { readonly pack: { readonly digest: string }; readonly results: readonly RuleVerdict[] };
 }
@@ -59,8 +61,12 @@ export interface ReevaluateOptions {
   /** Today, `YYYY-MM-DD`. */
   readonly asOf: () => string;
   readonly now?: () => number;
-  /** Which automatic actions are on. Default: closing Careloop's own outreach Tasks. */
-  readonly actions?: { readonly closeOwnOutreachTasks: boolean };
+  /**
+   * Which automatic actions are on. Default: closing Careloop's own outreach Tasks only. With
+   * `closeOutreachTasksForGap`, also the EHR's open outreach Tasks whose `reasonCode` is the gap's
+   * action code (as the sidebar links them).
+   */
+  readonly actions?: { readonly closeOwnOutreachTasks: boolean; readonly closeOutreachTasksForGap?: boolean };
   /** Where the audit records go, and as whom. */
   readonly audit: { readonly store: Pick<AuditStore, 'append'>; readonly actor: AuditActor } | null;
   readonly appVersion: string;
@@ -106,6 +112,15 @@ function ruleOf(task: Task, identifierSystem: string, patient: string): string |
   return null;
 }
 
+/** The rule an EHR outreach Task is for, by its reasonCode (the sidebar's link), or null. */
+function ruleByReason(task: Task, rules: RuleEngine, ruleIds: readonly string[]): string | null {
+  const codings = task.reasonCode?.coding ?? [];
+  for (const rule of ruleIds) {
+    if (rules.actionCodes(rule).some((a) => codings.some((c) => c.system === a.system && c.code === a.code))) return rule;
+  }
+  return null;
+}
+
 function closedByUs(task: Task): boolean {
   return task.status === 'completed' && (task.output ?? []).some((o) => o.valueReference?.identifier?.value === SERVICE_DEVICE.value);
 }
@@ -118,17 +133,25 @@ export async function reevaluatePatient(options: ReevaluateOptions, patient: str
   const types = new Set<string>(['Task']);
   for (const t of options.rules.dataTypes) if (t !== 'Patient') types.add(t);
   const outcomes: TaskOutcome[] = [];
-  if (!(options.actions?.closeOwnOutreachTasks ?? true)) return outcomes;
+  const own = options.actions?.closeOwnOutreachTasks ?? true;
+  const forGap = options.actions?.closeOutreachTasksForGap ?? false;
+  if (!own && !forGap) return outcomes;
 
   for (let round = 0; round < 3; round++) {
     const resources = await readAll(options.fhir, patient, [...types].sort());
     const result = options.rules.evaluate(resources, options.asOf());
-    const ours = resources.filter((r): r is Task => r.resourceType === 'Task' && ruleOf(r, options.identifierSystem, patient) !== null);
+    const ruleIds = result.results.map((x) => x.rule);
+    const candidates: Array<{ task: Task; rule: string }> = [];
+    for (const r of resources) {
+      if (r.resourceType !== 'Task') continue;
+      const mine = ruleOf(r, options.identifierSystem, patient);
+      const rule = mine !== null ? (own ? mine : null) : forGap ? ruleByReason(r, options.rules, ruleIds) : null;
+      if (rule !== null) candidates.push({ task: r, rule });
+    }
     let conflict = false;
     outcomes.length = 0;
-    for (const task of ours) {
+    for (const { task, rule } of candidates) {
       const ref = `Task/${task.id ?? ''}`;
-      const rule = ruleOf(task, options.identifierSystem, patient) ?? '';
       const r = result.results.find((x) => x.rule === rule);
       if (closedByUs(task)) {
         // Finish a close an earlier run may have left half done (both writes are idempotent).

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Task } from '@medplum/fhirtypes';
-import { careloopPreventive, evaluatePack, ruleDataTypes } from '../../../src/rules/index.ts';
+import { careloopPreventive, evaluatePack, PACK_RULES, ruleDataTypes } from '../../../src/rules/index.ts';
 import { generateBackendClientKeys } from '../../../src/sandbox/auth/backend-services.ts';
 import type { Ehr } from '../../../src/sandbox/index.ts';
 import { TOPIC_BASE } from '../../../src/sandbox/subscriptions/topics.ts';
@@ -44,6 +44,7 @@ beforeAll(async () => {
       rules: {
         packId: careloopPreventive.id,
         dataTypes: [...new Set([...ruleDataTypes().values()].flat())],
+        actionCodes: (rule) => Object.values(PACK_RULES.find((r) => r.id === rule)?.actions ?? {}).map((a) => a.code),
         evaluate: (resources, asOf) => evaluatePack(careloopPreventive, resources, { mode: 'point-of-care', asOf }),
       },
       identifierSystem: IDS,

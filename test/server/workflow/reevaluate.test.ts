@@ -6,7 +6,7 @@ import type { Bundle, Provenance, Task } from '@medplum/fhirtypes';
 import type { Ehr } from '../../../src/sandbox/index.ts';
 import { openAuditStore } from '../../../src/server/store/kysely-store.ts';
 import type { AuditStore } from '../../../src/server/store/types.ts';
-import { careloopPreventive, evaluatePack, ruleDataTypes } from '../../../src/rules/index.ts';
+import { careloopPreventive, evaluatePack, PACK_RULES, ruleDataTypes } from '../../../src/rules/index.ts';
 import { reevaluatePatient, type FhirAccess, type ReevaluateOptions, type RuleEngine } from '../../../src/server/workflow/reevaluate.ts';
 import { adminToken, bearer, FHIR, REFERENCE_DATE, testEhr } from '../../sandbox/support.ts';
 
@@ -14,6 +14,7 @@ import { adminToken, bearer, FHIR, REFERENCE_DATE, testEhr } from '../../sandbox
 const rules: RuleEngine = {
   packId: careloopPreventive.id,
   dataTypes: [...new Set([...ruleDataTypes().values()].flat())],
+  actionCodes: (rule) => Object.values(PACK_RULES.find((r) => r.id === rule)?.actions ?? {}).map((a) => a.code),
   evaluate: (resources, asOf) => evaluatePack(careloopPreventive, resources, { mode: 'point-of-care', asOf }),
 };
 const IDS = 'https://careloop.example/fhir/identifier/care-gap-action';
@@ -124,5 +125,25 @@ describe('re-evaluate a changed patient and close Careloop outreach Tasks whose 
     const task = await create<Task>(outreachTask('grace', 'breast-cancer-screening'));
     expect(await reevaluatePatient(options(access(), { actions: { closeOwnOutreachTasks: false } }), 'grace', 'poll')).toEqual([]);
     expect((await read<Task>(`Task/${task.id}`)).status).toBe('requested');
+  });
+
+  it("closes the EHR's outreach Task for the gap (Donald's) only when that action is on, and once", async () => {
+    const colonoscopy = {
+      resourceType: 'Procedure',
+      status: 'completed',
+      code: { coding: [{ system: 'http://www.ama-assn.org/go/cpt', code: '45378', display: 'Colonoscopy, flexible; diagnostic' }, { system: 'http://snomed.info/sct', code: '73761001', display: 'Colonoscopy' }] },
+      subject: { reference: 'Patient/donald' },
+      performedDateTime: '2026-11-22T09:00:00Z',
+    };
+    await create(colonoscopy);
+    const fhir = access();
+    expect(await reevaluatePatient(options(fhir), 'donald', 'poll')).toEqual([]); // default: Careloop's own Tasks only
+    expect((await read<Task>('Task/donald-outreach')).status).toBe('requested');
+    const on = options(fhir, { actions: { closeOwnOutreachTasks: true, closeOutreachTasksForGap: true } });
+    for (let i = 0; i < 3; i++) await reevaluatePatient(on, 'donald', 'Subscription/s#9');
+    expect(fhir.puts).toBe(1);
+    expect((await read<Task>('Task/donald-outreach')).status).toBe('completed');
+    const written = (await store.timeline({ patient: 'donald', limit: 50 })).filter((r) => r.action === 'written');
+    expect(written).toHaveLength(1);
   });
 });
