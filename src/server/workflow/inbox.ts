@@ -175,6 +175,20 @@ const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 3,
+    sql: `
+      CREATE TABLE reconcile_run (
+        id INTEGER PRIMARY KEY,
+        started_at INTEGER NOT NULL,
+        since TEXT NOT NULL,
+        server_time TEXT NOT NULL,
+        patients INTEGER NOT NULL,
+        checked INTEGER NOT NULL,
+        missed INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 interface EventRow {
@@ -496,6 +510,32 @@ export class Inbox {
       for (let n = through + 1; n <= state.events_since_start && missing.length < limit; n++) if (!seen.has(n)) missing.push(n);
       return missing;
     });
+  }
+
+  /** Whether the inbox already knows this resource at this version or a later one. */
+  knows(resourceType: string, resourceId: string, versionId: string | null, lastUpdated: string | null): boolean {
+    if (versionId && this.db.prepare('SELECT 1 FROM inbox_event WHERE resource_type = ? AND resource_id = ? AND version_id = ?').get(resourceType, resourceId, versionId)) return true;
+    if (!lastUpdated) return false;
+    const held = this.db.prepare('SELECT last_updated FROM inbox_resource_watermark WHERE resource_type = ? AND resource_id = ?').get(resourceType, resourceId) as { last_updated: string } | undefined;
+    return held !== undefined && Date.parse(held.last_updated) >= Date.parse(lastUpdated);
+  }
+
+  /** Patients of events received since `sinceMs` (recent changes). */
+  recentPatients(sinceMs: number): string[] {
+    const rows = this.db.prepare('SELECT DISTINCT patient FROM inbox_event WHERE received_at >= ? AND patient IS NOT NULL').all(sinceMs) as Array<{ patient: string }>;
+    return rows.map((r) => r.patient);
+  }
+
+  /** The last reconciliation run, or null. */
+  lastReconciliation(): { serverTime: string; missed: number } | null {
+    const row = this.db.prepare('SELECT server_time, missed FROM reconcile_run ORDER BY id DESC LIMIT 1').get() as { server_time: string; missed: number } | undefined;
+    return row ? { serverTime: row.server_time, missed: row.missed } : null;
+  }
+
+  recordReconciliation(run: { since: string; serverTime: string; patients: number; checked: number; missed: number }): void {
+    this.db
+      .prepare('INSERT INTO reconcile_run (started_at, since, server_time, patients, checked, missed) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(this.now(), run.since, run.serverTime, run.patients, run.checked, run.missed);
   }
 
   /** The polling watermark of a resource type (a server-issued instant), or null before the first poll. */

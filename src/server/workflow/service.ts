@@ -16,6 +16,7 @@ import { drainInbox, openInbox, PermanentFailure, type Inbox, type InboxEvent, t
 import { reevaluatePatient, type FhirAccess, type ReevaluateOptions } from './reevaluate.ts';
 import { NotificationRejected, SubscriptionReceiver } from './subscription-receiver.ts';
 import { Poller, type PollPage } from './poller.ts';
+import { Reconciler } from './reconciler.ts';
 
 export const NOTIFICATION_PATH = '/api/workflow/notifications';
 const BACKPORT = 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition';
@@ -43,6 +44,8 @@ export interface WorkflowServiceOptions {
   readonly log?: (line: Record<string, unknown>) => void;
   /** Poll these resource types with `_lastUpdated` (for an EHR without subscriptions, or as a safety net). */
   readonly poll?: { readonly types: readonly string[]; readonly overlapMs?: number };
+  /** Reconcile these types for patients with open Careloop work or recent changes. */
+  readonly reconcile?: { readonly types: readonly string[]; readonly identifierSystem: string };
 }
 
 export class WorkflowService {
@@ -50,6 +53,7 @@ export class WorkflowService {
   readonly tokens: BackendTokenSource;
   readonly receiver: SubscriptionReceiver;
   readonly poller: Poller | null;
+  readonly reconciler: Reconciler | null;
   private readonly secret: string;
   private readonly fetchFn: typeof fetch;
   private timers: NodeJS.Timeout[] = [];
@@ -74,6 +78,16 @@ export class WorkflowService {
           types: options.poll.types,
           ...(options.poll.overlapMs !== undefined ? { overlapMs: options.poll.overlapMs } : {}),
           ...(options.now ? { now: options.now } : {}),
+        })
+      : null;
+    this.reconciler = options.reconcile
+      ? new Reconciler({
+          inbox: this.inbox,
+          get: (p) => this.pollGet(p),
+          types: options.reconcile.types,
+          identifierSystem: options.reconcile.identifierSystem,
+          ...(options.now ? { now: options.now } : {}),
+          ...(options.log ? { log: options.log } : {}),
         })
       : null;
   }
@@ -198,7 +212,7 @@ export class WorkflowService {
   }
 
   /** Starts the loops: drain every `drainMs`, check heartbeats every `heartbeatCheckMs`. */
-  start({ drainMs = 500, heartbeatCheckMs = 5_000, pollMs = 30_000 }: { drainMs?: number; heartbeatCheckMs?: number; pollMs?: number } = {}): void {
+  start({ drainMs = 500, heartbeatCheckMs = 5_000, pollMs = 30_000, reconcileMs = 300_000 }: { drainMs?: number; heartbeatCheckMs?: number; pollMs?: number; reconcileMs?: number } = {}): void {
     const loop = (fn: () => unknown, ms: number) => {
       const t = setInterval(() => {
         try {
@@ -214,6 +228,8 @@ export class WorkflowService {
     loop(() => this.receiver.checkHeartbeats(), heartbeatCheckMs);
     const poller = this.poller;
     if (poller) loop(() => poller.pollOnce(), pollMs);
+    const reconciler = this.reconciler;
+    if (reconciler) loop(() => reconciler.run(), reconcileMs);
   }
 
   async close(): Promise<void> {
