@@ -213,13 +213,18 @@ export class WorkflowService {
 
   /** Starts the loops: drain every `drainMs`, check heartbeats every `heartbeatCheckMs`. */
   start({ drainMs = 500, heartbeatCheckMs = 5_000, pollMs = 30_000, reconcileMs = 300_000 }: { drainMs?: number; heartbeatCheckMs?: number; pollMs?: number; reconcileMs?: number } = {}): void {
+    // A run still going when its next tick comes is not started twice.
     const loop = (fn: () => unknown, ms: number) => {
+      let busy = false;
       const t = setInterval(() => {
-        try {
-          void Promise.resolve(fn()).catch((e: unknown) => this.options.log?.({ msg: 'workflow loop failed', error: e instanceof Error ? e.message : String(e) }));
-        } catch (e) {
-          this.options.log?.({ msg: 'workflow loop failed', error: e instanceof Error ? e.message : String(e) });
-        }
+        if (busy) return;
+        busy = true;
+        Promise.resolve()
+          .then(fn)
+          .catch((e: unknown) => this.options.log?.({ msg: 'workflow loop failed', error: e instanceof Error ? e.message : String(e) }))
+          .finally(() => {
+            busy = false;
+          });
       }, ms);
       t.unref();
       this.timers.push(t);

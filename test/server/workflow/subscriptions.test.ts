@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { generateBackendClientKeys } from '../../../src/sandbox/auth/backend-services.ts';
 import type { Ehr } from '../../../src/sandbox/index.ts';
 import { TOPIC_BASE } from '../../../src/sandbox/subscriptions/topics.ts';
@@ -172,5 +172,14 @@ describe('the workflow service receives subscription notifications', () => {
     const res = await post(foreign, `Bearer ${secret}`);
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ error: 'invalid-notification' });
+  });
+
+  it('once started, drains the inbox on its own', async () => {
+    const { subscription } = await service.subscribe(`${TOPIC_BASE}/observation-change`, 'ada');
+    service.start({ drainMs: 20, heartbeatCheckMs: 1_000_000 });
+    const id = await fit();
+    await settle();
+    await vi.waitFor(() => expect(handled).toContain(`Observation/${id}#1`), { timeout: 5000 });
+    expect(inboxFor(subscription).map((e) => e.status)).toEqual(['done']);
   });
 });
