@@ -215,4 +215,20 @@ describe('sandbox subscriptions (R4 backport)', () => {
     expect(mine().map((d) => eventNumbers(d.bundle))).toEqual([['7']]);
     expect((await fault({ kind: 'explode' })).statusCode).toBe(400);
   });
+
+  it('files a simulated result from the chart and notifies it', async () => {
+    expect((await ehr.app.inject({ method: 'GET', url: '/chart/ada' })).body).toContain('Simulate: result arrives (FIT negative)');
+    expect((await ehr.app.inject({ method: 'GET', url: '/chart/grace' })).body).not.toContain('data-testid="simulate-result"');
+    const sub = await create(subscription('patient-chart-change', { patient: 'claude', content: 'full-resource' }));
+    deliveries = [];
+    const res = await ehr.app.inject({ method: 'POST', url: '/chart/claude/simulate-result', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: '' });
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe('/chart/claude');
+    await ehr.subscriptions.settled();
+    const mine = deliveries.filter((d) => param(statusOf(d.bundle), 'subscription')?.valueReference?.reference?.endsWith(sub.body.id));
+    expect(mine).toHaveLength(1);
+    expect(mine[0]?.bundle.entry?.[1]?.resource).toMatchObject({ resourceType: 'Observation', valueQuantity: { value: 7.1, unit: '%' }, subject: { reference: 'Patient/claude' } });
+    expect(ehr.ctx.writes.at(-1)).toMatchObject({ interaction: 'create', patient: 'claude', clientId: 'sandbox-ehr' });
+    expect((await ehr.app.inject({ method: 'POST', url: '/chart/grace/simulate-result', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: '' })).statusCode).toBe(404);
+  });
 });
