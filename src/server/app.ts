@@ -152,7 +152,7 @@ export function buildAuditApp(options: AuditAppOptions): FastifyInstance {
     }
   });
 
-  if (options.workflow) void app.register(options.workflow.plugin);
+  if (options.workflow) void app.register(options.workflow.plugin, { verifyToken: (token, hint) => verifier.verify(token, hint) });
   void app.register(cors, {
     origin: options.corsOrigins && options.corsOrigins.length > 0 ? [...options.corsOrigins] : false,
     methods: ['GET', 'POST'],

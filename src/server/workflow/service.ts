@@ -19,6 +19,21 @@ import { Poller, type PollPage } from './poller.ts';
 import { Reconciler } from './reconciler.ts';
 
 export const NOTIFICATION_PATH = '/api/workflow/notifications';
+export const CHANGES_PATH = '/api/workflow/changes';
+
+/** What the sidebar's live channel tells it: its patient's chart changed and was re-evaluated. */
+export interface LiveChange {
+  readonly patient: string;
+  readonly resource: string;
+  /** The inbox event, for correlation. */
+  readonly event: number;
+  readonly at: string;
+}
+
+/** Options of {@link WorkflowService.plugin}: how the live channel verifies the app's SMART token. */
+export interface WorkflowPluginOptions {
+  readonly verifyToken?: (token: string, fhirBaseHint?: string) => Promise<{ readonly patient: string | null; readonly exp: number }>;
+}
 const BACKPORT = 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition';
 
 export interface WorkflowServiceOptions {
@@ -57,6 +72,7 @@ export class WorkflowService {
   private readonly secret: string;
   private readonly fetchFn: typeof fetch;
   private timers: NodeJS.Timeout[] = [];
+  private readonly listeners = new Map<string, Set<(change: LiveChange) => void>>();
   private draining: Promise<unknown> | null = null;
 
   constructor(private readonly options: WorkflowServiceOptions) {
@@ -142,14 +158,41 @@ export class WorkflowService {
     throw new PermanentFailure(`${event.resourceType} has no patient`);
   }
 
-  private async reevaluateEvent(event: InboxEvent): Promise<void> {
+  private async reevaluateEvent(event: InboxEvent): Promise<string | null> {
     const options = this.options.reevaluate;
-    if (!options) return;
+    if (!options) return event.patient;
     const patient = await this.patientOf(event);
-    if (!patient) return;
+    if (!patient) return null;
     const trigger = event.subscription !== null && event.eventNumber !== null ? `${event.subscription}#${event.eventNumber}` : `${event.source}:${event.resourceType}/${event.resourceId}/${event.versionId ?? ''}`;
     const outcomes = await reevaluatePatient({ ...options, fhir: this.fhir }, patient, trigger);
     for (const o of outcomes) if (o.kind === 'closed' || o.kind === 'failed') this.options.log?.({ msg: `task ${o.kind}`, task: o.task, trigger });
+    return patient;
+  }
+
+  /** Listens to one patient's processed changes (the live channel); returns the unsubscribe. */
+  onPatientChange(patient: string, listener: (change: LiveChange) => void): () => void {
+    let set = this.listeners.get(patient);
+    if (!set) this.listeners.set(patient, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.listeners.delete(patient);
+    };
+  }
+
+  private async handle(event: InboxEvent): Promise<void> {
+    const custom = this.options.handler;
+    let patient: string | null;
+    if (custom) {
+      await custom(event);
+      // id-only events name no patient: read it only when someone is listening.
+      patient = event.patient ?? (this.listeners.size > 0 ? await this.patientOf(event) : null);
+    } else {
+      patient = await this.reevaluateEvent(event);
+    }
+    if (patient === null) return;
+    const change: LiveChange = { patient, resource: `${event.resourceType}/${event.resourceId}`, event: event.id, at: new Date((this.options.now ?? Date.now)()).toISOString() };
+    for (const l of this.listeners.get(patient) ?? []) l(change);
   }
 
   /** GETs FHIR JSON from the EHR with the service's token; one retry with a new token after a 401. */
@@ -202,7 +245,7 @@ export class WorkflowService {
   /** Processes every due inbox event once (one pass at a time). */
   async drain(): Promise<{ done: number; retried: number; dead: number }> {
     while (this.draining) await this.draining;
-    const run = drainInbox(this.inbox, this.options.handler ?? ((e) => this.reevaluateEvent(e)));
+    const run = drainInbox(this.inbox, (e) => this.handle(e));
     this.draining = run;
     try {
       return await run;
@@ -253,7 +296,7 @@ export class WorkflowService {
   }
 
   /** The fastify plugin with the rest-hook endpoint. */
-  readonly plugin: FastifyPluginAsync = async (app: FastifyInstance) => {
+  readonly plugin: FastifyPluginAsync<WorkflowPluginOptions> = async (app: FastifyInstance, pluginOptions: WorkflowPluginOptions) => {
     app.addContentTypeParser('application/fhir+json', { parseAs: 'string' }, (_req, body, done) => {
       try {
         done(null, JSON.parse(body as string) as unknown);
@@ -272,6 +315,39 @@ export class WorkflowService {
         req.log.error({ err: { message: e instanceof Error ? e.message : String(e) } }, 'notification not stored');
         return reply.code(503).header('retry-after', '5').send({ error: 'unavailable', message: 'The notification could not be stored; it was not accepted.' });
       }
+    });
+
+    // The sidebar's live channel (Server-Sent Events over fetch): the launch's SMART token, bound to its patient.
+    app.get<{ Querystring: { patient?: string } }>(CHANGES_PATH, async (req, reply) => {
+      const verify = pluginOptions.verifyToken;
+      if (!verify) return reply.code(404).send({ error: 'not-found', message: 'No live channel on this server.' });
+      const m = /^Bearer[ ]+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+      let token: { patient: string | null; exp: number };
+      try {
+        if (!m?.[1]) throw new Error('missing');
+        const hint = req.headers['x-fhir-base'];
+        token = await verify(m[1], typeof hint === 'string' ? hint : undefined);
+      } catch {
+        return reply.code(401).header('www-authenticate', 'Bearer realm="careloop-workflow", error="invalid_token"').send({ error: 'unauthorized' });
+      }
+      const patient = req.query.patient;
+      if (!patient || !/^[A-Za-z0-9\-.]{1,64}$/.test(patient)) return reply.code(400).send({ error: 'invalid-request', message: 'patient must be a FHIR id' });
+      if (token.patient !== patient) return reply.code(403).send({ error: 'forbidden', message: 'The token is not for this patient.' });
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      res.write('retry: 5000\n: connected\n\n');
+      const unsubscribe = this.onPatientChange(patient, (c) => res.write(`event: change\nid: ${c.event}\ndata: ${JSON.stringify(c)}\n\n`));
+      const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+      // The stream ends when the token does: the app reconnects with a fresh one.
+      const expiry = setTimeout(() => res.end(), Math.max(0, token.exp * 1000 - Date.now()));
+      const stop = () => {
+        clearInterval(keepAlive);
+        clearTimeout(expiry);
+        unsubscribe();
+      };
+      res.on('close', stop);
+      return reply;
     });
   };
 }

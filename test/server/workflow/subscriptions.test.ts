@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { generateBackendClientKeys } from '../../../src/sandbox/auth/backend-services.ts';
 import type { Ehr } from '../../../src/sandbox/index.ts';
 import { TOPIC_BASE } from '../../../src/sandbox/subscriptions/topics.ts';
-import { NOTIFICATION_PATH, WorkflowService } from '../../../src/server/workflow/service.ts';
+import { CHANGES_PATH, NOTIFICATION_PATH, WorkflowService } from '../../../src/server/workflow/service.ts';
 import { adminToken, BASE, bearer, FHIR, testEhr } from '../../sandbox/support.ts';
 import { harness, type Harness } from '../support/harness.ts';
 import { injectFetch } from './inject-fetch.ts';
@@ -181,5 +181,28 @@ describe('the workflow service receives subscription notifications', () => {
     await settle();
     await vi.waitFor(() => expect(handled).toContain(`Observation/${id}#1`), { timeout: 5000 });
     expect(inboxFor(subscription).map((e) => e.status)).toEqual(['done']);
+  });
+
+  it('tells the sidebar of its patient\'s changes over the live channel (SSE), bound to the token\'s patient', async () => {
+    const address = await h.app.listen({ port: 0, host: '127.0.0.1' });
+    const get = (patient: string, token: string | null) => fetch(`${address}${CHANGES_PATH}?patient=${patient}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    expect((await get('ada', null)).status).toBe(401);
+    const other = await get('grace', h.token); // the token's patient is Ada
+    expect(other.status).toBe(403);
+    const res = await get('ada', h.token);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let text = decoder.decode((await reader.read()).value);
+    expect(text).toContain(': connected');
+    await service.subscribe(`${TOPIC_BASE}/observation-change`, 'ada');
+    const id = await fit();
+    await settle();
+    await service.drain();
+    while (!text.includes('event: change')) text += decoder.decode((await reader.read()).value);
+    const data = JSON.parse(/data: (.*)\n/.exec(text)?.[1] ?? '{}') as Record<string, unknown>;
+    expect(data).toMatchObject({ patient: 'ada', resource: `Observation/${id}` });
+    await reader.cancel();
   });
 });
