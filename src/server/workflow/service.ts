@@ -17,6 +17,7 @@ import { reevaluatePatient, type FhirAccess, type ReevaluateOptions } from './re
 import { NotificationRejected, SubscriptionReceiver } from './subscription-receiver.ts';
 import { Poller, type PollPage } from './poller.ts';
 import { Reconciler } from './reconciler.ts';
+import { LatencyHistogram, renderWorkflowMetrics } from './metrics.ts';
 
 export const NOTIFICATION_PATH = '/api/workflow/notifications';
 export const CHANGES_PATH = '/api/workflow/changes';
@@ -73,6 +74,8 @@ export class WorkflowService {
   private readonly fetchFn: typeof fetch;
   private timers: NodeJS.Timeout[] = [];
   private readonly listeners = new Map<string, Set<(change: LiveChange) => void>>();
+  private readonly processed = new LatencyHistogram();
+  private readonly writeFailures = new Map<number, number>();
   private draining: Promise<unknown> | null = null;
 
   constructor(private readonly options: WorkflowServiceOptions) {
@@ -165,8 +168,22 @@ export class WorkflowService {
     if (!patient) return null;
     const trigger = event.subscription !== null && event.eventNumber !== null ? `${event.subscription}#${event.eventNumber}` : `${event.source}:${event.resourceType}/${event.resourceId}/${event.versionId ?? ''}`;
     const outcomes = await reevaluatePatient({ ...options, fhir: this.fhir }, patient, trigger);
-    for (const o of outcomes) if (o.kind === 'closed' || o.kind === 'failed') this.options.log?.({ msg: `task ${o.kind}`, task: o.task, trigger });
+    for (const o of outcomes) {
+      if (o.kind === 'failed') this.writeFailures.set(o.status, (this.writeFailures.get(o.status) ?? 0) + 1);
+      if (o.kind === 'closed' || o.kind === 'failed') this.options.log?.({ msg: `task ${o.kind}`, task: o.task, trigger });
+    }
     return patient;
+  }
+
+  /** The service's metrics in Prometheus text format. */
+  metricsText(): string {
+    return renderWorkflowMetrics({
+      inbox: this.inbox.stats(),
+      receiver: this.receiver.counters,
+      reconciliationMisses: this.reconciler?.missedTotal ?? 0,
+      writeFailures: this.writeFailures,
+      processed: this.processed,
+    });
   }
 
   /** Listens to one patient's processed changes (the live channel); returns the unsubscribe. */
@@ -190,6 +207,8 @@ export class WorkflowService {
     } else {
       patient = await this.reevaluateEvent(event);
     }
+    const nowMs = (this.options.now ?? Date.now)();
+    this.processed.observe(Math.max(0, nowMs - event.receivedAt) / 1000);
     if (patient === null) return;
     const change: LiveChange = { patient, resource: `${event.resourceType}/${event.resourceId}`, event: event.id, at: new Date((this.options.now ?? Date.now)()).toISOString() };
     for (const l of this.listeners.get(patient) ?? []) l(change);
@@ -316,6 +335,8 @@ export class WorkflowService {
         return reply.code(503).header('retry-after', '5').send({ error: 'unavailable', message: 'The notification could not be stored; it was not accepted.' });
       }
     });
+
+    app.get('/api/workflow/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(this.metricsText()));
 
     // The sidebar's live channel (Server-Sent Events over fetch): the launch's SMART token, bound to its patient.
     app.get<{ Querystring: { patient?: string } }>(CHANGES_PATH, async (req, reply) => {

@@ -205,4 +205,16 @@ describe('the workflow service receives subscription notifications', () => {
     expect(data).toMatchObject({ patient: 'ada', resource: `Observation/${id}` });
     await reader.cancel();
   });
+
+  it('reports its metrics: inbox depth, duplicates, catch-ups, missed heartbeats, processing latency', async () => {
+    const res = await h.app.inject({ method: 'GET', url: '/api/workflow/metrics' });
+    expect(res.statusCode).toBe(200);
+    const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(res.body)?.[1] ?? NaN);
+    expect(value('careloop_workflow_inbox_events\\{status="pending"\\}')).toBeGreaterThanOrEqual(0);
+    expect(value('careloop_workflow_duplicates_dropped_total')).toBeGreaterThanOrEqual(2);
+    expect(value('careloop_workflow_catch_ups_total')).toBeGreaterThanOrEqual(1);
+    expect(value('careloop_workflow_events_recovered_total')).toBeGreaterThanOrEqual(1);
+    expect(value('careloop_workflow_missed_heartbeats_total')).toBeGreaterThanOrEqual(1);
+    expect(value('careloop_workflow_event_processed_seconds_count')).toBeGreaterThanOrEqual(2);
+  });
 });
