@@ -481,6 +481,11 @@ export class Inbox {
       .run({ subscription, now: this.now(), hb: heartbeatSeconds ?? null, n: eventsSinceStart ?? 0 });
   }
 
+  /** Stops following a subscription (deleted, or gone on the server). */
+  forgetSubscription(subscription: string): void {
+    this.db.prepare('DELETE FROM subscription_state WHERE subscription = ?').run(subscription);
+  }
+
   subscriptionStates(): Array<{ subscription: string; lastContactAt: number; heartbeatSeconds: number | null; eventsSinceStart: number; contiguousThrough: number }> {
     const rows = this.db.prepare('SELECT * FROM subscription_state ORDER BY subscription').all() as Array<{
       subscription: string;

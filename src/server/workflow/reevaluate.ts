@@ -50,7 +50,7 @@ export interface RuleEngine {
 /** What the service needs to talk to the EHR. */
 export interface FhirAccess {
   /** A FHIR request relative to the base (`Task/1`), with the service's token; JSON in and out. */
-  request(method: 'GET' | 'PUT' | 'POST', path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: unknown }>;
+  request(method: 'GET' | 'PUT' | 'POST' | 'DELETE', path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: unknown }>;
 }
 
 export interface ReevaluateOptions {

@@ -14,7 +14,7 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { BackendTokenSource, type BackendTokenOptions } from './backend-token.ts';
 import { drainInbox, openInbox, PermanentFailure, type Inbox, type InboxEvent, type InboxHandler } from './inbox.ts';
 import { reevaluatePatient, type FhirAccess, type ReevaluateOptions } from './reevaluate.ts';
-import { NotificationRejected, SubscriptionReceiver } from './subscription-receiver.ts';
+import { GoneError, NotificationRejected, SubscriptionReceiver } from './subscription-receiver.ts';
 import { Poller, type PollPage } from './poller.ts';
 import { Reconciler } from './reconciler.ts';
 import { LatencyHistogram, renderWorkflowMetrics } from './metrics.ts';
@@ -223,6 +223,7 @@ export class WorkflowService {
         this.tokens.invalidate();
         continue;
       }
+      if (res.status === 404 || res.status === 410) throw new GoneError(`GET ${new URL(url).pathname} answered ${res.status}`);
       if (!res.ok) throw new Error(`GET ${new URL(url).pathname} answered ${res.status}`);
       return res.json();
     }
@@ -259,6 +260,14 @@ export class WorkflowService {
     const subscription = `${this.options.fhirBase}/Subscription/${created.id}`;
     this.receiver.follow(subscription, heartbeat);
     return { subscription, status: created.status ?? 'unknown' };
+  }
+
+  /** Deletes a Subscription on the EHR and stops following it. */
+  async unsubscribe(subscription: string): Promise<void> {
+    const id = subscription.split('/').pop() ?? '';
+    const res = await this.fhir.request('DELETE', `Subscription/${encodeURIComponent(id)}`);
+    if (res.status >= 300 && res.status !== 404 && res.status !== 410) throw new Error(`deleting the Subscription answered ${res.status}`);
+    this.inbox.forgetSubscription(subscription);
   }
 
   /** Processes every due inbox event once (one pass at a time). */

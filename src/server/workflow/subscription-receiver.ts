@@ -18,6 +18,11 @@ export class NotificationRejected extends Error {
   override readonly name = 'NotificationRejected';
 }
 
+/** The server no longer has the subscription (404/410 from `$status`): it is no longer followed. */
+export class GoneError extends Error {
+  override readonly name = 'GoneError';
+}
+
 export interface ReceiverOptions {
   readonly inbox: Inbox;
   /** The EHR's FHIR base: only subscriptions under it are followed (catch-up requests go nowhere else). */
@@ -189,6 +194,11 @@ export class SubscriptionReceiver {
     }
     const run = this.runCatchUp(subscription)
       .catch((e: unknown) => {
+        if (e instanceof GoneError) {
+          this.options.inbox.forgetSubscription(subscription);
+          this.options.log?.({ msg: 'subscription gone; no longer followed', subscription });
+          return;
+        }
         this.counters.catchUpFailures++;
         this.options.log?.({ msg: 'catch-up failed', subscription, error: e instanceof Error ? e.message : String(e) });
       })

@@ -41,7 +41,7 @@ function access(beforePut?: () => Promise<void>): FhirAccess & { puts: number } 
   let hook = beforePut;
   const a = {
     puts: 0,
-    async request(method: 'GET' | 'PUT' | 'POST', path: string, body?: unknown, headers: Record<string, string> = {}) {
+    async request(method: 'GET' | 'PUT' | 'POST' | 'DELETE', path: string, body?: unknown, headers: Record<string, string> = {}) {
       if (method === 'PUT') {
         a.puts++;
         const h = hook;

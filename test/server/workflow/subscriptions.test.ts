@@ -217,4 +217,20 @@ describe('the workflow service receives subscription notifications', () => {
     expect(value('careloop_workflow_missed_heartbeats_total')).toBeGreaterThanOrEqual(1);
     expect(value('careloop_workflow_event_processed_seconds_count')).toBeGreaterThanOrEqual(2);
   });
+
+  it('stops following a subscription it deleted, or one the server no longer has', async () => {
+    const mine = await service.subscribe(`${TOPIC_BASE}/observation-change`, 'ada');
+    await service.unsubscribe(mine.subscription);
+    expect(ehr.subscriptions.get(mine.subscription.split('/').pop() ?? '')).toBeUndefined();
+    const gone = await service.subscribe(`${TOPIC_BASE}/observation-change`, 'ada');
+    ehr.subscriptions.delete(gone.subscription.split('/').pop() ?? '');
+    const failures = service.receiver.counters.catchUpFailures;
+    now += 61_000;
+    service.receiver.checkHeartbeats();
+    await settle();
+    const followed = service.inbox.subscriptionStates().map((s) => s.subscription);
+    expect(followed).not.toContain(mine.subscription);
+    expect(followed).not.toContain(gone.subscription);
+    expect(service.receiver.counters.catchUpFailures).toBe(failures);
+  });
 });
