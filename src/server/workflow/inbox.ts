@@ -294,6 +294,33 @@ export class Inbox {
     return Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** Math.max(0, attempt - 1));
   }
 
+  private intakeStatements: ReturnType<Inbox['prepareIntake']> | null = null;
+
+  /** The intake's statements, prepared once (preparing costs more than running them). */
+  private intake(): ReturnType<Inbox['prepareIntake']> {
+    this.intakeStatements ??= this.prepareIntake();
+    return this.intakeStatements;
+  }
+
+  private prepareIntake() {
+    const db = this.db;
+    const seenEvent = db.prepare('INSERT OR IGNORE INTO inbox_seen_event (subscription, event_number) VALUES (?, ?)');
+    const versionHeld = db.prepare('SELECT 1 FROM inbox_event WHERE resource_type = ? AND resource_id = ? AND version_id = ?');
+    const watermark = db.prepare('SELECT last_updated FROM inbox_resource_watermark WHERE resource_type = ? AND resource_id = ?');
+    const setWatermark = db.prepare(
+      'INSERT INTO inbox_resource_watermark (resource_type, resource_id, last_updated) VALUES (?, ?, ?) ON CONFLICT (resource_type, resource_id) DO UPDATE SET last_updated = excluded.last_updated',
+    );
+    const supersede = db.prepare(
+      "UPDATE inbox_event SET status = 'superseded' WHERE resource_type = ? AND resource_id = ? AND status = 'pending' AND last_updated IS NOT NULL AND last_updated <> ?",
+    );
+    const insert = db.prepare(`INSERT INTO inbox_event
+      (received_at, source, subscription, event_number, resource_type, resource_id, version_id, last_updated, patient, resource, correlation_id, status, next_attempt_at)
+      VALUES (@receivedAt, @source, @subscription, @eventNumber, @resourceType, @resourceId, @versionId, @lastUpdated, @patient, @resource, @correlationId, @status, @receivedAt)`);
+    const count = db.prepare('INSERT INTO inbox_counter (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = value + 1');
+
+    return { seenEvent, versionHeld, watermark, setWatermark, supersede, insert, count };
+  }
+
   /**
    * Stores events in one transaction; when it returns they are durable and may be acknowledged.
    * Throws (and stores nothing) when an event is malformed.
@@ -304,20 +331,7 @@ export class Inbox {
       if (!r.success) throw new Error(`event ${i} is not valid: ${r.error.issues.map((x) => `${x.path.join('.')} ${x.message}`).join('; ')}`);
       return r.data;
     });
-    const seenEvent = this.db.prepare('INSERT OR IGNORE INTO inbox_seen_event (subscription, event_number) VALUES (?, ?)');
-    const versionHeld = this.db.prepare('SELECT 1 FROM inbox_event WHERE resource_type = ? AND resource_id = ? AND version_id = ?');
-    const watermark = this.db.prepare('SELECT last_updated FROM inbox_resource_watermark WHERE resource_type = ? AND resource_id = ?');
-    const setWatermark = this.db.prepare(
-      'INSERT INTO inbox_resource_watermark (resource_type, resource_id, last_updated) VALUES (?, ?, ?) ON CONFLICT (resource_type, resource_id) DO UPDATE SET last_updated = excluded.last_updated',
-    );
-    const supersede = this.db.prepare(
-      "UPDATE inbox_event SET status = 'superseded' WHERE resource_type = ? AND resource_id = ? AND status = 'pending' AND last_updated IS NOT NULL AND last_updated <> ?",
-    );
-    const insert = this.db.prepare(`INSERT INTO inbox_event
-      (received_at, source, subscription, event_number, resource_type, resource_id, version_id, last_updated, patient, resource, correlation_id, status, next_attempt_at)
-      VALUES (@receivedAt, @source, @subscription, @eventNumber, @resourceType, @resourceId, @versionId, @lastUpdated, @patient, @resource, @correlationId, @status, @receivedAt)`);
-    const count = this.db.prepare('INSERT INTO inbox_counter (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = value + 1');
-
+    const { seenEvent, versionHeld, watermark, setWatermark, supersede, insert, count } = this.intake();
     return this.tx((): IntakeOutcome[] => {
       const now = this.now();
       const outcomes: IntakeOutcome[] = [];
