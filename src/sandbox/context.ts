@@ -7,6 +7,7 @@ import { exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import { CAST_PRACTITIONER } from '../shared/cast/index.ts';
 import { FaultSwitchboard } from './faults.ts';
 import { FhirStore } from './fhir-api/store.ts';
+import type { ResourceChange } from './subscriptions/hub.ts';
 
 /** A SMART client registered with the sandbox, as an EHR's app gallery would hold it. */
 export interface ClientRegistration {
@@ -109,6 +110,8 @@ export class EhrContext {
   readonly writes: WriteRecord[] = [];
   readonly store = new FhirStore();
   readonly faults = new FaultSwitchboard();
+  /** Told of every create and update (the subscription hub listens). */
+  readonly changeListeners: Array<(change: ResourceChange) => void> = [];
   readonly accessTokenTtlSeconds: number;
   readonly now: () => number;
 

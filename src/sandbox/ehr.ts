@@ -10,6 +10,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { buildCast, castResources } from '../shared/cast/index.ts';
 import { registerAuthRoutes } from './auth/routes.ts';
+import { registerBackendClient, type BackendClientRegistration } from './auth/backend-services.ts';
 import { parseResourceScope, splitScopes } from './auth/scopes.ts';
 import { signAccessToken } from './auth/tokens.ts';
 import { registerChartRoutes, launchUrlFor } from './chart/pages.ts';
@@ -18,6 +19,8 @@ import { faultRuleSchema } from './faults.ts';
 import { loadFhirDefinitions } from './fhir-api/definitions.ts';
 import { outcome, registerFhirRoutes } from './fhir-api/routes.ts';
 import { SHARED } from './fhir-api/store.ts';
+import { SubscriptionHub } from './subscriptions/hub.ts';
+import { registerSubscriptionAdminRoutes, registerSubscriptionRoutes } from './subscriptions/routes.ts';
 
 export interface BuildEhrOptions extends EhrOptions {
   /** Reference date (`YYYY-MM-DD`) the cast is dated from; default today (UTC). */
@@ -26,11 +29,19 @@ export interface BuildEhrOptions extends EhrOptions {
   readonly skipLargeRecord?: boolean;
   /** Log requests (pino) to stdout. Default false. */
   readonly logger?: boolean;
+  /** SMART Backend Services clients, registered by their JWKS. */
+  readonly backendClients?: readonly BackendClientRegistration[];
+  /** How rest-hook notifications are POSTed (tests: into an app through inject). Default fetch. */
+  readonly notificationFetch?: typeof fetch;
+  /** Send heartbeats on timers. Default true. */
+  readonly heartbeatTimers?: boolean;
 }
 
 export interface Ehr {
   readonly app: FastifyInstance;
   readonly ctx: EhrContext;
+  /** FHIR Subscriptions (R4 backport): the sandbox as an event source. */
+  readonly subscriptions: SubscriptionHub;
 }
 
 const CORS_EXPOSE = 'Location, ETag, Content-Location, Last-Modified, Retry-After, WWW-Authenticate';
@@ -44,6 +55,7 @@ export async function buildEhr(options: BuildEhrOptions = {}): Promise<Ehr> {
   const ctx = await EhrContext.create(options);
   const cast = buildCast(options.referenceDate ?? new Date().toISOString().slice(0, 10), { skipLarge: options.skipLargeRecord ?? false });
   await ctx.store.seed(castResources(cast), `${cast.referenceDate}T00:00:00.000Z`);
+  for (const client of options.backendClients ?? []) registerBackendClient(ctx, client);
 
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: 10 * 1024 * 1024 });
   const json = (_req: unknown, body: string, done: (err: Error | null, value?: unknown) => void) => {
@@ -112,11 +124,21 @@ export async function buildEhr(options: BuildEhrOptions = {}): Promise<Ehr> {
     return undefined;
   });
 
+  const subscriptions = new SubscriptionHub({
+    fhirBase: () => ctx.fhirBase,
+    now: ctx.now,
+    ...(options.notificationFetch ? { fetch: options.notificationFetch } : {}),
+    ...(options.heartbeatTimers !== undefined ? { heartbeatTimers: options.heartbeatTimers } : {}),
+  });
+  ctx.changeListeners.push((change) => subscriptions.onChange(change));
+  app.addHook('onClose', async () => subscriptions.close());
+
   registerAuthRoutes(app, ctx);
+  registerSubscriptionRoutes(app, ctx, subscriptions);
   registerFhirRoutes(app, ctx);
   registerChartRoutes(app, ctx);
-  registerAdminRoutes(app, ctx);
-  return { app, ctx };
+  registerAdminRoutes(app, ctx, subscriptions);
+  return { app, ctx, subscriptions };
 }
 
 const launchBody = z
@@ -134,11 +156,21 @@ const launchBody = z
     tokenError: z.object({ status: z.number().int().min(400).max(599).default(400), error: z.string().regex(/^[\x20-\x21\x23-\x5b\x5d-\x7e]+$/), description: z.string().max(65_536) }).strict().optional(),
   })
   .strict();
+const backendClientBody = z
+  .object({
+    clientId: z.string().regex(/^[A-Za-z0-9\-._~]{1,64}$/),
+    name: z.string().min(1).max(200).default('Backend service'),
+    /** The client's public keys (JWKS), as a registration form would take them. */
+    jwks: z.object({ keys: z.array(z.looseObject({ kty: z.string() })).min(1).max(10) }),
+    /** The most it may be granted: space-separated `system/` scopes. */
+    scope: z.string().min(1),
+  })
+  .strict();
 const tokenBody = z
   .object({ scope: z.string().min(1), patient: z.string().optional(), encounter: z.string().optional(), clientId: z.string().default('careloop'), user: z.string().default(EHR_USER) })
   .strict();
 
-function registerAdminRoutes(app: FastifyInstance, ctx: EhrContext): void {
+function registerAdminRoutes(app: FastifyInstance, ctx: EhrContext, subscriptions: SubscriptionHub): void {
   app.register(
     async (admin) => {
       admin.addHook('onRequest', async (req, reply) => {
@@ -166,6 +198,17 @@ function registerAdminRoutes(app: FastifyInstance, ctx: EhrContext): void {
         return { resources };
       });
       admin.get('/writes', async () => ({ writes: ctx.writes }));
+      registerSubscriptionAdminRoutes(admin, subscriptions);
+      admin.post('/backend-clients', async (req, reply) => {
+        const parsed = backendClientBody.safeParse(req.body);
+        if (!parsed.success) return reply.code(400).send({ error: parsed.error.message });
+        try {
+          registerBackendClient(ctx, { clientId: parsed.data.clientId, name: parsed.data.name, jwks: parsed.data.jwks, allowedScopes: splitScopes(parsed.data.scope) });
+        } catch (e) {
+          return reply.code(400).send({ error: e instanceof Error ? e.message : 'invalid backend client' });
+        }
+        return reply.code(201).send({ clientId: parsed.data.clientId });
+      });
       admin.post('/launch', async (req, reply) => {
         const parsed = launchBody.safeParse(req.body);
         if (!parsed.success) return reply.code(400).send({ error: parsed.error.message });

@@ -8,8 +8,10 @@
  * await sandbox.close();
  */
 import { startApp, sandboxHeaderPolicy, isAddressInUse, PortInUseError, type AppMode, type RunningApp } from './app-server.ts';
+import { splitScopes } from './auth/scopes.ts';
 import { careloopClient, type ClientRegistration, type EhrContext } from './context.ts';
 import { buildEhr } from './ehr.ts';
+import { generateBackendClientKeys, type BackendClientKeys } from './auth/backend-services.ts';
 import type { ApiTarget } from './api-proxy.ts';
 import { startAuditServer, type RunningAuditServer } from '../server/server.ts';
 
@@ -58,10 +60,19 @@ export interface Sandbox {
   readonly audit: RunningAuditServer | null;
   /** The EHR's state, for tests (store, faults, writes, launches). */
   readonly ctx: EhrContext;
+  /**
+   * The workflow service's SMART Backend Services registration: a key pair generated at start,
+   * its public JWKS registered with the EHR as client `careloop-workflow` (system read, Task update,
+   * Provenance create, Subscription); the private key stays in this process.
+   */
+  readonly workflowClient: { readonly clientId: string; readonly tokenEndpoint: string; readonly scope: string; readonly keys: BackendClientKeys };
   /** The chart page of a patient. */
   chartUrl(patientId: string): string;
   close(): Promise<void>;
 }
+
+const WORKFLOW_CLIENT_ID = 'careloop-workflow';
+const WORKFLOW_SCOPE = 'system/*.rs system/Task.rus system/Provenance.c system/Subscription.crud';
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const ehrPort = options.ehrPort ?? 4000;
@@ -71,8 +82,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const app: RunningApp = await startApp(options.app ?? 'dev', appPort, api, headers);
   let audit: RunningAuditServer | null = null;
   try {
+    const workflowKeys = await generateBackendClientKeys('ES384');
     const { app: ehr, ctx } = await buildEhr({
       clients: [careloopClient(app.url), ...(options.clients ?? [])],
+      backendClients: [{ clientId: WORKFLOW_CLIENT_ID, name: 'Careloop workflow service', jwks: workflowKeys.jwks, allowedScopes: splitScopes(WORKFLOW_SCOPE) }],
       ...(options.referenceDate ? { referenceDate: options.referenceDate } : {}),
       ...(options.skipLargeRecord !== undefined ? { skipLargeRecord: options.skipLargeRecord } : {}),
       ...(options.accessTokenTtlSeconds !== undefined ? { accessTokenTtlSeconds: options.accessTokenTtlSeconds } : {}),
@@ -117,6 +130,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       auditUrl: running?.url ?? null,
       audit: running,
       ctx,
+      workflowClient: { clientId: WORKFLOW_CLIENT_ID, tokenEndpoint: `${ctx.baseUrl}/auth/token`, scope: WORKFLOW_SCOPE, keys: workflowKeys },
       chartUrl: (id) => `${ctx.baseUrl}/chart/${encodeURIComponent(id)}`,
       close: async () => {
         await Promise.allSettled([ehr.close(), app.close()]);

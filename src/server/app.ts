@@ -17,6 +17,7 @@ import { originOf, registerSecurityHeaders, SANDBOX_EHR_ORIGIN } from './securit
 import { registerStaticApp } from './static-app.ts';
 import { launchStateRoutes } from './launch-state.ts';
 import type { AppendBatchResult, AppendOutcome, AppendReceipt, AuditStore } from './store/types.ts';
+import type { WorkflowService } from './workflow/service.ts';
 
 /** Options of {@link buildAuditApp}. */
 export interface AuditAppOptions {
@@ -62,6 +63,8 @@ export interface AuditAppOptions {
    * so an answer to an HTTPS client carries HSTS. Default false.
    */
   trustProxy?: boolean | string | readonly string[];
+  /** The workflow service (its rest-hook endpoint is served here); off when absent. */
+  workflow?: WorkflowService | null;
 }
 
 declare module 'fastify' {
@@ -173,6 +176,7 @@ export function buildAuditApp(options: AuditAppOptions): FastifyInstance {
     }
   });
 
+  if (options.workflow) void app.register(options.workflow.plugin, { verifyToken: (token, hint) => verifier.verify(token, hint) });
   void app.register(cors, {
     origin: options.corsOrigins && options.corsOrigins.length > 0 ? [...options.corsOrigins] : false,
     methods: ['GET', 'POST'],

@@ -21,7 +21,7 @@ describe('discovery', () => {
     const conf = res.json();
     expect(conf.issuer).toBe(FHIR);
     expect(conf.code_challenge_methods_supported).toEqual(['S256']);
-    expect(conf.token_endpoint_auth_methods_supported).toEqual(['none']);
+    expect(conf.token_endpoint_auth_methods_supported).toEqual(['none', 'private_key_jwt']);
     expect(conf.capabilities).toEqual(expect.arrayContaining(['launch-ehr', 'launch-standalone', 'client-public', 'context-ehr-patient', 'context-ehr-encounter', 'context-standalone-patient', 'permission-v2', 'permission-v1', 'sso-openid-connect', 'permission-offline', 'permission-online', 'context-banner', 'context-style']));
     expect(conf.scopes_supported).toEqual(expect.arrayContaining(['patient/Task.rs', 'patient/Task.cu', 'launch', 'online_access']));
     for (const key of ['authorization_endpoint', 'token_endpoint', 'introspection_endpoint', 'jwks_uri']) expect(conf[key]).toMatch(/^http:\/\/127\.0\.0\.1:4000\//);

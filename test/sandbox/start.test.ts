@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PortInUseError, REPO_ROOT, startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
+import { BackendTokenSource } from '../../src/server/workflow/backend-token.ts';
 import { REFERENCE_DATE } from './support.ts';
 
 let sandbox: Sandbox;
@@ -24,6 +25,15 @@ function occupy(): Promise<{ server: Server; port: number }> {
 }
 
 describe('startSandbox', () => {
+  it('registers the workflow service as a Backend Services client whose key pair was made at start', async () => {
+    const { clientId, tokenEndpoint, scope, keys } = sandbox.workflowClient;
+    expect(tokenEndpoint).toBe(`${sandbox.ehrUrl}auth/token`);
+    const tokens = new BackendTokenSource({ tokenEndpoint, clientId, privateKey: keys.privateKey, kid: keys.kid, alg: keys.alg, scope });
+    const res = await fetch(`${sandbox.fhirBase}/Observation?patient=ada&_count=1`, { headers: { authorization: `Bearer ${await tokens.token()}` } });
+    expect(res.status).toBe(200);
+    expect(tokens.grantedScope).toBe(scope);
+  });
+
   it('serves the EHR on 127.0.0.1 and registers the app on localhost (another site)', async () => {
     expect(sandbox.fhirBase).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/fhir$/);
     expect(sandbox.appUrl).toBe('http://localhost:5999');

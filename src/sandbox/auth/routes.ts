@@ -12,6 +12,7 @@ import { EHR_USER, randomId } from '../context.ts';
 import { esc, page } from '../html.ts';
 import { grantScopes, parseResourceScope, splitScopes, SUPPORTED_SCOPES_V2 } from './scopes.ts';
 import { signAccessToken, signIdToken, verifyAccessToken } from './tokens.ts';
+import { BACKEND_ALGORITHMS, clientCredentialsGrant } from './backend-services.ts';
 
 const CODE_TTL_MS = 2 * 60 * 1000;
 const ONLINE_REFRESH_TTL_MS = 12 * 60 * 60 * 1000;
@@ -26,8 +27,9 @@ export function smartConfiguration(ctx: EhrContext) {
     authorization_endpoint: `${auth}/authorize`,
     token_endpoint: `${auth}/token`,
     introspection_endpoint: `${auth}/introspect`,
-    token_endpoint_auth_methods_supported: ['none'],
-    grant_types_supported: ['authorization_code', 'refresh_token'],
+    token_endpoint_auth_methods_supported: ['none', 'private_key_jwt'],
+    token_endpoint_auth_signing_alg_values_supported: [...BACKEND_ALGORITHMS],
+    grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
     response_types_supported: ['code'],
     scopes_supported: SUPPORTED_SCOPES_V2,
     code_challenge_methods_supported: ['S256'],
@@ -35,6 +37,7 @@ export function smartConfiguration(ctx: EhrContext) {
       'launch-ehr', 'launch-standalone', 'client-public', 'context-ehr-patient', 'context-ehr-encounter',
       'context-standalone-patient', 'context-standalone-encounter', 'permission-v2', 'permission-v1', 'permission-patient', 'permission-user',
       'sso-openid-connect', 'permission-offline', 'permission-online', 'context-banner', 'context-style', 'authorize-post',
+      'client-confidential-asymmetric',
     ],
   };
 }
@@ -85,8 +88,10 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: EhrContext): void 
         return exchangeCode(ctx, body, reply);
       case 'refresh_token':
         return refresh(ctx, body, reply);
+      case 'client_credentials':
+        return clientCredentialsGrant(ctx, body, reply);
       default:
-        return oauthError(reply, 400, 'unsupported_grant_type', `grant_type must be authorization_code or refresh_token`);
+        return oauthError(reply, 400, 'unsupported_grant_type', `grant_type must be authorization_code, refresh_token or client_credentials`);
     }
   });
 

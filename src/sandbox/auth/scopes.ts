@@ -95,4 +95,8 @@ export const SUPPORTED_SCOPES_V2 = [
   'patient/ServiceRequest.rs',
   'patient/ServiceRequest.c',
   'patient/Provenance.c',
+  'system/*.rs',
+  'system/Task.rus',
+  'system/Provenance.c',
+  'system/Subscription.crud',
 ];

@@ -7,7 +7,8 @@ import { randomId } from '../context.ts';
 export interface AccessClaims extends JWTPayload {
   client_id: string;
   scope: string;
-  fhirUser: string;
+  /** Absent on a backend service's (system) token. */
+  fhirUser?: string;
   patient?: string;
   encounter?: string;
 }
@@ -64,7 +65,7 @@ export async function verifyAccessToken(ctx: EhrContext, token: string): Promise
       currentDate: new Date(ctx.now()),
       clockTolerance: 0,
     });
-    if (typeof payload['client_id'] !== 'string' || typeof payload['scope'] !== 'string' || typeof payload['fhirUser'] !== 'string') return null;
+    if (typeof payload['client_id'] !== 'string' || typeof payload['scope'] !== 'string' || (payload['fhirUser'] !== undefined && typeof payload['fhirUser'] !== 'string')) return null;
     return payload as AccessClaims;
   } catch {
     return null;

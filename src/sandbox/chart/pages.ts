@@ -9,6 +9,7 @@ import type { EhrContext, MintLaunchOptions } from '../context.ts';
 import { EHR_USER } from '../context.ts';
 import { esc, page } from '../html.ts';
 import { summarize } from '../fhir-api/routes.ts';
+import { SIMULATED_RESULTS, simulateResult } from '../subscriptions/simulate.ts';
 
 function nameOf(p: Patient): string {
   const n = p.name?.[0];
@@ -85,6 +86,7 @@ export function registerChartRoutes(app: FastifyInstance, ctx: EhrContext): void
     </section>
     <section class="card"><h2 style="margin-top:0;font-size:16px">Problems</h2><ul>${conditions.map((c) => `<li>${esc(c.code?.text ?? '')}</li>`).join('') || '<li class="muted">None recorded</li>'}</ul>
     <h2 style="font-size:16px">Recent observations</h2><ul>${observations.map((o) => `<li>${esc(o.code.text ?? '')} <span class="muted">${esc((o.effectiveDateTime ?? 'no date').slice(0, 10))}</span></li>`).join('') || '<li class="muted">None</li>'}</ul></section>
+    ${SIMULATED_RESULTS[id] ? `<section class="card" aria-label="Simulate"><form method="post" action="/chart/${esc(id)}/simulate-result"><button type="submit" data-testid="simulate-result">${esc(SIMULATED_RESULTS[id].label)}</button></form></section>` : ''}
     <section class="card" aria-label="Written back by apps"><h2 style="margin-top:0;font-size:16px">Written back by apps</h2>
       <div id="writes" aria-live="polite"><p class="muted">Loading…</p></div></section>
   </main>
@@ -110,6 +112,13 @@ refresh();
 setInterval(refresh, 1500);
 </script>`;
     return reply.type('text/html').send(page(`Sandbox EHR: ${nameOf(p)}`, body));
+  });
+
+  // The EHR user files a result (POST, then back to the chart): the app sidebar may react to it.
+  app.post<{ Params: { id: string } }>('/chart/:id/simulate-result', async (req, reply) => {
+    const created = await simulateResult(ctx, req.params.id);
+    if (!created) return reply.code(404).type('text/html').send(page('Not found', `${header(ctx)}<main><p>No simulated result for ${esc(req.params.id)}.</p></main>`));
+    return reply.redirect(`/chart/${encodeURIComponent(req.params.id)}`, 303);
   });
 
   app.get<{ Params: { id: string } }>('/ehr/api/patients/:id/writeback', async (req) => {

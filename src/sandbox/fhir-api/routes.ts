@@ -70,9 +70,9 @@ export function registerFhirRoutes(app: FastifyInstance, ctx: EhrContext): void 
     return { claims, scopes: splitScopes(claims.scope) };
   };
 
-  /** user/ scopes win (they are broader); patient/ scopes need the token's patient. */
+  /** system/ and user/ scopes win (they are broader); patient/ scopes need the token's patient. */
   const accessFor = (a: Authed, type: string, perm: Permission): Access | null => {
-    if (allows(a.scopes, 'user', type, perm)) return { kind: 'user' };
+    if (allows(a.scopes, 'user', type, perm) || allows(a.scopes, 'system', type, perm)) return { kind: 'user' };
     if (a.claims.patient && allows(a.scopes, 'patient', type, perm)) return { kind: 'patient', patient: a.claims.patient };
     return null;
   };
@@ -123,7 +123,11 @@ export function registerFhirRoutes(app: FastifyInstance, ctx: EhrContext): void 
       compartments = named.size > 0 ? [...named].filter((p) => ctx.store.locate('Patient', p)) : ctx.store.patientIds();
       if (compartments.length === 0) compartments = [SHARED];
     }
-    return send(reply, 200, await ctx.store.search(type, q, compartments, ctx.fhirBase));
+    // The server's time when the search ran (the wall clock, as resources' meta.lastUpdated is):
+    // clients poll with `_lastUpdated` from this watermark rather than their own clock.
+    const searchedAt = new Date().toISOString();
+    const bundle = await ctx.store.search(type, q, compartments, ctx.fhirBase);
+    return send(reply, 200, { ...bundle, meta: { lastUpdated: searchedAt } });
   };
   app.get<{ Params: { type: string } }>('/fhir/:type', async (req, reply) => search(req, reply, req.params.type, req.query as Query));
   app.post<{ Params: { type: string } }>('/fhir/:type/_search', async (req, reply) => search(req, reply, req.params.type, { ...(req.query as Query), ...((req.body ?? {}) as Query) }));
@@ -204,6 +208,7 @@ export function registerFhirRoutes(app: FastifyInstance, ctx: EhrContext): void 
         clientId: await clientOf(req),
         summary: summarize(resource ?? body),
       });
+      if (resource && interaction !== 'delete') for (const listener of ctx.changeListeners) listener({ resource, patient: key === SHARED ? null : key, interaction });
     }
     if (resource && status === 201) reply.header('location', `${ctx.fhirBase}/${resource.resourceType}/${resource.id ?? ''}/_history/${resource.meta?.versionId ?? ''}`);
     const prefer = String(req.headers.prefer ?? '');

@@ -1,0 +1,383 @@
+/**
+ * The workflow service: Careloop's server-side reaction to chart changes. This slice holds its
+ * event intake: its own EHR access (SMART Backend Services), the FHIR Subscriptions it creates on
+ * the EHR (R4 backport, rest-hook), the receiver that writes each notification to the durable
+ * inbox before acknowledging it, catch-up on gaps and missed heartbeats, and the loop that drains
+ * the inbox into a handler (re-evaluation comes in a later slice).
+ *
+ * Registered in the audit app with `buildAuditApp({ ..., workflow })`; its one route is
+ * `POST /api/workflow/notifications`, authenticated by the secret the service put in its
+ * Subscriptions' `channel.header`.
+ */
+import { timingSafeEqual, randomBytes, createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { BackendTokenSource, type BackendTokenOptions } from './backend-token.ts';
+import { drainInbox, openInbox, PermanentFailure, type Inbox, type InboxEvent, type InboxHandler } from './inbox.ts';
+import { reevaluatePatient, type FhirAccess, type ReevaluateOptions } from './reevaluate.ts';
+import { GoneError, NotificationRejected, SubscriptionReceiver } from './subscription-receiver.ts';
+import { Poller, type PollPage } from './poller.ts';
+import { Reconciler } from './reconciler.ts';
+import { LatencyHistogram, renderWorkflowMetrics } from './metrics.ts';
+
+export const NOTIFICATION_PATH = '/api/workflow/notifications';
+export const CHANGES_PATH = '/api/workflow/changes';
+
+/** What the sidebar's live channel tells it: its patient's chart changed and was re-evaluated. */
+export interface LiveChange {
+  readonly patient: string;
+  readonly resource: string;
+  /** The inbox event, for correlation. */
+  readonly event: number;
+  readonly at: string;
+}
+
+/** Options of {@link WorkflowService.plugin}: how the live channel verifies the app's SMART token. */
+export interface WorkflowPluginOptions {
+  readonly verifyToken?: (token: string, fhirBaseHint?: string) => Promise<{ readonly patient: string | null; readonly exp: number }>;
+}
+const BACKPORT = 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition';
+
+export interface WorkflowServiceOptions {
+  /** The EHR's FHIR base URL. */
+  readonly fhirBase: string;
+  readonly backend: Omit<BackendTokenOptions, 'fetch' | 'now'>;
+  /** The inbox database (a file beside the audit database, or `:memory:`), or an open inbox. */
+  readonly inbox: string | Inbox;
+  /** This server's public origin, where the EHR POSTs notifications. */
+  readonly publicUrl: string;
+  /** What to do with each event; default: re-evaluate its patient when `reevaluate` is given, else nothing. */
+  readonly handler?: InboxHandler;
+  /** Re-evaluation of the changed patient and the automatic actions (see reevaluate.ts). */
+  readonly reevaluate?: Omit<ReevaluateOptions, 'fhir'>;
+  /** Heartbeat period asked of the EHR, seconds. Default 60. */
+  readonly heartbeatSeconds?: number;
+  /** `id-only` (default) or `full-resource` notifications. */
+  readonly payload?: 'id-only' | 'full-resource';
+  /** The notification credential; default a random one per process. */
+  readonly notificationSecret?: string;
+  readonly fetch?: typeof fetch;
+  readonly now?: () => number;
+  readonly log?: (line: Record<string, unknown>) => void;
+  /** Poll these resource types with `_lastUpdated` (for an EHR without subscriptions, or as a safety net). */
+  readonly poll?: { readonly types: readonly string[]; readonly overlapMs?: number };
+  /** Reconcile these types for patients with open Careloop work or recent changes. */
+  readonly reconcile?: { readonly types: readonly string[]; readonly identifierSystem: string };
+}
+
+export class WorkflowService {
+  readonly inbox: Inbox;
+  readonly tokens: BackendTokenSource;
+  readonly receiver: SubscriptionReceiver;
+  readonly poller: Poller | null;
+  readonly reconciler: Reconciler | null;
+  private readonly secret: string;
+  private readonly fetchFn: typeof fetch;
+  private timers: NodeJS.Timeout[] = [];
+  private readonly listeners = new Map<string, Set<(change: LiveChange) => void>>();
+  private readonly processed = new LatencyHistogram();
+  private readonly writeFailures = new Map<number, number>();
+  private draining: Promise<unknown> | null = null;
+
+  constructor(private readonly options: WorkflowServiceOptions) {
+    this.fetchFn = options.fetch ?? ((...args) => fetch(...args));
+    this.inbox = typeof options.inbox === 'string' ? openInbox({ path: options.inbox, ...(options.now ? { now: options.now } : {}) }) : options.inbox;
+    this.tokens = new BackendTokenSource({ ...options.backend, fetch: this.fetchFn, ...(options.now ? { now: options.now } : {}) });
+    this.receiver = new SubscriptionReceiver({
+      inbox: this.inbox,
+      fhirBase: options.fhirBase,
+      fhirGet: (url) => this.fhirGet(url),
+      ...(options.now ? { now: options.now } : {}),
+      ...(options.log ? { log: options.log } : {}),
+    });
+    this.secret = options.notificationSecret ?? randomBytes(32).toString('base64url');
+    this.poller = options.poll
+      ? new Poller({
+          inbox: this.inbox,
+          get: (p) => this.pollGet(p),
+          types: options.poll.types,
+          ...(options.poll.overlapMs !== undefined ? { overlapMs: options.poll.overlapMs } : {}),
+          ...(options.now ? { now: options.now } : {}),
+        })
+      : null;
+    this.reconciler = options.reconcile
+      ? new Reconciler({
+          inbox: this.inbox,
+          get: (p) => this.pollGet(p),
+          types: options.reconcile.types,
+          identifierSystem: options.reconcile.identifierSystem,
+          ...(options.now ? { now: options.now } : {}),
+          ...(options.log ? { log: options.log } : {}),
+        })
+      : null;
+  }
+
+  /** One polling GET: relative to the base, or a `next` link under it. */
+  private async pollGet(pathOrUrl: string): Promise<PollPage> {
+    const url = /^https?:/.test(pathOrUrl) ? pathOrUrl : `${this.options.fhirBase}/${pathOrUrl}`;
+    if (!url.startsWith(`${this.options.fhirBase}/`)) throw new Error('the workflow service reads only from its EHR');
+    const res = await this.fetchFn(url, { headers: { accept: 'application/fhir+json', authorization: `Bearer ${await this.tokens.token()}` } });
+    if (res.status === 401) this.tokens.invalidate();
+    const text = await res.text();
+    let body: unknown = null;
+    try {
+      body = text ? (JSON.parse(text) as unknown) : null;
+    } catch {
+      body = null;
+    }
+    return { status: res.status, body, retryAfter: res.headers.get('retry-after'), date: res.headers.get('date') };
+  }
+
+  /** FHIR requests relative to the EHR's base with the service's token (one retry with a new token after a 401). */
+  readonly fhir: FhirAccess = {
+    request: async (method, path, body, headers = {}) => {
+      for (let attempt = 0; ; attempt++) {
+        const res = await this.fetchFn(`${this.options.fhirBase}/${path}`, {
+          method,
+          headers: { accept: 'application/fhir+json', ...(body !== undefined ? { 'content-type': 'application/fhir+json' } : {}), ...headers, authorization: `Bearer ${await this.tokens.token()}` },
+          ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        });
+        if (res.status === 401 && attempt === 0) {
+          this.tokens.invalidate();
+          continue;
+        }
+        const text = await res.text();
+        return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined };
+      }
+    },
+  };
+
+  /** The patient an event is about: from the event, else from the resource (id-only payloads). */
+  private async patientOf(event: InboxEvent): Promise<string | null> {
+    if (event.patient) return event.patient;
+    const res = await this.fhir.request('GET', `${event.resourceType}/${event.resourceId}`);
+    if (res.status === 404 || res.status === 410) return null;
+    if (res.status !== 200) throw new Error(`reading ${event.resourceType} answered ${res.status}`);
+    const r = res.body as Record<string, unknown>;
+    for (const field of ['subject', 'patient', 'for', 'beneficiary']) {
+      const ref = (r[field] as { reference?: unknown } | undefined)?.reference;
+      const m = typeof ref === 'string' ? /(?:^|\/)Patient\/([A-Za-z0-9\-.]{1,64})$/.exec(ref) : null;
+      if (m?.[1]) return m[1];
+    }
+    throw new PermanentFailure(`${event.resourceType} has no patient`);
+  }
+
+  private async reevaluateEvent(event: InboxEvent): Promise<string | null> {
+    const options = this.options.reevaluate;
+    if (!options) return event.patient;
+    const patient = await this.patientOf(event);
+    if (!patient) return null;
+    const trigger = event.subscription !== null && event.eventNumber !== null ? `${event.subscription}#${event.eventNumber}` : `${event.source}:${event.resourceType}/${event.resourceId}/${event.versionId ?? ''}`;
+    const outcomes = await reevaluatePatient({ ...options, fhir: this.fhir }, patient, trigger);
+    for (const o of outcomes) {
+      if (o.kind === 'failed') this.writeFailures.set(o.status, (this.writeFailures.get(o.status) ?? 0) + 1);
+      if (o.kind === 'closed' || o.kind === 'failed') this.options.log?.({ msg: `task ${o.kind}`, task: o.task, trigger });
+    }
+    return patient;
+  }
+
+  /** The service's metrics in Prometheus text format. */
+  metricsText(): string {
+    return renderWorkflowMetrics({
+      inbox: this.inbox.stats(),
+      receiver: this.receiver.counters,
+      reconciliationMisses: this.reconciler?.missedTotal ?? 0,
+      writeFailures: this.writeFailures,
+      processed: this.processed,
+    });
+  }
+
+  /** Listens to one patient's processed changes (the live channel); returns the unsubscribe. */
+  onPatientChange(patient: string, listener: (change: LiveChange) => void): () => void {
+    let set = this.listeners.get(patient);
+    if (!set) this.listeners.set(patient, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.listeners.delete(patient);
+    };
+  }
+
+  private async handle(event: InboxEvent): Promise<void> {
+    const custom = this.options.handler;
+    let patient: string | null;
+    if (custom) {
+      await custom(event);
+      // id-only events name no patient: read it only when someone is listening.
+      patient = event.patient ?? (this.listeners.size > 0 ? await this.patientOf(event) : null);
+    } else {
+      patient = await this.reevaluateEvent(event);
+    }
+    const nowMs = (this.options.now ?? Date.now)();
+    this.processed.observe(Math.max(0, nowMs - event.receivedAt) / 1000);
+    if (patient === null) return;
+    const change: LiveChange = { patient, resource: `${event.resourceType}/${event.resourceId}`, event: event.id, at: new Date((this.options.now ?? Date.now)()).toISOString() };
+    for (const l of this.listeners.get(patient) ?? []) l(change);
+  }
+
+  /** GETs FHIR JSON from the EHR with the service's token; one retry with a new token after a 401. */
+  async fhirGet(url: string): Promise<unknown> {
+    if (!url.startsWith(`${this.options.fhirBase}/`)) throw new Error('the workflow service reads only from its EHR');
+    for (let attempt = 0; ; attempt++) {
+      const res = await this.fetchFn(url, { headers: { accept: 'application/fhir+json', authorization: `Bearer ${await this.tokens.token()}` } });
+      if (res.status === 401 && attempt === 0) {
+        this.tokens.invalidate();
+        continue;
+      }
+      if (res.status === 404 || res.status === 410) throw new GoneError(`GET ${new URL(url).pathname} answered ${res.status}`);
+      if (!res.ok) throw new Error(`GET ${new URL(url).pathname} answered ${res.status}`);
+      return res.json();
+    }
+  }
+
+  /**
+   * Creates a rest-hook Subscription on the EHR for a topic (optionally one patient) pointing at
+   * this server, and follows it. Returns the Subscription's absolute reference and status.
+   */
+  async subscribe(topic: string, patient?: string): Promise<{ subscription: string; status: string }> {
+    const heartbeat = this.options.heartbeatSeconds ?? 60;
+    const body = {
+      resourceType: 'Subscription',
+      status: 'requested',
+      reason: 'Careloop workflow: re-evaluate care gaps when the chart changes',
+      criteria: topic,
+      ...(patient ? { _criteria: { extension: [{ url: `${BACKPORT}/backport-filter-criteria`, valueString: `patient=Patient/${patient}` }] } } : {}),
+      channel: {
+        type: 'rest-hook',
+        endpoint: `${this.options.publicUrl}${NOTIFICATION_PATH}`,
+        payload: 'application/fhir+json',
+        _payload: { extension: [{ url: `${BACKPORT}/backport-payload-content`, valueCode: this.options.payload ?? 'id-only' }] },
+        header: [`Authorization: Bearer ${this.secret}`],
+        extension: [{ url: `${BACKPORT}/backport-heartbeat-period`, valueUnsignedInt: heartbeat }],
+      },
+    };
+    const res = await this.fetchFn(`${this.options.fhirBase}/Subscription`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json', authorization: `Bearer ${await this.tokens.token()}` },
+      body: JSON.stringify(body),
+    });
+    const created = (await res.json()) as { id?: string; status?: string };
+    if (res.status !== 201 || !created.id) throw new Error(`creating the Subscription answered ${res.status}`);
+    const subscription = `${this.options.fhirBase}/Subscription/${created.id}`;
+    this.receiver.follow(subscription, heartbeat);
+    return { subscription, status: created.status ?? 'unknown' };
+  }
+
+  /** Deletes a Subscription on the EHR and stops following it. */
+  async unsubscribe(subscription: string): Promise<void> {
+    const id = subscription.split('/').pop() ?? '';
+    const res = await this.fhir.request('DELETE', `Subscription/${encodeURIComponent(id)}`);
+    if (res.status >= 300 && res.status !== 404 && res.status !== 410) throw new Error(`deleting the Subscription answered ${res.status}`);
+    this.inbox.forgetSubscription(subscription);
+  }
+
+  /** Processes every due inbox event once (one pass at a time). */
+  async drain(): Promise<{ done: number; retried: number; dead: number }> {
+    while (this.draining) await this.draining;
+    const run = drainInbox(this.inbox, (e) => this.handle(e));
+    this.draining = run;
+    try {
+      return await run;
+    } finally {
+      this.draining = null;
+    }
+  }
+
+  /** Starts the loops: drain every `drainMs`, check heartbeats every `heartbeatCheckMs`. */
+  start({ drainMs = 500, heartbeatCheckMs = 5_000, pollMs = 30_000, reconcileMs = 300_000 }: { drainMs?: number; heartbeatCheckMs?: number; pollMs?: number; reconcileMs?: number } = {}): void {
+    // A run still going when its next tick comes is not started twice.
+    const loop = (fn: () => unknown, ms: number) => {
+      let busy = false;
+      const t = setInterval(() => {
+        if (busy) return;
+        busy = true;
+        Promise.resolve()
+          .then(fn)
+          .catch((e: unknown) => this.options.log?.({ msg: 'workflow loop failed', error: e instanceof Error ? e.message : String(e) }))
+          .finally(() => {
+            busy = false;
+          });
+      }, ms);
+      t.unref();
+      this.timers.push(t);
+    };
+    loop(() => this.drain(), drainMs);
+    loop(() => this.receiver.checkHeartbeats(), heartbeatCheckMs);
+    const poller = this.poller;
+    if (poller) loop(() => poller.pollOnce(), pollMs);
+    const reconciler = this.reconciler;
+    if (reconciler) loop(() => reconciler.run(), reconcileMs);
+  }
+
+  async close(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    await this.receiver.settled();
+    await this.draining;
+    if (typeof this.options.inbox === 'string') this.inbox.close();
+  }
+
+  private authorized(header: string | undefined): boolean {
+    const m = /^Bearer[ ]+(\S+)\s*$/i.exec(header ?? '');
+    if (!m?.[1]) return false;
+    const digest = (s: string) => createHash('sha256').update(s).digest();
+    return timingSafeEqual(digest(m[1]), digest(this.secret));
+  }
+
+  /** The fastify plugin with the rest-hook endpoint. */
+  readonly plugin: FastifyPluginAsync<WorkflowPluginOptions> = async (app: FastifyInstance, pluginOptions: WorkflowPluginOptions) => {
+    app.addContentTypeParser('application/fhir+json', { parseAs: 'string' }, (_req, body, done) => {
+      try {
+        done(null, JSON.parse(body as string) as unknown);
+      } catch {
+        done(Object.assign(new Error('The body is not JSON.'), { statusCode: 400 }), undefined);
+      }
+    });
+    app.post(NOTIFICATION_PATH, async (req, reply) => {
+      if (!this.authorized(req.headers.authorization)) return reply.code(401).header('www-authenticate', 'Bearer realm="careloop-workflow"').send({ error: 'unauthorized' });
+      try {
+        // Answered only after the events are durable in the inbox.
+        const result = this.receiver.receive(req.body);
+        return reply.code(200).send({ type: result.type, received: result.outcomes.length, accepted: result.outcomes.filter((o) => o === 'accepted').length });
+      } catch (e) {
+        if (e instanceof NotificationRejected) return reply.code(400).send({ error: 'invalid-notification', message: e.message });
+        req.log.error({ err: { message: e instanceof Error ? e.message : String(e) } }, 'notification not stored');
+        return reply.code(503).header('retry-after', '5').send({ error: 'unavailable', message: 'The notification could not be stored; it was not accepted.' });
+      }
+    });
+
+    app.get('/api/workflow/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(this.metricsText()));
+
+    // The sidebar's live channel (Server-Sent Events over fetch): the launch's SMART token, bound to its patient.
+    app.get<{ Querystring: { patient?: string } }>(CHANGES_PATH, async (req, reply) => {
+      const verify = pluginOptions.verifyToken;
+      if (!verify) return reply.code(404).send({ error: 'not-found', message: 'No live channel on this server.' });
+      const m = /^Bearer[ ]+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+      let token: { patient: string | null; exp: number };
+      try {
+        if (!m?.[1]) throw new Error('missing');
+        const hint = req.headers['x-fhir-base'];
+        token = await verify(m[1], typeof hint === 'string' ? hint : undefined);
+      } catch {
+        return reply.code(401).header('www-authenticate', 'Bearer realm="careloop-workflow", error="invalid_token"').send({ error: 'unauthorized' });
+      }
+      const patient = req.query.patient;
+      if (!patient || !/^[A-Za-z0-9\-.]{1,64}$/.test(patient)) return reply.code(400).send({ error: 'invalid-request', message: 'patient must be a FHIR id' });
+      if (token.patient !== patient) return reply.code(403).send({ error: 'forbidden', message: 'The token is not for this patient.' });
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      res.write('retry: 5000\n: connected\n\n');
+      const unsubscribe = this.onPatientChange(patient, (c) => res.write(`event: change\nid: ${c.event}\ndata: ${JSON.stringify(c)}\n\n`));
+      const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+      // The stream ends when the token does: the app reconnects with a fresh one.
+      const expiry = setTimeout(() => res.end(), Math.max(0, token.exp * 1000 - Date.now()));
+      const stop = () => {
+        clearInterval(keepAlive);
+        clearTimeout(expiry);
+        unsubscribe();
+      };
+      res.on('close', stop);
+      return reply;
+    });
+  };
+}
