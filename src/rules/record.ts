@@ -1,6 +1,6 @@
 /**
- * Indexes a patient's resources once — by resource type and by `system|code` — so rules look codes
- * up instead of rescanning the record.
+ * Indexes a patient's resources once by resource type, with each resource's codes and any problem
+ * reading them (the engine's data source indexes codes for its retrieves itself).
  */
 import type { CodeRef } from './types.ts';
 
@@ -42,8 +42,6 @@ export interface PatientRecord {
   /** The patient id (from the Patient resource, else from subject references, else ''). */
   readonly patientId: string;
   readonly byType: ReadonlyMap<string, readonly IndexedResource[]>;
-  /** Keyed by `system|code`. */
-  readonly byCode: ReadonlyMap<string, readonly IndexedResource[]>;
   /** Entries that are not resources at all (not objects, no resourceType). */
   readonly rejected: readonly string[];
   readonly size: number;
@@ -163,7 +161,6 @@ export function indexRecord(resources: readonly unknown[]): PatientRecord {
   const flat: unknown[] = [];
   flatten(resources, flat);
   const byType = new Map<string, IndexedResource[]>();
-  const nested = new Map<string, Map<string, IndexedResource[]>>();
   const rejected: string[] = [];
   let subjectId: string | undefined;
   for (let position = 0; position < flat.length; position++) {
@@ -199,33 +196,14 @@ export function indexRecord(resources: readonly unknown[]): PatientRecord {
     }
     const entry: IndexedResource = new Entry(resourceType, id, versionId, raw, codes, problems.length === 0 ? NO_PROBLEMS : [...problems]);
     push(byType, resourceType, entry);
-    for (let i = 0; i < codes.length; i++) {
-      const c = codes[i] as CodeRef;
-      let dup = false;
-      for (let j = 0; j < i && !dup; j++) {
-        const d = codes[j] as CodeRef;
-        dup = d.code === c.code && d.system === c.system;
-      }
-      if (dup) continue;
-      // Two levels (system, then code) so indexing builds no "system|code" string per coding.
-      let bySystem = nested.get(c.system);
-      if (!bySystem) {
-        bySystem = new Map();
-        nested.set(c.system, bySystem);
-      }
-      push(bySystem, c.code, entry);
-    }
     subjectId ??= subjectPatientId(raw);
   }
-  const byCode = new Map<string, IndexedResource[]>();
-  for (const [system, codes] of nested) for (const [code, list] of codes) byCode.set(codeKey(system, code), list);
   const patients = byType.get('Patient') ?? [];
   const patient = patients.length === 1 ? patients[0] : undefined;
   return {
     patient,
     patientId: patient?.id ?? subjectId ?? '',
     byType,
-    byCode,
     rejected,
     size: flat.length,
   };

@@ -15,11 +15,10 @@ describe('indexRecord', () => {
     ]);
     expect(record.patientId).toBe('ada');
     expect(record.byType.get('Observation')?.map((r) => r.id)).toEqual(['o1']);
-    // A code repeated in one resource indexes it once.
-    expect(record.byCode.get('http://loinc.org|4548-4')?.length).toBe(1);
+    expect(record.byType.get('Observation')?.[0]?.codes.map((c) => c.code)).toContain('4548-4');
   });
 
-  it('indexes Observation components under their own codes', () => {
+  it('collects Observation components\' codes with the resource\'s own', () => {
     const record = indexRecord([
       {
         resourceType: 'Observation',
@@ -28,7 +27,7 @@ describe('indexRecord', () => {
         component: [{ code: { coding: [{ system: 'http://loinc.org', code: '8480-6' }] } }],
       },
     ]);
-    expect(record.byCode.get('http://loinc.org|8480-6')?.[0]?.id).toBe('bp');
+    expect(record.byType.get('Observation')?.[0]?.codes.map((c) => c.code)).toEqual(['85354-9', '8480-6']);
   });
 
   it('lists entries that are not resources and notes malformed codings without throwing', () => {
