@@ -3,6 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { memoryAuditPort } from '../../src/features/care-gaps/audit-port';
 import { resetCareGapUiStores } from '../../src/features/care-gaps/ui-store';
+import { careloopPreventive } from '../../src/rules';
 import { noAxeViolations } from '../support/axe';
 import { castStore, DOCTOR, line, renderChart } from './render-chart';
 
@@ -34,6 +35,8 @@ describe('the care-gap card', () => {
     expect(why).toHaveTextContent(/Colonoscopy|45378|73761001/);
     expect(why).toHaveTextContent(/\d{4}-\d{2}-\d{2}/);
     expect(why).toHaveTextContent('Rule colorectal-cancer-screening v');
+    // The loaded content (the pack with its value sets and measure packages), as the audit trail pins it.
+    expect(why).toHaveTextContent(`content ${careloopPreventive.digest.slice(0, 12)}`);
     expect(why).toHaveTextContent(/Decided by Careloop logic CareloopColorectalCancerScreening \d+\.\d+\.\d+ · ELM [0-9a-f]{12}/);
     expect((audit as ReturnType<typeof memoryAuditPort>).events.map((e) => e.action)).toEqual(['card-shown', 'why-opened']);
   });

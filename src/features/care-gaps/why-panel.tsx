@@ -48,6 +48,8 @@ export function WhyPanel({ gap }: { gap: OpenGap }) {
       <Typography variant="caption" component="p" sx={{ mt: 0.5 }}>
         Rule {gap.rule} v{gap.version}
         {gap.measure ? ` · ${gap.measure}` : ''}
+        {/* The pack's digest: it changes with every value set bundle or measure package an admin loads. */}
+        {gap.packDigest ? ` · content ${gap.packDigest.slice(0, 12)}` : ''}
       </Typography>
       <Typography variant="caption" component="p">
         {gap.logic.source === 'measure-package' ? 'Decided by official measure logic' : 'Decided by Careloop logic'} {gap.logic.library} {gap.logic.version}
