@@ -3,49 +3,22 @@
  * is killed with SIGKILL in the middle of a load, and restarted. Every event it acknowledged must
  * be there, and the chain must verify.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditTimelinePage } from '../../src/shared/audit-event.ts';
 import { anEvent } from './support/events.ts';
 import { startTestIssuer, type TestIssuer } from './support/issuer.ts';
+import { startAuditProcess, type AuditProcess } from './support/process.ts';
 
-const root = resolve(import.meta.dirname, '../..');
 const databaseUrl = process.env['DATABASE_URL'];
 
-interface Child {
-  process: ChildProcess;
-  url: string;
-}
+type Child = AuditProcess;
 
-/** Starts `src/server/main.ts` and resolves once it prints its URL. */
 function startServer(env: Record<string, string>): Promise<Child> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
-    cwd: root,
-    env: { ...process.env, AUDIT_PORT: '0', AUDIT_LOG_LEVEL: 'silent', AUDIT_RATE_LIMIT_PER_SECOND: '0', AUDIT_CLIENT_RATE_LIMIT_PER_SECOND: '0', AUDIT_ADMIN_TOKEN: ADMIN_TOKEN, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolvePromise, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`audit server did not start: ${out}`)), 30_000);
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString('utf8');
-      const match = /Audit: (http:\/\/\S+)/.exec(out);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolvePromise({ process: child, url: match[1] });
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`audit server exited with ${code}: ${out}`));
-    });
-  });
+  return startAuditProcess({ AUDIT_RATE_LIMIT_PER_SECOND: '0', AUDIT_CLIENT_RATE_LIMIT_PER_SECOND: '0', AUDIT_ADMIN_TOKEN: ADMIN_TOKEN, ...env });
 }
 
 function killHard(child: Child): Promise<void> {

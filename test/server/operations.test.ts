@@ -3,7 +3,7 @@
  * online backup while the server appends, a SIGTERM that lets a write in flight finish and exits
  * 0, verifying and exporting the file, and restoring the backup.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -12,41 +12,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditTimelinePage } from '../../src/shared/audit-event.ts';
 import { anEvent } from './support/events.ts';
 import { startTestIssuer, type TestIssuer } from './support/issuer.ts';
+import { startAuditProcess, type AuditProcess } from './support/process.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 
-interface Child {
-  process: ChildProcess;
-  url: string;
-  output: () => string;
-  exited: Promise<number | null>;
-}
+type Child = AuditProcess;
 
 function startServer(env: Record<string, string>): Promise<Child> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
-    cwd: root,
-    env: { ...process.env, DATABASE_URL: '', AUDIT_PG_SCHEMA: '', AUDIT_PORT: '0', AUDIT_LOG_LEVEL: 'silent', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
-  return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`audit server did not start: ${out}`)), 30_000);
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString('utf8');
-      const match = /Audit: (http:\/\/\S+)/.exec(out);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolvePromise({ process: child, url: match[1], output: () => out, exited });
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`audit server exited with ${code}: ${out}`));
-    });
-  });
+  return startAuditProcess({ DATABASE_URL: '', AUDIT_PG_SCHEMA: '', ...env });
 }
 
 /** `node --import tsx src/server/main.ts <args>`: an admin command, as the runbook runs it. */
