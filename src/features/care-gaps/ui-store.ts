@@ -1,5 +1,14 @@
-import { createJSONStorage, persist } from 'zustand/middleware';
+import { createJSONStorage, persist, type StateStorage } from 'zustand/middleware';
+import { storageAvailable } from '../../smart/problem';
 import { createStore, type StoreApi } from 'zustand/vanilla';
+
+/** The UI state's store when sessionStorage is denied: lives as long as the page. */
+const pageMemoryValues = new Map<string, string>();
+const pageMemory: StateStorage = {
+  getItem: (name) => pageMemoryValues.get(name) ?? null,
+  setItem: (name, value) => void pageMemoryValues.set(name, value),
+  removeItem: (name) => void pageMemoryValues.delete(name),
+};
 
 /** A snooze or dismissal the clinician is filling in. */
 export interface DeferDraft {
@@ -117,7 +126,8 @@ export function careGapUiStore(patientId: string, user: string | null, newId: ()
       }),
       {
         name: key,
-        storage: createJSONStorage(() => sessionStorage),
+        // sessionStorage, or page memory where the browser denies the EHR's iframe its storage.
+        storage: createJSONStorage(() => (storageAvailable() ? sessionStorage : pageMemory)),
         // The Why panel's open state is not kept: a relaunch shows every gap with it closed.
         partialize: (s) => ({ focusRule: s.focusRule, confirmRule: s.confirmRule, defer: s.defer, decided: s.decided, correlation: s.correlation }),
       },
