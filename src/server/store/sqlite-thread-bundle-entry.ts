@@ -1,6 +1,6 @@
 /**
  * The SQLite store threads' entry in the compiled server (`dist/server/store-thread.js`): the same
- * dispatch by role as sqlite-thread-entry.mjs, without tsx, as the roles' modules are bundled in.
+ * dispatch by role as src/cli/store-thread-from-sources.mjs does, without tsx, as the roles' modules are bundled in.
  */
 import { workerData } from 'node:worker_threads';
 import { isStoreThreadData } from './sqlite-thread-protocol.ts';

@@ -29,12 +29,13 @@ declare const __CARELOOP_SERVER_BUNDLE__: boolean | undefined;
 
 /**
  * The threads' entry: in the compiled server, the bundled `store-thread.js` beside `main.js`; from
- * the sources, plain JavaScript that loads the TypeScript module of its role (it says why).
+ * the sources, src/cli/store-thread-from-sources.mjs, which registers tsx and loads the TypeScript
+ * module of its role (it says why). Nothing under src/server imports tsx.
  */
 const STORE_THREAD_ENTRY =
   typeof __CARELOOP_SERVER_BUNDLE__ === 'boolean' && __CARELOOP_SERVER_BUNDLE__
     ? new URL('./store-thread.js', import.meta.url)
-    : new URL('./sqlite-thread-entry.mjs', import.meta.url);
+    : new URL('../../cli/store-thread-from-sources.mjs', import.meta.url);
 
 /**
  * Starts a thread of the store. The parent's loader flags (tsx's, or vitest's) are not passed on, as
