@@ -166,23 +166,12 @@ export function distinctList(list: readonly unknown[]): unknown[] {
 
 /** §20 Union for lists: the distinct elements of both; a null list counts as empty. */
 export function listUnion(a: readonly unknown[] | null, b: readonly unknown[] | null): unknown[] {
-  const x = a ?? [];
-  const y = b ?? [];
-  // Two lists of a data source's resources (retrieves, filters of them): union by identity.
-  if ((x.length === 0 || identityDistinct.has(x)) && (y.length === 0 || identityDistinct.has(y))) {
-    if (y.length === 0) return markIdentityDistinct([...x]);
-    if (x.length === 0) return markIdentityDistinct([...y]);
-    const seen = new Set<unknown>(x);
-    const out = [...x];
-    for (const e of y) if (!seen.has(e)) out.push(e);
-    return markIdentityDistinct(out);
-  }
-  return distinctList([...x, ...y]);
+  return listUnionAll([a ?? [], b ?? []]);
 }
 
 /** Union of several lists at once: the distinct elements of all, first occurrences in order (as unions applied left to right). */
 export function listUnionAll(lists: readonly (readonly unknown[])[]): unknown[] {
-  if (lists.length === 2) return listUnion(lists[0] ?? null, lists[1] ?? null);
+  // Lists of a data source's resources (retrieves, filters of them): union by identity.
   if (lists.every((l) => l.length === 0 || identityDistinct.has(l))) {
     const seen = new Set<unknown>();
     const out: unknown[] = [];
