@@ -96,4 +96,15 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The workflow service evaluates the sidebar's own rule pack: rules/ is pure, so this one
+    // adapter may import it (and only it) from the app's side.
+    files: ['src/server/workflow/rule-engine.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [noFhirclient, ...noReact, { group: ['**/app/*', '**/smart/*', '**/fhir/*', '**/features/*', '**/writeback/*', '**/audit/*'], message: 'The rule adapter imports only rules/ from the app.' }] },
+      ],
+    },
+  },
 );

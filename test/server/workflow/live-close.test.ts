@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Task } from '@medplum/fhirtypes';
-import { careloopPreventive, evaluatePack, PACK_RULES, ruleDataTypes } from '../../../src/rules/index.ts';
 import { generateBackendClientKeys } from '../../../src/sandbox/auth/backend-services.ts';
 import type { Ehr } from '../../../src/sandbox/index.ts';
 import { TOPIC_BASE } from '../../../src/sandbox/subscriptions/topics.ts';
+import { ruleEngine } from '../../../src/server/workflow/rule-engine.ts';
 import { WorkflowService } from '../../../src/server/workflow/service.ts';
 import { adminToken, BASE, bearer, FHIR, REFERENCE_DATE, testEhr } from '../../sandbox/support.ts';
 import { harness, type Harness } from '../support/harness.ts';
@@ -41,12 +41,7 @@ beforeAll(async () => {
     fetch: injectFetch(ehr.app),
     poll: { types: ['Observation', 'Task'] },
     reevaluate: {
-      rules: {
-        packId: careloopPreventive.id,
-        dataTypes: [...new Set([...ruleDataTypes().values()].flat())],
-        actionCodes: (rule) => Object.values(PACK_RULES.find((r) => r.id === rule)?.actions ?? {}).map((a) => a.code),
-        evaluate: (resources, asOf) => evaluatePack(careloopPreventive, resources, { mode: 'point-of-care', asOf }),
-      },
+      rules: ruleEngine(),
       identifierSystem: IDS,
       asOf: () => REFERENCE_DATE,
       audit: { store: { append: ((...args: Parameters<Harness['store']['append']>) => h.store.append(...args)) as Harness['store']['append'] }, actor: ACTOR },
