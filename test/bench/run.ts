@@ -7,9 +7,10 @@ import type { Benchmark } from './benchmark.ts';
 import { auditBenchmark } from './audit.bench.ts';
 import { cqlBenchmark } from './cql.bench.ts';
 import { launchBenchmark } from './launch.bench.ts';
+import { reconcileBenchmark } from './reconcile.bench.ts';
 import { rulesBenchmark } from './rules.bench.ts';
 
-const BENCHMARKS: readonly Benchmark[] = [rulesBenchmark, auditBenchmark, launchBenchmark, cqlBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [rulesBenchmark, auditBenchmark, launchBenchmark, cqlBenchmark, reconcileBenchmark];
 
 const only = process.argv.slice(2);
 for (const bench of BENCHMARKS) {
