@@ -3,7 +3,7 @@ import AlertTitle from '@mui/material/AlertTitle';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import Typography from '@mui/material/Typography';
-import type { Problem } from '../../smart/problem';
+import type { Problem } from '../../shared/problem';
 import { problemCopy } from './problem-copy';
 
 /**
