@@ -4,7 +4,7 @@
  * thrown into it — the pattern of medplum core's `OperationOutcomeError` and
  * `normalizeOperationOutcome(unknown)`. {@link isTransient} is the one rule every retry loop asks
  * (app/query-client.ts, writeback/, audit/); the words a clinician reads for each case come from one
- * place (features/errors/problem-copy.ts). Problems never carry tokens or resource contents.
+ * place (./problem-copy.ts). Problems never carry tokens or resource contents.
  *
  * Isomorphic and dependency-free, so app/, smart/, fhir/, writeback/, audit/ and features/ all
  * import it from here without importing each other.
@@ -52,8 +52,6 @@ export type Problem =
   /** No answer at all: the network is down, or the server cannot be reached (DNS, refused, CORS). */
   | { kind: 'offline'; url: string }
   | { kind: 'unknown'; detail: string };
-
-export type ProblemKind = Problem['kind'];
 
 /**
  * The one error class for a {@link Problem}: throw it at a boundary, read it back with

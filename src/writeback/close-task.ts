@@ -1,6 +1,6 @@
 import type { Task } from '@medplum/fhirtypes';
 import type { FhirGateway } from '../fhir/gateway';
-import { writeFailureMessage } from '../features/errors/problem-copy';
+import { writeFailureMessage } from '../shared/problem-copy';
 import { ProblemError, isTransient } from '../shared/problem';
 
 /** How closing an existing Task ended. */

@@ -1,6 +1,6 @@
 import type { Bundle, Provenance, Resource, ServiceRequest, Task } from '@medplum/fhirtypes';
 import type { FhirGateway } from '../fhir/gateway';
-import { writeFailureMessage } from '../features/errors/problem-copy';
+import { writeFailureMessage } from '../shared/problem-copy';
 import { ProblemError, isTransient, retryAfterMs, statusOf, type Problem } from '../shared/problem';
 import { actionIdentifier, buildActionResource, buildProvenance, identifierQuery, type OpenGap, type WriteContext } from './builders';
 

@@ -17,7 +17,7 @@ import { ProblemError } from '../../shared/problem';
 import { useSession } from '../../fhir/session-context';
 import { isClinician, writeBlock } from '../../smart/permissions';
 import type { ConfirmOutcome } from './use-confirm';
-import { problemCopy } from '../errors/problem-copy';
+import { problemCopy } from '../../shared/problem-copy';
 import { useAudit } from './audit-port';
 import { CareGapCard } from './care-gap-card';
 import { reasonLabel } from './defer-reasons';

@@ -14,7 +14,7 @@ import { summarizePatient } from '../../fhir/patient-summary';
 import { useSession } from '../../fhir/session-context';
 import { CareGapPanel } from '../care-gaps/care-gap-panel';
 import { ProblemScreen } from '../errors/problem-screen';
-import { problemCopy } from '../errors/problem-copy';
+import { problemCopy } from '../../shared/problem-copy';
 import { describeEncounter, describeTask, statusWords } from './describe';
 import { PatientBanner } from './patient-banner';
 import { useUserName } from './user-name';

@@ -4,7 +4,7 @@ import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import Typography from '@mui/material/Typography';
 import type { Problem } from '../../shared/problem';
-import { problemCopy } from './problem-copy';
+import { problemCopy } from '../../shared/problem-copy';
 
 /**
  * A full-panel explanation of why Careloop cannot go on: what happened and what to do.

@@ -1,4 +1,10 @@
-import type { Problem } from '../../shared/problem';
+import type { Problem } from './problem';
+
+/**
+ * The only place a {@link Problem} becomes words: the screens (features/errors/problem-screen.tsx),
+ * the card's inline alerts and the write-back's failure messages all take theirs from here. Plain
+ * text, never HTML; a server's own words appear only as `technical` details or in parentheses.
+ */
 
 /** What a clinician or admin reads for each problem: what happened, and what to do next. */
 export interface ProblemCopy {
