@@ -1,6 +1,32 @@
 import type Client from 'fhirclient/lib/Client';
-import type { FhirCall, FhirGateway, FhirReply } from '../fhir/gateway';
 import { ProblemError, problemFromStatus, toProblem } from '../shared/problem';
+
+/** One FHIR REST call, as the app's data layer sees it. */
+export interface FhirCall {
+  /** Relative to the FHIR base (`Patient/123`, `Task?patient=…`) or an absolute `next` link. */
+  url: string;
+  method?: 'GET' | 'POST' | 'PUT';
+  body?: unknown;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+export interface FhirReply<T> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/**
+ * The app's only way to the FHIR server (src/fhir/ re-exports it from gateway.ts): the session's
+ * connection, implemented below over fhirclient (token, refresh, base URL); tests implement it over
+ * msw. Declared here, beside its implementation, so that smart/ never imports fhir/ (fhir/ reads the
+ * launch context from smart/, not the other way round). Failures reject with a `ProblemError`.
+ */
+export interface FhirGateway {
+  readonly serverUrl: string;
+  request<T>(call: FhirCall): Promise<FhirReply<T>>;
+}
 
 interface HttpErrorLike {
   status: number;

@@ -1,10 +1,9 @@
 import type Client from 'fhirclient/lib/Client';
 import { ready } from 'fhirclient/lib/smart';
-import type { FhirGateway } from '../fhir/gateway';
 import { asEncounterId, asFhirUserRef, asPatientId, type EncounterId, type FhirUserRef, type PatientId } from '../shared/ids';
 import { createAdapter } from './adapter';
 import { claimLaunch, memoryLaunchStorage, type LaunchKeeping } from './launch-handoff';
-import { clientGateway } from './fhir-gateway';
+import { clientGateway, type FhirGateway } from './fhir-gateway';
 import { ProblemError } from '../shared/problem';
 
 /** The launch context the EHR granted, validated (SMART App Launch 2.x §Launch context). */
