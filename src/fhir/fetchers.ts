@@ -7,7 +7,8 @@
  */
 import type { Encounter, Patient, Resource, Task } from '@medplum/fhirtypes';
 import type { EncounterId, PatientId } from '../shared/ids';
-import { FhirRequestError, fhirGet, type FhirGateway } from './gateway';
+import { ProblemError } from '../shared/problem';
+import { fhirGet, type FhirGateway } from './gateway';
 import { canSearch } from '../smart/permissions';
 import { searchAll, type PagedList } from './paging';
 
@@ -15,7 +16,7 @@ import { searchAll, type PagedList } from './paging';
 export async function getPatient(gateway: FhirGateway, id: PatientId, signal?: AbortSignal): Promise<Patient> {
   const body = await fhirGet<unknown>(gateway, `Patient/${encodeURIComponent(id)}`, signal);
   if (!body || typeof body !== 'object' || (body as Patient).resourceType !== 'Patient' || (body as Patient).id !== id) {
-    throw new FhirRequestError({ kind: 'server-error', what: 'Patient', status: 200 }, 200, 'The server returned a different resource than the patient in context.');
+    throw new ProblemError({ kind: 'bad-response', what: 'Patient', status: 200, detail: 'The server returned a different resource than the patient in context.' });
   }
   return body as Patient;
 }
@@ -24,7 +25,7 @@ export async function getPatient(gateway: FhirGateway, id: PatientId, signal?: A
 export async function getEncounter(gateway: FhirGateway, id: EncounterId, signal?: AbortSignal): Promise<Encounter> {
   const body = await fhirGet<unknown>(gateway, `Encounter/${encodeURIComponent(id)}`, signal);
   if (!body || typeof body !== 'object' || (body as Encounter).resourceType !== 'Encounter') {
-    throw new FhirRequestError({ kind: 'server-error', what: 'Encounter', status: 200 }, 200, 'The server did not return an Encounter.');
+    throw new ProblemError({ kind: 'bad-response', what: 'Encounter', status: 200, detail: 'The server did not return an Encounter.' });
   }
   return body as Encounter;
 }
@@ -95,7 +96,7 @@ export async function getRecord(
         (error: unknown) => {
           // A server that refuses one type (fewer scopes than the token says, or a policy) leaves
           // that type unread; any other failure fails the record.
-          if (error instanceof FhirRequestError && error.problem.kind === 'forbidden') return { type, list: null };
+          if (error instanceof ProblemError && error.problem.kind === 'forbidden') return { type, list: null };
           throw error;
         },
       );
