@@ -11,6 +11,7 @@ import { ProblemError } from '../shared/problem';
 import { fhirGet, type FhirGateway } from './gateway';
 import { canSearch } from '../smart/permissions';
 import { searchAll, type PagedList } from './paging';
+import { OPEN_TASK_STATUSES } from '../shared/task-status';
 
 /** Reads the patient in context; a body that is not that Patient is refused, not shown. */
 export async function getPatient(gateway: FhirGateway, id: PatientId, signal?: AbortSignal): Promise<Patient> {
@@ -29,9 +30,6 @@ export async function getEncounter(gateway: FhirGateway, id: EncounterId, signal
   }
   return body as Encounter;
 }
-
-/** Task statuses that still ask someone to act (FHIR R4 task-status). */
-export const OPEN_TASK_STATUSES = ['requested', 'received', 'accepted', 'ready', 'in-progress', 'on-hold'] as const;
 
 export function openTasksUrl(patientId: PatientId, pageSize: number): string {
   const query = new URLSearchParams({

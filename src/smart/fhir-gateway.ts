@@ -1,3 +1,4 @@
+import { resourceScope } from '../shared/smart-scopes';
 import type Client from 'fhirclient/lib/Client';
 import { ProblemError, problemFromStatus, toProblem } from '../shared/problem';
 
@@ -45,8 +46,10 @@ function isHttpError(error: unknown): error is HttpErrorLike {
 export function missingScopeFrom(wwwAuthenticate: string | null, outcome: string | null): string | null {
   const header = wwwAuthenticate ? /scope="([^"]+)"/.exec(wwwAuthenticate) : null;
   if (header?.[1]) return header[1];
-  const inText = outcome ? /\b((?:patient|user|system)\/[A-Za-z*]+\.(?:[cruds]+|read|write|\*))/.exec(outcome) : null;
-  return inText?.[1] ?? null;
+  // The first word of the diagnostics that is a resource scope, without the quotes or
+  // punctuation around it ("… needs 'patient/Task.c'." names patient/Task.c).
+  const words = outcome ? outcome.split(/\s+/).map((w) => w.replace(/^[("'`]+|[)"'`.,;:!]+$/g, '')) : [];
+  return words.find((w) => resourceScope(w) !== null) ?? null;
 }
 
 /** Extracts OperationOutcome diagnostics from fhirclient's HttpError message (it embeds the JSON body). */
