@@ -68,7 +68,7 @@ export function equal(a: unknown, b: unknown): boolean | null {
   }
   if (isTemporal(a)) return isTemporal(b) && sameKind(a, b) ? temporalEqual(a, b) : false;
   if (a instanceof CqlQuantity) return b instanceof CqlQuantity ? quantitiesEqual(a, b) : false;
-  if (a instanceof CqlInterval) return b instanceof CqlInterval ? intervalsEqual(a, b) : false;
+  if (a instanceof CqlInterval) return b instanceof CqlInterval ? (hasModelPoint(a, b) ? modelIntervalsEqual(a, b) : intervalsEqual(a, b)) : false;
   if (a instanceof CqlCode) return b instanceof CqlCode ? codesEqual(a, b) : false;
   if (a instanceof CqlConcept) {
     if (!(b instanceof CqlConcept)) return false;
@@ -178,4 +178,22 @@ export function compare(a: unknown, b: unknown): number | null {
   if (a instanceof CqlQuantity && b instanceof CqlQuantity) return compareQuantities(a, b);
   if (typeof a === 'boolean' && typeof b === 'boolean') return a === b ? 0 : a ? 1 : -1;
   return null;
+}
+
+/** Whether either interval has a bound that is a model value (a FHIR element: no order of its own). */
+function hasModelPoint(a: CqlInterval, b: CqlInterval): boolean {
+  return isModelValue(a.low) || isModelValue(a.high) || isModelValue(b.low) || isModelValue(b.high);
+}
+
+/**
+ * Equal on intervals of values with no order (FHIR elements, when CQL built an interval of them
+ * without a conversion): bound by bound, a null bound matching a null bound, as the reference does.
+ */
+function modelIntervalsEqual(a: CqlInterval, b: CqlInterval): boolean | null {
+  const same = (x: unknown, y: unknown): boolean | null => ((x === null || x === undefined) && (y === null || y === undefined) ? true : equal(x, y));
+  if (a.lowClosed !== b.lowClosed || a.highClosed !== b.highClosed) return false;
+  const lo = same(a.low, b.low);
+  if (lo === false) return false;
+  const hi = same(a.high, b.high);
+  return hi === false ? false : lo === null || hi === null ? null : true;
 }

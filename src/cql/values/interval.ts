@@ -40,7 +40,6 @@ import type { Precision, Temporal } from './datetime.ts';
 import { MAX_DECIMAL, MAX_INTEGER, MAX_LONG, MIN_DECIMAL, MIN_INTEGER, MIN_LONG } from './decimal.ts';
 import { CqlQuantity, compareQuantities, convertQuantity, stepQuantity, subtractQuantities } from './quantity.ts';
 import { CqlRuntimeError } from '../errors.ts';
-import { equal, isModelValue } from './equality.ts';
 
 /** Below every point (a closed null low boundary, or the lowest an unknown low boundary may be). */
 const MIN: unique symbol = Symbol('min');
@@ -303,23 +302,12 @@ export function intervalEnd(iv: CqlInterval): unknown {
   return iv.highClosed ? maxValue(intervalPointType(iv), iv.low) : null;
 }
 
-/** A point value of the data model (a FHIR element): it has no order of its own. */
-function isModelPoint(v: unknown): boolean {
-  return isModelValue(v);
-}
-
-/** CQL Equal on intervals (§12.1): closed boundaries equal; null when a boundary is unknown. */
+/**
+ * CQL Equal on intervals (§12.1) of ordered points: closed boundaries equal; null when a boundary is
+ * unknown. Intervals of model values (FHIR elements, no order of their own) are compared by
+ * values/equality.ts, which calls this for the rest.
+ */
 export function intervalsEqual(a: CqlInterval, b: CqlInterval): boolean | null {
-  // Intervals of values with no order (FHIR elements, when CQL built an interval of them without a
-  // conversion) compare bound by bound, a null bound matching a null bound, as the reference does.
-  if ([a.low, a.high, b.low, b.high].some(isModelPoint)) {
-    const same = (x: unknown, y: unknown): boolean | null => (isNull(x) && isNull(y) ? true : equal(x, y));
-    if (a.lowClosed !== b.lowClosed || a.highClosed !== b.highClosed) return false;
-    const lo = same(a.low, b.low);
-    if (lo === false) return false;
-    const hi = same(a.high, b.high);
-    return hi === false ? false : lo === null || hi === null ? null : true;
-  }
   const s = eq(sLo(a), sHi(a), sLo(b), sHi(b), undefined);
   if (s === false) return false;
   return and3(s, eq(eLo(a), eHi(a), eLo(b), eHi(b), undefined));

