@@ -37,8 +37,9 @@ async function openChannel(patient: string, token: string) {
   const done = (async () => {
     if (!res.body) return;
     const decoder = new TextDecoder();
+    const reader = res.body.getReader();
     try {
-      for await (const chunk of res.body) text += decoder.decode(chunk as Uint8Array, { stream: true });
+      for (let r = await reader.read(); !r.done; r = await reader.read()) text += decoder.decode(r.value, { stream: true });
     } catch {
       // aborted
     }
@@ -106,7 +107,8 @@ describe('the sandbox runs the workflow service', () => {
     const live = await fetch(`${own.auditUrl ?? ''}/api/workflow/changes?patient=ada`, { headers: { authorization: `Bearer ${token}` } });
     expect(live.status).toBe(200);
     const ended = (async () => {
-      if (live.body) for await (const _ of live.body) void _;
+      const reader = live.body?.getReader();
+      if (reader) for (let r = await reader.read(); !r.done; r = await reader.read()) void r;
     })();
     const started = Date.now();
     await own.close();
