@@ -248,7 +248,7 @@ export function CareGapPanel({ asOf, patientName, userName = null }: { asOf: str
 
   return (
     <Box component="section" aria-label="Care gaps">
-      <Typography role="status" aria-live="polite" variant="caption" component="p" sx={announcement ? { mx: 2, mt: 1, fontWeight: 600 } : { position: 'absolute', width: 1, height: 1, overflow: 'hidden', clip: 'rect(0 0 0 0)' }}>
+      <Typography aria-live="polite" aria-atomic="true" variant="caption" component="p" sx={announcement ? { mx: 2, mt: 1, fontWeight: 600 } : { position: 'absolute', width: 1, height: 1, overflow: 'hidden', clip: 'rect(0 0 0 0)' }}>
         {announcement}
       </Typography>
       {live?.heldSince ? (

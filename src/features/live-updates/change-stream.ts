@@ -71,12 +71,12 @@ export async function readChangeStream(options: ChangeStreamOptions): Promise<vo
     throw new ChannelError(error instanceof Error ? error.message : 'network error', null, false);
   }
   if (!res.ok || !res.body) {
-    await res.body?.cancel().catch(() => undefined);
+    void res.body?.cancel().catch(() => undefined);
     // 404: this server has no live channel; 403: the token is not for this patient.
     throw new ChannelError(`the live channel answered ${res.status}`, res.status, res.status === 404 || res.status === 403 || res.status === 400);
   }
   if (!(res.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
-    await res.body.cancel().catch(() => undefined);
+    void res.body.cancel().catch(() => undefined);
     throw new ChannelError('the live channel did not answer with an event stream', res.status, true);
   }
   options.onOpen();
