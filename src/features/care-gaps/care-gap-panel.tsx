@@ -60,8 +60,8 @@ function timeLabel(ms: number): string {
 
 /**
  * How fresh the card is: when the record was read, and whether changes since would have reached it
- * ("updates live": the server's channel is open; "checked …": the last polling round; "not
- * checked since …": polling is failing).
+ * ("updates live": the server's channel is open; "last checked …": the last polling round or
+ * read; "could not check since …": polling is failing).
  */
 export function freshnessLabel(readAt: number, live: LiveView | null): string {
   const read = timeLabel(readAt);
@@ -74,8 +74,9 @@ export function freshnessLabel(readAt: number, live: LiveView | null): string {
     case 'live':
       return `${read} · updates live`;
     case 'polling':
-      if (status.failing) return `${read} · not checked since ${timeLabel(status.checkedAt ?? readAt)}`;
-      return status.checkedAt === null || status.checkedAt <= readAt ? read : `${read} · checked ${timeLabel(status.checkedAt)}`;
+      // Reading the record is a check too.
+      if (status.failing) return `${read} · could not check since ${timeLabel(Math.max(status.checkedAt ?? 0, readAt))}`;
+      return `${read} · last checked ${timeLabel(Math.max(status.checkedAt ?? 0, readAt))}`;
   }
 }
 
@@ -92,8 +93,8 @@ export function changeWords(before: PackResult, after: PackResult): string {
     if (OPEN_STATUSES.has(prior) && !OPEN_STATUSES.has(r.status)) closed.push(r.title);
     if (!OPEN_STATUSES.has(prior) && OPEN_STATUSES.has(r.status)) opened.push(r.title);
   }
-  const parts = [...closed.map((t) => `${t} is no longer due`), ...opened.map((t) => `${t} is now due`)];
-  return parts.join('. ');
+  const parts = [closed.length ? `${closed.length === 1 ? 'Gap closed' : 'Gaps closed'}: ${closed.join('; ')}` : null, opened.length ? `${opened.length === 1 ? 'New gap' : 'New gaps'}: ${opened.join('; ')}` : null];
+  return parts.filter(Boolean).join('. ');
 }
 
 /** A chevron for the folded list (MUI rotates it when the list opens). */
@@ -138,7 +139,7 @@ export function CareGapPanel({ asOf, patientName, userName = null }: { asOf: str
     lastResult.current = result;
     if (!before || before === result) return;
     const words = changeWords(before, result);
-    if (words) setAnnouncement(`Chart updated at ${timeLabel(readAt)}: ${words}.`);
+    if (words) setAnnouncement(`Chart updated at ${timeLabel(readAt)}. ${words}.`);
   }, [result, readAt]);
   const [done, setDone] = useState<ConfirmOutcome | null>(null);
   const [doneAction, setDoneAction] = useState<OpenGap['action'] | null>(null);

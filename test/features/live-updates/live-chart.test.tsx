@@ -69,7 +69,7 @@ describe('the live chart in the sidebar', { timeout: 20_000 }, () => {
 
     channel.change('ada', reference);
     await waitFor(() => expect(colorectal()).not.toBeInTheDocument());
-    const status = screen.getByText(/^Chart updated at \d{2}:\d{2}: Colorectal cancer screening is no longer due\.$/);
+    const status = screen.getByText(/^Chart updated at \d{2}:\d{2}\. Gap closed: Colorectal cancer screening\.$/);
     expect(status).toHaveAttribute('aria-live', 'polite');
     expect(document.activeElement).toBe(folded);
     // The next gap takes the card's place.
@@ -127,13 +127,13 @@ describe('the live chart in the sidebar', { timeout: 20_000 }, () => {
     renderChart('ada', { live: source() });
     const card = await screen.findByRole('region', { name: /^Colorectal cancer screening/ });
     await waitFor(() => expect(searches.length).toBeGreaterThan(0));
-    await within(card).findByText(/^As of \d{2}:\d{2} · checked \d{2}:\d{2}$|^As of \d{2}:\d{2}$/);
+    await within(card).findByText(/^As of \d{2}:\d{2} · last checked \d{2}:\d{2}$/);
     fileNegativeFit(store);
     await waitFor(() => expect(colorectal()).not.toBeInTheDocument(), { timeout: 5000 });
     const polled = new URL(searches.find((u) => u.includes('/Observation?')) ?? '');
     expect(polled.searchParams.get('patient')).toBe('Patient/ada');
     expect(polled.searchParams.get('_lastUpdated')).toMatch(/^gt\d{4}-\d{2}-\d{2}T/);
-    expect(screen.getByText(/Colorectal cancer screening is no longer due/)).toBeInTheDocument();
+    expect(screen.getByText(/Gap closed: Colorectal cancer screening/)).toBeInTheDocument();
   });
 
   it('polls with no audit server configured (no channel at all)', async () => {
