@@ -255,6 +255,7 @@ export function CareGapPanel({ asOf, patientName, userName = null }: { asOf: str
       {live?.heldSince ? (
         <Alert
           severity="info"
+          role="status"
           sx={{ m: 1 }}
           action={
             <Button color="inherit" size="small" onClick={live.applyHeld}>
@@ -262,7 +263,7 @@ export function CareGapPanel({ asOf, patientName, userName = null }: { asOf: str
             </Button>
           }
         >
-          The chart changed at {timeLabel(live.heldSince)}. The care gaps update when you close what is open.
+          The chart changed at {timeLabel(live.heldSince)}. The care gaps update when you close what is open or move on.
         </Alert>
       ) : null}
       {clinician ? null : (

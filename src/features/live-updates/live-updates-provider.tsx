@@ -1,9 +1,9 @@
 /**
  * The live chart in the sidebar: runs {@link createLiveUpdates} for the patient in context and, on
  * a change, re-reads the record and the open Tasks (their queries are invalidated, so the card
- * re-renders from fresh data). While the clinician has a dialog or the Why panel open, the update
- * waits — nothing they are looking at is closed or moved — and a notice offers it; it is applied
- * as soon as they close it.
+ * re-renders from fresh data). While the clinician has a dialog or the Why panel open, or the
+ * keyboard focus on the card, the update waits — nothing they are using is closed, moved or pulled
+ * from under the focus — and a notice offers it; it is applied as soon as they close it or move on.
  */
 import type { Resource } from '@medplum/fhirtypes';
 import { useQueryClient } from '@tanstack/react-query';
@@ -37,8 +37,18 @@ export function useLiveUpdates(): LiveView | null {
   return useContext(LiveContext);
 }
 
+/** Marks what a change must not pull from under the keyboard (the card): `data-live-hold`. */
+export const LIVE_HOLD = { 'data-live-hold': '' } as const;
+
 function somethingOpen(ui: CareGapUiState): boolean {
   return ui.confirmRule !== null || ui.defer !== null || ui.whyRule !== null;
+}
+
+/** The clinician's keyboard focus is on the card (in this frame, while it has the focus). */
+function focusOnCard(): boolean {
+  if (typeof document === 'undefined' || !document.hasFocus()) return false;
+  const active = document.activeElement;
+  return active instanceof Element && active.closest('[data-live-hold]') !== null;
 }
 
 export function LiveUpdatesProvider({ source, children }: { source: LiveSource; children: ReactNode }) {
@@ -76,7 +86,7 @@ export function LiveUpdatesProvider({ source, children }: { source: LiveSource; 
         return round.changed;
       },
       onChange: () => {
-        if (somethingOpen(store.getState())) {
+        if (somethingOpen(store.getState()) || focusOnCard()) {
           if (!held.current) {
             held.current = true;
             setHeldSince(Date.now());
@@ -89,14 +99,20 @@ export function LiveUpdatesProvider({ source, children }: { source: LiveSource; 
     return live.start();
   }, [source, patientId, scopes, fhir, queryClient, store, refresh]);
 
-  // A waiting change is applied once the dialog or the Why panel is closed.
-  useEffect(
-    () =>
-      store.subscribe((ui) => {
-        if (held.current && !somethingOpen(ui)) refresh();
-      }),
-    [store, refresh],
-  );
+  // A waiting change is applied once the dialog or the Why panel is closed and the focus has left the card.
+  useEffect(() => {
+    const check = () => {
+      if (held.current && !somethingOpen(store.getState()) && !focusOnCard()) refresh();
+    };
+    const unsubscribe = store.subscribe(check);
+    document.addEventListener('focusin', check);
+    window.addEventListener('blur', check);
+    return () => {
+      unsubscribe();
+      document.removeEventListener('focusin', check);
+      window.removeEventListener('blur', check);
+    };
+  }, [store, refresh]);
 
   const value = useMemo<LiveView>(() => ({ status, heldSince, applyHeld: refresh }), [status, heldSince, refresh]);
   return <LiveContext.Provider value={value}>{children}</LiveContext.Provider>;

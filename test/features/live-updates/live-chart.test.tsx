@@ -108,10 +108,27 @@ describe('the live chart in the sidebar', { timeout: 20_000 }, () => {
     await within(card).findByText(/· updates live$/);
     await userEvent.click(within(card).getByRole('button', { name: 'Why?' }));
     channel.change('ada', fileNegativeFit(store));
-    const notice = await screen.findByText(/^The chart changed at \d{2}:\d{2}\. The care gaps update when you close what is open\.$/);
+    const notice = await screen.findByText(/^The chart changed at \d{2}:\d{2}\. The care gaps update when you close what is open or move on\.$/);
     expect(within(card).getByRole('region', { name: 'Why this is recommended' })).toBeInTheDocument();
     await userEvent.click(within(notice.closest('.MuiAlert-root') as HTMLElement).getByRole('button', { name: 'Update now' }));
     await waitFor(() => expect(colorectal()).not.toBeInTheDocument());
+  });
+
+  it('does not pull the card from under the keyboard focus: the change waits until the focus moves on', async () => {
+    const store = castStore();
+    const channel = liveChannel();
+    renderChart('ada', { live: source() });
+    const card = await screen.findByRole('region', { name: /^Colorectal cancer screening/ });
+    await within(card).findByText(/· updates live$/);
+    const action = within(card).getByRole('button', { name: 'Propose colorectal cancer screening' });
+    action.focus();
+    channel.change('ada', fileNegativeFit(store));
+    await screen.findByText(/^The chart changed at \d{2}:\d{2}\./);
+    expect(colorectal()).toBeInTheDocument();
+    expect(document.activeElement).toBe(action);
+    screen.getByRole('button', { name: /other open gaps/ }).focus();
+    await waitFor(() => expect(colorectal()).not.toBeInTheDocument());
+    expect(screen.queryByText(/^The chart changed at/)).not.toBeInTheDocument();
   });
 
   it('polls the FHIR server with _lastUpdated when the live channel is down, and the card still changes', async () => {
