@@ -12,6 +12,7 @@ import type { LiveSource } from '../../../src/features/live-updates/live-updates
 import { CODE } from '../../../src/shared/cast';
 import { server } from '../../msw/server';
 import type { FhirStore } from '../../msw/fhir-store';
+import { noAxeViolations } from '../../support/axe';
 import { AS_OF, BASE, castStore, renderChart } from '../render-chart';
 
 const CARELOOP = 'https://careloop.example.org';
@@ -74,6 +75,7 @@ describe('the live chart in the sidebar', { timeout: 20_000 }, () => {
     expect(document.activeElement).toBe(folded);
     // The next gap takes the card's place.
     await waitFor(() => expect(document.getElementById('next-action-title')).toHaveTextContent(/^(?!Colorectal)\w/));
+    await noAxeViolations(document.body);
   });
 
   it('keeps an open confirm dialog open when a change arrives, says so in it, and updates the card once it is closed', async () => {
@@ -109,6 +111,7 @@ describe('the live chart in the sidebar', { timeout: 20_000 }, () => {
     await userEvent.click(within(card).getByRole('button', { name: 'Why?' }));
     channel.change('ada', fileNegativeFit(store));
     const notice = await screen.findByText(/^The chart changed at \d{2}:\d{2}\. The care gaps update when you close what is open or move on\.$/);
+    await noAxeViolations(document.body);
     expect(within(card).getByRole('region', { name: 'Why this is recommended' })).toBeInTheDocument();
     await userEvent.click(within(notice.closest('.MuiAlert-root') as HTMLElement).getByRole('button', { name: 'Update now' }));
     await waitFor(() => expect(colorectal()).not.toBeInTheDocument());
