@@ -7,6 +7,8 @@
  * console.info(sandbox.fhirBase); // http://127.0.0.1:53121/fhir
  * await sandbox.close();
  */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { startApp, sandboxHeaderPolicy, isAddressInUse, PortInUseError, type AppMode, type RunningApp } from './app-server.ts';
 import { splitScopes } from './auth/scopes.ts';
 import { careloopClient, type ClientRegistration, type EhrContext } from './context.ts';
@@ -158,7 +160,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const sqlitePath = settings.sqlitePath ?? ':memory:';
       // Registered in the audit app before it listens; its URL and store are bound once it does.
       const late: { server: RunningAuditServer | null } = { server: null };
-      workflow = options.workflow === false ? null : sandboxWorkflow(ctx, workflowKeys, settings.databaseUrl ? ':memory:' : workflowDbPathFor(sqlitePath), late);
+      const inbox = settings.databaseUrl ? ':memory:' : workflowDbPathFor(sqlitePath);
+      // The inbox opens before the audit server makes the audit file's folder.
+      if (options.workflow !== false && inbox !== ':memory:') mkdirSync(dirname(inbox), { recursive: true });
+      workflow = options.workflow === false ? null : sandboxWorkflow(ctx, workflowKeys, inbox, late);
       try {
         audit = await startAuditServer({
           port: settings.port ?? 0,

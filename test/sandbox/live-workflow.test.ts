@@ -4,6 +4,9 @@
  * chart's "Simulate: result arrives" then reaches the channel as a change within 5 s, through the
  * EHR's rest-hook notification to `POST /api/workflow/notifications`; `close()` ends open channels.
  */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 import { REFERENCE_DATE } from './support.ts';
@@ -100,8 +103,10 @@ describe('the sandbox runs the workflow service', () => {
     res.close();
   });
 
-  it('close() ends open live channels and stops everything', async () => {
-    const own = await startSandbox({ ehrPort: 0, appPort: 5997, app: 'none', referenceDate: REFERENCE_DATE, skipLargeRecord: true, audit: { port: 0 } });
+  it('close() ends open live channels and stops everything; the inbox is a file beside an audit file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'careloop-sandbox-'));
+    const own = await startSandbox({ ehrPort: 0, appPort: 5997, app: 'none', referenceDate: REFERENCE_DATE, skipLargeRecord: true, audit: { port: 0, sqlitePath: join(dir, 'new', 'audit.sqlite') } });
+    expect(existsSync(join(dir, 'new', 'audit.workflow.sqlite'))).toBe(true);
     const res = await fetch(`${own.ehrUrl}_admin/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ scope: 'openid fhirUser launch patient/Observation.rs', patient: 'ada', clientId: 'careloop' }) });
     const token = ((await res.json()) as { access_token: string }).access_token;
     const live = await fetch(`${own.auditUrl ?? ''}/api/workflow/changes?patient=ada`, { headers: { authorization: `Bearer ${token}` } });
@@ -114,5 +119,6 @@ describe('the sandbox runs the workflow service', () => {
     await own.close();
     await ended;
     expect(Date.now() - started).toBeLessThan(3_000);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
