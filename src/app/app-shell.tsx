@@ -6,6 +6,7 @@ import { SessionProvider, type SessionValue } from '../fhir/session-context';
 import { AuditProvider, memoryAuditPort, type AuditPort } from '../features/care-gaps/audit-port';
 import { AuditDeliveryIndicator, type AuditStatusSource } from '../features/audit/audit-delivery-indicator';
 import { ChartContext } from '../features/context/chart-context';
+import { LiveUpdatesProvider, type LiveSource } from '../features/live-updates/live-updates-provider';
 import { createQueryClient, smartStyleQuery } from './query-client';
 import { careloopTheme } from './theme';
 
@@ -33,6 +34,7 @@ export function AppShell({
   queryClient,
   audit,
   auditStatus = null,
+  live = null,
 }: {
   session: SessionValue;
   asOf: string;
@@ -40,6 +42,8 @@ export function AppShell({
   audit?: AuditPort;
   /** The audit client's delivery status, for the "behind" indicator. */
   auditStatus?: AuditStatusSource | null;
+  /** The live chart (the server's change channel, polling while it is down); null: the card is as of its read. */
+  live?: LiveSource | null;
 }) {
   const [client] = useState(() => queryClient ?? createQueryClient());
   const [port] = useState(() => audit ?? memoryAuditPort());
@@ -47,7 +51,13 @@ export function AppShell({
     <QueryClientProvider client={client}>
       <SessionProvider value={session}>
         <AuditProvider value={port}>
-          <Themed session={session} asOf={asOf} auditStatus={auditStatus} />
+          {live ? (
+            <LiveUpdatesProvider source={live}>
+              <Themed session={session} asOf={asOf} auditStatus={auditStatus} />
+            </LiveUpdatesProvider>
+          ) : (
+            <Themed session={session} asOf={asOf} auditStatus={auditStatus} />
+          )}
         </AuditProvider>
       </SessionProvider>
     </QueryClientProvider>

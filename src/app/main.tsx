@@ -1,4 +1,5 @@
 import { bootIndex } from './boot';
+import { liveFor } from './live-for';
 import { sendLaunchReads } from './launch-reads';
 import { preloadLazyChunks } from './preload-lazy-chunks';
 
@@ -29,7 +30,7 @@ async function main(): Promise<void> {
   // being ready, React renders the card straight away instead of a skeleton first (a skeleton that
   // flashes for a few frames costs a full render); otherwise the skeleton shows its progress.
   await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, SKELETON_AFTER_MS))]);
-  ui.mountApp(boot.session, queryClient, new Date().toISOString().slice(0, 10), audit);
+  ui.mountApp(boot.session, queryClient, new Date().toISOString().slice(0, 10), audit, liveFor(boot.session, boot.accessToken));
 }
 
 void main();

@@ -7,13 +7,20 @@
  * console.info(sandbox.fhirBase); // http://127.0.0.1:53121/fhir
  * await sandbox.close();
  */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { startApp, sandboxHeaderPolicy, isAddressInUse, PortInUseError, type AppMode, type RunningApp } from './app-server.ts';
 import { splitScopes } from '../shared/smart-scopes.ts';
 import { careloopClient, type ClientRegistration, type EhrContext } from './context.ts';
 import { buildEhr } from './ehr.ts';
 import { generateBackendClientKeys, type BackendClientKeys } from './auth/backend-services.ts';
 import type { ApiTarget } from './api-proxy.ts';
+import { APP_VERSION } from '../shared/version.ts';
 import { startAuditServer, type RunningAuditServer } from '../server/server.ts';
+import { workflowDbPathFor } from '../server/workflow/inbox.ts';
+import { ruleEngine } from '../server/workflow/rule-engine.ts';
+import { WorkflowService } from '../server/workflow/service.ts';
+import { TOPIC_BASE, TOPIC_TYPES } from './subscriptions/topics.ts';
 
 export { buildEhr, type BuildEhrOptions, type Ehr } from './ehr.ts';
 export { careloopClient, EhrContext, EHR_USER, type ClientRegistration, type LaunchContext, type WriteRecord } from './context.ts';
@@ -45,6 +52,12 @@ export interface SandboxOptions {
    * origin. Default: on, SQLite in memory (the sandbox's FHIR data is in memory too). `false`: off.
    */
   readonly audit?: false | { readonly port?: number; readonly sqlitePath?: string; readonly databaseUrl?: string | null };
+  /**
+   * The workflow service inside the audit backend (live chart: the sidebar's change channel, and
+   * closing Careloop's outreach Tasks whose gap closed). Default on when the audit backend is;
+   * `false`: off. `pollMs`/`drainMs` tune its loops (tests).
+   */
+  readonly workflow?: false | { readonly pollMs?: number; readonly drainMs?: number };
 }
 
 export interface Sandbox {
@@ -58,6 +71,8 @@ export interface Sandbox {
   readonly auditUrl: string | null;
   /** The running audit backend, for tests that look at what the trail holds. */
   readonly audit: RunningAuditServer | null;
+  /** The workflow service running in the audit backend, or null when off. */
+  readonly workflow: WorkflowService | null;
   /** The EHR's state, for tests (store, faults, writes, launches). */
   readonly ctx: EhrContext;
   /**
@@ -73,6 +88,41 @@ export interface Sandbox {
 
 const WORKFLOW_CLIENT_ID = 'careloop-workflow';
 const WORKFLOW_SCOPE = 'system/*.rs system/Task.rus system/Provenance.c system/Subscription.crud';
+/** The identifier system of the app's written resources (public/careloop.config.json). */
+const IDENTIFIER_SYSTEM = 'https://careloop.example/fhir/identifier/care-gap-action';
+
+/**
+ * The workflow service as the sandbox runs it: the EHR's backend client, the sidebar's rule pack,
+ * closing Careloop's own outreach Tasks only (the default), `patient-chart-change` subscriptions
+ * per patient on demand (a sidebar opening a chart), and polling as the safety net.
+ */
+function sandboxWorkflow(ctx: EhrContext, keys: BackendClientKeys, inbox: string, late: { server: RunningAuditServer | null }): WorkflowService {
+  const fhirBase = ctx.fhirBase;
+  return new WorkflowService({
+    fhirBase,
+    backend: { tokenEndpoint: `${ctx.baseUrl}/auth/token`, clientId: WORKFLOW_CLIENT_ID, privateKey: keys.privateKey, kid: keys.kid, alg: keys.alg, scope: WORKFLOW_SCOPE },
+    inbox,
+    publicUrl: () => late.server?.url ?? '',
+    watch: { topic: `${TOPIC_BASE}/patient-chart-change` },
+    poll: { types: [...TOPIC_TYPES] },
+    reevaluate: {
+      rules: ruleEngine(),
+      identifierSystem: IDENTIFIER_SYSTEM,
+      asOf: () => new Date(ctx.now()).toISOString().slice(0, 10),
+      audit: {
+        store: {
+          get append() {
+            const store = late.server?.store;
+            if (!store) throw new Error('the audit store is not open yet');
+            return store.append.bind(store);
+          },
+        },
+        actor: { sub: WORKFLOW_CLIENT_ID, fhirUser: null, clientId: WORKFLOW_CLIENT_ID, issuer: fhirBase },
+      },
+      appVersion: APP_VERSION,
+    },
+  });
+}
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const ehrPort = options.ehrPort ?? 4000;
@@ -81,6 +131,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const headers = sandboxHeaderPolicy();
   const app: RunningApp = await startApp(options.app ?? 'dev', appPort, api, headers);
   let audit: RunningAuditServer | null = null;
+  let workflow: WorkflowService | null = null;
   try {
     const workflowKeys = await generateBackendClientKeys('ES384');
     const { app: ehr, ctx } = await buildEhr({
@@ -106,21 +157,33 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     headers.connectSrc = [ctx.baseUrl];
     if (options.audit !== false) {
       const settings = options.audit ?? {};
+      const sqlitePath = settings.sqlitePath ?? ':memory:';
+      // Registered in the audit app before it listens; its URL and store are bound once it does.
+      const late: { server: RunningAuditServer | null } = { server: null };
+      const inbox = settings.databaseUrl ? ':memory:' : workflowDbPathFor(sqlitePath);
+      // The inbox opens before the audit server makes the audit file's folder.
+      if (options.workflow !== false && inbox !== ':memory:') mkdirSync(dirname(inbox), { recursive: true });
+      workflow = options.workflow === false ? null : sandboxWorkflow(ctx, workflowKeys, inbox, late);
       try {
         audit = await startAuditServer({
           port: settings.port ?? 0,
-          ...(settings.databaseUrl ? { databaseUrl: settings.databaseUrl } : { sqlitePath: settings.sqlitePath ?? ':memory:' }),
+          ...(settings.databaseUrl ? { databaseUrl: settings.databaseUrl } : { sqlitePath }),
           trustedIssuers: [{ fhirBase: ctx.fhirBase, mode: 'jwks' }],
           corsOrigins: [app.url],
           frameAncestors: [ctx.baseUrl],
           logger: false,
+          ...(workflow ? { workflow } : {}),
         });
       } catch (err) {
+        await workflow?.close();
         await ehr.close();
         if (isAddressInUse(err)) throw new PortInUseError(settings.port ?? 0, 'AUDIT_PORT');
         throw err;
       }
+      late.server = audit;
       api.url = audit.url;
+      const tuning = options.workflow || {};
+      workflow?.start({ drainMs: tuning.drainMs ?? 200, ...(tuning.pollMs !== undefined ? { pollMs: tuning.pollMs } : {}) });
     }
     const running = audit;
     return {
@@ -129,11 +192,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       appUrl: app.url,
       auditUrl: running?.url ?? null,
       audit: running,
+      workflow,
       ctx,
       workflowClient: { clientId: WORKFLOW_CLIENT_ID, tokenEndpoint: `${ctx.baseUrl}/auth/token`, scope: WORKFLOW_SCOPE, keys: workflowKeys },
       chartUrl: (id) => `${ctx.baseUrl}/chart/${encodeURIComponent(id)}`,
       close: async () => {
+        // Live channels first: the app server's proxy holds them open.
+        workflow?.endLiveChannels();
         await Promise.allSettled([ehr.close(), app.close()]);
+        await workflow?.close();
         await running?.close();
       },
     };

@@ -10,6 +10,7 @@ import { AuditMetrics } from './metrics.ts';
 import { openAuditStore } from './store/kysely-store.ts';
 import { openSqliteStoreThread } from './store/sqlite-thread.ts';
 import type { AuditStore } from './store/types.ts';
+import type { WorkflowService } from './workflow/service.ts';
 
 /** Options of {@link startAuditServer}. Give `databaseUrl` for PostgreSQL, else `sqlitePath`. */
 export interface StartAuditServerOptions {
@@ -38,6 +39,8 @@ export interface StartAuditServerOptions {
   connectSrc?: readonly string[];
   /** Believe the reverse proxy's `X-Forwarded-*` headers (all, or from these addresses). */
   trustProxy?: boolean | readonly string[];
+  /** The workflow service to serve (its routes under `/api/workflow/`); its loops are the caller's to start and stop. */
+  workflow?: WorkflowService | null;
 }
 
 /** A running audit server. */
@@ -86,6 +89,7 @@ export async function startAuditServer(options: StartAuditServerOptions): Promis
     ...(options.frameAncestors ? { frameAncestors: options.frameAncestors } : {}),
     ...(options.connectSrc ? { connectSrc: options.connectSrc } : {}),
     ...(options.trustProxy ? { trustProxy: options.trustProxy } : {}),
+    ...(options.workflow ? { workflow: options.workflow } : {}),
   });
   try {
     await app.listen({ port: options.port, host: options.host ?? '127.0.0.1' });

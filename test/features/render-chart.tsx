@@ -5,6 +5,7 @@ import { parseConfig } from '../../src/app/config';
 import type { AuditPort } from '../../src/features/care-gaps/audit-port';
 import { memoryAuditPort } from '../../src/features/care-gaps/audit-port';
 import type { SessionValue } from '../../src/fhir/session-context';
+import type { LiveSource } from '../../src/features/live-updates/live-updates-provider';
 import { buildCast, CAST_PRACTITIONER, type CastId } from '../../src/shared/cast';
 import type { EncounterId, FhirUserRef } from '../../src/shared/ids';
 import { launchContext } from '../fixtures/charts';
@@ -37,12 +38,12 @@ export function sessionFor(patient: CastId, user: string | null = DOCTOR, config
 }
 
 /** Renders the launched app for a cast member, as after a successful SMART launch. */
-export function renderChart(patient: CastId, options: { audit?: AuditPort; user?: string | null; config?: Record<string, unknown> } = {}) {
+export function renderChart(patient: CastId, options: { audit?: AuditPort; user?: string | null; config?: Record<string, unknown>; live?: LiveSource } = {}) {
   const audit = options.audit ?? memoryAuditPort();
   const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
   const session = sessionFor(patient, options.user === undefined ? DOCTOR : options.user, options.config);
-  const view = render(<AppShell session={session} asOf={AS_OF} queryClient={queryClient} audit={audit} />);
-  return { ...view, audit };
+  const view = render(<AppShell session={session} asOf={AS_OF} queryClient={queryClient} audit={audit} live={options.live ?? null} />);
+  return { ...view, audit, queryClient };
 }
 
 /**

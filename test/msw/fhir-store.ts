@@ -37,6 +37,10 @@ export class FhirStore {
 
   private matches(resource: Stored, query: URLSearchParams): boolean {
     for (const [name, value] of query) {
+      if (name === '_lastUpdated' && value.startsWith('gt')) {
+        if (!(Date.parse(resource.meta.lastUpdated) > Date.parse(value.slice(2)))) return false;
+        continue;
+      }
       if (name.startsWith('_')) continue;
       if (name === 'identifier') {
         const [system, val] = value.split('|');
@@ -57,6 +61,11 @@ export class FhirStore {
 
   private search(type: string, query: URLSearchParams): Stored[] {
     return this.all(type).filter((r) => this.matches(r, query));
+  }
+
+  /** Files a resource now, as another system would (a lab result arriving). */
+  file(body: { resourceType: string; [k: string]: unknown }): Stored {
+    return this.create(body.resourceType, body);
   }
 
   private create(type: string, body: Record<string, unknown>): Stored {
@@ -121,8 +130,9 @@ export class FhirStore {
         const type = String(params.type);
         const fault = this.takeFault('GET', type);
         if (fault?.kind === 'status') return HttpResponse.json(fault.body ?? outcome('exception', 'fault'), { status: fault.status });
+        const searchedAt = new Date().toISOString();
         const found = this.search(type, new URL(request.url).searchParams);
-        return HttpResponse.json({ resourceType: 'Bundle', type: 'searchset', total: found.length, entry: found.map((resource) => ({ resource })) });
+        return HttpResponse.json({ resourceType: 'Bundle', type: 'searchset', meta: { lastUpdated: searchedAt }, total: found.length, entry: found.map((resource) => ({ resource })) });
       }),
     ];
   }

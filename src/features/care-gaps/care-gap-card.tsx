@@ -16,6 +16,7 @@ import { actionLabel, indicatorOf, summaryOf, timingLine } from './gap-views';
 import { useConfirm } from './use-confirm';
 import { WhyPanel } from './why-panel';
 import { keepDates } from '../shared/dates';
+import { LIVE_HOLD } from '../live-updates/live-updates-provider';
 
 /** Loaded when the clinician first asks to act (see the DeferDialog note in care-gap-panel.tsx). */
 const ConfirmDialog = lazy(() => import('./confirm-dialog').then((m) => ({ default: m.ConfirmDialog })));
@@ -60,7 +61,7 @@ export function CareGapCard(props: CareGapCardProps) {
   const failure = confirm.data?.write.kind === 'failed' ? confirm.data.write : null;
 
   return (
-    <Card component="section" variant="outlined" aria-labelledby="next-action-title" sx={{ m: 1 }}>
+    <Card component="section" variant="outlined" aria-labelledby="next-action-title" sx={{ m: 1 }} {...LIVE_HOLD}>
       <CardContent sx={{ pb: 1 }}>
         <Alert severity={severity} icon={false} sx={{ py: 0, mb: 1 }}>
           <Typography variant="caption" sx={{ fontWeight: 600 }}>

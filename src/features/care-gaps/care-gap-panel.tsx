@@ -27,6 +27,8 @@ import { summaryOf, writtenWords } from './gap-views';
 import { careGapUiStore } from './ui-store';
 import { auditFields } from './use-confirm';
 import { useCareGaps } from './use-care-gaps';
+import { useLiveUpdates, type LiveView } from '../live-updates/live-updates-provider';
+import type { PackResult } from '../../rules';
 import { keepDates } from '../shared/dates';
 
 /**
@@ -54,6 +56,45 @@ function addDays(day: string, n: number): string {
 function timeLabel(ms: number): string {
   const d = new Date(ms);
   return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+}
+
+/**
+ * How fresh the card is: when the record was read, and whether changes since would have reached it
+ * ("updates live": the server's channel is open; "last checked …": the last polling round or
+ * read; "could not check since …": polling is failing).
+ */
+export function freshnessLabel(readAt: number, live: LiveView | null): string {
+  const read = timeLabel(readAt);
+  const status = live?.status;
+  switch (status?.kind) {
+    case undefined:
+    case 'starting':
+    case 'stopped':
+      return read;
+    case 'live':
+      return `${read} · updates live`;
+    case 'polling':
+      // Reading the record is a check too.
+      if (status.failing) return `${read} · could not check since ${timeLabel(Math.max(status.checkedAt ?? 0, readAt))}`;
+      return `${read} · last checked ${timeLabel(Math.max(status.checkedAt ?? 0, readAt))}`;
+  }
+}
+
+const OPEN_STATUSES = new Set(['due', 'overdue']);
+
+/** What a re-read of the record changed for the clinician, in words (empty: nothing they would see). */
+export function changeWords(before: PackResult, after: PackResult): string {
+  const was = new Map(before.results.map((r) => [r.rule, r.status]));
+  const closed: string[] = [];
+  const opened: string[] = [];
+  for (const r of after.results) {
+    const prior = was.get(r.rule);
+    if (prior === undefined) continue;
+    if (OPEN_STATUSES.has(prior) && !OPEN_STATUSES.has(r.status)) closed.push(r.title);
+    if (!OPEN_STATUSES.has(prior) && OPEN_STATUSES.has(r.status)) opened.push(r.title);
+  }
+  const parts = [closed.length ? `${closed.length === 1 ? 'Gap closed' : 'Gaps closed'}: ${closed.join('; ')}` : null, opened.length ? `${opened.length === 1 ? 'New gap' : 'New gaps'}: ${opened.join('; ')}` : null];
+  return parts.filter(Boolean).join('. ');
 }
 
 /** A chevron for the folded list (MUI rotates it when the list opens). */
@@ -86,6 +127,20 @@ export function CareGapPanel({ asOf, patientName, userName = null }: { asOf: str
   const store = useMemo(() => careGapUiStore(context.patientId, context.fhirUser), [context.patientId, context.fhirUser]);
   const ui = useStore(store);
   const gaps = useCareGaps(asOf, ui.decided);
+  const live = useLiveUpdates();
+  // A chart change re-read while the sidebar is open is announced politely (never by moving focus).
+  const [announcement, setAnnouncement] = useState('');
+  const lastResult = useRef<PackResult | null>(null);
+  const result = gaps.status === 'ready' ? gaps.result : null;
+  const readAt = gaps.status === 'ready' ? gaps.readAt : 0;
+  useEffect(() => {
+    if (!result) return;
+    const before = lastResult.current;
+    lastResult.current = result;
+    if (!before || before === result) return;
+    const words = changeWords(before, result);
+    if (words) setAnnouncement(`Chart updated at ${timeLabel(readAt)}. ${words}.`);
+  }, [result, readAt]);
   const [done, setDone] = useState<ConfirmOutcome | null>(null);
   const [doneAction, setDoneAction] = useState<OpenGap['action'] | null>(null);
   const [showExcluded, setShowExcluded] = useState(false);
@@ -194,6 +249,23 @@ export function CareGapPanel({ asOf, patientName, userName = null }: { asOf: str
 
   return (
     <Box component="section" aria-label="Care gaps">
+      <Typography aria-live="polite" aria-atomic="true" variant="caption" component="p" sx={announcement ? { mx: 2, mt: 1, fontWeight: 600 } : { position: 'absolute', width: 1, height: 1, overflow: 'hidden', clip: 'rect(0 0 0 0)' }}>
+        {announcement}
+      </Typography>
+      {live?.heldSince ? (
+        <Alert
+          severity="info"
+          role="status"
+          sx={{ m: 1 }}
+          action={
+            <Button color="inherit" size="small" onClick={live.applyHeld}>
+              Update now
+            </Button>
+          }
+        >
+          The chart changed at {timeLabel(live.heldSince)}. The care gaps update when you close what is open or move on.
+        </Alert>
+      ) : null}
       {clinician ? null : (
         <Alert severity="info" sx={{ m: 1 }}>
           Careloop&apos;s actions are for clinicians: the care gaps are shown read only.
@@ -257,7 +329,7 @@ export function CareGapPanel({ asOf, patientName, userName = null }: { asOf: str
           whyOpen={ui.whyRule === focus.gap.rule}
           headingRef={headingRef}
           confirmOpen={ui.confirmRule === focus.gap.rule}
-          asOfLabel={timeLabel(gaps.readAt)}
+          asOfLabel={freshnessLabel(gaps.readAt, live)}
           writeBlock={block}
           canDefer={clinician}
           onWhy={() => {
@@ -275,6 +347,9 @@ export function CareGapPanel({ asOf, patientName, userName = null }: { asOf: str
         <Box sx={{ m: 2 }}>
           <Typography variant="body2">
             {gaps.notAssessed.length ? `No open care gaps among the rules assessed as of ${asOf}.` : `No open care gaps as of ${asOf}.`}
+          </Typography>
+          <Typography variant="caption" component="p" color="text.secondary">
+            As of {freshnessLabel(gaps.readAt, live)}
           </Typography>
           {gaps.excluded.length ? (
             <>

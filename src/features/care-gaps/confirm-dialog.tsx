@@ -10,6 +10,7 @@ import type { OpenGap } from '../../writeback/builders';
 import { codeLabel } from './code-systems';
 import { actionLabel, writtenWords } from './gap-views';
 import type { WriteResult } from '../../writeback/write-action';
+import { useLiveUpdates } from '../live-updates/live-updates-provider';
 
 export interface ConfirmDialogProps {
   gap: OpenGap;
@@ -40,6 +41,9 @@ function Row({ label, value }: { label: string; value: string }) {
 export function ConfirmDialog({ gap, outreach, patientName, requester, open, pending, failure, onConfirm, onCancel }: ConfirmDialogProps) {
   const { action } = gap;
   const what = writtenWords(action);
+  // A chart change waits while this is open (the dialog stays); the clinician is told here, where
+  // a screen reader is while the rest of the page is hidden behind the dialog.
+  const heldSince = useLiveUpdates()?.heldSince ?? null;
   return (
     <Dialog open={open} onClose={pending ? undefined : onCancel} aria-labelledby="confirm-title" fullWidth>
       <DialogTitle id="confirm-title" sx={{ fontSize: '1rem' }}>
@@ -50,6 +54,11 @@ export function ConfirmDialog({ gap, outreach, patientName, requester, open, pen
         {failure ? (
           <Alert severity="error" role="alert" sx={{ mb: 1 }}>
             {failure.message}
+          </Alert>
+        ) : null}
+        {heldSince !== null ? (
+          <Alert severity="warning" role="status" sx={{ mb: 1 }}>
+            The chart changed while this was open. Cancel to see the updated care gaps before you confirm.
           </Alert>
         ) : null}
         <Typography variant="body2" sx={{ mb: 1 }}>

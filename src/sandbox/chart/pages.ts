@@ -85,7 +85,7 @@ export function registerChartRoutes(app: FastifyInstance, ctx: EhrContext): void
     </section>
     <section class="card"><h2 style="margin-top:0;font-size:16px">Problems</h2><ul>${conditions.map((c) => `<li>${esc(c.code?.text ?? '')}</li>`).join('') || '<li class="muted">None recorded</li>'}</ul>
     <h2 style="font-size:16px">Recent observations</h2><ul>${observations.map((o) => `<li>${esc(o.code.text ?? '')} <span class="muted">${esc((o.effectiveDateTime ?? 'no date').slice(0, 10))}</span></li>`).join('') || '<li class="muted">None</li>'}</ul></section>
-    ${SIMULATED_RESULTS[id] ? `<section class="card" aria-label="Simulate"><form method="post" action="/chart/${esc(id)}/simulate-result"><button type="submit" data-testid="simulate-result">${esc(SIMULATED_RESULTS[id].label)}</button></form></section>` : ''}
+    ${SIMULATED_RESULTS[id] ? `<section class="card" aria-label="Simulate"><form method="post" action="/chart/${esc(id)}/simulate-result" id="simulate"><button type="submit" data-testid="simulate-result">${esc(SIMULATED_RESULTS[id].label)}</button> <span id="simulate-status" class="muted" role="status"></span></form></section>` : ''}
     <section class="card" aria-label="Written back by apps"><h2 style="margin-top:0;font-size:16px">Written back by apps</h2>
       <div id="writes" aria-live="polite"><p class="muted">Loading…</p></div></section>
   </main>
@@ -109,6 +109,25 @@ async function refresh() {
 }
 refresh();
 setInterval(refresh, 1500);
+// The result is filed without reloading the chart, so the app in the sidebar stays open as it would
+// while a lab interface files a result.
+const simulate = document.getElementById('simulate');
+if (simulate) simulate.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const button = simulate.querySelector('button');
+  const status = document.getElementById('simulate-status');
+  button.disabled = true;
+  try {
+    const r = await fetch(simulate.action, { method: 'POST', headers: { accept: 'application/json' } });
+    const data = r.ok ? await r.json() : null;
+    status.textContent = data ? 'Filed ' + data.reference + ' at ' + new Date().toTimeString().slice(0, 8) : 'Could not file the result';
+    refresh();
+  } catch (e) {
+    status.textContent = 'Could not file the result';
+  } finally {
+    button.disabled = false;
+  }
+});
 </script>`;
     return reply.type('text/html').send(page(`Sandbox EHR: ${nameOf(p)}`, body));
   });
@@ -117,6 +136,7 @@ setInterval(refresh, 1500);
   app.post<{ Params: { id: string } }>('/chart/:id/simulate-result', async (req, reply) => {
     const created = await simulateResult(ctx, req.params.id);
     if (!created) return reply.code(404).type('text/html').send(page('Not found', `${header(ctx)}<main><p>No simulated result for ${esc(req.params.id)}.</p></main>`));
+    if ((req.headers.accept ?? '').includes('application/json')) return reply.code(201).send({ reference: `${created.resourceType}/${created.id ?? ''}` });
     return reply.redirect(`/chart/${encodeURIComponent(req.params.id)}`, 303);
   });
 

@@ -43,8 +43,8 @@ export interface WorkflowServiceOptions {
   readonly backend: Omit<BackendTokenOptions, 'fetch' | 'now'>;
   /** The inbox database (a file beside the audit database, or `:memory:`), or an open inbox. */
   readonly inbox: string | Inbox;
-  /** This server's public origin, where the EHR POSTs notifications. */
-  readonly publicUrl: string;
+  /** This server's public origin, where the EHR POSTs notifications (a function: known once it listens). */
+  readonly publicUrl: string | (() => string);
   /** What to do with each event; default: re-evaluate its patient when `reevaluate` is given, else nothing. */
   readonly handler?: InboxHandler;
   /** Re-evaluation of the changed patient and the automatic actions (see reevaluate.ts). */
@@ -62,6 +62,11 @@ export interface WorkflowServiceOptions {
   readonly poll?: { readonly types: readonly string[]; readonly overlapMs?: number };
   /** Reconcile these types for patients with open Careloop work or recent changes. */
   readonly reconcile?: { readonly types: readonly string[]; readonly identifierSystem: string };
+  /**
+   * Watch a patient on demand: when a sidebar opens the live channel for a patient, subscribe to
+   * this topic for that patient (once per process; see {@link WorkflowService.watchPatient}).
+   */
+  readonly watch?: { readonly topic: string };
 }
 
 export class WorkflowService {
@@ -77,6 +82,8 @@ export class WorkflowService {
   private readonly processed = new LatencyHistogram();
   private readonly writeFailures = new Map<number, number>();
   private draining: Promise<unknown> | null = null;
+  private readonly watched = new Map<string, Promise<void>>();
+  private readonly streams = new Set<{ end(): void }>();
 
   constructor(private readonly options: WorkflowServiceOptions) {
     this.fetchFn = options.fetch ?? ((...args) => fetch(...args));
@@ -243,7 +250,7 @@ export class WorkflowService {
       ...(patient ? { _criteria: { extension: [{ url: `${BACKPORT}/backport-filter-criteria`, valueString: `patient=Patient/${patient}` }] } } : {}),
       channel: {
         type: 'rest-hook',
-        endpoint: `${this.options.publicUrl}${NOTIFICATION_PATH}`,
+        endpoint: `${typeof this.options.publicUrl === 'function' ? this.options.publicUrl() : this.options.publicUrl}${NOTIFICATION_PATH}`,
         payload: 'application/fhir+json',
         _payload: { extension: [{ url: `${BACKPORT}/backport-payload-content`, valueCode: this.options.payload ?? 'id-only' }] },
         header: [`Authorization: Bearer ${this.secret}`],
@@ -260,6 +267,33 @@ export class WorkflowService {
     const subscription = `${this.options.fhirBase}/Subscription/${created.id}`;
     this.receiver.follow(subscription, heartbeat);
     return { subscription, status: created.status ?? 'unknown' };
+  }
+
+  /**
+   * Makes sure the EHR notifies this service of the patient's chart changes: one Subscription to the
+   * `watch` topic for the patient, created once per process (concurrent calls share it; a failed
+   * attempt is forgotten, so the next call tries again). Resolves when it is active.
+   */
+  watchPatient(patient: string): Promise<void> {
+    const topic = this.options.watch?.topic;
+    if (!topic) return Promise.resolve();
+    const known = this.watched.get(patient);
+    if (known) return known;
+    const created = this.subscribe(topic, patient).then(
+      () => undefined,
+      (e: unknown) => {
+        this.watched.delete(patient);
+        this.options.log?.({ msg: 'subscription not created', patient, error: e instanceof Error ? e.message : String(e) });
+        throw e;
+      },
+    );
+    this.watched.set(patient, created);
+    return created;
+  }
+
+  /** Ends every open live channel (their apps reconnect or fall back to polling). */
+  endLiveChannels(): void {
+    for (const s of [...this.streams]) s.end();
   }
 
   /** Deletes a Subscription on the EHR and stops following it. */
@@ -309,6 +343,7 @@ export class WorkflowService {
   }
 
   async close(): Promise<void> {
+    this.endLiveChannels();
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     await this.receiver.settled();
@@ -345,6 +380,9 @@ export class WorkflowService {
       }
     });
 
+    // Open live channels would keep the server from closing: they end first.
+    app.addHook('preClose', async () => this.endLiveChannels());
+
     app.get('/api/workflow/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(this.metricsText()));
 
     // The sidebar's live channel (Server-Sent Events over fetch): the launch's SMART token, bound to its patient.
@@ -367,14 +405,19 @@ export class WorkflowService {
       const res = reply.raw;
       res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
       res.write('retry: 5000\n: connected\n\n');
+      // A sidebar open on a patient is a reason to watch that patient's chart.
+      void this.watchPatient(patient).catch(() => undefined);
       const unsubscribe = this.onPatientChange(patient, (c) => res.write(`event: change\nid: ${c.event}\ndata: ${JSON.stringify(c)}\n\n`));
       const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
       // The stream ends when the token does: the app reconnects with a fresh one.
       const expiry = setTimeout(() => res.end(), Math.max(0, token.exp * 1000 - Date.now()));
+      const stream = { end: () => res.end() };
+      this.streams.add(stream);
       const stop = () => {
         clearInterval(keepAlive);
         clearTimeout(expiry);
         unsubscribe();
+        this.streams.delete(stream);
       };
       res.on('close', stop);
       return reply;
