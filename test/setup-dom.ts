@@ -1,7 +1,7 @@
 import '@testing-library/jest-dom/vitest';
 import { cleanup, configure } from '@testing-library/react';
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { server } from './msw/server';
+import { server } from './msw/server.ts';
 
 // The rule engine loads as its own chunk; on a busy two-core CI machine the first transform of it
 // can take more than the default second.

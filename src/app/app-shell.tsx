@@ -2,13 +2,13 @@ import CssBaseline from '@mui/material/CssBaseline';
 import { ThemeProvider } from '@mui/material/styles';
 import { QueryClientProvider, useQuery, type QueryClient } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
-import { SessionProvider, type SessionValue } from '../fhir/session-context';
-import { AuditProvider, memoryAuditPort, type AuditPort } from '../features/care-gaps/audit-port';
-import { AuditDeliveryIndicator, type AuditStatusSource } from '../features/audit/audit-delivery-indicator';
-import { ChartContext } from '../features/context/chart-context';
-import { LiveUpdatesProvider, type LiveSource } from '../features/live-updates/live-updates-provider';
-import { createQueryClient, smartStyleQuery } from './query-client';
-import { careloopTheme } from './theme';
+import { SessionProvider, type SessionValue } from '../fhir/session-context.tsx';
+import { AuditProvider, memoryAuditPort, type AuditPort } from '../features/care-gaps/audit-port.ts';
+import { AuditDeliveryIndicator, type AuditStatusSource } from '../features/audit/audit-delivery-indicator.tsx';
+import { ChartContext } from '../features/context/chart-context.tsx';
+import { LiveUpdatesProvider, type LiveSource } from '../features/live-updates/live-updates-provider.tsx';
+import { createQueryClient, smartStyleQuery } from './query-client.ts';
+import { careloopTheme } from './theme.ts';
 
 
 function Themed({ session, asOf, auditStatus }: { session: SessionValue; asOf: string; auditStatus: AuditStatusSource | null }) {

@@ -1,9 +1,9 @@
-import { auditPortOf, browserConnectivity, createAuditClient, sessionOutboxStorage, type AuditClient } from '../audit';
-import { memoryAuditPort, type AuditPort } from '../features/care-gaps/audit-port';
-import type { SessionValue } from '../fhir/session-context';
-import { APP_VERSION } from '../shared/version';
-import { isClinician } from '../smart/permissions';
-import { sessionStorageOrMemory } from './page-storage';
+import { auditPortOf, browserConnectivity, createAuditClient, sessionOutboxStorage, type AuditClient } from '../audit/index.ts';
+import { memoryAuditPort, type AuditPort } from '../features/care-gaps/audit-port.ts';
+import type { SessionValue } from '../fhir/session-context.tsx';
+import { APP_VERSION } from '../shared/version.ts';
+import { isClinician } from '../smart/permissions.ts';
+import { sessionStorageOrMemory } from './page-storage.ts';
 
 /** The reason code of the `launch-error` recorded when the user is not a clinician. */
 export const NOT_CLINICIAN_REASON = 'write-refused:fhir-user-not-clinician';

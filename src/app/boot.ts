@@ -1,10 +1,10 @@
-import type { SessionValue } from '../fhir/session-context';
-import { completeLaunch } from '../smart/session';
-import { beginLaunch, readLaunchParams, startDiscovery } from '../smart/launch';
-import type { LaunchKeeping } from '../smart/launch-handoff';
-import { toProblem, type Problem } from '../shared/problem';
-import { storageAvailable } from '../smart/storage-available';
-import { loadConfig } from './config';
+import type { SessionValue } from '../fhir/session-context.tsx';
+import { completeLaunch } from '../smart/session.ts';
+import { beginLaunch, readLaunchParams, startDiscovery } from '../smart/launch.ts';
+import type { LaunchKeeping } from '../smart/launch-handoff.ts';
+import { toProblem, type Problem } from '../shared/problem.ts';
+import { storageAvailable } from '../smart/storage-available.ts';
+import { loadConfig } from './config.ts';
 
 export type IndexBoot = { ok: true; session: SessionValue; accessToken: () => Promise<string | null> } | { ok: false; problem: Problem };
 export type LaunchBoot = { ok: true; authorizeUrl: string } | { ok: false; problem: Problem };

@@ -1,8 +1,8 @@
 import type { Encounter, Patient, Task } from '@medplum/fhirtypes';
-import { getEncounter, getOpenTasks, getPatient, getRecord, type ClinicalRecord } from '../fhir/fetchers';
-import type { PagedList } from '../fhir/paging';
-import type { SessionValue } from '../fhir/session-context';
-import { fetchSmartStyle, type SmartStyle } from '../smart/style';
+import { getEncounter, getOpenTasks, getPatient, getRecord, type ClinicalRecord } from '../fhir/fetchers.ts';
+import type { PagedList } from '../fhir/paging.ts';
+import type { SessionValue } from '../fhir/session-context.tsx';
+import { fetchSmartStyle, type SmartStyle } from '../smart/style.ts';
 
 /** The first card's reads, in flight. Each settles once; react-query adopts them (./query-client.ts). */
 export interface LaunchReads {

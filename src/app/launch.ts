@@ -1,4 +1,4 @@
-import { bootLaunch } from './boot';
+import { bootLaunch } from './boot.ts';
 
 /** launch.html: the EHR's launch URL. Builds the authorization request and leaves for the EHR. */
 async function main(): Promise<void> {
@@ -8,7 +8,7 @@ async function main(): Promise<void> {
     return;
   }
   // The problem screen (React + MUI) loads only when something went wrong.
-  const { mountProblem } = await import('./render');
+  const { mountProblem } = await import('./render.tsx');
   mountProblem(boot.problem);
 }
 

@@ -1,5 +1,5 @@
-import type { LiveSource } from '../features/live-updates/live-updates-provider';
-import type { SessionValue } from '../fhir/session-context';
+import type { LiveSource } from '../features/live-updates/live-updates-provider.tsx';
+import type { SessionValue } from '../fhir/session-context.tsx';
 
 /**
  * The live chart of this launch: the change channel on Careloop's server (the audit API's origin),

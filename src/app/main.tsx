@@ -1,7 +1,7 @@
-import { bootIndex } from './boot';
-import { liveFor } from './live-for';
-import { sendLaunchReads } from './launch-reads';
-import { preloadLazyChunks } from './preload-lazy-chunks';
+import { bootIndex } from './boot.ts';
+import { liveFor } from './live-for.ts';
+import { sendLaunchReads } from './launch-reads.ts';
+import { preloadLazyChunks } from './preload-lazy-chunks.ts';
 
 /** How long the UI waits for the reads before it shows the loading skeleton. */
 const SKELETON_AFTER_MS = 200;
@@ -17,15 +17,15 @@ const SKELETON_AFTER_MS = 200;
 async function main(): Promise<void> {
   const boot = await bootIndex(window.location);
   if (!boot.ok) {
-    (await import('./mount-app')).mountProblem(boot.problem);
+    (await import('./mount-app.tsx')).mountProblem(boot.problem);
     return;
   }
   // The reads first: on a real EHR they are the slowest part of the launch. Then the hints fetch
   // and compile the UI's chunks side by side while the server answers.
   const fhirReads = sendLaunchReads(boot.session);
   preloadLazyChunks();
-  const { queryClient, audit, settled } = (await import('./start-reads')).startReads(boot, fhirReads);
-  const ui = await import('./mount-app');
+  const { queryClient, audit, settled } = (await import('./start-reads.ts')).startReads(boot, fhirReads);
+  const ui = await import('./mount-app.tsx');
   // The page already says "Loading Careloop…". When the reads answer within a moment of the UI
   // being ready, React renders the card straight away instead of a skeleton first (a skeleton that
   // flashes for a few frames costs a full render); otherwise the skeleton shows its progress.

@@ -1,4 +1,4 @@
-import { storageAvailable } from '../smart/storage-available';
+import { storageAvailable } from '../smart/storage-available.ts';
 
 /**
  * A Web Storage that lives as long as the page: what the audit outbox uses when the browser denies

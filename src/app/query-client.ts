@@ -1,14 +1,14 @@
 import { QueryClient, queryOptions, type QueryFunction, type QueryKey } from '@tanstack/react-query';
-import { openTasksQuery } from '../fhir/get-open-tasks';
-import { patientQuery } from '../fhir/get-patient';
-import { recordQuery } from '../fhir/get-record';
-import { encounterQuery } from '../fhir/get-encounter';
-import type { SessionValue } from '../fhir/session-context';
-import { decisionsQuery, type AuditPort } from '../features/care-gaps/audit-port';
-import { rulesEngineQuery } from '../features/care-gaps/load-rules';
-import { isTransient, retryAfterMs, toProblem } from '../shared/problem';
-import { fetchSmartStyle } from '../smart/style';
-import type { LaunchReads } from './launch-reads';
+import { openTasksQuery } from '../fhir/get-open-tasks.ts';
+import { patientQuery } from '../fhir/get-patient.ts';
+import { recordQuery } from '../fhir/get-record.ts';
+import { encounterQuery } from '../fhir/get-encounter.ts';
+import type { SessionValue } from '../fhir/session-context.tsx';
+import { decisionsQuery, type AuditPort } from '../features/care-gaps/audit-port.ts';
+import { rulesEngineQuery } from '../features/care-gaps/load-rules.ts';
+import { isTransient, retryAfterMs, toProblem } from '../shared/problem.ts';
+import { fetchSmartStyle } from '../smart/style.ts';
+import type { LaunchReads } from './launch-reads.ts';
 
 /** Attempts after the first for a read that failed transiently. */
 const MAX_RETRIES = 2;

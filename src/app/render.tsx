@@ -2,9 +2,9 @@ import CssBaseline from '@mui/material/CssBaseline';
 import { ThemeProvider } from '@mui/material/styles';
 import { StrictMode, type ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { ProblemScreen } from '../features/errors/problem-screen';
-import type { Problem } from '../shared/problem';
-import { careloopTheme } from './theme';
+import { ProblemScreen } from '../features/errors/problem-screen.tsx';
+import type { Problem } from '../shared/problem.ts';
+import { careloopTheme } from './theme.ts';
 
 export function mount(node: ReactNode): void {
   const root = document.getElementById('root');

@@ -1,7 +1,7 @@
-import type { IndexBoot } from './boot';
-import { auditFor } from './audit-for';
-import type { LaunchReads } from './launch-reads';
-import { createQueryClient, prefetchDecisions, prefetchLaunch } from './query-client';
+import type { IndexBoot } from './boot.ts';
+import { auditFor } from './audit-for.ts';
+import type { LaunchReads } from './launch-reads.ts';
+import { createQueryClient, prefetchDecisions, prefetchLaunch } from './query-client.ts';
 
 /**
  * The rest of what the first card needs, beside the FHIR reads the entry has sent (`reads`): the

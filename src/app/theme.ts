@@ -1,5 +1,5 @@
 import { createTheme, type Theme } from '@mui/material/styles';
-import type { SmartStyle } from '../smart/style';
+import type { SmartStyle } from '../smart/style.ts';
 
 const HEADING_VARIANTS = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'subtitle1', 'subtitle2'] as const;
 const HEADING_ELEMENT = /^h[1-6]$/;

@@ -6,12 +6,12 @@
  * files re-export them.
  */
 import type { Encounter, Patient, Resource, Task } from '@medplum/fhirtypes';
-import type { EncounterId, PatientId } from '../shared/ids';
-import { ProblemError } from '../shared/problem';
-import { fhirGet, type FhirGateway } from './gateway';
-import { canSearch } from '../smart/permissions';
-import { searchAll, type PagedList } from './paging';
-import { OPEN_TASK_STATUSES } from '../shared/task-status';
+import type { EncounterId, PatientId } from '../shared/ids.ts';
+import { ProblemError } from '../shared/problem.ts';
+import { fhirGet, type FhirGateway } from './gateway.ts';
+import { canSearch } from '../smart/permissions.ts';
+import { searchAll, type PagedList } from './paging.ts';
+import { OPEN_TASK_STATUSES } from '../shared/task-status.ts';
 
 /** Reads the patient in context; a body that is not that Patient is refused, not shown. */
 export async function getPatient(gateway: FhirGateway, id: PatientId, signal?: AbortSignal): Promise<Patient> {

@@ -1,10 +1,10 @@
-import type { FhirGateway } from '../smart/fhir-gateway';
+import type { FhirGateway } from '../smart/fhir-gateway.ts';
 
 /**
  * The app's only way to the FHIR server, declared with its fhirclient implementation in
  * src/smart/fhir-gateway.ts; failures reject with a `ProblemError` (src/shared/problem.ts).
  */
-export type { FhirCall, FhirGateway, FhirReply } from '../smart/fhir-gateway';
+export type { FhirCall, FhirGateway, FhirReply } from '../smart/fhir-gateway.ts';
 
 /** GET a resource or Bundle and return its body. */
 export async function fhirGet<T>(gateway: FhirGateway, url: string, signal?: AbortSignal): Promise<T> {

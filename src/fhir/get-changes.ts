@@ -6,10 +6,10 @@
  * the overlap never reports the same change twice.
  */
 import type { Resource } from '@medplum/fhirtypes';
-import type { PatientId } from '../shared/ids';
-import { canSearch } from '../smart/permissions';
-import { fhirGet, type FhirGateway } from './gateway';
-import { RECORD_TYPES } from './fetchers';
+import type { PatientId } from '../shared/ids.ts';
+import { canSearch } from '../smart/permissions.ts';
+import { fhirGet, type FhirGateway } from './gateway.ts';
+import { RECORD_TYPES } from './fetchers.ts';
 
 /** What a change would show in: the record the rules read, and the open Tasks. */
 export const WATCHED_TYPES: readonly string[] = [...RECORD_TYPES, 'Task'];

@@ -1,9 +1,9 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
-import type { EncounterId } from '../shared/ids';
-import { getEncounter } from './fetchers';
-import type { FhirGateway } from './gateway';
-import { fhirKeys } from './keys';
-import { useSession } from './session-context';
+import type { EncounterId } from '../shared/ids.ts';
+import { getEncounter } from './fetchers.ts';
+import type { FhirGateway } from './gateway.ts';
+import { fhirKeys } from './keys.ts';
+import { useSession } from './session-context.tsx';
 
 export { getEncounter };
 

@@ -1,11 +1,11 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
-import type { PatientId } from '../shared/ids';
-import { getOpenTasks } from './fetchers';
-import type { FhirGateway } from './gateway';
-import { fhirKeys } from './keys';
-import { useSession } from './session-context';
+import type { PatientId } from '../shared/ids.ts';
+import { getOpenTasks } from './fetchers.ts';
+import type { FhirGateway } from './gateway.ts';
+import { fhirKeys } from './keys.ts';
+import { useSession } from './session-context.tsx';
 
-export { getOpenTasks, openTasksUrl } from './fetchers';
+export { getOpenTasks, openTasksUrl } from './fetchers.ts';
 
 export const openTasksQuery = (gateway: FhirGateway, patientId: PatientId, pageSize: number, maxPages: number) =>
   queryOptions({

@@ -1,9 +1,9 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
-import type { PatientId } from '../shared/ids';
-import { getPatient } from './fetchers';
-import type { FhirGateway } from './gateway';
-import { fhirKeys } from './keys';
-import { useSession } from './session-context';
+import type { PatientId } from '../shared/ids.ts';
+import { getPatient } from './fetchers.ts';
+import type { FhirGateway } from './gateway.ts';
+import { fhirKeys } from './keys.ts';
+import { useSession } from './session-context.tsx';
 
 export { getPatient };
 

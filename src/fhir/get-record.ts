@@ -1,11 +1,11 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
-import type { PatientId } from '../shared/ids';
-import type { FhirGateway } from './gateway';
-import { fhirKeys } from './keys';
-import { getRecord } from './fetchers';
-import { useSession } from './session-context';
+import type { PatientId } from '../shared/ids.ts';
+import type { FhirGateway } from './gateway.ts';
+import { fhirKeys } from './keys.ts';
+import { getRecord } from './fetchers.ts';
+import { useSession } from './session-context.tsx';
 
-export { getRecord, RECORD_TYPES, type ClinicalRecord, type RecordType } from './fetchers';
+export { getRecord, RECORD_TYPES, type ClinicalRecord, type RecordType } from './fetchers.ts';
 
 export const recordQuery = (gateway: FhirGateway, patientId: PatientId, pageSize: number, maxPages: number, granted: readonly string[] | null = null) =>
   queryOptions({

@@ -1,4 +1,4 @@
-import type { EncounterId, PatientId } from '../shared/ids';
+import type { EncounterId, PatientId } from '../shared/ids.ts';
 
 /**
  * Every FHIR query key comes from this factory, so mutations can invalidate exactly what they

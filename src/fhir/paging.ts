@@ -1,7 +1,7 @@
 // zod/mini: this module is on the launch path (the first reads go out from index.html's entry).
 import * as z from 'zod/mini';
-import { ProblemError } from '../shared/problem';
-import { fhirGet, type FhirGateway } from './gateway';
+import { ProblemError } from '../shared/problem.ts';
+import { fhirGet, type FhirGateway } from './gateway.ts';
 
 const bundleSchema = z.looseObject({
   resourceType: z.literal('Bundle'),

@@ -1,5 +1,5 @@
 import type { HumanName, Patient } from '@medplum/fhirtypes';
-import { ageOn } from '../shared/age';
+import { ageOn } from '../shared/age.ts';
 
 /** What the banner shows of a patient, derived from the resource as plain text. */
 export interface PatientSummary {

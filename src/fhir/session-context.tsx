@@ -1,7 +1,7 @@
 import { createContext, useContext, type ReactNode } from 'react';
-import type { AppConfig } from '../app/config';
-import type { LaunchContext } from '../smart/session';
-import type { FhirGateway } from './gateway';
+import type { AppConfig } from '../app/config.ts';
+import type { LaunchContext } from '../smart/session.ts';
+import type { FhirGateway } from './gateway.ts';
 
 /** What every screen after launch may rely on: the validated context and the FHIR gateway. */
 export interface SessionValue {

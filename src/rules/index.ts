@@ -3,7 +3,7 @@
  * compiled to ELM and evaluated by the engine in src/cql.
  *
  * @example
- * import { careloopPreventive, evaluatePack, indexRecord } from '../rules';
+ * import { careloopPreventive, evaluatePack, indexRecord } from '../rules/index.ts';
  * const record = indexRecord(resources);
  * const result = evaluatePack(careloopPreventive, record, { mode: 'point-of-care', asOf: '2025-06-01' });
  */

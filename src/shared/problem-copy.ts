@@ -1,4 +1,4 @@
-import type { Problem } from './problem';
+import type { Problem } from './problem.ts';
 
 /**
  * The only place a {@link Problem} becomes words: the screens (features/errors/problem-screen.tsx),

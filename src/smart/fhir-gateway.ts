@@ -1,6 +1,6 @@
-import { resourceScope } from '../shared/smart-scopes';
+import { resourceScope } from '../shared/smart-scopes.ts';
 import type Client from 'fhirclient/lib/Client';
-import { ProblemError, problemFromStatus, toProblem } from '../shared/problem';
+import { ProblemError, problemFromStatus, toProblem } from '../shared/problem.ts';
 
 /** One FHIR REST call, as the app's data layer sees it. */
 export interface FhirCall {

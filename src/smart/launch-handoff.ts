@@ -1,5 +1,5 @@
 import type { fhirclient } from 'fhirclient/lib/types';
-import { ProblemError } from '../shared/problem';
+import { ProblemError } from '../shared/problem.ts';
 
 /**
  * Where a launch keeps fhirclient's launch record (endpoints, client id, PKCE verifier, later the

@@ -1,9 +1,9 @@
 import { authorize, fetchWellKnownJson } from 'fhirclient/lib/smart';
-import type { AppConfig } from '../app/config';
-import { createAdapter } from './adapter';
-import { handOffLaunch, memoryLaunchStorage, type LaunchKeeping } from './launch-handoff';
-import { ProblemError } from '../shared/problem';
-import { requestedScopes, smartConfigurationSchema, type LaunchKind } from './scopes';
+import type { AppConfig } from '../app/config.ts';
+import { createAdapter } from './adapter.ts';
+import { handOffLaunch, memoryLaunchStorage, type LaunchKeeping } from './launch-handoff.ts';
+import { ProblemError } from '../shared/problem.ts';
+import { requestedScopes, smartConfigurationSchema, type LaunchKind } from './scopes.ts';
 
 /** What launch.html was opened with. */
 export interface LaunchParams {

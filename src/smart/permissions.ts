@@ -1,7 +1,7 @@
 // zod-free and React-free: read on index.html's entry path (which record types to ask for) and by
 // the card (whether to offer a write).
-import type { FhirUserRef } from '../shared/ids';
-import { permits, type Interaction } from '../shared/smart-scopes';
+import type { FhirUserRef } from '../shared/ids.ts';
+import { permits, type Interaction } from '../shared/smart-scopes.ts';
 
 export type { Interaction };
 

@@ -1,7 +1,7 @@
 // zod/mini: this schema is built on launch.html, where every kilobyte and millisecond is on the
 // clinician's wait (see README, "launch path").
 import * as z from 'zod/mini';
-import { formatScopeV1, parseScope, resourceScope } from '../shared/smart-scopes';
+import { formatScopeV1, parseScope, resourceScope } from '../shared/smart-scopes.ts';
 
 /** The parts of `.well-known/smart-configuration` the app reads (SMART App Launch 2.x §Discovery). */
 export const smartConfigurationSchema = z.looseObject({

@@ -1,10 +1,10 @@
 import type Client from 'fhirclient/lib/Client';
 import { ready } from 'fhirclient/lib/smart';
-import { asEncounterId, asFhirUserRef, asPatientId, type EncounterId, type FhirUserRef, type PatientId } from '../shared/ids';
-import { createAdapter } from './adapter';
-import { claimLaunch, memoryLaunchStorage, type LaunchKeeping } from './launch-handoff';
-import { clientGateway, type FhirGateway } from './fhir-gateway';
-import { ProblemError } from '../shared/problem';
+import { asEncounterId, asFhirUserRef, asPatientId, type EncounterId, type FhirUserRef, type PatientId } from '../shared/ids.ts';
+import { createAdapter } from './adapter.ts';
+import { claimLaunch, memoryLaunchStorage, type LaunchKeeping } from './launch-handoff.ts';
+import { clientGateway, type FhirGateway } from './fhir-gateway.ts';
+import { ProblemError } from '../shared/problem.ts';
 
 /** The launch context the EHR granted, validated (SMART App Launch 2.x §Launch context). */
 export interface LaunchContext {

@@ -1,5 +1,5 @@
 import type { Identifier, Provenance, ServiceRequest, Task } from '@medplum/fhirtypes';
-import type { ActionTemplate, DueResult, Evidence, OverdueResult } from '../rules';
+import type { ActionTemplate, DueResult, Evidence, OverdueResult } from '../rules/index.ts';
 
 /** A gap the clinician can act on. */
 export type OpenGap = DueResult | OverdueResult;

@@ -1,7 +1,7 @@
 import type { Task } from '@medplum/fhirtypes';
-import type { FhirGateway } from '../fhir/gateway';
-import { writeFailureMessage } from '../shared/problem-copy';
-import { ProblemError, isTransient } from '../shared/problem';
+import type { FhirGateway } from '../fhir/gateway.ts';
+import { writeFailureMessage } from '../shared/problem-copy.ts';
+import { ProblemError, isTransient } from '../shared/problem.ts';
 
 /** How closing an existing Task ended. */
 export type CloseResult =

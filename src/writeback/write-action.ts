@@ -1,8 +1,8 @@
 import type { Bundle, Provenance, Resource, ServiceRequest, Task } from '@medplum/fhirtypes';
-import type { FhirGateway } from '../fhir/gateway';
-import { writeFailureMessage } from '../shared/problem-copy';
-import { ProblemError, isTransient, retryAfterMs, statusOf, type Problem } from '../shared/problem';
-import { actionIdentifier, buildActionResource, buildProvenance, identifierQuery, type OpenGap, type WriteContext } from './builders';
+import type { FhirGateway } from '../fhir/gateway.ts';
+import { writeFailureMessage } from '../shared/problem-copy.ts';
+import { ProblemError, isTransient, retryAfterMs, statusOf, type Problem } from '../shared/problem.ts';
+import { actionIdentifier, buildActionResource, buildProvenance, identifierQuery, type OpenGap, type WriteContext } from './builders.ts';
 
 export type ActionResource = Task | ServiceRequest;
 

@@ -3,15 +3,15 @@ import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { AppShell } from '../../src/app/app-shell';
-import { auditFor } from '../../src/app/audit-for';
-import { outboxKey } from '../../src/audit';
-import { resetCareGapUiStores } from '../../src/features/care-gaps/ui-store';
-import { careloopPreventive } from '../../src/rules';
-import { auditBatchSchema, type AuditRecord } from '../../src/shared/audit-event';
-import { BASE, castStore, line, sessionFor } from '../features/render-chart';
-import { server } from '../msw/server';
-import { denyBrowserStorage } from '../support/deny-storage';
+import { AppShell } from '../../src/app/app-shell.tsx';
+import { auditFor } from '../../src/app/audit-for.ts';
+import { outboxKey } from '../../src/audit/index.ts';
+import { resetCareGapUiStores } from '../../src/features/care-gaps/ui-store.ts';
+import { careloopPreventive } from '../../src/rules/index.ts';
+import { auditBatchSchema, type AuditRecord } from '../../src/shared/audit-event.ts';
+import { BASE, castStore, line, sessionFor } from '../features/render-chart.tsx';
+import { server } from '../msw/server.ts';
+import { denyBrowserStorage } from '../support/deny-storage.ts';
 
 const AUDIT = 'https://audit.example.org';
 

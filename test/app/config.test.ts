@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { http, HttpResponse } from 'msw';
-import { loadConfig, parseConfig } from '../../src/app/config';
-import { server, validConfig } from '../msw/server';
+import { loadConfig, parseConfig } from '../../src/app/config.ts';
+import { server, validConfig } from '../msw/server.ts';
 
 const URL_ = 'http://localhost:3000/careloop.config.json';
 

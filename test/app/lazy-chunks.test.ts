@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { lazyChunksOf, prefetchForNextPage } from '../../src/app/lazy-chunks-plugin';
-import { LAZY_CHUNKS_ELEMENT_ID, preloadLazyChunks } from '../../src/app/preload-lazy-chunks';
+import { lazyChunksOf, prefetchForNextPage } from '../../src/app/lazy-chunks-plugin.ts';
+import { LAZY_CHUNKS_ELEMENT_ID, preloadLazyChunks } from '../../src/app/preload-lazy-chunks.ts';
 
 const chunk = (fileName: string, imports: string[] = [], dynamicImports: string[] = []) => ({
   type: 'chunk' as const,

@@ -1,11 +1,11 @@
 import { delay, http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
-import { createQueryClient, retryDelay } from '../../src/app/query-client';
-import { patientQuery } from '../../src/fhir/get-patient';
-import type { PatientId } from '../../src/shared/ids';
-import { ProblemError, type Problem } from '../../src/shared/problem';
-import { testGateway } from '../msw/gateway';
-import { server } from '../msw/server';
+import { createQueryClient, retryDelay } from '../../src/app/query-client.ts';
+import { patientQuery } from '../../src/fhir/get-patient.ts';
+import type { PatientId } from '../../src/shared/ids.ts';
+import { ProblemError, type Problem } from '../../src/shared/problem.ts';
+import { testGateway } from '../msw/gateway.ts';
+import { server } from '../msw/server.ts';
 
 const BASE = 'https://ehr.example.org/fhir';
 const outcome = (code: string, diagnostics: string) => ({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code, diagnostics }] });

@@ -1,13 +1,13 @@
 import type { Patient } from '@medplum/fhirtypes';
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
-import { sendLaunchReads } from '../../src/app/launch-reads';
-import { startReads } from '../../src/app/start-reads';
-import type { ClinicalRecord } from '../../src/fhir/fetchers';
-import { fhirKeys } from '../../src/fhir/keys';
-import type { PatientId } from '../../src/shared/ids';
-import { BASE, castStore, sessionFor } from '../features/render-chart';
-import { server } from '../msw/server';
+import { sendLaunchReads } from '../../src/app/launch-reads.ts';
+import { startReads } from '../../src/app/start-reads.ts';
+import type { ClinicalRecord } from '../../src/fhir/fetchers.ts';
+import { fhirKeys } from '../../src/fhir/keys.ts';
+import type { PatientId } from '../../src/shared/ids.ts';
+import { BASE, castStore, sessionFor } from '../features/render-chart.tsx';
+import { server } from '../msw/server.ts';
 
 const AUDIT = 'https://audit.example.org';
 

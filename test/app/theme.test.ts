@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { careloopTheme } from '../../src/app/theme';
+import { careloopTheme } from '../../src/app/theme.ts';
 
 /** WCAG 2.x relative luminance of `#rrggbb`. */
 function luminance(hex: string): number {

@@ -6,11 +6,11 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { http } from 'msw';
 import { describe, expect, it } from 'vitest';
-import { getChanges, initialCursor, OVERLAP_MS } from '../../src/fhir/get-changes';
-import type { PatientId } from '../../src/shared/ids';
-import { BASE, castStore } from '../features/render-chart';
-import { testGateway } from '../msw/gateway';
-import { server } from '../msw/server';
+import { getChanges, initialCursor, OVERLAP_MS } from '../../src/fhir/get-changes.ts';
+import type { PatientId } from '../../src/shared/ids.ts';
+import { BASE, castStore } from '../features/render-chart.tsx';
+import { testGateway } from '../msw/gateway.ts';
+import { server } from '../msw/server.ts';
 
 const ada = 'ada' as PatientId;
 

@@ -2,16 +2,16 @@ import { QueryClient } from '@tanstack/react-query';
 import { render, screen, within } from '@testing-library/react';
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
-import { AppShell } from '../../src/app/app-shell';
-import { parseConfig } from '../../src/app/config';
-import type { FhirGateway } from '../../src/fhir/gateway';
-import { ProblemError, problemFromStatus } from '../../src/shared/problem';
-import { getOpenTasks } from '../../src/fhir/get-open-tasks';
-import type { SessionValue } from '../../src/fhir/session-context';
-import type { PatientId } from '../../src/shared/ids';
-import { ada, launchContext, outreachTask } from '../fixtures/charts';
-import { ISS } from '../msw/fake-ehr';
-import { emptyRecord, server, validConfig } from '../msw/server';
+import { AppShell } from '../../src/app/app-shell.tsx';
+import { parseConfig } from '../../src/app/config.ts';
+import type { FhirGateway } from '../../src/fhir/gateway.ts';
+import { ProblemError, problemFromStatus } from '../../src/shared/problem.ts';
+import { getOpenTasks } from '../../src/fhir/get-open-tasks.ts';
+import type { SessionValue } from '../../src/fhir/session-context.tsx';
+import type { PatientId } from '../../src/shared/ids.ts';
+import { ada, launchContext, outreachTask } from '../fixtures/charts.ts';
+import { ISS } from '../msw/fake-ehr.ts';
+import { emptyRecord, server, validConfig } from '../msw/server.ts';
 
 /** A gateway straight over fetch (msw answers), standing in for the SMART client. */
 const plainGateway: FhirGateway = {

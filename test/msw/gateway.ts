@@ -1,7 +1,7 @@
 import Client from 'fhirclient/lib/Client';
-import { createAdapter } from '../../src/smart/adapter';
-import { clientGateway } from '../../src/smart/fhir-gateway';
-import type { FhirGateway } from '../../src/fhir/gateway';
+import { createAdapter } from '../../src/smart/adapter.ts';
+import { clientGateway } from '../../src/smart/fhir-gateway.ts';
+import type { FhirGateway } from '../../src/fhir/gateway.ts';
 
 /** The app's real FHIR gateway (fhirclient underneath) with a fixed token, for msw-backed tests. */
 export function testGateway(serverUrl: string, timeoutMs = 2000): FhirGateway {

@@ -1,6 +1,6 @@
 import { http, HttpResponse, type JsonBodyType } from 'msw';
 import { setupServer } from 'msw/node';
-import { APP_ORIGIN } from './fake-ehr';
+import { APP_ORIGIN } from './fake-ehr.ts';
 
 /** The deployment config the app loads, as an admin would write it. */
 export const validConfig = {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { PACK_RULES, ruleDataTypes } from '../../src/rules';
-import { dataTypesOf } from '../../src/rules/data-requirements';
-import type { ElmLibrary } from '../../src/cql';
+import { PACK_RULES, ruleDataTypes } from '../../src/rules/index.ts';
+import { dataTypesOf } from '../../src/rules/data-requirements.ts';
+import type { ElmLibrary } from '../../src/cql/index.ts';
 
 const lib = (id: string, defs: unknown[], includes: { localIdentifier: string; path: string }[] = []) =>
   [id, { library: { identifier: { id }, includes: { def: includes }, statements: { def: defs } } } as unknown as ElmLibrary] as const;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProblemError, isTransient, problemFromStatus, retryAfterMs, retryAfterSeconds, statusOf, toProblem, type Problem } from '../../src/shared/problem';
+import { ProblemError, isTransient, problemFromStatus, retryAfterMs, retryAfterSeconds, statusOf, toProblem, type Problem } from '../../src/shared/problem.ts';
 
 /** fhirclient's HttpError, as far as the normaliser relies on it: an Error with `status` and the `response`. */
 function httpError(status: number, headers: Record<string, string> = {}): Error {

@@ -1,12 +1,12 @@
 import { render, screen, within } from '@testing-library/react';
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
-import { AppShell } from '../../src/app/app-shell';
-import { bootIndex, bootLaunch } from '../../src/app/boot';
-import { APP_ORIGIN, FakeEhr, ISS } from '../msw/fake-ehr';
-import { server, validConfig } from '../msw/server';
-import { ada, adaVisit, ben, outreachTask } from '../fixtures/charts';
-import { line } from '../features/render-chart';
+import { AppShell } from '../../src/app/app-shell.tsx';
+import { bootIndex, bootLaunch } from '../../src/app/boot.ts';
+import { APP_ORIGIN, FakeEhr, ISS } from '../msw/fake-ehr.ts';
+import { server, validConfig } from '../msw/server.ts';
+import { ada, adaVisit, ben, outreachTask } from '../fixtures/charts.ts';
+import { line } from '../features/render-chart.tsx';
 
 function go(path: string): Location {
   window.history.replaceState({}, '', path);

@@ -7,13 +7,13 @@ import { render, screen } from '@testing-library/react';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { http, HttpResponse } from 'msw';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AppShell } from '../../src/app/app-shell';
-import { bootIndex, bootLaunch } from '../../src/app/boot';
-import { launchStateRoutes } from '../../src/server/launch-state';
-import { ada, ben } from '../fixtures/charts';
-import { APP_ORIGIN, FakeEhr } from '../msw/fake-ehr';
-import { server } from '../msw/server';
-import { denyBrowserStorage } from '../support/deny-storage';
+import { AppShell } from '../../src/app/app-shell.tsx';
+import { bootIndex, bootLaunch } from '../../src/app/boot.ts';
+import { launchStateRoutes } from '../../src/server/launch-state.ts';
+import { ada, ben } from '../fixtures/charts.ts';
+import { APP_ORIGIN, FakeEhr } from '../msw/fake-ehr.ts';
+import { server } from '../msw/server.ts';
+import { denyBrowserStorage } from '../support/deny-storage.ts';
 
 function go(path: string): Location {
   window.history.replaceState({}, '', path);
@@ -149,7 +149,7 @@ describe('an EHR launch where the browser denies the iframe its storage', () => 
 
 describe('the hand-off requests', () => {
   it("call fetch unbound, as the browser's fetch requires", async () => {
-    const { handOffLaunch } = await import('../../src/smart/launch-handoff');
+    const { handOffLaunch } = await import('../../src/smart/launch-handoff.ts');
     const seen: unknown[] = [];
     // The browser's fetch throws "Illegal invocation" when called as a method of another object.
     const strictFetch = function (this: unknown): Promise<Response> {
@@ -166,7 +166,7 @@ describe('the hand-off requests', () => {
     [503, 'offline'],
     [404, 'storage-blocked'],
   ] as const)('a hand-off answered %i is %s', async (status, kind) => {
-    const { handOffLaunch } = await import('../../src/smart/launch-handoff');
+    const { handOffLaunch } = await import('../../src/smart/launch-handoff.ts');
     const answer: typeof fetch = async () => new Response('{}', { status });
     await expect(handOffLaunch({ kind: 'server', pageUrl: `${APP_ORIGIN}/launch.html`, fetchImpl: answer }, '6f1c2a7e-3b4d-4e5f-8a9b-0c1d2e3f4a5b', { key: 'x' })).rejects.toMatchObject({ problem: { kind } });
   });

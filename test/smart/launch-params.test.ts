@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/app/config';
-import { MAX_LAUNCH_LENGTH, readLaunchParams } from '../../src/smart/launch';
-import { ProblemError, type Problem } from '../../src/shared/problem';
-import { validConfig } from '../msw/server';
+import { parseConfig } from '../../src/app/config.ts';
+import { MAX_LAUNCH_LENGTH, readLaunchParams } from '../../src/smart/launch.ts';
+import { ProblemError, type Problem } from '../../src/shared/problem.ts';
+import { validConfig } from '../msw/server.ts';
 
 const parsed = parseConfig(validConfig, 'x');
 if (!parsed.ok) throw new Error('config');

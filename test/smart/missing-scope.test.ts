@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { missingScopeFrom } from '../../src/smart/fhir-gateway';
+import { missingScopeFrom } from '../../src/smart/fhir-gateway.ts';
 
 describe('the scope a 403 says is missing', () => {
   it('takes the WWW-Authenticate scope first', () => {

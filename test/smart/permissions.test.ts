@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canSearch, isClinician, scopeAllows, writeBlock, type Interaction } from '../../src/smart/permissions';
+import { canSearch, isClinician, scopeAllows, writeBlock, type Interaction } from '../../src/smart/permissions.ts';
 
 describe('granted scopes', () => {
   it.each<[string, string, Interaction, boolean]>([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { requestedScopes, supportsV2, toV1Scopes, type SmartConfiguration } from '../../src/smart/scopes';
+import { requestedScopes, supportsV2, toV1Scopes, type SmartConfiguration } from '../../src/smart/scopes.ts';
 
 const server = (over: Partial<SmartConfiguration>): SmartConfiguration => ({
   authorization_endpoint: 'a',

@@ -1,11 +1,11 @@
 import { delay, http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
-import { isTransient, type Problem } from '../../src/shared/problem';
-import { writeAction, type WriteOptions } from '../../src/writeback/write-action';
-import { adaColorectalOverdue, adaHba1cDue, writeContext } from '../fixtures/gaps';
-import { FhirStore } from '../msw/fhir-store';
-import { testGateway } from '../msw/gateway';
-import { server } from '../msw/server';
+import { isTransient, type Problem } from '../../src/shared/problem.ts';
+import { writeAction, type WriteOptions } from '../../src/writeback/write-action.ts';
+import { adaColorectalOverdue, adaHba1cDue, writeContext } from '../fixtures/gaps.ts';
+import { FhirStore } from '../msw/fhir-store.ts';
+import { testGateway } from '../msw/gateway.ts';
+import { server } from '../msw/server.ts';
 
 const BASE = 'https://ehr.example.org/fhir';
 const noWait: WriteOptions = { sleep: async () => undefined, random: () => 0 };

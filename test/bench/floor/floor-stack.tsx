@@ -6,7 +6,7 @@
  * of Careloop's time over the bare floor React and MUI take by themselves.
  */
 import FHIR from 'fhirclient';
-import { readLikeCareloop } from './reads';
+import { readLikeCareloop } from './reads.ts';
 
 async function main(): Promise<void> {
   if (location.pathname.endsWith('floor-stack-launch.html')) {
@@ -14,7 +14,7 @@ async function main(): Promise<void> {
     return;
   }
   const ready = FHIR.oauth2.ready();
-  const ui = import('./stack-card');
+  const ui = import('./stack-card.tsx');
   const read = await readLikeCareloop(await ready);
   (await ui).showCard(read.length);
 }

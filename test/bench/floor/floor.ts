@@ -4,7 +4,7 @@
  * with no React, no rules and no UI. Careloop's launch-to-card time is compared with this page's.
  */
 import FHIR from 'fhirclient';
-import { readLikeCareloop } from './reads';
+import { readLikeCareloop } from './reads.ts';
 
 async function main(): Promise<void> {
   if (location.pathname.endsWith('floor-launch.html')) {
