@@ -4,7 +4,7 @@ import { beginLaunch, readLaunchParams, startDiscovery } from '../smart/launch.t
 import type { LaunchKeeping } from '../smart/launch-handoff.ts';
 import { toProblem, type Problem } from '../shared/problem.ts';
 import { storageAvailable } from '../smart/storage-available.ts';
-import { loadConfig } from './config.ts';
+import { loadConfig } from '../shared/app-config.ts';
 
 export type IndexBoot = { ok: true; session: SessionValue; accessToken: () => Promise<string | null> } | { ok: false; problem: Problem };
 export type LaunchBoot = { ok: true; authorizeUrl: string } | { ok: false; problem: Problem };

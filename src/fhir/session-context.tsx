@@ -1,5 +1,5 @@
 import { createContext, useContext, type ReactNode } from 'react';
-import type { AppConfig } from '../app/config.ts';
+import type { AppConfig } from '../shared/app-config.ts';
 import type { LaunchContext } from '../smart/session.ts';
 import type { FhirGateway } from './gateway.ts';
 

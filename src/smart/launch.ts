@@ -1,5 +1,5 @@
 import { authorize, fetchWellKnownJson } from 'fhirclient/lib/smart';
-import type { AppConfig } from '../app/config.ts';
+import type { AppConfig } from '../shared/app-config.ts';
 import { createAdapter } from './adapter.ts';
 import { handOffLaunch, memoryLaunchStorage, type LaunchKeeping } from './launch-handoff.ts';
 import { ProblemError } from '../shared/problem.ts';

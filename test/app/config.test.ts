@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { http, HttpResponse } from 'msw';
-import { loadConfig, parseConfig } from '../../src/app/config.ts';
+import { loadConfig, parseConfig } from '../../src/shared/app-config.ts';
 import { server, validConfig } from '../msw/server.ts';
 
 const URL_ = 'http://localhost:3000/careloop.config.json';

@@ -1,7 +1,7 @@
 import { QueryClient } from '@tanstack/react-query';
 import { render } from '@testing-library/react';
 import { AppShell } from '../../src/app/app-shell';
-import { parseConfig } from '../../src/app/config';
+import { parseConfig } from '../../src/shared/app-config.ts';
 import type { AuditPort } from '../../src/features/care-gaps/audit-port';
 import { memoryAuditPort } from '../../src/features/care-gaps/audit-port';
 import type { SessionValue } from '../../src/fhir/session-context';

@@ -4,7 +4,7 @@ import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { AppShell } from '../../src/app/app-shell';
-import { parseConfig } from '../../src/app/config';
+import { parseConfig } from '../../src/shared/app-config.ts';
 import type { FhirGateway } from '../../src/fhir/gateway';
 import { ProblemError } from '../../src/shared/problem';
 import { careloopTheme } from '../../src/app/theme';

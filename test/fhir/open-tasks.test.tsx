@@ -3,7 +3,7 @@ import { render, screen, within } from '@testing-library/react';
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { AppShell } from '../../src/app/app-shell.tsx';
-import { parseConfig } from '../../src/app/config.ts';
+import { parseConfig } from '../../src/shared/app-config.ts';
 import type { FhirGateway } from '../../src/fhir/gateway.ts';
 import { ProblemError, problemFromStatus } from '../../src/shared/problem.ts';
 import { getOpenTasks } from '../../src/fhir/get-open-tasks.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/app/config.ts';
+import { parseConfig } from '../../src/shared/app-config.ts';
 import { MAX_LAUNCH_LENGTH, readLaunchParams } from '../../src/smart/launch.ts';
 import { ProblemError, type Problem } from '../../src/shared/problem.ts';
 import { validConfig } from '../msw/server.ts';

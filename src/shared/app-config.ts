@@ -2,7 +2,7 @@
 // before anything else, so the schema must be cheap to build and to ship.
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
-import { parseScope } from '../shared/smart-scopes.ts';
+import { parseScope } from './smart-scopes.ts';
 
 z.config(en());
 
