@@ -91,6 +91,25 @@ export default tseslint.config(
     },
   },
   {
+    // The app's layers, bottom up: shared/ ← smart/ (the only fhirclient user) ← fhir/ ← features/ ← app/.
+    files: ['src/smart/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/app/*', '**/features/*', '**/fhir/*', '**/writeback/*', '**/audit/*', '**/rules/*', '**/server/*', '**/sandbox/*'], message: 'smart/ imports only shared/ (and fhirclient).' }] },
+      ],
+    },
+  },
+  {
+    files: ['src/fhir/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [noFhirclient, { group: ['**/app/*', '**/features/*', '**/writeback/*', '**/audit/*', '**/server/*', '**/sandbox/*'], message: 'fhir/ imports only smart/ and shared/.' }] },
+      ],
+    },
+  },
+  {
     files: ['src/features/**/*.{ts,tsx}'],
     rules: {
       'no-restricted-imports': [
