@@ -4,11 +4,14 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { hashedForm } from '../../src/server/store/chain.ts';
 import { AUDIT_COLUMN_NAMES, AUDIT_RECORD_COLUMNS, recordOf, rowOf, type Row } from '../../src/server/store/audit-columns.ts';
 import { openAuditStore } from '../../src/server/store/kysely-store.ts';
 import { openSqliteStoreThread } from '../../src/server/store/sqlite-thread.ts';
 import type { AuditStore } from '../../src/server/store/types.ts';
 import { normalizeAuditEvent, type AuditActor, type AuditRecord } from '../../src/shared/audit-event.ts';
+import { canonicalJson } from '../../src/shared/canonical-json.ts';
+import { sha256Hex } from '../../src/shared/digest.ts';
 import { aLogic, anEvent } from './support/events.ts';
 
 const actor: AuditActor = { sub: 'user-blackwell', fhirUser: 'Practitioner/blackwell', clientId: 'careloop', issuer: 'http://127.0.0.1:4000/fhir' };
@@ -155,6 +158,9 @@ describe.each(backends)('every declared field round-trips through the store on $
       expect(valueAt(stored, path), path).not.toBeUndefined();
     }
     expect(recordOf(row)).toEqual(stored);
+    // The write path's serialiser (chain.ts) hashes every declared field, as the shared canonical JSON does.
+    const { hash, ...unhashed } = stored;
+    expect(hash).toBe(sha256Hex(canonicalJson(hashedForm(unhashed))));
     expect(await store.verify()).toMatchObject({ ok: true, records: 1, headHash: stored.hash });
   }, 30_000);
 });
