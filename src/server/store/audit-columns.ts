@@ -10,7 +10,7 @@
  * as they were written: they are the history of existing databases, not derived from this list.
  */
 import type { ColumnType } from 'kysely';
-import { AUDIT_ACTIONS, LOGIC_SOURCES, type AuditEvidence, type AuditOutcome, type AuditRecord } from '../../shared/audit-event.ts';
+import { AUDIT_ACTIONS, LOGIC_SOURCES, type AuditEvidence, type AuditOutcome, type AuditRecord, type NormalizedAuditEvent } from '../../shared/audit-event.ts';
 
 /** A value a column holds: what both drivers bind and return (PostgreSQL's BIGINT comes back as a string). */
 export type ColumnValue = string | number | null;
@@ -190,9 +190,9 @@ function identifier(name: string): string {
   return name;
 }
 
-function compile<F>(codecs: readonly Codec[], parameter: string, body: string): F {
+function compile<F>(codecs: readonly Codec[], parameters: readonly string[], body: string): F {
   // Generated from the static declaration above, never from input (see IDENTIFIER).
-  return new Function('codecs', parameter, body).bind(null, codecs) as F;
+  return new Function('codecs', ...parameters, body).bind(null, codecs) as F;
 }
 
 const DECLARED = Object.entries(AUDIT_RECORD_COLUMNS as unknown as Readonly<Record<string, AnyStorage>>).map(
@@ -252,10 +252,42 @@ const readExpressions = DECLARED.map(([field, storage]) => {
 });
 
 /** The values of a record's row, in {@link AUDIT_COLUMN_NAMES}' order: the SQLite insert's parameters. */
-export const rowValues: (record: AuditRecord) => ColumnValue[] = compile(writeCodecs, 'r', `return [${writeExpressions.join(', ')}];`);
+export const rowValues: (record: AuditRecord) => ColumnValue[] = compile(writeCodecs, ['r'], `return [${writeExpressions.join(', ')}];`);
 
 /** The row of a record. */
-export const rowOf: (record: AuditRecord) => NewRow = compile(writeCodecs, 'r', `return { ${FLAT.map((c, i) => `${c.name}: ${writeExpressions[i] ?? 'undefined'}`).join(', ')} };`);
+export const rowOf: (record: AuditRecord) => NewRow = compile(writeCodecs, ['r'], `return { ${FLAT.map((c, i) => `${c.name}: ${writeExpressions[i] ?? 'undefined'}`).join(', ')} };`);
 
 /** Rebuilds a record from its row (JSON columns parsed back; a tampered column shows in the hash). */
-export const recordOf: (row: Row) => AuditRecord = compile(readCodecs, 'row', `return { ${readExpressions.join(', ')} };`);
+export const recordOf: (row: Row) => AuditRecord = compile(readCodecs, ['row'], `return { ${readExpressions.join(', ')} };`);
+
+// ---- The client's event and the server's part of a record -------------------------------------
+
+/** The fields of a record the server adds to the client's event; every other field is the event's. */
+export const SERVER_FIELDS = ['seq', 'serverTime', 'actor', 'prevHash', 'hash'] as const;
+
+/** The server's part of a record. */
+export type ServerPart = Pick<AuditRecord, (typeof SERVER_FIELDS)[number]>;
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Holds<T extends true> = T;
+/** Checked by the compiler: the record's fields are exactly the event's and the server's. */
+export type RecordIsEventAndServerPart = Holds<Same<Exclude<keyof AuditRecord, (typeof SERVER_FIELDS)[number]>, keyof NormalizedAuditEvent>>;
+
+const isServerField = (field: string): boolean => (SERVER_FIELDS as readonly string[]).includes(field);
+
+/** The client's part of a record, as it was sent (normalised). */
+export const eventOf: (record: AuditRecord) => NormalizedAuditEvent = compile(
+  [],
+  ['r'],
+  `return { ${DECLARED.filter(([field]) => !isServerField(field)).map(([field]) => `${field}: r.${field}`).join(', ')} };`,
+);
+
+/**
+ * A new record from the client's event and the server's part, with exactly a record's fields, in
+ * their order (the write path's serialiser, chain.ts, relies on the shape).
+ */
+export const recordOfEvent: (event: NormalizedAuditEvent, server: ServerPart) => AuditRecord = compile(
+  [],
+  ['e', 's'],
+  `return { ${DECLARED.map(([field]) => `${field}: ${isServerField(field) ? 's' : 'e'}.${field}`).join(', ')} };`,
+);

@@ -15,8 +15,8 @@ import Database from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { GENESIS_HASH, type AuditActor, type AuditRecord, type NormalizedAuditEvent } from '../../shared/audit-event.ts';
-import { AUDIT_COLUMN_NAMES, recordOf, rowOf, rowValues, type AuditDatabase, type ColumnValue, type NewRow, type Row } from './audit-columns.ts';
-import { ChainWalk, eventDigest, eventOf, hashBuiltRecord } from './chain.ts';
+import { AUDIT_COLUMN_NAMES, eventOf, recordOf, recordOfEvent, rowOf, rowValues, type AuditDatabase, type ColumnValue, type NewRow, type Row } from './audit-columns.ts';
+import { ChainWalk, eventDigest, hashBuiltRecord } from './chain.ts';
 import { migrate } from './migrations.ts';
 import type { AppendBatchResult, AppendOptions, AppendOutcome, AuditStore, ChainVerification, TimelineQuery } from './types.ts';
 
@@ -119,7 +119,8 @@ function planGroup(group: readonly AppendRequest[], known: Map<string, AuditReco
   const results: AppendBatchResult[] = [];
   const records: AuditRecord[] = [];
   for (const pending of group) {
-    // Built field by field, so every record has exactly the fields the fast serialiser writes.
+    // The actor built field by field, the record by recordOfEvent: every record has exactly the
+    // fields the fast serialiser writes.
     const a = pending.actor;
     const actor: AuditActor = { sub: a.sub, fhirUser: a.fhirUser, clientId: a.clientId, issuer: a.issuer };
     const staged = new Map<string, AuditRecord>();
@@ -135,29 +136,7 @@ function planGroup(group: readonly AppendRequest[], known: Map<string, AuditReco
         continue;
       }
       stagedSeq += 1;
-      const record: AuditRecord = {
-        id: event.id,
-        clientTime: event.clientTime,
-        patient: event.patient,
-        encounter: event.encounter,
-        action: event.action,
-        ruleId: event.ruleId,
-        ruleVersion: event.ruleVersion,
-        packDigest: event.packDigest,
-        logic: event.logic,
-        evidence: event.evidence,
-        evidenceDigest: event.evidenceDigest,
-        outcome: event.outcome,
-        correlationId: event.correlationId,
-        appVersion: event.appVersion,
-        snoozeUntil: event.snoozeUntil,
-        reason: event.reason,
-        seq: stagedSeq,
-        serverTime,
-        actor,
-        prevHash: stagedPrev,
-        hash: '',
-      };
+      const record = recordOfEvent(event, { seq: stagedSeq, serverTime, actor, prevHash: stagedPrev, hash: '' });
       record.hash = hashBuiltRecord(record);
       stagedPrev = record.hash;
       staged.set(event.id, record);
