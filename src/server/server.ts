@@ -17,7 +17,8 @@ import type { WorkflowService } from './workflow/service.ts';
  * every setting optional but `port` and `trustedIssuers`, and what only code can give. Give
  * `databaseUrl` for PostgreSQL (it wins), else `sqlitePath` (created with its folder when missing;
  * default `.data/audit.sqlite`). `pgSchema` keeps the tables in a PostgreSQL schema (tests, the
- * least-privilege role). `port` 0 picks a free port.
+ * least-privilege role). `port` 0 picks a free port. `shutdownTimeoutSeconds` is main.ts's (its
+ * SIGTERM timer): accepted with the rest of the configuration, not used here.
  */
 export interface StartAuditServerOptions extends Partial<Omit<AuditSettings, 'port' | 'trustedIssuers'>>, Pick<AuditSettings, 'port' | 'trustedIssuers'> {
   /** Log with pino (authorization headers always redacted); default: at `logLevel` (`silent`: off). */
