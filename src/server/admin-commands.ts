@@ -12,7 +12,7 @@ import { createWriteStream, existsSync } from 'node:fs';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { ChainWalk } from './store/chain.ts';
-import { recordOf, type Row } from './store/kysely-store.ts';
+import { recordOf, type Row } from './store/audit-columns.ts';
 import type { ChainVerification } from './store/types.ts';
 
 /** Walks the chain of a SQLite audit database file in one read transaction. */

@@ -1,40 +1,11 @@
 /**
- * The audit server's configuration, from environment variables, validated at start: each bad value
- * gets its own message naming the variable.
+ * The audit server's configuration: one schema over the environment variables (below), producing
+ * one configuration type, {@link AuditServerConfig}, which main.ts hands to `startAuditServer`
+ * as it is. Each bad value gets its own message naming the variable.
  */
 import { z } from 'zod';
 import type { TrustedIssuer } from './auth/token-verifier.ts';
-
-/** The validated configuration. */
-export interface AuditServerConfig {
-  port: number;
-  host: string;
-  /** PostgreSQL when set (`DATABASE_URL`), otherwise SQLite at `sqlitePath`. */
-  databaseUrl: string | null;
-  /** PostgreSQL schema for the tables (`AUDIT_PG_SCHEMA`); null uses the connection's default. */
-  pgSchema: string | null;
-  sqlitePath: string;
-  trustedIssuers: TrustedIssuer[];
-  corsOrigins: string[];
-  bodyLimitBytes: number;
-  /** Per user and patient. */
-  rateLimit: { perSecond: number; burst: number };
-  /** Per client (all its users together). */
-  clientRateLimit: { perSecond: number; burst: number };
-  staticDir: string | null;
-  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  tokenCacheSeconds: number;
-  /** The credential `GET /api/audit/verify` requires (`AUDIT_ADMIN_TOKEN`); null closes that route. */
-  adminToken: string | null;
-  /** Origins allowed to frame the app (CSP `frame-ancestors`, `AUDIT_FRAME_ANCESTORS`). */
-  frameAncestors: string[];
-  /** Extra origins the app may call (CSP `connect-src`, `AUDIT_CONNECT_SRC`). */
-  connectSrc: string[];
-  /** Whether, or which proxy addresses, to trust for `X-Forwarded-*` (`AUDIT_TRUST_PROXY`). */
-  trustProxy: boolean | string[];
-  /** Longest wait for requests in flight at SIGTERM before exiting anyway (`AUDIT_SHUTDOWN_TIMEOUT_SECONDS`). */
-  shutdownTimeoutSeconds: number;
-}
+import { SANDBOX_EHR_ORIGIN } from './security-headers.ts';
 
 const httpUrl = z.url({ protocol: /^https?$/ });
 
@@ -65,6 +36,107 @@ const intIn = (min: number, max: number) =>
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+/** A comma-separated list (blanks around the commas ignored, empty items dropped). */
+const commaList = <T extends z.ZodType<string, string>>(item: T) =>
+  z
+    .string()
+    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .pipe(z.array(item));
+
+/** Set: validated by `schema`; unset (or empty): null. */
+const optional = <T>(schema: z.ZodType<T, string>) => schema.nullable().default(null);
+
+/**
+ * The environment, one entry per variable: its grammar and its default. An empty value counts as
+ * unset. The variable names are the keys, so every message starts with the one it is about.
+ */
+const environmentSchema = z.object({
+  AUDIT_PORT: intIn(0, 65535).default(4100),
+  AUDIT_HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_URL: optional(z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')),
+  AUDIT_PG_SCHEMA: optional(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier')),
+  AUDIT_SQLITE_PATH: z.string().min(1).default('.data/audit.sqlite'),
+  AUDIT_TRUSTED_ISSUERS: z
+    .string({ error: (issue) => (issue.input === undefined ? 'is required' : undefined) })
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON, e.g. [{"fhirBase":"http://127.0.0.1:4000/fhir","mode":"jwks"}]' });
+        return z.NEVER;
+      }
+    })
+    .pipe(trustedIssuersSchema),
+  AUDIT_CORS_ORIGINS: commaList(origin).default([]),
+  AUDIT_BODY_LIMIT_BYTES: intIn(1024, 16 * 1024 * 1024).default(1048576),
+  AUDIT_RATE_LIMIT_PER_SECOND: intIn(0, 1_000_000).default(50),
+  AUDIT_RATE_LIMIT_BURST: intIn(1, 1_000_000).default(200),
+  AUDIT_CLIENT_RATE_LIMIT_PER_SECOND: intIn(0, 1_000_000).default(500),
+  AUDIT_CLIENT_RATE_LIMIT_BURST: intIn(1, 1_000_000).default(2000),
+  AUDIT_STATIC_DIR: optional(z.string()),
+  AUDIT_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  AUDIT_TOKEN_CACHE_SECONDS: intIn(0, 3600).default(30),
+  AUDIT_ADMIN_TOKEN: optional(z.string().regex(/^[\x21-\x7e]{32,512}$/, 'must be 32–512 printable characters without spaces (e.g. openssl rand -hex 32)')),
+  AUDIT_FRAME_ANCESTORS: commaList(origin).default([SANDBOX_EHR_ORIGIN]),
+  AUDIT_CONNECT_SRC: commaList(origin).default([]),
+  AUDIT_TRUST_PROXY: z
+    .string()
+    .transform((s): boolean | string[] => (s === 'true' ? true : s === 'false' ? false : s.split(',').map((x) => x.trim()).filter(Boolean)))
+    .pipe(z.union([z.boolean(), z.array(z.string().regex(/^[0-9a-fA-F.:/]+$/, 'must be true, false, or comma-separated IP addresses or CIDR ranges'))]))
+    .default(false),
+  AUDIT_SHUTDOWN_TIMEOUT_SECONDS: intIn(1, 600).default(10),
+});
+
+/** The names of the variables the audit server reads (the keys of its environment schema). */
+export const AUDIT_ENVIRONMENT_VARIABLES: readonly string[] = Object.keys(environmentSchema.shape);
+
+/**
+ * The schema of the configuration: the environment, then the names the code uses. Each setting
+ * comes from the variable the table above names.
+ */
+export const auditConfigSchema = environmentSchema.transform((env) => ({
+  port: env.AUDIT_PORT,
+  host: env.AUDIT_HOST,
+  /** PostgreSQL when set, otherwise SQLite at `sqlitePath`. */
+  databaseUrl: env.DATABASE_URL,
+  /** PostgreSQL schema for the tables; null uses the connection's default. */
+  pgSchema: env.AUDIT_PG_SCHEMA,
+  sqlitePath: env.AUDIT_SQLITE_PATH,
+  trustedIssuers: env.AUDIT_TRUSTED_ISSUERS,
+  corsOrigins: env.AUDIT_CORS_ORIGINS,
+  bodyLimitBytes: env.AUDIT_BODY_LIMIT_BYTES,
+  /** Per user and patient. */
+  rateLimit: { perSecond: env.AUDIT_RATE_LIMIT_PER_SECOND, burst: env.AUDIT_RATE_LIMIT_BURST },
+  /** Per client (all its users together). */
+  clientRateLimit: { perSecond: env.AUDIT_CLIENT_RATE_LIMIT_PER_SECOND, burst: env.AUDIT_CLIENT_RATE_LIMIT_BURST },
+  staticDir: env.AUDIT_STATIC_DIR,
+  logLevel: env.AUDIT_LOG_LEVEL,
+  tokenCacheSeconds: env.AUDIT_TOKEN_CACHE_SECONDS,
+  /** The credential `GET /api/audit/verify` requires; null closes that route. */
+  adminToken: env.AUDIT_ADMIN_TOKEN,
+  /** Origins allowed to frame the app (CSP `frame-ancestors`). */
+  frameAncestors: env.AUDIT_FRAME_ANCESTORS,
+  /** Extra origins the app may call (CSP `connect-src`). */
+  connectSrc: env.AUDIT_CONNECT_SRC,
+  /** Whether, or which proxy addresses, to trust for `X-Forwarded-*`. */
+  trustProxy: env.AUDIT_TRUST_PROXY,
+  /** Longest wait for requests in flight at SIGTERM before exiting anyway. */
+  shutdownTimeoutSeconds: env.AUDIT_SHUTDOWN_TIMEOUT_SECONDS,
+}));
+
+/** The validated configuration (the output of {@link auditConfigSchema}). */
+export type AuditServerConfig = z.output<typeof auditConfigSchema>;
+
+type Setting<V> = V extends Array<infer U> ? readonly U[] : V;
+
+/**
+ * The configuration as code hands it on (`startAuditServer`, `buildAuditApp`): the same fields,
+ * with read-only lists (and the issuers as the token verifier takes them).
+ */
+export type AuditSettings = {
+  readonly [K in keyof AuditServerConfig]: K extends 'trustedIssuers' ? readonly TrustedIssuer[] : Setting<AuditServerConfig[K]>;
+};
+
 /** The result of {@link loadAuditConfig}. */
 export type ConfigResult = { ok: true; config: AuditServerConfig } | { ok: false; errors: string[] };
 
@@ -92,110 +164,15 @@ export type ConfigResult = { ok: true; config: AuditServerConfig } | { ok: false
  * | `AUDIT_SHUTDOWN_TIMEOUT_SECONDS` | at SIGTERM, how long requests in flight may finish | `10` |
  */
 export function loadAuditConfig(env: Readonly<Record<string, string | undefined>>): ConfigResult {
-  const errors: string[] = [];
-  function read<T>(name: string, schema: z.ZodType<T>, fallback: string | undefined): T | undefined {
-    const raw = env[name] === undefined || env[name] === '' ? fallback : env[name];
-    if (raw === undefined) {
-      errors.push(`${name}: is required`);
-      return undefined;
-    }
-    const result = schema.safeParse(raw);
-    if (result.success) return result.data;
-    for (const issue of result.error.issues) {
-      const where = issue.path.length > 0 ? ` at ${issue.path.map(String).join('.')}` : '';
-      errors.push(`${name}${where}: ${issue.message}`);
-    }
-    return undefined;
-  }
-
-  const port = read('AUDIT_PORT', intIn(0, 65535), '4100');
-  const host = read('AUDIT_HOST', z.string().min(1), '127.0.0.1');
-  const databaseUrl = env['DATABASE_URL'] ? read('DATABASE_URL', z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://'), undefined) : null;
-  const pgSchema = env['AUDIT_PG_SCHEMA'] ? read('AUDIT_PG_SCHEMA', z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier'), undefined) : null;
-  const sqlitePath = read('AUDIT_SQLITE_PATH', z.string().min(1), '.data/audit.sqlite');
-  const trustedIssuers = read(
-    'AUDIT_TRUSTED_ISSUERS',
-    z.string().transform((text, ctx) => {
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'must be JSON, e.g. [{"fhirBase":"http://127.0.0.1:4000/fhir","mode":"jwks"}]' });
-        return z.NEVER;
-      }
-    }).pipe(trustedIssuersSchema),
-    undefined,
-  );
-  const corsOrigins = read(
-    'AUDIT_CORS_ORIGINS',
-    z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)).pipe(z.array(origin)),
-    '',
-  );
-  const bodyLimitBytes = read('AUDIT_BODY_LIMIT_BYTES', intIn(1024, 16 * 1024 * 1024), '1048576');
-  const perSecond = read('AUDIT_RATE_LIMIT_PER_SECOND', intIn(0, 1_000_000), '50');
-  const burst = read('AUDIT_RATE_LIMIT_BURST', intIn(1, 1_000_000), '200');
-  const clientPerSecond = read('AUDIT_CLIENT_RATE_LIMIT_PER_SECOND', intIn(0, 1_000_000), '500');
-  const clientBurst = read('AUDIT_CLIENT_RATE_LIMIT_BURST', intIn(1, 1_000_000), '2000');
-  const staticDir = env['AUDIT_STATIC_DIR'] ? env['AUDIT_STATIC_DIR'] : null;
-  const logLevel = read('AUDIT_LOG_LEVEL', z.enum(LOG_LEVELS), 'info');
-  const tokenCacheSeconds = read('AUDIT_TOKEN_CACHE_SECONDS', intIn(0, 3600), '30');
-  const adminToken = env['AUDIT_ADMIN_TOKEN'] ? read('AUDIT_ADMIN_TOKEN', z.string().regex(/^[\x21-\x7e]{32,512}$/, 'must be 32–512 printable characters without spaces (e.g. openssl rand -hex 32)'), undefined) : null;
-  const originList = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)).pipe(z.array(origin));
-  const frameAncestors = read('AUDIT_FRAME_ANCESTORS', originList, 'http://127.0.0.1:4000');
-  const connectSrc = read('AUDIT_CONNECT_SRC', originList, '');
-  const trustProxy = read(
-    'AUDIT_TRUST_PROXY',
-    z.string().transform((s): boolean | string[] => (s === 'true' ? true : s === 'false' ? false : s.split(',').map((x) => x.trim()).filter(Boolean))).pipe(
-      z.union([z.boolean(), z.array(z.string().regex(/^[0-9a-fA-F.:/]+$/, 'must be true, false, or comma-separated IP addresses or CIDR ranges'))]),
-    ),
-    'false',
-  );
-  const shutdownTimeoutSeconds = read('AUDIT_SHUTDOWN_TIMEOUT_SECONDS', intIn(1, 600), '10');
-
-  if (
-    frameAncestors === undefined ||
-    connectSrc === undefined ||
-    trustProxy === undefined ||
-    shutdownTimeoutSeconds === undefined ||
-    errors.length > 0 ||
-    port === undefined ||
-    host === undefined ||
-    databaseUrl === undefined ||
-    pgSchema === undefined ||
-    sqlitePath === undefined ||
-    trustedIssuers === undefined ||
-    corsOrigins === undefined ||
-    bodyLimitBytes === undefined ||
-    perSecond === undefined ||
-    burst === undefined ||
-    clientPerSecond === undefined ||
-    clientBurst === undefined ||
-    logLevel === undefined ||
-    tokenCacheSeconds === undefined ||
-    adminToken === undefined
-  ) {
-    return { ok: false, errors };
-  }
+  const input: Record<string, string | undefined> = {};
+  for (const name of AUDIT_ENVIRONMENT_VARIABLES) input[name] = env[name] === '' ? undefined : env[name];
+  const result = auditConfigSchema.safeParse(input);
+  if (result.success) return { ok: true, config: result.data };
   return {
-    ok: true,
-    config: {
-      port,
-      host,
-      databaseUrl,
-      pgSchema,
-      sqlitePath,
-      trustedIssuers: trustedIssuers.map((i) => ({ fhirBase: i.fhirBase, mode: i.mode, audience: i.audience, issuer: i.issuer, clientIds: i.clientIds, introspectionClient: i.introspectionClient })),
-      corsOrigins,
-      bodyLimitBytes,
-      rateLimit: { perSecond, burst },
-      clientRateLimit: { perSecond: clientPerSecond, burst: clientBurst },
-      staticDir,
-      logLevel,
-      tokenCacheSeconds,
-      adminToken,
-      frameAncestors,
-      connectSrc,
-      trustProxy,
-      shutdownTimeoutSeconds,
-    },
+    ok: false,
+    errors: result.error.issues.map((issue) => {
+      const [name, ...where] = issue.path.map(String);
+      return `${name ?? 'environment'}${where.length > 0 ? ` at ${where.join('.')}` : ''}: ${issue.message}`;
+    }),
   };
 }

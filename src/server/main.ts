@@ -52,25 +52,7 @@ if (staticDir) {
 }
 let server: Awaited<ReturnType<typeof startAuditServer>>;
 try {
-  server = await startAuditServer({
-    port: config.port,
-    host: config.host,
-    databaseUrl: config.databaseUrl,
-    ...(config.pgSchema ? { pgSchema: config.pgSchema } : {}),
-    sqlitePath: config.sqlitePath,
-    trustedIssuers: config.trustedIssuers,
-    corsOrigins: config.corsOrigins,
-    bodyLimitBytes: config.bodyLimitBytes,
-    rateLimit: config.rateLimit,
-    clientRateLimit: config.clientRateLimit,
-    adminToken: config.adminToken,
-    staticDir,
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
-    tokenCacheSeconds: config.tokenCacheSeconds,
-    frameAncestors: config.frameAncestors,
-    connectSrc: config.connectSrc,
-    trustProxy: config.trustProxy,
-  });
+  server = await startAuditServer({ ...config, staticDir });
 } catch (error) {
   // e.g. the port is taken, the database refuses the role, the SQLite folder is read-only.
   console.error(`The audit server could not start: ${error instanceof Error ? error.message : String(error)}`);

@@ -5,40 +5,24 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildAuditApp } from './app.ts';
-import type { TrustedIssuer } from './auth/token-verifier.ts';
+import type { AuditSettings } from './config.ts';
 import { AuditMetrics } from './metrics.ts';
 import { openAuditStore } from './store/kysely-store.ts';
 import { openSqliteStoreThread } from './store/sqlite-thread.ts';
 import type { AuditStore } from './store/types.ts';
 import type { WorkflowService } from './workflow/service.ts';
 
-/** Options of {@link startAuditServer}. Give `databaseUrl` for PostgreSQL, else `sqlitePath`. */
-export interface StartAuditServerOptions {
-  /** 0 picks a free port. */
-  port: number;
-  host?: string;
-  /** PostgreSQL connection string; wins over `sqlitePath`. */
-  databaseUrl?: string | null;
-  /** SQLite file (created with its folder when missing). */
-  sqlitePath?: string;
-  /** PostgreSQL schema to keep the tables in (tests). */
-  pgSchema?: string;
-  trustedIssuers: readonly TrustedIssuer[];
-  corsOrigins?: readonly string[];
-  bodyLimitBytes?: number;
-  rateLimit?: { perSecond: number; burst: number };
-  clientRateLimit?: { perSecond: number; burst: number };
-  staticDir?: string | null;
+/**
+ * Options of {@link startAuditServer}: the configuration (config.ts; main.ts passes it as it is),
+ * every setting optional but `port` and `trustedIssuers`, and what only code can give. Give
+ * `databaseUrl` for PostgreSQL (it wins), else `sqlitePath` (created with its folder when missing;
+ * default `.data/audit.sqlite`). `pgSchema` keeps the tables in a PostgreSQL schema (tests, the
+ * least-privilege role). `port` 0 picks a free port. `shutdownTimeoutSeconds` is main.ts's (its
+ * SIGTERM timer): accepted with the rest of the configuration, not used here.
+ */
+export interface StartAuditServerOptions extends Partial<Omit<AuditSettings, 'port' | 'trustedIssuers'>>, Pick<AuditSettings, 'port' | 'trustedIssuers'> {
+  /** Log with pino (authorization headers always redacted); default: at `logLevel` (`silent`: off). */
   logger?: boolean | { level: string; stream?: NodeJS.WritableStream };
-  tokenCacheSeconds?: number;
-  /** The admin credential for `GET /api/audit/verify`; unset closes that route. */
-  adminToken?: string | null;
-  /** CSP `frame-ancestors`: the EHR origins allowed to embed the app (default: the sandbox's). */
-  frameAncestors?: readonly string[];
-  /** CSP `connect-src` beyond this origin and the issuers' FHIR servers. */
-  connectSrc?: readonly string[];
-  /** Believe the reverse proxy's `X-Forwarded-*` headers (all, or from these addresses). */
-  trustProxy?: boolean | readonly string[];
   /** The workflow service to serve (its routes under `/api/workflow/`); its loops are the caller's to start and stop. */
   workflow?: WorkflowService | null;
 }
@@ -62,46 +46,31 @@ export interface RunningAuditServer {
  * console.info(server.url);
  */
 export async function startAuditServer(options: StartAuditServerOptions): Promise<RunningAuditServer> {
+  // Where the store lives and how the process logs and stops are this function's; the rest is the app's.
+  const { port, host = '127.0.0.1', databaseUrl, pgSchema, sqlitePath = '.data/audit.sqlite', logLevel, logger, shutdownTimeoutSeconds: _shutdown, ...settings } = options;
   const metrics = new AuditMetrics();
   const onCommit = (seconds: number) => metrics.observeStoreWrite(seconds);
   let store: AuditStore;
-  if (options.databaseUrl) {
+  if (databaseUrl) {
     // pg is asynchronous already: the store stays in this thread.
-    store = await openAuditStore({ kind: 'postgres', connectionString: options.databaseUrl, schema: options.pgSchema }, { onCommit });
+    store = await openAuditStore({ kind: 'postgres', connectionString: databaseUrl, schema: pgSchema ?? undefined }, { onCommit });
   } else {
-    const path = options.sqlitePath ?? '.data/audit.sqlite';
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (sqlitePath !== ':memory:') mkdirSync(dirname(sqlitePath), { recursive: true });
     // better-sqlite3 blocks its thread for each commit (fsync included): it gets a thread of its own.
-    store = await openSqliteStoreThread(path, { onCommit });
+    store = await openSqliteStoreThread(sqlitePath, { onCommit });
   }
-  const app = buildAuditApp({
-    store,
-    metrics,
-    trustedIssuers: options.trustedIssuers,
-    ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
-    ...(options.bodyLimitBytes ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
-    ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
-    ...(options.clientRateLimit ? { clientRateLimit: options.clientRateLimit } : {}),
-    ...(options.staticDir ? { staticDir: options.staticDir } : {}),
-    ...(options.logger !== undefined ? { logger: options.logger } : {}),
-    ...(options.tokenCacheSeconds !== undefined ? { tokenCacheSeconds: options.tokenCacheSeconds } : {}),
-    ...(options.adminToken ? { adminToken: options.adminToken } : {}),
-    ...(options.frameAncestors ? { frameAncestors: options.frameAncestors } : {}),
-    ...(options.connectSrc ? { connectSrc: options.connectSrc } : {}),
-    ...(options.trustProxy ? { trustProxy: options.trustProxy } : {}),
-    ...(options.workflow ? { workflow: options.workflow } : {}),
-  });
+  const log = logger ?? (logLevel === undefined ? undefined : logLevel === 'silent' ? false : { level: logLevel });
+  const app = buildAuditApp({ ...settings, store, metrics, ...(log === undefined ? {} : { logger: log }) });
   try {
-    await app.listen({ port: options.port, host: options.host ?? '127.0.0.1' });
+    await app.listen({ port, host });
   } catch (error) {
     await app.close();
     throw error;
   }
   const address = app.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : options.port;
-  const host = options.host ?? '127.0.0.1';
+  const listening = typeof address === 'object' && address !== null ? address.port : port;
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${listening}`,
     app,
     store,
     close: () => app.close(),

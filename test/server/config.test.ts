@@ -1,5 +1,10 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadAuditConfig } from '../../src/server/config.ts';
+import { AUDIT_ENVIRONMENT_VARIABLES, loadAuditConfig } from '../../src/server/config.ts';
+import { REPO_ROOT } from './support/process.ts';
 
 const issuers = JSON.stringify([{ fhirBase: 'http://127.0.0.1:4000/fhir', mode: 'jwks' }]);
 
@@ -98,5 +103,33 @@ describe('the audit server configuration', () => {
     expect(!notJson.ok && notJson.errors[0]).toMatch(/^AUDIT_TRUSTED_ISSUERS: must be JSON/);
     const empty = loadAuditConfig({ AUDIT_TRUSTED_ISSUERS: '[]' });
     expect(!empty.ok && empty.errors[0]).toBe('AUDIT_TRUSTED_ISSUERS: must list at least one issuer');
+  });
+});
+
+describe('the audit server configuration, as documented and as the process reads it', () => {
+  it('reads only variables the README documents, each under its documented name', () => {
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('#### Configuration (environment variables'));
+    const table = section.slice(0, section.indexOf('\n####'));
+    const documented = new Set([...table.matchAll(/^\| ([^|]+)\|/gm)].flatMap((row) => [...(row[1] ?? '').matchAll(/`([A-Z_]+)`/g)].map((m) => m[1])));
+    expect(AUDIT_ENVIRONMENT_VARIABLES.length).toBeGreaterThan(15);
+    for (const name of AUDIT_ENVIRONMENT_VARIABLES) expect(documented, name).toContain(name);
+  });
+
+  it('stops the process with one line per bad variable, naming it, before opening anything', { timeout: 60_000 }, async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, DATABASE_URL: '', AUDIT_SQLITE_PATH: ':memory:', AUDIT_TRUSTED_ISSUERS: issuers, AUDIT_PORT: 'eighty', AUDIT_LOG_LEVEL: 'loud' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n')).toEqual([
+      'The audit server is misconfigured:',
+      '  - AUDIT_PORT: must be a whole number from 0 to 65535',
+      expect.stringMatching(/^ {2}- AUDIT_LOG_LEVEL: /),
+    ]);
   });
 });

@@ -132,28 +132,6 @@ export class ChainWalk {
   }
 }
 
-/** The client's part of a record, as it was sent (normalised). */
-export function eventOf(record: AuditRecord): NormalizedAuditEvent {
-  return {
-    id: record.id,
-    clientTime: record.clientTime,
-    patient: record.patient,
-    encounter: record.encounter,
-    action: record.action,
-    ruleId: record.ruleId,
-    ruleVersion: record.ruleVersion,
-    packDigest: record.packDigest,
-    logic: record.logic,
-    evidence: record.evidence,
-    evidenceDigest: record.evidenceDigest,
-    outcome: record.outcome,
-    correlationId: record.correlationId,
-    appVersion: record.appVersion,
-    snoozeUntil: record.snoozeUntil,
-    reason: record.reason,
-  };
-}
-
 /** Digest of an event's client part: equal for a faithful replay, different for a conflicting one. */
 export function eventDigest(event: NormalizedAuditEvent): string {
   return digestOf(event);

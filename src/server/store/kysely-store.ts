@@ -12,54 +12,13 @@
  * is most of the server's work under load (see `SqliteWriter`).
  */
 import Database from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type ColumnType } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
-import { GENESIS_HASH, type AuditAction, type AuditActor, type AuditEvidence, type AuditLogic, type AuditOutcome, type AuditRecord, type NormalizedAuditEvent } from '../../shared/audit-event.ts';
-import { ChainWalk, eventDigest, eventOf, hashBuiltRecord } from './chain.ts';
+import { GENESIS_HASH, type AuditActor, type AuditRecord, type NormalizedAuditEvent } from '../../shared/audit-event.ts';
+import { AUDIT_COLUMN_NAMES, eventOf, recordOf, recordOfEvent, rowOf, rowValues, type AuditDatabase, type ColumnValue, type NewRow, type Row } from './audit-columns.ts';
+import { ChainWalk, eventDigest, hashBuiltRecord } from './chain.ts';
 import { migrate } from './migrations.ts';
 import type { AppendBatchResult, AppendOptions, AppendOutcome, AuditStore, ChainVerification, TimelineQuery } from './types.ts';
-
-/** A row of `audit_event`. */
-export interface AuditEventTable {
-  seq: ColumnType<number | string, number, never>;
-  event_id: string;
-  server_time: string;
-  client_time: string;
-  patient: string;
-  encounter: string | null;
-  action: string;
-  rule_id: string | null;
-  rule_version: string | null;
-  pack_digest: string | null;
-  evidence: string | null;
-  /** The deciding logic (migration 2); null on records without it. */
-  logic_library: string | null;
-  logic_version: string | null;
-  logic_elm_digest: string | null;
-  logic_source: string | null;
-  evidence_digest: string | null;
-  outcome: string | null;
-  correlation_id: string | null;
-  app_version: string;
-  snooze_until: string | null;
-  reason: string | null;
-  actor_sub: string | null;
-  actor_fhir_user: string | null;
-  actor_client_id: string | null;
-  actor_issuer: string;
-  prev_hash: string;
-  hash: string;
-}
-
-/** The database as Kysely sees it. */
-export interface AuditDatabase {
-  audit_event: AuditEventTable;
-  audit_schema_version: { version: number; applied_at: string };
-}
-
-/** A row as read back. */
-export type Row = { [K in keyof AuditEventTable]: AuditEventTable[K] extends ColumnType<infer S, unknown, unknown> ? S : AuditEventTable[K] };
-type NewRow = Omit<Row, 'seq'> & { seq: number };
 
 /** Where the records live. */
 export type StoreLocation =
@@ -160,7 +119,8 @@ function planGroup(group: readonly AppendRequest[], known: Map<string, AuditReco
   const results: AppendBatchResult[] = [];
   const records: AuditRecord[] = [];
   for (const pending of group) {
-    // Built field by field, so every record has exactly the fields the fast serialiser writes.
+    // The actor built field by field, the record by recordOfEvent: every record has exactly the
+    // fields the fast serialiser writes.
     const a = pending.actor;
     const actor: AuditActor = { sub: a.sub, fhirUser: a.fhirUser, clientId: a.clientId, issuer: a.issuer };
     const staged = new Map<string, AuditRecord>();
@@ -176,29 +136,7 @@ function planGroup(group: readonly AppendRequest[], known: Map<string, AuditReco
         continue;
       }
       stagedSeq += 1;
-      const record: AuditRecord = {
-        id: event.id,
-        clientTime: event.clientTime,
-        patient: event.patient,
-        encounter: event.encounter,
-        action: event.action,
-        ruleId: event.ruleId,
-        ruleVersion: event.ruleVersion,
-        packDigest: event.packDigest,
-        logic: event.logic,
-        evidence: event.evidence,
-        evidenceDigest: event.evidenceDigest,
-        outcome: event.outcome,
-        correlationId: event.correlationId,
-        appVersion: event.appVersion,
-        snoozeUntil: event.snoozeUntil,
-        reason: event.reason,
-        seq: stagedSeq,
-        serverTime,
-        actor,
-        prevHash: stagedPrev,
-        hash: '',
-      };
+      const record = recordOfEvent(event, { seq: stagedSeq, serverTime, actor, prevHash: stagedPrev, hash: '' });
       record.hash = hashBuiltRecord(record);
       stagedPrev = record.hash;
       staged.set(event.id, record);
@@ -219,9 +157,6 @@ function planGroup(group: readonly AppendRequest[], known: Map<string, AuditReco
   return { results, records };
 }
 
-/** A value better-sqlite3 binds. */
-type SqliteValue = string | number | null;
-
 /**
  * The SQLite write path: one synchronous `BEGIN IMMEDIATE … COMMIT` per group on prepared
  * statements. BEGIN IMMEDIATE takes the write lock before the chain head is read, so a second
@@ -233,17 +168,16 @@ type SqliteValue = string | number | null;
  * only Kysely transaction (the migration) has finished before the store is returned.
  */
 class SqliteWriter {
-  private readonly insert: Database.Statement<[SqliteValue[]]>;
+  private readonly insert: Database.Statement<[ColumnValue[]]>;
   private readonly byEventId: Database.Statement<[string], Row>;
   private readonly head: Database.Statement<unknown[], { seq: number; hash: string }>;
   private readonly headParameters: readonly unknown[];
   private readonly write: Database.Transaction<(group: readonly AppendRequest[], serverTime: string) => AppendBatchResult[]>;
 
   constructor(database: Database.Database, db: Kysely<AuditDatabase>) {
-    const probe = rowOf(PROBE_RECORD);
-    // rowValues must list the columns in rowOf's order; checked once here rather than trusted.
-    if (JSON.stringify(rowValues(PROBE_RECORD)) !== JSON.stringify(Object.values(probe))) throw new Error('rowValues and rowOf disagree on the column order');
-    this.insert = database.prepare<[SqliteValue[]]>(db.insertInto('audit_event').values(probe).compile().sql);
+    // The columns in rowValues' order (both come from the one declaration, audit-columns.ts).
+    const columns = Object.fromEntries(AUDIT_COLUMN_NAMES.map((name) => [name, null])) as unknown as NewRow;
+    this.insert = database.prepare<[ColumnValue[]]>(db.insertInto('audit_event').values(columns).compile().sql);
     this.byEventId = database.prepare<[string], Row>(db.selectFrom('audit_event').selectAll().where('event_id', '=', '').compile().sql);
     const head = db.selectFrom('audit_event').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).compile();
     this.head = database.prepare<unknown[], { seq: number; hash: string }>(head.sql);
@@ -480,131 +414,4 @@ function sameEvent(existing: AuditRecord, event: NormalizedAuditEvent, actor: Au
     existing.actor.sub === actor.sub &&
     existing.actor.clientId === actor.clientId
   );
-}
-
-function rowOf(r: AuditRecord): NewRow {
-  return {
-    seq: r.seq,
-    event_id: r.id,
-    server_time: r.serverTime,
-    client_time: r.clientTime,
-    patient: r.patient,
-    encounter: r.encounter,
-    action: r.action,
-    rule_id: r.ruleId,
-    rule_version: r.ruleVersion,
-    pack_digest: r.packDigest,
-    evidence: r.evidence === null ? null : JSON.stringify(r.evidence),
-    logic_library: r.logic?.library ?? null,
-    logic_version: r.logic?.version ?? null,
-    logic_elm_digest: r.logic?.elmDigest ?? null,
-    logic_source: r.logic?.source ?? null,
-    evidence_digest: r.evidenceDigest,
-    outcome: r.outcome === null ? null : JSON.stringify(r.outcome),
-    correlation_id: r.correlationId,
-    app_version: r.appVersion,
-    snooze_until: r.snoozeUntil,
-    reason: r.reason,
-    actor_sub: r.actor.sub,
-    actor_fhir_user: r.actor.fhirUser,
-    actor_client_id: r.actor.clientId,
-    actor_issuer: r.actor.issuer,
-    prev_hash: r.prevHash,
-    hash: r.hash,
-  };
-}
-
-/** `Object.values(rowOf(r))` without the intermediate object: the insert's parameters, in rowOf's column order. */
-function rowValues(r: AuditRecord): SqliteValue[] {
-  const a = r.actor;
-  return [
-    r.seq,
-    r.id,
-    r.serverTime,
-    r.clientTime,
-    r.patient,
-    r.encounter,
-    r.action,
-    r.ruleId,
-    r.ruleVersion,
-    r.packDigest,
-    r.evidence === null ? null : JSON.stringify(r.evidence),
-    r.logic?.library ?? null,
-    r.logic?.version ?? null,
-    r.logic?.elmDigest ?? null,
-    r.logic?.source ?? null,
-    r.evidenceDigest,
-    r.outcome === null ? null : JSON.stringify(r.outcome),
-    r.correlationId,
-    r.appVersion,
-    r.snoozeUntil,
-    r.reason,
-    a.sub,
-    a.fhirUser,
-    a.clientId,
-    a.issuer,
-    r.prevHash,
-    r.hash,
-  ];
-}
-
-/** A record with every column distinct, to compile the insert and check `rowValues` against `rowOf`. */
-const PROBE_RECORD: AuditRecord = {
-  id: 'id',
-  clientTime: 'client-time',
-  patient: 'patient',
-  encounter: 'encounter',
-  action: 'launch',
-  ruleId: 'rule-id',
-  ruleVersion: 'rule-version',
-  packDigest: 'pack-digest',
-  logic: { library: 'logic-library', version: 'logic-version', elmDigest: 'logic-elm-digest', source: 'careloop' },
-  evidence: [],
-  evidenceDigest: 'evidence-digest',
-  outcome: { reference: null, version: null, status: 1, error: null },
-  correlationId: 'correlation-id',
-  appVersion: 'app-version',
-  snoozeUntil: 'snooze-until',
-  reason: 'reason',
-  seq: 2,
-  serverTime: 'server-time',
-  actor: { sub: 'sub', fhirUser: 'fhir-user', clientId: 'client-id', issuer: 'issuer' },
-  prevHash: 'prev-hash',
-  hash: 'hash',
-};
-
-/**
- * The deciding logic of a row: null when no column of it is set. A row with some columns set is
- * returned as it is (nulls and all), so a tampered row fails its hash instead of being tidied up.
- */
-function logicOf(row: Row): AuditLogic | null {
-  if (row.logic_library === null && row.logic_version === null && row.logic_elm_digest === null && row.logic_source === null) return null;
-  return { library: row.logic_library ?? '', version: row.logic_version, elmDigest: row.logic_elm_digest ?? '', source: (row.logic_source ?? '') as AuditLogic['source'] };
-}
-
-/** Rebuilds a record from its row (JSON columns parsed back; a tampered column shows in the hash). */
-export function recordOf(row: Row): AuditRecord {
-  return {
-    id: row.event_id,
-    clientTime: row.client_time,
-    patient: row.patient,
-    encounter: row.encounter,
-    action: row.action as AuditAction,
-    ruleId: row.rule_id,
-    ruleVersion: row.rule_version,
-    packDigest: row.pack_digest,
-    logic: logicOf(row),
-    evidence: row.evidence === null ? null : (JSON.parse(row.evidence) as AuditEvidence[]),
-    evidenceDigest: row.evidence_digest,
-    outcome: row.outcome === null ? null : (JSON.parse(row.outcome) as AuditOutcome),
-    correlationId: row.correlation_id,
-    appVersion: row.app_version,
-    snoozeUntil: row.snooze_until,
-    reason: row.reason,
-    seq: Number(row.seq),
-    serverTime: row.server_time,
-    actor: { sub: row.actor_sub, fhirUser: row.actor_fhir_user, clientId: row.actor_client_id, issuer: row.actor_issuer },
-    prevHash: row.prev_hash,
-    hash: row.hash,
-  };
 }

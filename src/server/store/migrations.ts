@@ -3,7 +3,7 @@
  * database itself: triggers refuse UPDATE and DELETE (and, on PostgreSQL, TRUNCATE) of records.
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import type { AuditDatabase } from './kysely-store.ts';
+import type { AuditDatabase } from './audit-columns.ts';
 
 type Dialect = 'sqlite' | 'postgres';
 

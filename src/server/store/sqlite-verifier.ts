@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { ChainWalk } from './chain.ts';
-import { recordOf, type Row } from './kysely-store.ts';
+import { recordOf, type Row } from './audit-columns.ts';
 import { isStoreThreadData, threadError, type VerifierMessage } from './sqlite-thread-protocol.ts';
 
 const port = parentPort;
