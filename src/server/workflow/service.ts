@@ -12,7 +12,7 @@
 import { timingSafeEqual, randomBytes, createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { BackendTokenSource, type BackendTokenOptions } from './backend-token.ts';
-import { drainInbox, openInbox, PermanentFailure, type Inbox, type InboxEvent, type InboxHandler } from './inbox.ts';
+import { drainInbox, openInbox, PermanentFailure, type InboxEvent, type InboxHandler, type WorkflowInbox } from './inbox.ts';
 import { reevaluatePatient, type FhirAccess, type ReevaluateOptions } from './reevaluate.ts';
 import { GoneError, NotificationRejected, SubscriptionReceiver } from './subscription-receiver.ts';
 import { Poller, type PollPage } from './poller.ts';
@@ -41,8 +41,11 @@ export interface WorkflowServiceOptions {
   /** The EHR's FHIR base URL. */
   readonly fhirBase: string;
   readonly backend: Omit<BackendTokenOptions, 'fetch' | 'now'>;
-  /** The inbox database (a file beside the audit database, or `:memory:`), or an open inbox. */
-  readonly inbox: string | Inbox;
+  /**
+   * The inbox: a SQLite file (beside the audit database, or `:memory:`), or an open inbox — e.g. a
+   * `PgInbox` on the shared PostgreSQL, so several instances share the work (see config.ts).
+   */
+  readonly inbox: string | WorkflowInbox;
   /** This server's public origin, where the EHR POSTs notifications. */
   readonly publicUrl: string;
   /** What to do with each event; default: re-evaluate its patient when `reevaluate` is given, else nothing. */
@@ -65,7 +68,7 @@ export interface WorkflowServiceOptions {
 }
 
 export class WorkflowService {
-  readonly inbox: Inbox;
+  readonly inbox: WorkflowInbox;
   readonly tokens: BackendTokenSource;
   readonly receiver: SubscriptionReceiver;
   readonly poller: Poller | null;
@@ -176,9 +179,9 @@ export class WorkflowService {
   }
 
   /** The service's metrics in Prometheus text format. */
-  metricsText(): string {
+  async metricsText(): Promise<string> {
     return renderWorkflowMetrics({
-      inbox: this.inbox.stats(),
+      inbox: await this.inbox.stats(),
       receiver: this.receiver.counters,
       reconciliationMisses: this.reconciler?.missedTotal ?? 0,
       writeFailures: this.writeFailures,
@@ -258,7 +261,7 @@ export class WorkflowService {
     const created = (await res.json()) as { id?: string; status?: string };
     if (res.status !== 201 || !created.id) throw new Error(`creating the Subscription answered ${res.status}`);
     const subscription = `${this.options.fhirBase}/Subscription/${created.id}`;
-    this.receiver.follow(subscription, heartbeat);
+    await this.receiver.follow(subscription, heartbeat);
     return { subscription, status: created.status ?? 'unknown' };
   }
 
@@ -267,7 +270,7 @@ export class WorkflowService {
     const id = subscription.split('/').pop() ?? '';
     const res = await this.fhir.request('DELETE', `Subscription/${encodeURIComponent(id)}`);
     if (res.status >= 300 && res.status !== 404 && res.status !== 410) throw new Error(`deleting the Subscription answered ${res.status}`);
-    this.inbox.forgetSubscription(subscription);
+    await this.inbox.forgetSubscription(subscription);
   }
 
   /** Processes every due inbox event once (one pass at a time). */
@@ -313,7 +316,7 @@ export class WorkflowService {
     this.timers = [];
     await this.receiver.settled();
     await this.draining;
-    if (typeof this.options.inbox === 'string') this.inbox.close();
+    if (typeof this.options.inbox === 'string') await this.inbox.close();
   }
 
   private authorized(header: string | undefined): boolean {
@@ -336,7 +339,7 @@ export class WorkflowService {
       if (!this.authorized(req.headers.authorization)) return reply.code(401).header('www-authenticate', 'Bearer realm="careloop-workflow"').send({ error: 'unauthorized' });
       try {
         // Answered only after the events are durable in the inbox.
-        const result = this.receiver.receive(req.body);
+        const result = await this.receiver.receive(req.body);
         return reply.code(200).send({ type: result.type, received: result.outcomes.length, accepted: result.outcomes.filter((o) => o === 'accepted').length });
       } catch (e) {
         if (e instanceof NotificationRejected) return reply.code(400).send({ error: 'invalid-notification', message: e.message });
@@ -345,7 +348,7 @@ export class WorkflowService {
       }
     });
 
-    app.get('/api/workflow/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(this.metricsText()));
+    app.get('/api/workflow/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(await this.metricsText()));
 
     // The sidebar's live channel (Server-Sent Events over fetch): the launch's SMART token, bound to its patient.
     app.get<{ Querystring: { patient?: string } }>(CHANGES_PATH, async (req, reply) => {
