@@ -10,6 +10,7 @@ import { AuditMetrics } from './metrics.ts';
 import { openAuditStore } from './store/kysely-store.ts';
 import { openSqliteStoreThread } from './store/sqlite-thread.ts';
 import type { AuditStore } from './store/types.ts';
+import type { WorkflowService } from './workflow/service.ts';
 
 /** Options of {@link startAuditServer}. Give `databaseUrl` for PostgreSQL, else `sqlitePath`. */
 export interface StartAuditServerOptions {
@@ -38,6 +39,10 @@ export interface StartAuditServerOptions {
   connectSrc?: readonly string[];
   /** Believe the reverse proxy's `X-Forwarded-*` headers (all, or from these addresses). */
   trustProxy?: boolean | readonly string[];
+  /** Makes the workflow service with the opened store; it is served, started once listening, and closed with the server. */
+  workflow?: (store: AuditStore) => Promise<WorkflowService>;
+  /** Options of the workflow service's loops (`WorkflowService.start`). */
+  workflowLoops?: Parameters<WorkflowService['start']>[0];
 }
 
 /** A running audit server. */
@@ -71,8 +76,16 @@ export async function startAuditServer(options: StartAuditServerOptions): Promis
     // better-sqlite3 blocks its thread for each commit (fsync included): it gets a thread of its own.
     store = await openSqliteStoreThread(path, { onCommit });
   }
+  let workflow: WorkflowService | null = null;
+  try {
+    workflow = options.workflow ? await options.workflow(store) : null;
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   const app = buildAuditApp({
     store,
+    ...(workflow ? { workflow } : {}),
     metrics,
     trustedIssuers: options.trustedIssuers,
     ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
@@ -91,15 +104,24 @@ export async function startAuditServer(options: StartAuditServerOptions): Promis
     await app.listen({ port: options.port, host: options.host ?? '127.0.0.1' });
   } catch (error) {
     await app.close();
+    await workflow?.close();
     throw error;
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
   const host = options.host ?? '127.0.0.1';
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  if (workflow) {
+    workflow.useServerUrl(url);
+    workflow.start(options.workflowLoops);
+  }
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url,
     app,
     store,
-    close: () => app.close(),
+    close: async () => {
+      await app.close();
+      await workflow?.close();
+    },
   };
 }

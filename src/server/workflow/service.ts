@@ -18,9 +18,11 @@ import { GoneError, NotificationRejected, SubscriptionReceiver } from './subscri
 import { Poller, type PollPage } from './poller.ts';
 import { Reconciler } from './reconciler.ts';
 import { LatencyHistogram, renderWorkflowMetrics } from './metrics.ts';
+import { MinuteSeries, renderStatusPage } from './status-page.ts';
 
 export const NOTIFICATION_PATH = '/api/workflow/notifications';
 export const CHANGES_PATH = '/api/workflow/changes';
+export const STATUS_PATH = '/api/workflow/status';
 
 /** What the sidebar's live channel tells it: its patient's chart changed and was re-evaluated. */
 export interface LiveChange {
@@ -46,8 +48,12 @@ export interface WorkflowServiceOptions {
    * `PgInbox` on the shared PostgreSQL, so several instances share the work (see config.ts).
    */
   readonly inbox: string | WorkflowInbox;
-  /** This server's public origin, where the EHR POSTs notifications. */
-  readonly publicUrl: string;
+  /** Close the inbox given open when the service closes (it was opened for the service). */
+  readonly ownsInbox?: boolean;
+  /** This server's public origin, where the EHR POSTs notifications (null: set by {@link WorkflowService.useServerUrl}). */
+  readonly publicUrl: string | null;
+  /** The admin credential the status page asks for (`AUDIT_ADMIN_TOKEN`); unset closes the page. */
+  readonly adminToken?: string | null;
   /** What to do with each event; default: re-evaluate its patient when `reevaluate` is given, else nothing. */
   readonly handler?: InboxHandler;
   /** Re-evaluation of the changed patient and the automatic actions (see reevaluate.ts). */
@@ -78,11 +84,16 @@ export class WorkflowService {
   private timers: NodeJS.Timeout[] = [];
   private readonly listeners = new Map<string, Set<(change: LiveChange) => void>>();
   private readonly processed = new LatencyHistogram();
+  /** Per-minute depth and latency of the last hour (the status page). */
+  readonly series: MinuteSeries;
+  private publicUrl: string | null;
   private readonly writeFailures = new Map<number, number>();
   private draining: Promise<unknown> | null = null;
 
   constructor(private readonly options: WorkflowServiceOptions) {
     this.fetchFn = options.fetch ?? ((...args) => fetch(...args));
+    this.series = new MinuteSeries(options.now ?? Date.now);
+    this.publicUrl = options.publicUrl;
     this.inbox = typeof options.inbox === 'string' ? openInbox({ path: options.inbox, ...(options.now ? { now: options.now } : {}) }) : options.inbox;
     this.tokens = new BackendTokenSource({ ...options.backend, fetch: this.fetchFn, ...(options.now ? { now: options.now } : {}) });
     this.receiver = new SubscriptionReceiver({
@@ -211,7 +222,9 @@ export class WorkflowService {
       patient = await this.reevaluateEvent(event);
     }
     const nowMs = (this.options.now ?? Date.now)();
-    this.processed.observe(Math.max(0, nowMs - event.receivedAt) / 1000);
+    const latency = Math.max(0, nowMs - event.receivedAt) / 1000;
+    this.processed.observe(latency);
+    this.series.recordLatency(latency, nowMs);
     if (patient === null) return;
     const change: LiveChange = { patient, resource: `${event.resourceType}/${event.resourceId}`, event: event.id, at: new Date((this.options.now ?? Date.now)()).toISOString() };
     for (const l of this.listeners.get(patient) ?? []) l(change);
@@ -237,6 +250,7 @@ export class WorkflowService {
    * this server, and follows it. Returns the Subscription's absolute reference and status.
    */
   async subscribe(topic: string, patient?: string): Promise<{ subscription: string; status: string }> {
+    if (this.publicUrl === null) throw new Error('the workflow service does not know its public URL yet');
     const heartbeat = this.options.heartbeatSeconds ?? 60;
     const body = {
       resourceType: 'Subscription',
@@ -246,7 +260,7 @@ export class WorkflowService {
       ...(patient ? { _criteria: { extension: [{ url: `${BACKPORT}/backport-filter-criteria`, valueString: `patient=Patient/${patient}` }] } } : {}),
       channel: {
         type: 'rest-hook',
-        endpoint: `${this.options.publicUrl}${NOTIFICATION_PATH}`,
+        endpoint: `${this.publicUrl ?? ''}${NOTIFICATION_PATH}`,
         payload: 'application/fhir+json',
         _payload: { extension: [{ url: `${BACKPORT}/backport-payload-content`, valueCode: this.options.payload ?? 'id-only' }] },
         header: [`Authorization: Bearer ${this.secret}`],
@@ -273,6 +287,40 @@ export class WorkflowService {
     await this.inbox.forgetSubscription(subscription);
   }
 
+  /** The server's own URL, as the rest-hook's origin when none was configured. */
+  useServerUrl(url: string): void {
+    this.publicUrl ??= url;
+  }
+
+  /** Samples the inbox's depth into the status page's series. */
+  async sampleDepth(): Promise<number> {
+    const stats = await this.inbox.stats();
+    const depth = stats.pending + stats.processing;
+    this.series.recordDepth(depth);
+    return depth;
+  }
+
+  /** The admin status page (HTML). */
+  async statusPage(): Promise<string> {
+    const stats = await this.inbox.stats();
+    const now = (this.options.now ?? Date.now)();
+    this.series.recordDepth(stats.pending + stats.processing, now);
+    return renderStatusPage(
+      {
+        store: this.inbox.kind,
+        pending: stats.pending,
+        processing: stats.processing,
+        done: stats.done,
+        deadLetters: (await this.inbox.deadLetters()).length,
+        duplicatesDropped: stats.duplicatesDropped,
+        stale: stats.stale,
+        reconciliationMisses: this.reconciler?.missedTotal ?? 0,
+      },
+      this.series.points(now),
+      now,
+    );
+  }
+
   /** Processes every due inbox event once (one pass at a time). */
   async drain(): Promise<{ done: number; retried: number; dead: number }> {
     while (this.draining) await this.draining;
@@ -286,7 +334,13 @@ export class WorkflowService {
   }
 
   /** Starts the loops: drain every `drainMs`, check heartbeats every `heartbeatCheckMs`. */
-  start({ drainMs = 500, heartbeatCheckMs = 5_000, pollMs = 30_000, reconcileMs = 300_000 }: { drainMs?: number; heartbeatCheckMs?: number; pollMs?: number; reconcileMs?: number } = {}): void {
+  start({
+    drainMs = 500,
+    heartbeatCheckMs = 5_000,
+    pollMs = 30_000,
+    reconcileMs = 300_000,
+    depthSampleMs = 5_000,
+  }: { drainMs?: number; heartbeatCheckMs?: number; pollMs?: number; reconcileMs?: number; depthSampleMs?: number } = {}): void {
     // A run still going when its next tick comes is not started twice.
     const loop = (fn: () => unknown, ms: number) => {
       let busy = false;
@@ -305,6 +359,7 @@ export class WorkflowService {
     };
     loop(() => this.drain(), drainMs);
     loop(() => this.receiver.checkHeartbeats(), heartbeatCheckMs);
+    loop(() => this.sampleDepth(), depthSampleMs);
     const poller = this.poller;
     if (poller) loop(() => poller.pollOnce(), pollMs);
     const reconciler = this.reconciler;
@@ -316,7 +371,7 @@ export class WorkflowService {
     this.timers = [];
     await this.receiver.settled();
     await this.draining;
-    if (typeof this.options.inbox === 'string') await this.inbox.close();
+    if (typeof this.options.inbox === 'string' || this.options.ownsInbox) await this.inbox.close();
   }
 
   private authorized(header: string | undefined): boolean {
@@ -346,6 +401,22 @@ export class WorkflowService {
         req.log.error({ err: { message: e instanceof Error ? e.message : String(e) } }, 'notification not stored');
         return reply.code(503).header('retry-after', '5').send({ error: 'unavailable', message: 'The notification could not be stored; it was not accepted.' });
       }
+    });
+
+    // The admin status page: the admin credential as a bearer token (curl) or as the password of
+    // HTTP Basic (a browser asks for it; any user name).
+    const adminDigest = this.options.adminToken ? createHash('sha256').update(this.options.adminToken).digest() : null;
+    app.get(STATUS_PATH, async (req, reply) => {
+      void reply.header('cache-control', 'no-store');
+      if (!adminDigest) return reply.code(403).send({ error: 'admin-not-configured', message: 'The status page needs AUDIT_ADMIN_TOKEN to be set on the server.' });
+      const header = req.headers.authorization ?? '';
+      const bearer = /^Bearer[ ]+(\S+)\s*$/i.exec(header)?.[1];
+      const basic = /^Basic[ ]+([A-Za-z0-9+/=]+)\s*$/i.exec(header)?.[1];
+      const given = bearer ?? (basic ? Buffer.from(basic, 'base64').toString('utf8').replace(/^[^:]*:/, '') : undefined);
+      if (!given || !timingSafeEqual(createHash('sha256').update(given).digest(), adminDigest)) {
+        return reply.code(401).header('www-authenticate', 'Basic realm="careloop-workflow-admin", charset="UTF-8"').send({ error: 'not-admin', message: 'The status page needs the admin credential.' });
+      }
+      return reply.type('text/html; charset=utf-8').send(await this.statusPage());
     });
 
     app.get('/api/workflow/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(await this.metricsText()));
