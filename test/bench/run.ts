@@ -8,8 +8,9 @@ import { auditBenchmark } from './audit.bench.ts';
 import { cqlBenchmark } from './cql.bench.ts';
 import { launchBenchmark } from './launch.bench.ts';
 import { rulesBenchmark } from './rules.bench.ts';
+import { workflowBenchmark } from './workflow.bench.ts';
 
-const BENCHMARKS: readonly Benchmark[] = [rulesBenchmark, auditBenchmark, launchBenchmark, cqlBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [rulesBenchmark, auditBenchmark, launchBenchmark, cqlBenchmark, workflowBenchmark];
 
 const only = process.argv.slice(2);
 for (const bench of BENCHMARKS) {

@@ -67,6 +67,8 @@ export type Awaitable<T> = T | Promise<T>;
  */
 export interface WorkflowInbox {
   readonly kind: 'sqlite' | 'postgres';
+  /** The group commit of {@link intake}: batches committed and notifications in them (metrics). */
+  readonly group: { readonly counters: { readonly batches: number; readonly items: number } };
   /** Stores events in one transaction; durable when it resolves. Throws (storing nothing) on a malformed event. */
   receive(events: readonly InboxEventInput[]): Awaitable<IntakeOutcome[]>;
   /**

@@ -193,6 +193,7 @@ export class WorkflowService {
   async metricsText(): Promise<string> {
     return renderWorkflowMetrics({
       inbox: await this.inbox.stats(),
+      intake: this.inbox.group.counters,
       receiver: this.receiver.counters,
       reconciliationMisses: this.reconciler?.missedTotal ?? 0,
       writeFailures: this.writeFailures,

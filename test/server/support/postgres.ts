@@ -52,8 +52,11 @@ function freePort(): Promise<number> {
   });
 }
 
-/** PostgreSQL for this test file: `DATABASE_URL`, a throwaway cluster, or a reason to skip. */
-export async function testPostgres(): Promise<TestPostgres> {
+/**
+ * PostgreSQL for this test file: `DATABASE_URL`, a throwaway cluster, or a reason to skip. The
+ * throwaway cluster skips fsync unless `durable` (benchmarks measure durable commits).
+ */
+export async function testPostgres({ durable = false }: { durable?: boolean } = {}): Promise<TestPostgres> {
   const given = process.env['DATABASE_URL'];
   if (given) return { url: given, reason: null, stop: async () => {} };
   const bin = postgresBin();
@@ -73,7 +76,7 @@ export async function testPostgres(): Promise<TestPostgres> {
   const port = await freePort();
   try {
     run('initdb', ['-D', data, '-U', 'careloop', '--auth=trust', '--no-sync', '-E', 'UTF8']);
-    run('pg_ctl', ['-D', data, '-w', '-l', join(dir, 'log'), '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100`, 'start']);
+    run('pg_ctl', ['-D', data, '-w', '-l', join(dir, 'log'), '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1${durable ? '' : ' -c fsync=off'} -c max_connections=100`, 'start']);
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
     const stderr = (e as { stderr?: Buffer }).stderr?.toString('utf8').trim();

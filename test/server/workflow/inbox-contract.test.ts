@@ -147,7 +147,7 @@ for (const store of [sqlite, postgres]) {
       expect(results[40]).toMatchObject({ status: 'rejected', reason: expect.objectContaining({ message: expect.stringMatching(/event 0 is not valid/) }) });
       expect(results[41]).toMatchObject({ status: 'fulfilled', value: { outcomes: ['duplicate-event'] } });
       expect(results.slice(0, 40).every((r) => r.status === 'fulfilled' && !r.value.gap)).toBe(true);
-      const group = (inbox as WorkflowInbox & { group: { counters: { batches: number; items: number } } }).group.counters;
+      const group = inbox.group.counters;
       expect(group.items).toBe(41);
       expect(group.batches).toBeLessThan(5);
       expect((await inbox.stats()).pending).toBe(40);
