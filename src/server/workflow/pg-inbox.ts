@@ -2,7 +2,8 @@
  * The workflow inbox on a shared PostgreSQL, for several server instances: the same contract as
  * the SQLite {@link Inbox} (see inbox.ts), with the queue itself kept by pg-boss 10.
  *
- * - Intake is one transaction per batch (group commit): the dedupe keys live in tables with unique
+ * - Intake is one transaction per batch (group commit), its rules one PL/pgSQL call per batch
+ *   (`intake_batch`, the same rules as the SQLite inbox's): the dedupe keys live in tables with unique
  *   constraints — `inbox_seen_event (subscription, event_number)` and `inbox_event (resource_type,
  *   resource_id, version_id)` — and each resource's intake is serialised by a transaction-scoped
  *   advisory lock (taken in one sorted pass, so two instances never deadlock), so the same
@@ -157,6 +158,83 @@ const MIGRATIONS: ReadonlyArray<{ version: number; sql: (s: string) => string }>
       );
     `,
   },
+  {
+    // The intake's rules for a batch of events in one round trip (the same rules as SQLite's
+    // Inbox.store): per event, in order, dedupe by (subscription, event number), then by version,
+    // then stale or newest (superseding older pending versions); then the subscriptions' contact.
+    version: 2,
+    sql: (s) => `
+      CREATE FUNCTION ${s}.intake_batch(events jsonb, contacts jsonb, at bigint)
+      RETURNS TABLE (ord integer, result text, accepted_id bigint)
+      LANGUAGE plpgsql AS $fn$
+      DECLARE
+        e jsonb;
+        c jsonb;
+        i integer := 0;
+        held timestamptz;
+        st text;
+        new_id bigint;
+        dup_event integer := 0;
+        dup_version integer := 0;
+        stale_n integer := 0;
+      BEGIN
+        FOR e IN SELECT value FROM jsonb_array_elements(events) LOOP
+          ord := i;
+          i := i + 1;
+          accepted_id := NULL;
+          IF e->>'subscription' IS NOT NULL AND e->>'eventNumber' IS NOT NULL THEN
+            INSERT INTO ${s}.inbox_seen_event (subscription, event_number) VALUES (e->>'subscription', (e->>'eventNumber')::bigint) ON CONFLICT DO NOTHING;
+            IF NOT FOUND THEN
+              dup_event := dup_event + 1;
+              result := 'duplicate-event';
+              RETURN NEXT;
+              CONTINUE;
+            END IF;
+          END IF;
+          IF e->>'versionId' IS NOT NULL AND EXISTS (
+            SELECT 1 FROM ${s}.inbox_event x WHERE x.resource_type = e->>'resourceType' AND x.resource_id = e->>'resourceId' AND x.version_id = e->>'versionId'
+          ) THEN
+            dup_version := dup_version + 1;
+            result := 'duplicate-version';
+            RETURN NEXT;
+            CONTINUE;
+          END IF;
+          st := 'pending';
+          IF e->>'lastUpdated' IS NOT NULL THEN
+            SELECT w.last_updated INTO held FROM ${s}.inbox_resource_watermark w WHERE w.resource_type = e->>'resourceType' AND w.resource_id = e->>'resourceId';
+            IF FOUND AND held > (e->>'lastUpdated')::timestamptz THEN
+              st := 'stale';
+            ELSE
+              INSERT INTO ${s}.inbox_resource_watermark AS w (resource_type, resource_id, last_updated) VALUES (e->>'resourceType', e->>'resourceId', (e->>'lastUpdated')::timestamptz)
+                ON CONFLICT (resource_type, resource_id) DO UPDATE SET last_updated = excluded.last_updated;
+              UPDATE ${s}.inbox_event x SET status = 'superseded'
+                WHERE x.resource_type = e->>'resourceType' AND x.resource_id = e->>'resourceId' AND x.status = 'pending' AND x.last_updated IS NOT NULL AND x.last_updated <> e->>'lastUpdated';
+            END IF;
+          END IF;
+          INSERT INTO ${s}.inbox_event (received_at, source, subscription, event_number, resource_type, resource_id, version_id, last_updated, patient, resource, correlation_id, status, next_attempt_at)
+            VALUES (at, e->>'source', e->>'subscription', (e->>'eventNumber')::bigint, e->>'resourceType', e->>'resourceId', e->>'versionId', e->>'lastUpdated', e->>'patient', e->>'resource', e->>'correlationId', st, at)
+            RETURNING id INTO new_id;
+          IF st = 'stale' THEN
+            stale_n := stale_n + 1;
+            result := 'stale';
+          ELSE
+            result := 'accepted';
+            accepted_id := new_id;
+          END IF;
+          RETURN NEXT;
+        END LOOP;
+        FOR c IN SELECT value FROM jsonb_array_elements(contacts) LOOP
+          INSERT INTO ${s}.subscription_state AS t (subscription, last_contact_at, heartbeat_seconds, events_since_start)
+            VALUES (c->>'subscription', at, NULL, COALESCE((c->>'eventsSinceStart')::bigint, 0))
+            ON CONFLICT (subscription) DO UPDATE SET last_contact_at = excluded.last_contact_at, events_since_start = GREATEST(t.events_since_start, excluded.events_since_start);
+        END LOOP;
+        INSERT INTO ${s}.inbox_counter AS k (name, value)
+          SELECT name, v FROM (VALUES ('duplicate-event', dup_event), ('duplicate-version', dup_version), ('stale', stale_n)) AS z (name, v) WHERE v > 0
+          ON CONFLICT (name) DO UPDATE SET value = k.value + excluded.value;
+      END;
+      $fn$;
+    `,
+  },
 ];
 
 /** A pg-boss `Db` running inside one transaction's client. */
@@ -266,100 +344,45 @@ export class PgInbox implements WorkflowInbox {
   }
 
   private async intakeBatch(requests: readonly ParsedRequest[]): Promise<IntakeResult[]> {
-    const s = this.s;
+    const events = requests.flatMap((r) =>
+      r.events.map((e) => ({
+        source: e.source,
+        subscription: e.subscription ?? null,
+        eventNumber: e.eventNumber ?? null,
+        resourceType: e.resourceType,
+        resourceId: e.resourceId,
+        versionId: e.versionId ?? null,
+        lastUpdated: e.lastUpdated ?? null,
+        patient: e.patient ?? null,
+        resource: e.resource === undefined || e.resource === null ? null : JSON.stringify(e.resource),
+        correlationId: e.correlationId ?? null,
+      })),
+    );
+    const contacts = requests.flatMap((r) => (r.contact ? [r.contact] : []));
     return this.tx(async (c) => {
-      const now = this.now();
       // Per-resource locks, all taken up front in one sorted pass: two instances receiving the same
       // notifications serialise on them instead of deadlocking.
-      const keys = [...new Set(requests.flatMap((r) => r.events.map((e) => `${e.resourceType}/${e.resourceId}`)))].sort();
+      const keys = [...new Set(events.map((e) => `${e.resourceType}/${e.resourceId}`))].sort();
       if (keys.length > 0) await c.query('SELECT pg_advisory_xact_lock(k) FROM (SELECT hashtextextended(x, 7) AS k FROM unnest($1::text[]) AS x ORDER BY 1) AS l', [keys]);
-      const counters = new Map<string, number>();
-      const bump = (name: string) => counters.set(name, (counters.get(name) ?? 0) + 1);
-      const accepted: number[] = [];
-      const results: IntakeResult[] = [];
-      for (const r of requests) {
-        const outcomes: IntakeOutcome[] = [];
-        for (const e of r.events) {
-          const subscription = e.subscription ?? null;
-          const eventNumber = e.eventNumber ?? null;
-          if (subscription !== null && eventNumber !== null) {
-            const seen = await c.query(`INSERT INTO ${s}.inbox_seen_event (subscription, event_number) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [subscription, eventNumber]);
-            if (seen.rowCount === 0) {
-              bump('duplicate-event');
-              outcomes.push('duplicate-event');
-              continue;
-            }
-          }
-          if (e.versionId) {
-            const held = await c.query(`SELECT 1 FROM ${s}.inbox_event WHERE resource_type = $1 AND resource_id = $2 AND version_id = $3`, [e.resourceType, e.resourceId, e.versionId]);
-            if ((held.rowCount ?? 0) > 0) {
-              bump('duplicate-version');
-              outcomes.push('duplicate-version');
-              continue;
-            }
-          }
-          let status: InboxStatus = 'pending';
-          if (e.lastUpdated) {
-            const held = await c.query<{ newer: boolean }>(
-              `SELECT last_updated > $3::timestamptz AS newer FROM ${s}.inbox_resource_watermark WHERE resource_type = $1 AND resource_id = $2`,
-              [e.resourceType, e.resourceId, e.lastUpdated],
-            );
-            if (held.rows[0]?.newer === true) {
-              status = 'stale';
-            } else {
-              await c.query(
-                `INSERT INTO ${s}.inbox_resource_watermark (resource_type, resource_id, last_updated) VALUES ($1, $2, $3)
-                 ON CONFLICT (resource_type, resource_id) DO UPDATE SET last_updated = excluded.last_updated`,
-                [e.resourceType, e.resourceId, e.lastUpdated],
-              );
-              // Versions of this resource still waiting are older: processing the newest covers them.
-              await c.query(
-                `UPDATE ${s}.inbox_event SET status = 'superseded' WHERE resource_type = $1 AND resource_id = $2 AND status = 'pending' AND last_updated IS NOT NULL AND last_updated <> $3`,
-                [e.resourceType, e.resourceId, e.lastUpdated],
-              );
-            }
-          }
-          const inserted = await c.query<{ id: string }>(
-            `INSERT INTO ${s}.inbox_event (received_at, source, subscription, event_number, resource_type, resource_id, version_id, last_updated, patient, resource, correlation_id, status, next_attempt_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $1) RETURNING id`,
-            [
-              now,
-              e.source,
-              subscription,
-              eventNumber,
-              e.resourceType,
-              e.resourceId,
-              e.versionId ?? null,
-              e.lastUpdated ?? null,
-              e.patient ?? null,
-              e.resource === undefined || e.resource === null ? null : JSON.stringify(e.resource),
-              e.correlationId ?? null,
-              status,
-            ],
-          );
-          if (status === 'stale') {
-            bump('stale');
-            outcomes.push('stale');
-          } else {
-            accepted.push(Number(inserted.rows[0]?.id));
-            outcomes.push('accepted');
-          }
-        }
-        if (r.contact) await this.noteContactWith(c, r.contact.subscription, r.contact.eventsSinceStart, null);
-        results.push({ outcomes, gap: false });
-      }
+      const rows = (
+        await c.query<{ ord: number; result: IntakeOutcome; accepted_id: string | null }>(`SELECT ord, result, accepted_id FROM ${this.s}.intake_batch($1::jsonb, $2::jsonb, $3)`, [
+          JSON.stringify(events),
+          JSON.stringify(contacts),
+          this.now(),
+        ])
+      ).rows.sort((a, b) => a.ord - b.ord);
+      const accepted = rows.flatMap((r) => (r.accepted_id === null ? [] : [Number(r.accepted_id)]));
       if (accepted.length > 0) await this.queueJobs(c, accepted, null);
-      for (const [name, n] of counters) {
-        await c.query(`INSERT INTO ${s}.inbox_counter (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = ${s}.inbox_counter.value + excluded.value`, [name, n]);
-      }
       const gaps = new Map<string, boolean>();
       for (const r of requests) {
         if (r.gapCheck !== true || !r.contact || gaps.has(r.contact.subscription)) continue;
         gaps.set(r.contact.subscription, (await this.missingWith(c, r.contact.subscription, 1)).length > 0);
       }
-      return results.map((res, i) => {
-        const contact = requests[i]?.contact;
-        return requests[i]?.gapCheck === true && contact ? { ...res, gap: gaps.get(contact.subscription) === true } : res;
+      let at = 0;
+      return requests.map((r) => {
+        const outcomes = rows.slice(at, at + r.events.length).map((x) => x.result);
+        at += r.events.length;
+        return { outcomes, gap: r.gapCheck === true && r.contact !== undefined && gaps.get(r.contact.subscription) === true };
       });
     });
   }
