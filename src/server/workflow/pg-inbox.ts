@@ -54,6 +54,8 @@ export interface PgInboxOptions {
   /** How long a claimed event is reserved; also the pg-boss job expiry. Default 60 s. */
   readonly leaseMs?: number;
   readonly now?: () => number;
+  /** How often pg-boss expires the jobs of instances that died (seconds). Default pg-boss's (2 min). */
+  readonly maintenanceIntervalSeconds?: number;
   /** pg-boss's own errors (maintenance, connection); default: ignored after a log line on stderr. */
   readonly onError?: (error: Error) => void;
 }
@@ -268,7 +270,14 @@ export class PgInbox implements WorkflowInbox {
     this.baseDelayMs = options.baseDelayMs ?? 1000;
     this.maxDelayMs = options.maxDelayMs ?? 5 * 60_000;
     this.leaseMs = options.leaseMs ?? 60_000;
-    this.boss = new PgBoss({ connectionString: options.connectionString, schema: `${schema}_boss`, max: 4, schedule: false, application_name: 'careloop-workflow' });
+    this.boss = new PgBoss({
+      connectionString: options.connectionString,
+      schema: `${schema}_boss`,
+      max: 4,
+      schedule: false,
+      application_name: 'careloop-workflow',
+      ...(options.maintenanceIntervalSeconds ? { maintenanceIntervalSeconds: options.maintenanceIntervalSeconds } : {}),
+    });
     const onError = options.onError ?? ((e: Error) => process.stderr.write(`workflow queue: ${e.message}\n`));
     this.boss.on('error', onError);
     this.pool.on('error', onError);
@@ -399,6 +408,7 @@ export class PgInbox implements WorkflowInbox {
     const jobs = await this.boss.fetch<JobData>(INBOX_QUEUE, { batchSize: limit });
     const claimed: InboxEvent[] = [];
     const nothingToDo: string[] = [];
+    const later: string[] = [];
     for (const job of jobs) {
       const now = this.now();
       const row = await this.pool.query<EventRow>(
@@ -407,15 +417,19 @@ export class PgInbox implements WorkflowInbox {
         [job.data.event, now + this.leaseMs, now],
       );
       const r = row.rows[0];
-      if (!r) {
-        // Superseded, stale, done, or still leased by a live instance: this job has nothing to do.
-        nothingToDo.push(job.id);
+      if (r) {
+        this.jobs.set(Number(r.id), job.id);
+        claimed.push(toEvent(r));
         continue;
       }
-      this.jobs.set(Number(r.id), job.id);
-      claimed.push(toEvent(r));
+      const held = await this.pool.query<{ status: InboxStatus }>(`SELECT status FROM ${this.s}.inbox_event WHERE id = $1`, [job.data.event]);
+      // Still leased by another instance (its pg-boss job expired first): keep the job, retried
+      // later, in case that instance dies before finishing. Done, superseded, stale or parked: nothing to do.
+      if (held.rows[0]?.status === 'processing') later.push(job.id);
+      else nothingToDo.push(job.id);
     }
     if (nothingToDo.length > 0) await this.boss.complete(INBOX_QUEUE, nothingToDo);
+    if (later.length > 0) await this.boss.fail(INBOX_QUEUE, later);
     return claimed;
   }
 

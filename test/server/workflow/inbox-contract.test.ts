@@ -19,7 +19,7 @@ afterAll(() => pg.stop());
 interface Store {
   readonly name: 'sqlite' | 'postgres';
   /** A fresh, empty inbox; `shared` opens a second one on the same database. */
-  open(options?: { maxAttempts?: number; baseDelayMs?: number }): Promise<{ inbox: WorkflowInbox; shared: () => Promise<WorkflowInbox>; cli: { args: string[]; env: Record<string, string> } }>;
+  open(options?: { maxAttempts?: number; baseDelayMs?: number; leaseMs?: number }): Promise<{ inbox: WorkflowInbox; shared: () => Promise<WorkflowInbox>; cli: { args: string[]; env: Record<string, string> } }>;
 }
 
 const opened: WorkflowInbox[] = [];
@@ -49,7 +49,15 @@ const postgres: Store = {
   async open(options = {}) {
     const schema = uniqueSchema('wf');
     const make = async () => {
-      const i = await openPgInbox({ connectionString: pg.url ?? '', schema, baseDelayMs: options.baseDelayMs ?? 50, maxConnections: 4, ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}) });
+      const i = await openPgInbox({
+        connectionString: pg.url ?? '',
+        schema,
+        baseDelayMs: options.baseDelayMs ?? 50,
+        maxConnections: 4,
+        maintenanceIntervalSeconds: 1,
+        ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
+        ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
+      });
       opened.push(i);
       return i;
     };
@@ -156,6 +164,20 @@ for (const store of [sqlite, postgres]) {
       expect((await inbox.intake({ events: [obs(42, { resourceId: 'obs-42' })], contact: { subscription: 'Subscription/s1', eventsSinceStart: 42 }, gapCheck: true })).gap).toBe(true);
       expect(await inbox.missingEventNumbers('Subscription/s1')).toEqual([41]);
     });
+
+    it.runIf(store.name === 'postgres')('processes an event once on the other instance when the one that claimed it dies', async () => {
+      const { inbox: a, shared } = await store.open({ leaseMs: 1000 });
+      const b = await shared();
+      await a.receive([obs(1)]);
+      const [claimed] = await a.claim();
+      expect(claimed?.resourceId).toBe('fit-1');
+      // A dies with the event claimed: nothing for B while A's lease holds.
+      await a.close();
+      const handled: string[] = [];
+      expect(await drainInbox(b, async (e) => void handled.push(e.resourceId))).toEqual({ done: 0, retried: 0, dead: 0 });
+      await drainUntil(b, async (e) => void handled.push(e.resourceId), async () => (await b.stats()).done === 1);
+      expect(handled).toEqual(['fit-1']);
+    }, 30_000);
 
     it.runIf(store.name === 'postgres')('stores and processes each event once when two instances receive the same notifications', async () => {
       const { inbox: a, shared } = await store.open();
