@@ -13,6 +13,7 @@ import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } fr
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 
 export interface TestPostgres {
   /** A connection string, or null when no PostgreSQL is available. */
@@ -58,7 +59,7 @@ function freePort(): Promise<number> {
  */
 export async function testPostgres({ durable = false }: { durable?: boolean } = {}): Promise<TestPostgres> {
   const given = process.env['DATABASE_URL'];
-  if (given) return { url: given, reason: null, stop: async () => {} };
+  if (given) return { url: given, reason: null, stop: () => dropTestSchemas(given) };
   const bin = postgresBin();
   if (!bin) return { url: null, reason: 'no PostgreSQL binaries on this machine (initdb, pg_ctl) and no DATABASE_URL', stop: async () => {} };
   const dir = mkdtempSync(join(tmpdir(), 'careloop-pg-'));
@@ -95,7 +96,27 @@ export async function testPostgres({ durable = false }: { durable?: boolean } = 
   };
 }
 
-/** A schema name no other test uses. */
+const made = new Set<string>();
+
+/** A schema name no other test uses (remembered for {@link dropTestSchemas}). */
 export function uniqueSchema(prefix: string): string {
-  return `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const name = `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  made.add(name);
+  return name;
+}
+
+/**
+ * Drops the schemas this file made (and pg-boss's `<schema>_boss` beside each), so a shared
+ * `DATABASE_URL` (CI's) does not collect them run after run.
+ */
+export async function dropTestSchemas(url: string | null): Promise<void> {
+  if (!url || made.size === 0) return;
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (const name of made) await client.query(`DROP SCHEMA IF EXISTS "${name}", "${name}_boss" CASCADE`);
+    made.clear();
+  } finally {
+    await client.end();
+  }
 }
