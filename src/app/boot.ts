@@ -2,7 +2,8 @@ import type { SessionValue } from '../fhir/session-context';
 import { completeLaunch } from '../smart/session';
 import { beginLaunch, readLaunchParams, startDiscovery } from '../smart/launch';
 import type { LaunchKeeping } from '../smart/launch-handoff';
-import { storageAvailable, toProblem, type Problem } from '../smart/problem';
+import { toProblem, type Problem } from '../shared/problem';
+import { storageAvailable } from '../smart/storage-available';
 import { loadConfig } from './config';
 
 export type IndexBoot = { ok: true; session: SessionValue; accessToken: () => Promise<string | null> } | { ok: false; problem: Problem };

@@ -2,15 +2,21 @@
 // before anything else, so the schema must be cheap to build and to ship.
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
+import { parseScope } from '../shared/smart-scopes';
 
 z.config(en());
 
-/** A SMART v2 scope the app may ask for (`patient/Task.rs`, `launch`, `openid`, …). */
+/**
+ * A SMART scope the app may ask for (`patient/Task.rs`, `patient/Observation.rs?category=…`,
+ * `launch`, `openid`, v1 `patient/Task.read`, …); a bad one is named with what is wrong with it.
+ */
 const scope = z.string().check(
-  z.regex(
-    /^(?:launch(?:\/patient|\/encounter)?|openid|fhirUser|profile|offline_access|online_access|(?:patient|user|system)\/(?:\*|[A-Z][A-Za-z]+)\.(?:c?r?u?d?s?|read|write|\*))$/,
-    'is not a SMART scope (e.g. "patient/Task.rs", "launch", "openid")',
-  ),
+  z.superRefine((value, ctx) => {
+    const parsed = parseScope(value);
+    if (!parsed.ok) {
+      ctx.addIssue({ code: 'custom', input: value, message: `is not a SMART scope (e.g. "patient/Task.rs", "launch", "openid"): ${parsed.problem}` });
+    }
+  }),
 );
 
 const int = (min: number, max: number, fallback: number) => z._default(z.int().check(z.minimum(min), z.maximum(max)), fallback);

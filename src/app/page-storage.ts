@@ -1,4 +1,4 @@
-import { storageAvailable } from '../smart/problem';
+import { storageAvailable } from '../smart/storage-available';
 
 /**
  * A Web Storage that lives as long as the page: what the audit outbox uses when the browser denies

@@ -3,25 +3,37 @@ import { openTasksQuery } from '../fhir/get-open-tasks';
 import { patientQuery } from '../fhir/get-patient';
 import { recordQuery } from '../fhir/get-record';
 import { encounterQuery } from '../fhir/get-encounter';
-import { FhirRequestError } from '../fhir/gateway';
 import type { SessionValue } from '../fhir/session-context';
 import { decisionsQuery, type AuditPort } from '../features/care-gaps/audit-port';
 import { rulesEngineQuery } from '../features/care-gaps/load-rules';
+import { isTransient, retryAfterMs, toProblem } from '../shared/problem';
 import { fetchSmartStyle } from '../smart/style';
 import type { LaunchReads } from './launch-reads';
 
-/** Retry transient failures (timeouts, 5xx, 429) twice; never a refusal (4xx) or a bad body. */
+/** Attempts after the first for a read that failed transiently. */
+const MAX_RETRIES = 2;
+/** The longest a read waits before its next attempt, whatever `Retry-After` asks. */
+const MAX_RETRY_DELAY_MS = 30_000;
+
+/**
+ * Retries a read twice when the shared rule says the failure is transient (timeout, no connection,
+ * 5xx, 429); never a refusal (401, 403, 404, 409, 412, other 4xx) or an answer that could not be
+ * read.
+ */
 export function shouldRetry(failureCount: number, error: unknown): boolean {
-  if (failureCount >= 2) return false;
-  if (!(error instanceof FhirRequestError)) return false;
-  const { problem } = error;
-  return problem.kind === 'timeout' || problem.kind === 'unreachable' || (problem.kind === 'server-error' && problem.status !== 200);
+  return failureCount < MAX_RETRIES && isTransient(toProblem(error));
+}
+
+/** Waits as long as the server's `Retry-After` asks (capped), else react-query's own exponential backoff. */
+export function retryDelay(failureCount: number, error: unknown): number {
+  const asked = retryAfterMs(toProblem(error));
+  return Math.min(asked ?? 1000 * 2 ** failureCount, MAX_RETRY_DELAY_MS);
 }
 
 export function createQueryClient(): QueryClient {
   return new QueryClient({
     defaultOptions: {
-      queries: { retry: shouldRetry, staleTime: 60_000, refetchOnWindowFocus: false },
+      queries: { retry: shouldRetry, retryDelay, staleTime: 60_000, refetchOnWindowFocus: false },
       mutations: { retry: false },
     },
   });

@@ -3,7 +3,7 @@ import { ThemeProvider } from '@mui/material/styles';
 import { StrictMode, type ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { ProblemScreen } from '../features/errors/problem-screen';
-import type { Problem } from '../smart/problem';
+import type { Problem } from '../shared/problem';
 import { careloopTheme } from './theme';
 
 export function mount(node: ReactNode): void {

@@ -13,6 +13,7 @@ import {
   type AuditRecord,
   type AuditTimelinePage,
 } from '../shared/audit-event.ts';
+import { ProblemError, isTransient, problemFromStatus, retryAfterMs } from '../shared/problem.ts';
 import type { OutboxState, OutboxStorage } from './outbox-storage.ts';
 
 /** An event as the app records it: the client fills in `id`, `clientTime` and `appVersion`. */
@@ -99,10 +100,8 @@ export function browserConnectivity(): Connectivity {
   };
 }
 
-/** Statuses after which a batch is retried later; anything else 4xx is a refusal of its content. */
-function isTransient(status: number): boolean {
-  return status === 401 || status === 408 || status === 425 || status === 429 || status >= 500;
-}
+/** What the audit API's failures are about, in a Problem. */
+const AUDIT = { what: 'the audit trail' } as const;
 
 /**
  * Creates the client and starts delivering whatever an earlier page left in the outbox.
@@ -218,6 +217,7 @@ export function createAuditClient(options: AuditClientOptions): AuditClient {
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch {
+      // No answer at all (offline, unreachable, our timeout): transient by the shared rule; try again later.
       return fail('network');
     }
     const sent = new Set(batch.map((e) => e.id));
@@ -231,10 +231,10 @@ export function createAuditClient(options: AuditClientOptions): AuditClient {
       if (state.pending.length > 0) schedule(0);
       return;
     }
-    if (isTransient(response.status)) {
-      const retryAfter = Number(response.headers.get('retry-after'));
-      return fail(`http-${response.status}`, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 0);
-    }
+    const problem = problemFromStatus(response.status, { ...AUDIT, headers: response.headers });
+    // Busy or failing (5xx, 429, 408): later, honouring Retry-After. A 401 refuses the token, not
+    // the events: they wait for the next token (as with none at all) rather than being set aside.
+    if (isTransient(problem) || problem.kind === 'unauthorized') return fail(`http-${response.status}`, retryAfterMs(problem) ?? 0);
     // A refusal of the content (400, 403, 409, 413 …).
     const first = batch[0];
     if (batch.length > 1 || !first) {
@@ -284,7 +284,7 @@ export function createAuditClient(options: AuditClientOptions): AuditClient {
     flush,
     async read(query) {
       const token = await options.getAccessToken();
-      if (!token) throw new Error('no access token for the audit API');
+      if (!token) throw new ProblemError({ kind: 'unauthorized', ...AUDIT });
       const params = new URLSearchParams({ patient: query.patient, limit: String(query.limit ?? 200) });
       if (query.actions && query.actions.length > 0) params.set('action', query.actions.join(','));
       // Only what Careloop itself recorded: a decision another app wrote never hides a gap.
@@ -293,7 +293,7 @@ export function createAuditClient(options: AuditClientOptions): AuditClient {
         headers: { authorization: `Bearer ${token}`, ...(options.fhirBase ? { 'x-fhir-base': options.fhirBase } : {}) },
         signal: AbortSignal.timeout(timeoutMs),
       });
-      if (!response.ok) throw new Error(`audit API answered ${response.status}`);
+      if (!response.ok) throw new ProblemError(problemFromStatus(response.status, { ...AUDIT, headers: response.headers }));
       const page = (await response.json()) as AuditTimelinePage;
       return page.records;
     },

@@ -8,26 +8,37 @@
 import { CODE_TOKEN, LIBRARY_NAME, LIBRARY_VERSION, RULE_ID, VERSION_ID, type AuditAction, type AuditLogic, type AuditRecord } from '../shared/audit-event.ts';
 import type { AuditEventDraft } from './audit-client.ts';
 
-/** A decision event as the care-gap card emits it. */
-export interface CareEventLike {
-  action: Extract<AuditAction, 'card-shown' | 'why-opened' | 'confirmed' | 'written' | 'write-failed' | 'snoozed' | 'dismissed' | 'unsnoozed'>;
+/** What the card tells the audit trail, one event per step of a decision. */
+export type CareAction = Extract<AuditAction, 'card-shown' | 'why-opened' | 'confirmed' | 'written' | 'write-failed' | 'snoozed' | 'dismissed' | 'unsnoozed'>;
+
+/**
+ * A decision event as the care-gap card emits it (declared here once; the card's audit port
+ * takes this type). Structural, so a rule result's `logic` and `evidence` fit as they are.
+ */
+export interface CareEvent {
+  action: CareAction;
+  /** One per decision, from card-shown to written. */
   correlationId: string;
   rule: string;
   ruleVersion: string;
   packDigest: string;
-  /** The logic that decided the rule's result (a RuleResult's `logic`). */
-  logic?: { library: string; version: string; elmDigest: string; source: AuditLogic['source'] };
+  /** The logic that decided the rule's result (a RuleResult's `logic`): library, version, ELM digest and source. */
+  logic: { library: string; version: string; elmDigest: string; source: AuditLogic['source'] };
+  /** The resources that decided it; only the reference and version reach the trail. */
   evidence: ReadonlyArray<{ reference: string; versionId?: string }>;
   evidenceDigest: string;
+  /** The written resource (`Type/id/_history/vid`) or the failure, where there is one. */
   outcome?: { reference?: string; status?: number; error?: string };
+  /** Snooze and dismiss details: a reason code (never free text) and, for a snooze, the day it ends. */
   decision?: { reason: string; until?: string };
 }
 
-/** A snooze or dismissal read back from the trail. */
-export interface DecisionFromTrail {
+/** A snooze or dismissal read back from the trail (or kept in memory where there is no trail). */
+export interface Decision {
   rule: string;
   kind: 'snoozed' | 'dismissed';
   reason: string;
+  /** Snoozes: the day the gap comes back (`YYYY-MM-DD`). */
   until: string | null;
 }
 
@@ -48,7 +59,7 @@ function codeOr(code: string | undefined, fallback: string): string {
  * a result whose logic has no usable name or digest (which the pack never produces) records none
  * rather than an event the server would refuse.
  */
-function logicOf(logic: CareEventLike['logic']): AuditLogic | null {
+function logicOf(logic: CareEvent['logic'] | undefined): AuditLogic | null {
   if (!logic || !LIBRARY_NAME.test(logic.library) || !/^[0-9a-f]{64}$/.test(logic.elmDigest)) return null;
   return { library: logic.library, version: LIBRARY_VERSION.test(logic.version) ? logic.version : null, elmDigest: logic.elmDigest, source: logic.source };
 }
@@ -66,7 +77,7 @@ export function auditRuleId(rule: string): string {
 }
 
 /** The audit event for one card event, in the context of a patient (and encounter). */
-export function auditDraftOf(event: CareEventLike, context: { patient: string; encounter?: string | null }): AuditEventDraft {
+export function auditDraftOf(event: CareEvent, context: { patient: string; encounter?: string | null }): AuditEventDraft {
   const outcome = event.outcome;
   const written = outcome?.reference ? splitVersion(outcome.reference) : null;
   return {
@@ -92,9 +103,9 @@ export function auditDraftOf(event: CareEventLike, context: { patient: string; e
  * The snoozes and dismissals still in force, newest decision per rule first wins; an
  * `unsnoozed` record ends the snooze before it.
  */
-export function decisionsFromTrail(records: readonly AuditRecord[]): DecisionFromTrail[] {
+export function decisionsFromTrail(records: readonly AuditRecord[]): Decision[] {
   const seen = new Set<string>();
-  const out: DecisionFromTrail[] = [];
+  const out: Decision[] = [];
   for (const r of [...records].sort((a, b) => b.seq - a.seq)) {
     if (!r.ruleId || seen.has(r.ruleId)) continue;
     if (r.action === 'unsnoozed') {
@@ -120,7 +131,7 @@ export function decisionsFromTrail(records: readonly AuditRecord[]): DecisionFro
 export function auditPortOf(
   client: { record(draft: AuditEventDraft): unknown; read(query: { patient: string; actions?: readonly string[] }): Promise<AuditRecord[]> },
   context: { patient: string; encounter?: string | null },
-): { emit(event: CareEventLike): Promise<void>; decisions(): Promise<DecisionFromTrail[]> } {
+): { emit(event: CareEvent): Promise<void>; decisions(): Promise<Decision[]> } {
   return {
     async emit(event) {
       client.record(auditDraftOf(event, context));

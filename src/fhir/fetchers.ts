@@ -7,15 +7,17 @@
  */
 import type { Encounter, Patient, Resource, Task } from '@medplum/fhirtypes';
 import type { EncounterId, PatientId } from '../shared/ids';
-import { FhirRequestError, fhirGet, type FhirGateway } from './gateway';
+import { ProblemError } from '../shared/problem';
+import { fhirGet, type FhirGateway } from './gateway';
 import { canSearch } from '../smart/permissions';
 import { searchAll, type PagedList } from './paging';
+import { OPEN_TASK_STATUSES } from '../shared/task-status';
 
 /** Reads the patient in context; a body that is not that Patient is refused, not shown. */
 export async function getPatient(gateway: FhirGateway, id: PatientId, signal?: AbortSignal): Promise<Patient> {
   const body = await fhirGet<unknown>(gateway, `Patient/${encodeURIComponent(id)}`, signal);
   if (!body || typeof body !== 'object' || (body as Patient).resourceType !== 'Patient' || (body as Patient).id !== id) {
-    throw new FhirRequestError({ kind: 'server-error', what: 'Patient', status: 200 }, 200, 'The server returned a different resource than the patient in context.');
+    throw new ProblemError({ kind: 'bad-response', what: 'Patient', status: 200, detail: 'The server returned a different resource than the patient in context.' });
   }
   return body as Patient;
 }
@@ -24,13 +26,10 @@ export async function getPatient(gateway: FhirGateway, id: PatientId, signal?: A
 export async function getEncounter(gateway: FhirGateway, id: EncounterId, signal?: AbortSignal): Promise<Encounter> {
   const body = await fhirGet<unknown>(gateway, `Encounter/${encodeURIComponent(id)}`, signal);
   if (!body || typeof body !== 'object' || (body as Encounter).resourceType !== 'Encounter') {
-    throw new FhirRequestError({ kind: 'server-error', what: 'Encounter', status: 200 }, 200, 'The server did not return an Encounter.');
+    throw new ProblemError({ kind: 'bad-response', what: 'Encounter', status: 200, detail: 'The server did not return an Encounter.' });
   }
   return body as Encounter;
 }
-
-/** Task statuses that still ask someone to act (FHIR R4 task-status). */
-export const OPEN_TASK_STATUSES = ['requested', 'received', 'accepted', 'ready', 'in-progress', 'on-hold'] as const;
 
 export function openTasksUrl(patientId: PatientId, pageSize: number): string {
   const query = new URLSearchParams({
@@ -95,7 +94,7 @@ export async function getRecord(
         (error: unknown) => {
           // A server that refuses one type (fewer scopes than the token says, or a policy) leaves
           // that type unread; any other failure fails the record.
-          if (error instanceof FhirRequestError && error.problem.kind === 'forbidden') return { type, list: null };
+          if (error instanceof ProblemError && error.problem.kind === 'forbidden') return { type, list: null };
           throw error;
         },
       );

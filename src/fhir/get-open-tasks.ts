@@ -5,7 +5,7 @@ import type { FhirGateway } from './gateway';
 import { fhirKeys } from './keys';
 import { useSession } from './session-context';
 
-export { getOpenTasks, OPEN_TASK_STATUSES, openTasksUrl } from './fetchers';
+export { getOpenTasks, openTasksUrl } from './fetchers';
 
 export const openTasksQuery = (gateway: FhirGateway, patientId: PatientId, pageSize: number, maxPages: number) =>
   queryOptions({

@@ -1,6 +1,7 @@
 // zod/mini: this module is on the launch path (the first reads go out from index.html's entry).
 import * as z from 'zod/mini';
-import { FhirRequestError, fhirGet, type FhirGateway } from './gateway';
+import { ProblemError } from '../shared/problem';
+import { fhirGet, type FhirGateway } from './gateway';
 
 const bundleSchema = z.looseObject({
   resourceType: z.literal('Bundle'),
@@ -45,7 +46,7 @@ export async function searchAll<T extends { resourceType: string }>(
     const raw = await fhirGet<unknown>(gateway, next, signal);
     const bundle = bundleSchema.safeParse(raw);
     if (!bundle.success) {
-      throw new FhirRequestError({ kind: 'server-error', what: resourceType, status: 200 }, 200, 'The server returned something other than a search Bundle.');
+      throw new ProblemError({ kind: 'bad-response', what: resourceType, status: 200, detail: 'The server returned something other than a search Bundle.' });
     }
     pages += 1;
     if (pages === 1 && bundle.data.total !== undefined) total = bundle.data.total;

@@ -1,4 +1,5 @@
 import type { HumanName, Patient } from '@medplum/fhirtypes';
+import { ageOn } from '../shared/age';
 
 /** What the banner shows of a patient, derived from the resource as plain text. */
 export interface PatientSummary {
@@ -20,18 +21,6 @@ export function displayName(patient: Patient): string {
   if (name.text?.trim()) return name.text.trim();
   const parts = [...(name.given ?? []), name.family ?? ''].map((p) => p.trim()).filter(Boolean);
   return parts.length ? parts.join(' ') : 'Unnamed patient';
-}
-
-/** Age in whole years on a calendar date (YYYY-MM-DD), counting the birthday itself. */
-export function ageOn(birthDate: string, asOf: string): number | null {
-  const b = /^(\d{4})-(\d{2})-(\d{2})$/.exec(birthDate);
-  const a = /^(\d{4})-(\d{2})-(\d{2})/.exec(asOf);
-  if (!b || !a) return null;
-  const [by, bm, bd] = [Number(b[1]), Number(b[2]), Number(b[3])];
-  const [ay, am, ad] = [Number(a[1]), Number(a[2]), Number(a[3])];
-  let age = ay - by;
-  if (am < bm || (am === bm && ad < bd)) age -= 1;
-  return age >= 0 ? age : null;
 }
 
 export function summarizePatient(patient: Patient, asOf: string): PatientSummary {

@@ -53,12 +53,6 @@ export function addMonths(day: Day, months: number): Day {
   return `${pad(ny, 4)}-${pad(nm)}-${pad(Math.min(d, daysInMonth(ny, nm)))}`;
 }
 
-/** Whole years of age on `on` (the birthday itself counts; Feb 29 birthdays turn on Mar 1). */
-export function ageOn(birthDate: Day, on: Day): number {
-  const age = Number(on.slice(0, 4)) - Number(birthDate.slice(0, 4));
-  return on.slice(5) < birthDate.slice(5) ? age - 1 : age;
-}
-
 /** The day someone born on `birthDate` turns `years` (Feb 29 birthdays: Mar 1 in common years). */
 export function birthdayAt(birthDate: Day, years: number): Day {
   const [y, m, d] = ymd(birthDate);

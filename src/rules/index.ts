@@ -19,4 +19,4 @@ export { ValueSetLoadError } from './valueset-resources.ts';
 export { indexRecord, codeKey } from './record.ts';
 export type { IndexedResource, PatientRecord } from './record.ts';
 export { BUILT_IN_VALUE_SETS, SYSTEMS, VS } from './valuesets.ts';
-export { addDays, addMonths, ageOn, birthdayAt, isDay, parseFhirDay } from './dates.ts';
+export { addDays, addMonths, birthdayAt, isDay, parseFhirDay } from './dates.ts';

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { buildCast, castResources } from '../shared/cast/index.ts';
 import { registerAuthRoutes } from './auth/routes.ts';
 import { registerBackendClient, type BackendClientRegistration } from './auth/backend-services.ts';
-import { parseResourceScope, splitScopes } from './auth/scopes.ts';
+import { isScope, splitScopes } from '../shared/smart-scopes.ts';
 import { signAccessToken } from './auth/tokens.ts';
 import { registerChartRoutes, launchUrlFor } from './chart/pages.ts';
 import { EhrContext, EHR_USER, type EhrOptions } from './context.ts';
@@ -227,7 +227,7 @@ function registerAdminRoutes(app: FastifyInstance, ctx: EhrContext, subscription
         const parsed = tokenBody.safeParse(req.body);
         if (!parsed.success) return reply.code(400).send({ error: parsed.error.message });
         const scope = splitScopes(parsed.data.scope);
-        if (scope.some((s) => parseResourceScope(s) === null && !['openid', 'fhirUser', 'launch', 'online_access', 'offline_access'].includes(s))) {
+        if (!scope.every(isScope)) {
           return reply.code(400).send({ error: 'invalid_scope' });
         }
         const { token, exp } = await signAccessToken(ctx, {

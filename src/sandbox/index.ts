@@ -8,7 +8,7 @@
  * await sandbox.close();
  */
 import { startApp, sandboxHeaderPolicy, isAddressInUse, PortInUseError, type AppMode, type RunningApp } from './app-server.ts';
-import { splitScopes } from './auth/scopes.ts';
+import { splitScopes } from '../shared/smart-scopes.ts';
 import { careloopClient, type ClientRegistration, type EhrContext } from './context.ts';
 import { buildEhr } from './ehr.ts';
 import { generateBackendClientKeys, type BackendClientKeys } from './auth/backend-services.ts';

@@ -1,6 +1,33 @@
+import { resourceScope } from '../shared/smart-scopes';
 import type Client from 'fhirclient/lib/Client';
-import { FhirRequestError, type FhirCall, type FhirGateway, type FhirReply } from '../fhir/gateway';
-import type { Problem } from './problem';
+import { ProblemError, problemFromStatus, toProblem } from '../shared/problem';
+
+/** One FHIR REST call, as the app's data layer sees it. */
+export interface FhirCall {
+  /** Relative to the FHIR base (`Patient/123`, `Task?patient=…`) or an absolute `next` link. */
+  url: string;
+  method?: 'GET' | 'POST' | 'PUT';
+  body?: unknown;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+export interface FhirReply<T> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/**
+ * The app's only way to the FHIR server (src/fhir/ re-exports it from gateway.ts): the session's
+ * connection, implemented below over fhirclient (token, refresh, base URL); tests implement it over
+ * msw. Declared here, beside its implementation, so that smart/ never imports fhir/ (fhir/ reads the
+ * launch context from smart/, not the other way round). Failures reject with a `ProblemError`.
+ */
+export interface FhirGateway {
+  readonly serverUrl: string;
+  request<T>(call: FhirCall): Promise<FhirReply<T>>;
+}
 
 interface HttpErrorLike {
   status: number;
@@ -19,8 +46,10 @@ function isHttpError(error: unknown): error is HttpErrorLike {
 export function missingScopeFrom(wwwAuthenticate: string | null, outcome: string | null): string | null {
   const header = wwwAuthenticate ? /scope="([^"]+)"/.exec(wwwAuthenticate) : null;
   if (header?.[1]) return header[1];
-  const inText = outcome ? /\b((?:patient|user|system)\/[A-Za-z*]+\.(?:[cruds]+|read|write|\*))/.exec(outcome) : null;
-  return inText?.[1] ?? null;
+  // The first word of the diagnostics that is a resource scope, without the quotes or
+  // punctuation around it ("… needs 'patient/Task.c'." names patient/Task.c).
+  const words = outcome ? outcome.split(/\s+/).map((w) => w.replace(/^[("'`]+|[)"'`.,;:!]+$/g, '')) : [];
+  return words.find((w) => resourceScope(w) !== null) ?? null;
 }
 
 /** Extracts OperationOutcome diagnostics from fhirclient's HttpError message (it embeds the JSON body). */
@@ -48,47 +77,40 @@ export function outcomeText(message: string): string | null {
   return null;
 }
 
-/** `Retry-After` as seconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
-export function retryAfterSeconds(value: string | null, now: number = Date.now()): number | null {
-  if (!value) return null;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim());
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - now) / 1000));
-}
-
 function describe(url: string): string {
   const path = url.replace(/^https?:\/\/[^/]+/, '').split('?')[0] ?? url;
   const type = /([A-Z][A-Za-z]+)(?:\/[^/]*)?\/?$/.exec(path)?.[1];
   return type ?? 'the record';
 }
 
-/** Classifies a failed call; exported for tests. */
-export function classifyFailure(error: unknown, call: FhirCall, timedOut: boolean): FhirRequestError {
+/**
+ * A failed call as a {@link ProblemError}: the shared normaliser ({@link toProblem}) with what only
+ * this adapter knows — the call's resource type, that fhirclient's `HttpError` embeds the
+ * OperationOutcome in its message, that a TypeError from the request means no answer came back,
+ * and that a refresh that cannot happen means the session has ended. Exported for tests.
+ */
+export function classifyFailure(error: unknown, call: FhirCall, timedOut: boolean): ProblemError {
   const what = describe(call.url);
-  if (timedOut) return new FhirRequestError({ kind: 'timeout', what }, null);
+  if (timedOut) return new ProblemError({ kind: 'timeout', what });
   if (isHttpError(error)) {
     const outcome = outcomeText(error.message);
-    const status = error.status;
-    let problem: Problem;
-    if (status === 401) problem = { kind: 'unauthorized', what };
-    else if (status === 403) {
-      problem = { kind: 'forbidden', what, missingScope: missingScopeFrom(error.response?.headers.get('www-authenticate') ?? null, outcome) };
-    } else if (status >= 500 || status === 429) problem = { kind: 'server-error', what, status };
-    else problem = { kind: 'server-error', what, status };
-    return new FhirRequestError(problem, status, outcome, retryAfterSeconds(error.response?.headers.get('retry-after') ?? null));
+    const headers = error.response?.headers ?? null;
+    const missingScope = error.status === 403 ? missingScopeFrom(headers?.get('www-authenticate') ?? null, outcome) : null;
+    return new ProblemError(problemFromStatus(error.status, { what, headers, detail: outcome, missingScope }));
   }
   // fetch() rejects with a TypeError when the server cannot be reached at all (DNS, refused, CORS).
   // (node-fetch, which fhirclient uses outside browsers, calls it FetchError.)
-  if (error instanceof Error && (error.name === 'TypeError' || error.name === 'FetchError')) return new FhirRequestError({ kind: 'unreachable', url: describe(call.url) }, null);
+  if (error instanceof Error && (error.name === 'TypeError' || error.name === 'FetchError')) return new ProblemError({ kind: 'offline', url: what });
   // fhirclient throws plain Errors when a due token refresh cannot happen or is refused.
-  if (error instanceof Error && /refresh/i.test(error.message)) return new FhirRequestError({ kind: 'session-expired' }, null);
-  return new FhirRequestError({ kind: 'unknown', detail: `Reading ${what} failed.` }, null);
+  if (error instanceof Error && /refresh/i.test(error.message)) return new ProblemError({ kind: 'session-expired' });
+  const problem = toProblem(error, { what });
+  return new ProblemError(problem.kind === 'unknown' ? { kind: 'unknown', detail: `Reading ${what} failed.` } : problem);
 }
 
 /**
  * A {@link FhirGateway} over an authorized fhirclient Client: adds the token (refreshing it first
  * when it nears expiry and a refresh token was granted), a per-call timeout, and turns failures
- * into {@link FhirRequestError}.
+ * into a {@link ProblemError}.
  */
 export function clientGateway(client: Client, timeoutMs: number, now: () => number = Date.now): FhirGateway {
   return {
@@ -97,7 +119,7 @@ export function clientGateway(client: Client, timeoutMs: number, now: () => numb
       const expiresAt = Number(client.state.expiresAt ?? 0);
       const canRefresh = Boolean(client.state.tokenResponse?.refresh_token);
       if (expiresAt && expiresAt <= now() / 1000 && !canRefresh) {
-        throw new FhirRequestError({ kind: 'session-expired' }, null);
+        throw new ProblemError({ kind: 'session-expired' });
       }
       const timeout = AbortSignal.timeout(timeoutMs);
       const signal = call.signal ? AbortSignal.any([call.signal, timeout]) : timeout;

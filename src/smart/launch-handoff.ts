@@ -1,5 +1,5 @@
 import type { fhirclient } from 'fhirclient/lib/types';
-import { ProblemError } from './problem';
+import { ProblemError } from '../shared/problem';
 
 /**
  * Where a launch keeps fhirclient's launch record (endpoints, client id, PKCE verifier, later the
@@ -66,7 +66,7 @@ export async function handOffLaunch(keeping: Extract<LaunchKeeping, { kind: 'ser
     if (bound.status !== 204) throw blocked();
   } catch (error) {
     if (error instanceof ProblemError) throw error;
-    throw new ProblemError({ kind: 'unreachable', url: endpoint(keeping.pageUrl, '') });
+    throw new ProblemError({ kind: 'offline', url: endpoint(keeping.pageUrl, '') });
   }
 }
 
@@ -82,7 +82,7 @@ export async function claimLaunch(keeping: Extract<LaunchKeeping, { kind: 'serve
     answer = await post(keeping, '/claim', { state });
     body = answer.ok ? await answer.json() : null;
   } catch {
-    throw new ProblemError({ kind: 'unreachable', url: endpoint(keeping.pageUrl, '/claim') });
+    throw new ProblemError({ kind: 'offline', url: endpoint(keeping.pageUrl, '/claim') });
   }
   if (answer.status === 404) throw new ProblemError({ kind: 'state-missing' });
   if (answer.status === 403) throw blocked();

@@ -2,7 +2,7 @@ import { authorize, fetchWellKnownJson } from 'fhirclient/lib/smart';
 import type { AppConfig } from '../app/config';
 import { createAdapter } from './adapter';
 import { handOffLaunch, memoryLaunchStorage, type LaunchKeeping } from './launch-handoff';
-import { ProblemError } from './problem';
+import { ProblemError } from '../shared/problem';
 import { requestedScopes, smartConfigurationSchema, type LaunchKind } from './scopes';
 
 /** What launch.html was opened with. */
@@ -98,7 +98,7 @@ export async function beginLaunch(params: LaunchParams, config: AppConfig, keepi
     const detail = error instanceof Error ? error.message : '';
     throw new ProblemError(
       /Failed to fetch|NetworkError|Load failed|ECONNREFUSED/i.test(detail)
-        ? { kind: 'unreachable', url: wellKnown }
+        ? { kind: 'offline', url: wellKnown }
         : { kind: 'discovery-failed', url: wellKnown, detail: 'The server did not return a SMART configuration.' },
     );
   }

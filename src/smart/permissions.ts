@@ -1,30 +1,20 @@
 // zod-free and React-free: read on index.html's entry path (which record types to ask for) and by
 // the card (whether to offer a write).
 import type { FhirUserRef } from '../shared/ids';
+import { permits, type Interaction } from '../shared/smart-scopes';
 
-/** A FHIR interaction as SMART v2 scopes name them: create, read, update, delete, search. */
-export type Interaction = 'c' | 'r' | 'u' | 'd' | 's';
-
-const RESOURCE_SCOPE = /^(patient|user|system)\/(\*|[A-Z][A-Za-z]+)\.(read|write|\*|c?r?u?d?s?)(?:\?\S*)?$/;
+export type { Interaction };
 
 /**
  * Whether granted scopes allow an interaction on a resource type, in the patient's or the user's
- * context; SMART v2 (`patient/Task.cu`, `patient/*.rs`) and v1 (`patient/Task.read`,
- * `user/*.write`, `patient/*.*`) alike. A v2 scope with a query (`patient/Observation.rs?category=…`)
- * counts: the server narrows what it returns.
+ * context (Careloop acts for a clinician with a patient open, never as a system); SMART v2
+ * (`patient/Task.cu`, `patient/*.rs`) and v1 (`patient/Task.read`, `user/*.write`, `patient/*.*`)
+ * alike. A v2 scope with a query (`patient/Observation.rs?category=…`) counts: the server narrows
+ * what it returns.
  * @example scopeAllows(['patient/Task.cu'], 'Task', 'c') // true
  */
 export function scopeAllows(granted: readonly string[], type: string, interaction: Interaction): boolean {
-  return granted.some((raw) => {
-    const m = RESOURCE_SCOPE.exec(raw);
-    if (!m || m[3] === '' || m[1] === 'system') return false;
-    if (m[2] !== '*' && m[2] !== type) return false;
-    const perms = m[3] ?? '';
-    if (perms === '*') return true;
-    if (perms === 'read') return interaction === 'r' || interaction === 's';
-    if (perms === 'write') return interaction === 'c' || interaction === 'u' || interaction === 'd';
-    return perms.includes(interaction);
-  });
+  return permits(granted, { context: 'patient', type, interaction }) || permits(granted, { context: 'user', type, interaction });
 }
 
 /** The resource type of a fhirUser reference (`Practitioner/1`, or an absolute URL ending so). */

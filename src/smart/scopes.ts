@@ -1,6 +1,7 @@
 // zod/mini: this schema is built on launch.html, where every kilobyte and millisecond is on the
 // clinician's wait (see README, "launch path").
 import * as z from 'zod/mini';
+import { formatScopeV1, parseScope, resourceScope } from '../shared/smart-scopes';
 
 /** The parts of `.well-known/smart-configuration` the app reads (SMART App Launch 2.x §Discovery). */
 export const smartConfigurationSchema = z.looseObject({
@@ -15,38 +16,29 @@ export type SmartConfiguration = z.infer<typeof smartConfigurationSchema>;
 
 export type LaunchKind = 'ehr' | 'standalone';
 
-const V2_RESOURCE_SCOPE = /^(patient|user|system)\/(\*|[A-Za-z]+)\.([cruds]+)$/;
-
 /**
  * True when the server speaks SMART v2 scopes: it says `permission-v2`, or lists a v2-style scope.
  * A server that says nothing either way is assumed to be v2, the current standard.
  */
 export function supportsV2(config: SmartConfiguration): boolean {
   if (config.capabilities.includes('permission-v2')) return true;
-  if (config.scopes_supported?.some((s) => V2_RESOURCE_SCOPE.test(s))) return true;
-  const saysV1 =
-    config.capabilities.includes('permission-v1') ||
-    (config.scopes_supported?.some((s) => /\.(read|write|\*)$/.test(s)) ?? false);
+  const listed = (config.scopes_supported ?? []).flatMap((s) => resourceScope(s) ?? []);
+  if (listed.some((s) => s.syntax === 'v2')) return true;
+  const saysV1 = config.capabilities.includes('permission-v1') || listed.some((s) => s.syntax === 'v1');
   return !saysV1;
 }
 
 /**
- * Converts one v2 scope to its v1 form: read and search become `.read`; create, update and
- * delete become `.write`. Non-resource scopes are unchanged.
+ * Converts v2 scopes to their v1 form: read and search become `.read`; create, update and
+ * delete become `.write`. Non-resource scopes, scopes with a `?` query (v1 has no way to narrow
+ * them) and strings that are not scopes are unchanged.
  * @example toV1Scopes(['patient/Task.rs', 'patient/Task.cu']) // ['patient/Task.read', 'patient/Task.write']
  */
 export function toV1Scopes(scopes: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const scope of scopes) {
-    const match = V2_RESOURCE_SCOPE.exec(scope);
-    if (!match) {
-      out.push(scope);
-      continue;
-    }
-    const [, context, type, perms = ''] = match;
-    if (/[rs]/.test(perms)) out.push(`${context}/${type}.read`);
-    if (/[cud]/.test(perms)) out.push(`${context}/${type}.write`);
-  }
+  const out = scopes.flatMap((raw) => {
+    const parsed = parseScope(raw);
+    return parsed.ok ? formatScopeV1(parsed.scope) : [raw];
+  });
   return [...new Set(out)];
 }
 

@@ -1,11 +1,10 @@
 import type Client from 'fhirclient/lib/Client';
 import { ready } from 'fhirclient/lib/smart';
-import type { FhirGateway } from '../fhir/gateway';
 import { asEncounterId, asFhirUserRef, asPatientId, type EncounterId, type FhirUserRef, type PatientId } from '../shared/ids';
 import { createAdapter } from './adapter';
 import { claimLaunch, memoryLaunchStorage, type LaunchKeeping } from './launch-handoff';
-import { clientGateway } from './fhir-gateway';
-import { ProblemError } from './problem';
+import { clientGateway, type FhirGateway } from './fhir-gateway';
+import { ProblemError } from '../shared/problem';
 
 /** The launch context the EHR granted, validated (SMART App Launch 2.x §Launch context). */
 export interface LaunchContext {
@@ -139,7 +138,7 @@ export async function completeLaunch(search: string, now: () => number = Date.no
     const refused = tokenErrorFrom(cause);
     if (refused) throw new ProblemError({ kind: 'auth-denied', stage: 'token', ...refused });
     if (/Failed to fetch|NetworkError|Load failed/i.test(message)) {
-      throw new ProblemError({ kind: 'unreachable', url: 'the authorization server' });
+      throw new ProblemError({ kind: 'offline', url: 'the authorization server' });
     }
     throw new ProblemError({ kind: 'auth-denied', stage: 'token', error: 'no_access_token', description: 'The EHR answered the token request without an access token.', status: null });
   }

@@ -1,6 +1,7 @@
 import type { Task } from '@medplum/fhirtypes';
-import { FhirRequestError, type FhirGateway } from '../fhir/gateway';
-import { describeWriteFailure } from './write-action';
+import type { FhirGateway } from '../fhir/gateway';
+import { writeFailureMessage } from '../shared/problem-copy';
+import { ProblemError, isTransient } from '../shared/problem';
 
 /** How closing an existing Task ended. */
 export type CloseResult =
@@ -40,13 +41,15 @@ export async function closeTask(gateway: FhirGateway, task: Task, by: string, at
     });
     return { kind: 'closed', task: reply.body };
   } catch (error) {
-    if (!(error instanceof FhirRequestError)) return { kind: 'failed', message: 'Not saved: something unexpected went wrong while closing the task.' };
+    if (!(error instanceof ProblemError)) return { kind: 'failed', message: 'Not saved: something unexpected went wrong while closing the task.' };
+    const { problem } = error;
     try {
-      if (error.status === 412) {
+      if (problem.kind === 'precondition-failed') {
         const current = await reread();
         return isOurs(current, by) ? { kind: 'closed', task: current } : { kind: 'conflict', current };
       }
-      const unknown = error.status === null || error.status >= 500;
+      // The PUT may have landed: no answer, a 5xx, or an answer that could not be read.
+      const unknown = isTransient(problem) || problem.kind === 'bad-response' || problem.kind === 'unknown';
       if (unknown) {
         const current = await reread();
         if (isOurs(current, by)) return { kind: 'closed', task: current };
@@ -55,6 +58,6 @@ export async function closeTask(gateway: FhirGateway, task: Task, by: string, at
     } catch {
       // the re-read failed too: report the original failure
     }
-    return { kind: 'failed', message: describeWriteFailure('task', error) };
+    return { kind: 'failed', message: writeFailureMessage('task', problem) };
   }
 }

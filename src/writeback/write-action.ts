@@ -1,6 +1,7 @@
 import type { Bundle, Provenance, Resource, ServiceRequest, Task } from '@medplum/fhirtypes';
-import { FhirRequestError, type FhirGateway } from '../fhir/gateway';
-import type { Problem } from '../smart/problem';
+import type { FhirGateway } from '../fhir/gateway';
+import { writeFailureMessage } from '../shared/problem-copy';
+import { ProblemError, isTransient, retryAfterMs, statusOf, type Problem } from '../shared/problem';
 import { actionIdentifier, buildActionResource, buildProvenance, identifierQuery, type OpenGap, type WriteContext } from './builders';
 
 export type ActionResource = Task | ServiceRequest;
@@ -27,19 +28,15 @@ export interface WriteOptions {
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** True when the server may or may not have applied the write: look before trying again. */
-function outcomeUnknown(error: FhirRequestError): boolean {
-  const { problem } = error;
-  return problem.kind === 'timeout' || problem.kind === 'unreachable' || (problem.kind === 'server-error' && (error.status === null || error.status >= 500 || error.status === 429));
-}
-
 function versioned(resource: Resource): string {
   const base = `${resource.resourceType}/${resource.id ?? ''}`;
   return resource.meta?.versionId ? `${base}/_history/${resource.meta.versionId}` : base;
 }
 
-function backoff(attempt: number, error: FhirRequestError, random: () => number): number {
-  if (error.retryAfter !== null) return Math.min(error.retryAfter, 30) * 1000;
+/** The wait before the next POST: what `Retry-After` asked (up to 30 s), else exponential with jitter. */
+function backoff(attempt: number, problem: Problem, random: () => number): number {
+  const asked = retryAfterMs(problem);
+  if (asked !== null) return Math.min(asked, 30_000);
   const base = 500 * 2 ** (attempt - 1);
   return Math.round(base / 2 + random() * base);
 }
@@ -52,11 +49,12 @@ async function findExisting<T extends Resource>(gateway: FhirGateway, type: T['r
 
 /**
  * Creates `body` unless a resource matching `query` exists: conditional create (`If-None-Exist`),
- * and, when the outcome of a POST is unknown (timeout, dropped connection, 5xx), a search by the
- * same query before any retry, so a write that did land is never repeated.
+ * and, when a POST failed transiently (timeout, dropped connection, 5xx, 429: its outcome is
+ * unknown), a search by the same query before any retry, so a write that did land is never
+ * repeated. A refusal is never retried.
  */
 async function ensure<T extends Resource>(gateway: FhirGateway, body: T, query: string, options: Required<WriteOptions>): Promise<{ resource: T; created: boolean }> {
-  let lastError: FhirRequestError | null = null;
+  let lastError: ProblemError | null = null;
   for (let attempt = 1; attempt <= options.maxAttempts; attempt += 1) {
     try {
       const reply = await gateway.request<T>({
@@ -68,55 +66,35 @@ async function ensure<T extends Resource>(gateway: FhirGateway, body: T, query: 
       if (reply.body?.resourceType === body.resourceType && reply.body.id) return { resource: reply.body, created: reply.status === 201 };
       const found = await findExisting<T>(gateway, body.resourceType, query);
       if (found) return { resource: found, created: reply.status === 201 };
-      throw new FhirRequestError({ kind: 'server-error', what: body.resourceType, status: reply.status }, reply.status, 'The EHR did not return what it saved.');
+      throw new ProblemError({ kind: 'bad-response', what: body.resourceType, status: reply.status, detail: 'The EHR did not return what it saved.' });
     } catch (error) {
-      if (!(error instanceof FhirRequestError)) throw error;
+      if (!(error instanceof ProblemError)) throw error;
       lastError = error;
-      // 412 on a conditional create: more than one match already exists; use the oldest.
-      if (error.status === 412) {
+      // 412 on a conditional create: more than one match already exists; use the oldest. An answer
+      // that could not be read may follow a write that landed: look for it, but never send again.
+      if (error.problem.kind === 'precondition-failed' || error.problem.kind === 'bad-response') {
         const found = await findExisting<T>(gateway, body.resourceType, query);
         if (found) return { resource: found, created: false };
         throw error;
       }
-      if (!outcomeUnknown(error)) throw error;
+      if (!isTransient(error.problem)) throw error;
       try {
         const found = await findExisting<T>(gateway, body.resourceType, query);
         if (found) return { resource: found, created: false };
       } catch (lookError) {
-        if (!(lookError instanceof FhirRequestError) || !outcomeUnknown(lookError)) throw lookError;
+        if (!(lookError instanceof ProblemError) || !isTransient(lookError.problem)) throw lookError;
       }
-      if (attempt < options.maxAttempts) await options.sleep(backoff(attempt, error, options.random));
+      if (attempt < options.maxAttempts) await options.sleep(backoff(attempt, error.problem, options.random));
     }
   }
-  throw lastError ?? new FhirRequestError({ kind: 'unknown', detail: 'write not attempted' }, null);
-}
-
-/** Says, in clinical words, why a write did not happen. */
-export function describeWriteFailure(what: string, error: FhirRequestError): string {
-  const { problem } = error;
-  switch (problem.kind) {
-    case 'forbidden':
-      return `Not saved: the EHR refused the ${what}${problem.missingScope ? ` (missing permission ${problem.missingScope})` : ' (missing permission)'}.`;
-    case 'unauthorized':
-    case 'session-expired':
-      return `Not saved: your EHR session has ended. Start Careloop again from the chart; your draft is kept.`;
-    case 'timeout':
-    case 'unreachable':
-      return `Not saved: the EHR could not be reached. Nothing was written; try again.`;
-    case 'server-error':
-      if (error.status === 429) return `Not saved: the EHR is busy. Try again in a moment.`;
-      if (error.status === 400 || error.status === 422) return `Not saved: the EHR rejected the ${what}${error.outcome ? ` (${error.outcome})` : ''}.`;
-      if (error.status === 409) return `Not saved: the EHR reported a conflict with another change to this ${what}.`;
-      return `Not saved: the EHR had a problem (HTTP ${error.status ?? '?'}). Try again.`;
-    default:
-      return `Not saved: something unexpected went wrong while saving the ${what}.`;
-  }
+  throw lastError ?? new ProblemError({ kind: 'unknown', detail: 'write not attempted' });
 }
 
 function failed(what: string, error: unknown): WriteResult {
-  const e = error instanceof FhirRequestError ? error : new FhirRequestError({ kind: 'unknown', detail: 'write failed' }, null);
-  const retryable = outcomeUnknown(e) || e.status === 409;
-  return { kind: 'failed', problem: e.problem, status: e.status, message: describeWriteFailure(what, e), retryable };
+  const problem: Problem = error instanceof ProblemError ? error.problem : { kind: 'unknown', detail: 'write failed' };
+  // Worth the clinician's retry: a transient failure (looked for first), or a conflict that a re-read settles.
+  const retryable = isTransient(problem) || problem.kind === 'conflict';
+  return { kind: 'failed', problem, status: statusOf(problem), message: writeFailureMessage(what, problem), retryable };
 }
 
 /**

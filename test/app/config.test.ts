@@ -51,6 +51,23 @@ describe('runtime configuration', () => {
     expect(result.problem.fields.join('\n')).toContain(expected);
   });
 
+  it.each([
+    ['no permissions after the dot', 'patient/Task.', 'scopes.1: is not a SMART scope (e.g. "patient/Task.rs", "launch", "openid"): names no permissions after "."'],
+    ['permissions out of cruds order', 'patient/Task.sr', 'scopes.1: is not a SMART scope (e.g. "patient/Task.rs", "launch", "openid"): "sr" is out of order: write "rs"'],
+    ['a launch context Careloop does not know', 'launch/location', 'scopes.1: is not a SMART scope (e.g. "patient/Task.rs", "launch", "openid"): "launch/location" is not a launch context'],
+  ])('refuses a scope with %s, saying what is wrong', (_name, bad, expected) => {
+    const result = parseConfig({ ...validConfig, scopes: ['patient/Task.rs', bad] }, URL_);
+    expect(result.ok === false && result.problem.kind === 'config-invalid' && result.problem.fields.join('\n')).toContain(expected);
+  });
+
+  it('accepts every form of SMART scope: v2 with a query, v1, and the named ones', () => {
+    const scopes = [
+      'launch', 'launch/patient', 'launch/encounter', 'openid', 'fhirUser', 'profile', 'online_access', 'offline_access',
+      'patient/Task.cu', 'patient/Observation.rs?category=http://terminology.hl7.org/CodeSystem/observation-category|laboratory', 'user/*.rs', 'patient/Task.read', 'patient/*.*',
+    ];
+    expect(parseConfig({ ...validConfig, scopes }, URL_)).toMatchObject({ ok: true, config: { scopes } });
+  });
+
   it('names a missing required field', () => {
     const { clientId: _omitted, ...rest } = validConfig;
     const result = parseConfig(rest, URL_);

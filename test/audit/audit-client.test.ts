@@ -11,7 +11,8 @@ const WAIT = { timeout: 5000 };
 const AUDIT = 'https://audit.careloop.test';
 const TOKEN = 'access-token-for-ada';
 
-type Mode = 'ok' | 'network-error' | 'http-503' | 'lose-response' | 'http-429';
+/** A named failure, or a bare HTTP status to answer with. */
+type Mode = 'ok' | 'network-error' | 'http-503' | 'lose-response' | 'http-429' | number;
 
 /**
  * A fake audit server: stores events by id (replays are no-ops, as on the real one) and can be
@@ -29,6 +30,7 @@ function fakeAuditServer() {
       const body = (await request.json()) as { events: AuditEventInput[] };
       received.push(body.events.map((e) => e.id));
       const mode = upcoming.shift() ?? 'ok';
+      if (typeof mode === 'number') return HttpResponse.json({ error: 'status' }, { status: mode });
       if (mode === 'network-error') return HttpResponse.error();
       if (mode === 'http-503') return HttpResponse.json({ error: 'unavailable' }, { status: 503 });
       if (mode === 'http-429') return HttpResponse.json({ error: 'rate-limited' }, { status: 429, headers: { 'retry-after': '1' } });
@@ -205,6 +207,32 @@ describe('the audit client', () => {
     fake.refuseId(bad.id);
     await vi.waitFor(() => expect(audit.getStatus()).toMatchObject({ pending: 0, rejected: 1 }), { timeout: 3000 });
     expect([...fake.stored.keys()].sort()).toEqual([good1.id, good2.id].sort());
+  });
+
+  it.each([
+    [401, 'kept for the next token'],
+    [403, 'set aside'],
+    [404, 'set aside'],
+    [409, 'set aside'],
+    [412, 'set aside'],
+    [408, 'kept'],
+    [429, 'kept'],
+    [500, 'kept'],
+    [502, 'kept'],
+    [503, 'kept'],
+  ] as const)('an event whose delivery is answered %i once is %s', async (status, fate) => {
+    const fake = fakeAuditServer();
+    fake.failNext(status);
+    const audit = client();
+    audit.record(cardShown());
+    if (fate === 'set aside') {
+      await vi.waitFor(() => expect(audit.getStatus()).toMatchObject({ pending: 0, rejected: 1 }), WAIT);
+      expect(fake.stored.size).toBe(0);
+    } else {
+      await vi.waitFor(() => expect(fake.stored.size).toBe(1), WAIT);
+      expect(audit.getStatus()).toMatchObject({ pending: 0, rejected: 0 });
+      expect(fake.received).toHaveLength(2);
+    }
   });
 
   it('waits for a token rather than sending a request without one', async () => {

@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { auditDraftOf, auditPortOf, decisionsFromTrail } from '../../src/audit/care-events.ts';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { auditDraftOf, auditPortOf, decisionsFromTrail, type CareEvent, type Decision } from '../../src/audit/care-events.ts';
+import type { CareEvent as CardEvent, Decision as CardDecision } from '../../src/features/care-gaps/audit-port';
 import type { AuditRecord } from '../../src/shared/audit-event.ts';
 
 const base = {
@@ -13,6 +14,12 @@ const base = {
 };
 
 describe('card events in the audit trail', () => {
+  it('are one type: what the card emits is what the trail takes, and what it reads back is what the card shows', () => {
+    // Checked by the typecheck (npm test runs tsc over test/): the two were once declared apart and drifted.
+    expectTypeOf<CardEvent>().toEqualTypeOf<CareEvent>();
+    expectTypeOf<CardDecision>().toEqualTypeOf<Decision>();
+  });
+
   it('carry references with versions, digests and the written resource, but no free text', () => {
     const draft = auditDraftOf(
       { ...base, action: 'written', outcome: { reference: 'Task/t-1/_history/2', status: 201 }, decision: { reason: 'patient-request' } },
@@ -50,8 +57,7 @@ describe('card events in the audit trail', () => {
     // An official library without a version records version null; logic without a usable name or digest records none.
     expect(auditDraftOf({ ...base, action: 'confirmed', logic: { ...base.logic, version: '', source: 'measure-package' } }, { patient: 'ada' }).logic).toEqual({ ...base.logic, version: null, source: 'measure-package' });
     expect(auditDraftOf({ ...base, action: 'confirmed', logic: { ...base.logic, elmDigest: '' } }, { patient: 'ada' }).logic).toBeNull();
-    const { logic: _l, ...withoutLogic } = base;
-    expect(auditDraftOf({ ...withoutLogic, action: 'confirmed' }, { patient: 'ada' }).logic).toBeNull();
+    expect(auditDraftOf({ ...base, action: 'confirmed', logic: { ...base.logic, library: '' } }, { patient: 'ada' }).logic).toBeNull();
   });
 
   it('read back the snoozes and dismissals in force, the newest per rule winning', () => {

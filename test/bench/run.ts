@@ -7,10 +7,11 @@ import type { Benchmark } from './benchmark.ts';
 import { auditBenchmark } from './audit.bench.ts';
 import { cqlBenchmark } from './cql.bench.ts';
 import { launchBenchmark } from './launch.bench.ts';
+import { reconcileBenchmark } from './reconcile.bench.ts';
 import { rulesBenchmark } from './rules.bench.ts';
 import { workflowBenchmark } from './workflow.bench.ts';
 
-const BENCHMARKS: readonly Benchmark[] = [rulesBenchmark, auditBenchmark, launchBenchmark, cqlBenchmark, workflowBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [rulesBenchmark, auditBenchmark, launchBenchmark, cqlBenchmark, reconcileBenchmark, workflowBenchmark];
 
 const only = process.argv.slice(2);
 for (const bench of BENCHMARKS) {

@@ -5,7 +5,8 @@ import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { AppShell } from '../../src/app/app-shell';
 import { parseConfig } from '../../src/app/config';
-import { FhirRequestError, type FhirGateway } from '../../src/fhir/gateway';
+import type { FhirGateway } from '../../src/fhir/gateway';
+import { ProblemError } from '../../src/shared/problem';
 import { careloopTheme } from '../../src/app/theme';
 import { parseSmartStyle } from '../../src/smart/style';
 import { castStore, sessionFor } from './render-chart';
@@ -19,7 +20,7 @@ const gateway: FhirGateway = {
   async request<T>({ url }: { url: string }) {
     if (url === 'Patient/ada') return { status: 200, body: ada as T, headers: new Headers() };
     if (/^[A-Za-z]+\?/.test(url)) return { status: 200, body: { resourceType: 'Bundle', entry: [] } as T, headers: new Headers() };
-    throw new FhirRequestError({ kind: 'server-error', what: url, status: 404 }, 404);
+    throw new ProblemError({ kind: 'not-found', what: url });
   },
 };
 

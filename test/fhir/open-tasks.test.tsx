@@ -4,7 +4,8 @@ import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { AppShell } from '../../src/app/app-shell';
 import { parseConfig } from '../../src/app/config';
-import { FhirRequestError, type FhirGateway } from '../../src/fhir/gateway';
+import type { FhirGateway } from '../../src/fhir/gateway';
+import { ProblemError, problemFromStatus } from '../../src/shared/problem';
 import { getOpenTasks } from '../../src/fhir/get-open-tasks';
 import type { SessionValue } from '../../src/fhir/session-context';
 import type { PatientId } from '../../src/shared/ids';
@@ -17,7 +18,7 @@ const plainGateway: FhirGateway = {
   serverUrl: ISS,
   async request<T>({ url }: { url: string }) {
     const response = await fetch(new URL(url, `${ISS}/`));
-    if (!response.ok) throw new FhirRequestError({ kind: 'server-error', what: 'Task', status: response.status }, response.status);
+    if (!response.ok) throw new ProblemError(problemFromStatus(response.status, { what: 'Task' }));
     return { status: response.status, body: (await response.json()) as T, headers: response.headers };
   },
 };

@@ -27,6 +27,13 @@ describe('controlling high blood pressure at the point of care (< 140/90)', () =
     expect(r.status === 'insufficient-data' && r.missing[0]).toMatch(/unit mm\[Hg\] \(found kPa\)/);
   });
 
+  it('names a reading whose date cannot be read when no reading day decides, as missing data and as invalid evidence', () => {
+    const undated = sys('2025-13-45', 128);
+    const r = at([undated]);
+    expect(r.status === 'insufficient-data' && r.missing).toContainEqual(expect.stringMatching(new RegExp(`Observation/${String(undated['id'])}: effective date: invalid date`)));
+    expect(r.evidence.filter((e) => e.role === 'invalid').map((e) => e.note)).toEqual(['effective date: invalid date']);
+  });
+
   it('reports ValueOutOfRange with the follow-up action', () => {
     const r = at([bpPanel('2025-05-01', 162, 100)]);
     expect(r.reasonCode).toBe('ValueOutOfRange');

@@ -1,5 +1,6 @@
 import type { Observation, Procedure, Resource, Task } from '@medplum/fhirtypes';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ageOn } from '../../src/shared/age.ts';
 import { buildCast, CAST_IDS, CAST_MEMBERS, castMember, castResources, type CastRecord } from '../../src/shared/cast/index.ts';
 import { loadFhirDefinitions } from '../../src/sandbox/fhir-api/definitions.ts';
 import { validationProblem } from '../../src/sandbox/fhir-api/validate.ts';
@@ -12,12 +13,6 @@ const record = (id: string): CastRecord => {
   return r;
 };
 const of = <T extends Resource>(r: CastRecord, type: T['resourceType']) => r.resources.filter((x): x is T => x.resourceType === type);
-
-function ageOn(birthDate: string, ref: string): number {
-  const [by, bm, bd] = birthDate.split('-').map(Number) as [number, number, number];
-  const [ry, rm, rd] = ref.split('-').map(Number) as [number, number, number];
-  return ry - by - (rm < bm || (rm === bm && rd < bd) ? 1 : 0);
-}
 
 beforeAll(() => {
   loadFhirDefinitions();

@@ -162,8 +162,8 @@ describe('the hand-off requests', () => {
   });
 
   it.each([
-    [429, 'unreachable'],
-    [503, 'unreachable'],
+    [429, 'offline'],
+    [503, 'offline'],
     [404, 'storage-blocked'],
   ] as const)('a hand-off answered %i is %s', async (status, kind) => {
     const { handOffLaunch } = await import('../../src/smart/launch-handoff');

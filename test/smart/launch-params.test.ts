@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/app/config';
 import { MAX_LAUNCH_LENGTH, readLaunchParams } from '../../src/smart/launch';
-import { ProblemError, type Problem } from '../../src/smart/problem';
+import { ProblemError, type Problem } from '../../src/shared/problem';
 import { validConfig } from '../msw/server';
 
 const parsed = parseConfig(validConfig, 'x');

@@ -20,6 +20,15 @@ describe('scopes', () => {
     expect(toV1Scopes(v2)).toEqual(v1);
   });
 
+  it('leaves a scope narrowed by a query, and anything that is not a scope, as it is', () => {
+    expect(toV1Scopes(['patient/Observation.rs?category=laboratory', 'patient/Task.sr'])).toEqual(['patient/Observation.rs?category=laboratory', 'patient/Task.sr']);
+  });
+
+  it('takes a scope with a query in scopes_supported as v2, and a malformed one as nothing', () => {
+    expect(supportsV2(server({ scopes_supported: ['patient/*.read', 'patient/Observation.rs?category=laboratory'] }))).toBe(true);
+    expect(supportsV2(server({ scopes_supported: ['patient/*.read', 'patient/Task.sr'] }))).toBe(false);
+  });
+
   it('treats permission-v2 or a v2 scope in scopes_supported as v2', () => {
     expect(supportsV2(server({ capabilities: ['permission-v2'] }))).toBe(true);
     expect(supportsV2(server({ scopes_supported: ['patient/*.rs'] }))).toBe(true);

@@ -1,4 +1,6 @@
+import { delay, http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
+import { isTransient, type Problem } from '../../src/shared/problem';
 import { writeAction, type WriteOptions } from '../../src/writeback/write-action';
 import { adaColorectalOverdue, adaHba1cDue, writeContext } from '../fixtures/gaps';
 import { FhirStore } from '../msw/fhir-store';
@@ -160,5 +162,84 @@ describe('write-back of a confirmed action', () => {
     expect(second).toMatchObject({ kind: 'written', created: false });
     expect(store.all('Task')).toHaveLength(1);
     expect(store.all('Provenance')).toHaveLength(1);
+  });
+});
+
+/** What the write path does with each failure of its POST, once: the Problem, and whether it sends again. */
+describe('write-back failures, one per status', () => {
+  const outcome = (code: string, diagnostics: string) => ({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code, diagnostics }] });
+  type Row = [string, () => Response | Promise<Response>, { kind: Problem['kind'] } & Record<string, unknown>, { retried: false; retryable: boolean } | { retried: true; waitMs: number | null }];
+  const table: Row[] = [
+    ['401', () => HttpResponse.json(outcome('login', 'expired'), { status: 401 }), { kind: 'unauthorized', what: 'Task' }, { retried: false, retryable: false }],
+    [
+      '403 naming the missing scope',
+      () => HttpResponse.json(outcome('forbidden', 'no'), { status: 403, headers: { 'www-authenticate': 'Bearer error="insufficient_scope", scope="patient/Task.c"' } }),
+      { kind: 'forbidden', what: 'Task', missingScope: 'patient/Task.c' },
+      { retried: false, retryable: false },
+    ],
+    ['404', () => HttpResponse.json(outcome('not-found', 'no Task endpoint'), { status: 404 }), { kind: 'not-found', what: 'Task' }, { retried: false, retryable: false }],
+    ['409', () => HttpResponse.json(outcome('conflict', 'busy'), { status: 409 }), { kind: 'conflict', what: 'Task' }, { retried: false, retryable: true }],
+    ['412 with no match to use', () => HttpResponse.json(outcome('duplicate', 'several'), { status: 412 }), { kind: 'precondition-failed', what: 'Task' }, { retried: false, retryable: false }],
+    ['429 with Retry-After: 7', () => HttpResponse.json(outcome('throttled', 'slow down'), { status: 429, headers: { 'retry-after': '7' } }), { kind: 'rate-limited', retryAfter: 7 }, { retried: true, waitMs: 7000 }],
+    ['500', () => HttpResponse.json(outcome('exception', 'boom'), { status: 500 }), { kind: 'server-error', status: 500 }, { retried: true, waitMs: null }],
+    ['502', () => HttpResponse.json(outcome('exception', 'bad gateway'), { status: 502 }), { kind: 'server-error', status: 502 }, { retried: true, waitMs: null }],
+    ['503', () => HttpResponse.json(outcome('transient', 'down'), { status: 503 }), { kind: 'server-error', status: 503 }, { retried: true, waitMs: null }],
+    [
+      'a malformed JSON body (201)',
+      () => new HttpResponse('{"resourceType":"Task","id":"ta', { status: 201, headers: { 'content-type': 'application/fhir+json' } }),
+      { kind: 'bad-response', what: 'Task' },
+      { retried: false, retryable: false },
+    ],
+    [
+      'no answer in time',
+      async () => {
+        await delay('infinite');
+        return HttpResponse.json({});
+      },
+      { kind: 'timeout' },
+      { retried: true, waitMs: null },
+    ],
+    ['a dropped connection (offline)', () => HttpResponse.error(), { kind: 'offline' }, { retried: true, waitMs: null }],
+  ];
+
+  /** The Task requests the write sends, in order (`POST`, or `GET` for a look by identifier), until `stop`. */
+  function recordTaskRequests(): { seen: string[]; stop: () => void } {
+    const seen: string[] = [];
+    const listener = ({ request }: { request: Request }) => {
+      if (new URL(request.url).pathname.endsWith('/Task')) seen.push(request.method);
+    };
+    server.events.on('request:start', listener);
+    return { seen, stop: () => server.events.removeListener('request:start', listener) };
+  }
+
+  it.each(table)('a POST answered with %s: that Problem, and sent again (after a look) only when transient', async (_name, answer, problem, expected) => {
+    const { store, gateway } = setup(150);
+    server.use(http.post(`${BASE}/Task`, answer));
+    const { seen: requests, stop } = recordTaskRequests();
+    const waits: number[] = [];
+    const result = await writeAction(gateway, adaHba1cDue, writeContext, { maxAttempts: 3, sleep: async (ms) => void waits.push(ms), random: () => 0 }).finally(stop);
+    if (result.kind !== 'failed') throw new Error(`expected a failure, got ${result.kind}`);
+    expect(result.problem).toMatchObject(problem);
+    expect(isTransient(result.problem)).toBe(expected.retried);
+    expect(store.all('Task')).toHaveLength(0);
+    if (expected.retried) {
+      // Three POSTs, each followed by a look for what it may have written; nothing sent twice unseen.
+      expect(requests).toEqual(['POST', 'GET', 'POST', 'GET', 'POST', 'GET']);
+      expect(result.retryable).toBe(true);
+      if (expected.waitMs !== null) expect(waits).toEqual([expected.waitMs, expected.waitMs]);
+    } else {
+      // A malformed answer may follow a write that landed: looked for, never sent again.
+      expect(requests).toEqual(problem.kind === 'bad-response' || problem.kind === 'precondition-failed' ? ['POST', 'GET'] : ['POST']);
+      expect(result.retryable).toBe(expected.retryable);
+    }
+  });
+
+  it('finds the task written before a malformed answer, and does not post it again', async () => {
+    const { store, gateway } = setup();
+    store.seed({ resourceType: 'Task', id: 'landed', status: 'requested', identifier: [{ system: writeContext.identifierSystem, value: 'diabetes-glycemic-status:ada:2026-11-01' }] });
+    server.use(http.post(`${BASE}/Task`, () => new HttpResponse('{"resourceType":"Task","id":"la', { status: 201, headers: { 'content-type': 'application/fhir+json' } }), { once: true }));
+    const result = await writeAction(gateway, adaHba1cDue, writeContext, noWait);
+    expect(result).toMatchObject({ kind: 'written', created: false, reference: 'Task/landed/_history/1' });
+    expect(store.all('Task')).toHaveLength(1);
   });
 });

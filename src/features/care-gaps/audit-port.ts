@@ -1,35 +1,8 @@
 import { queryOptions } from '@tanstack/react-query';
 import { createContext, useContext } from 'react';
-import type { Evidence, LogicRef } from '../../rules';
+import type { CareEvent, Decision } from '../../audit/care-events';
 
-/** What the card tells the audit trail, one event per step of a decision. */
-export type CareAction = 'card-shown' | 'why-opened' | 'confirmed' | 'written' | 'write-failed' | 'snoozed' | 'dismissed' | 'unsnoozed';
-
-export interface CareEvent {
-  action: CareAction;
-  /** One per decision, from card-shown to written. */
-  correlationId: string;
-  rule: string;
-  ruleVersion: string;
-  packDigest: string;
-  /** The logic that decided the result: library, version, ELM digest and source. */
-  logic: LogicRef;
-  evidence: readonly Evidence[];
-  evidenceDigest: string;
-  /** The written resource (`Type/id/_history/vid`) or the failure, where there is one. */
-  outcome?: { reference?: string; status?: number; error?: string };
-  /** Snooze and dismiss details: a reason code (never free text) and, for a snooze, the day it ends. */
-  decision?: { reason: string; until?: string };
-}
-
-/** A snooze or dismissal read back from the trail at launch. */
-export interface Decision {
-  rule: string;
-  kind: 'snoozed' | 'dismissed';
-  reason: string;
-  /** Snoozes: the day the gap comes back (`YYYY-MM-DD`). */
-  until: string | null;
-}
+export type { CareEvent, Decision };
 
 /**
  * The card's view of the audit trail. `emit` resolves once the event is durably queued (not

@@ -13,11 +13,11 @@ import SvgIcon from '@mui/material/SvgIcon';
 import Typography from '@mui/material/Typography';
 import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useStore } from 'zustand';
-import { FhirRequestError } from '../../fhir/gateway';
+import { ProblemError } from '../../shared/problem';
 import { useSession } from '../../fhir/session-context';
 import { isClinician, writeBlock } from '../../smart/permissions';
 import type { ConfirmOutcome } from './use-confirm';
-import { problemCopy } from '../errors/problem-copy';
+import { problemCopy } from '../../shared/problem-copy';
 import { useAudit } from './audit-port';
 import { CareGapCard } from './care-gap-card';
 import { reasonLabel } from './defer-reasons';
@@ -145,7 +145,7 @@ export function CareGapPanel({ asOf, patientName, userName = null }: { asOf: str
     );
   }
   if (gaps.status === 'error') {
-    const copy = problemCopy(gaps.error instanceof FhirRequestError ? gaps.error.problem : { kind: 'unknown', detail: 'record' });
+    const copy = problemCopy(gaps.error instanceof ProblemError ? gaps.error.problem : { kind: 'unknown', detail: 'record' });
     return (
       <Alert severity="warning" sx={{ m: 1 }} action={copy.retryable ? <Button onClick={gaps.retry}>Retry</Button> : undefined}>
         Care gaps could not be checked. {copy.title}. {copy.detail}

@@ -3,6 +3,7 @@ import type { InsufficientDataResult, PackResult } from '../../rules';
 import { actionIdentifier, type OpenGap } from '../../writeback/builders';
 import type { Decision } from './audit-port';
 import type { LocalDecision } from './ui-store';
+import { isOpenTaskStatus, OPEN_TASK_STATUSES } from '../../shared/task-status';
 
 /** An open gap as the clinician sees it. */
 export type GapView =
@@ -26,7 +27,8 @@ export function withLocalDecisions(fromTrail: readonly Decision[], local: Readon
   return kept;
 }
 
-const LIVE_STATUSES = new Set(['draft', 'active', 'on-hold', 'requested', 'received', 'accepted', 'ready', 'in-progress']);
+/** A Task or ServiceRequest that is still being worked on: drafts, active requests, open Tasks. */
+const LIVE_STATUSES: ReadonlySet<string> = new Set(['draft', 'active', ...OPEN_TASK_STATUSES]);
 
 function isOpen(result: PackResult['results'][number]): result is OpenGap {
   return result.status === 'due' || result.status === 'overdue';
@@ -59,13 +61,11 @@ export function gapViews(result: PackResult, existing: readonly Resource[], deci
   });
 }
 
-const OPEN_TASK = new Set(['requested', 'received', 'accepted', 'ready', 'in-progress', 'on-hold']);
-
 /** An open Task, not written by Careloop, whose reason is the gap's action code. */
 function outreachFor(gap: OpenGap, existing: readonly Resource[], identifierSystem: string): Task | null {
   const { system, code } = gap.action.code;
   for (const r of existing) {
-    if (r.resourceType !== 'Task' || !OPEN_TASK.has(r.status)) continue;
+    if (r.resourceType !== 'Task' || !isOpenTaskStatus(r.status)) continue;
     if (r.identifier?.some((i) => i.system === identifierSystem)) continue;
     if (r.reasonCode?.coding?.some((c) => c.system === system && c.code === code)) return r;
   }

@@ -1,5 +1,5 @@
 import { createJSONStorage, persist, type StateStorage } from 'zustand/middleware';
-import { storageAvailable } from '../../smart/problem';
+import { storageAvailable } from '../../smart/storage-available';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 
 /** The UI state's store when sessionStorage is denied: lives as long as the page. */

@@ -9,20 +9,19 @@ import Typography from '@mui/material/Typography';
 import { useEncounter } from '../../fhir/get-encounter';
 import { useOpenTasks } from '../../fhir/get-open-tasks';
 import { usePatient } from '../../fhir/get-patient';
-import { FhirRequestError } from '../../fhir/gateway';
+import { ProblemError, type Problem } from '../../shared/problem';
 import { summarizePatient } from '../../fhir/patient-summary';
 import { useSession } from '../../fhir/session-context';
-import type { Problem } from '../../smart/problem';
 import { CareGapPanel } from '../care-gaps/care-gap-panel';
 import { ProblemScreen } from '../errors/problem-screen';
-import { problemCopy } from '../errors/problem-copy';
+import { problemCopy } from '../../shared/problem-copy';
 import { describeEncounter, describeTask, statusWords } from './describe';
 import { PatientBanner } from './patient-banner';
 import { useUserName } from './user-name';
 import { keepDates } from '../shared/dates';
 
 function problemOf(error: unknown): Problem {
-  return error instanceof FhirRequestError ? error.problem : { kind: 'unknown', detail: 'The chart could not be read.' };
+  return error instanceof ProblemError ? error.problem : { kind: 'unknown', detail: 'The chart could not be read.' };
 }
 
 function InlineProblem({ error, onRetry }: { error: unknown; onRetry: () => void }) {

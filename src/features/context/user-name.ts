@@ -3,6 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { fhirGet } from '../../fhir/gateway';
 import { useEncounter } from '../../fhir/get-encounter';
 import { useSession } from '../../fhir/session-context';
+import { permits } from '../../shared/smart-scopes';
 
 /** "Dr. Elizabeth Blackwell" from a HumanName: its text, else prefix, given and family names. */
 export function formatHumanName(name: HumanName | undefined): string | null {
@@ -27,10 +28,7 @@ export function participantDisplay(encounter: Encounter | undefined, fhirUser: s
 
 /** Whether the granted scopes let Careloop read the user's own resource (`user/Practitioner.r` …). */
 function mayRead(scopes: readonly string[], type: string): boolean {
-  return scopes.some((s) => {
-    const m = /^(user|patient|system)\/([A-Za-z*]+)\.(read|\*|[cruds]+)$/.exec(s);
-    return m !== null && m[1] !== 'patient' && (m[2] === type || m[2] === '*') && (m[3] === 'read' || m[3] === '*' || m[3]?.includes('r') === true);
-  });
+  return permits(scopes, { context: 'user', type, interaction: 'r' }) || permits(scopes, { context: 'system', type, interaction: 'r' });
 }
 
 /**

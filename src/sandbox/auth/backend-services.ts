@@ -12,7 +12,8 @@ import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, exportJWK, generat
 import type { FastifyReply } from 'fastify';
 import type { EhrContext } from '../context.ts';
 import { randomId } from '../context.ts';
-import { grantScopes, parseResourceScope, splitScopes } from './scopes.ts';
+import { resourceScope, splitScopes } from '../../shared/smart-scopes.ts';
+import { grantScopes } from './scopes.ts';
 
 export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 export const BACKEND_ALGORITHMS = ['RS384', 'ES384'] as const;
@@ -58,7 +59,7 @@ function stateOf(ctx: EhrContext): BackendState {
 
 /** Registers (or replaces) a backend client. Throws when a scope is not a `system/` resource scope. */
 export function registerBackendClient(ctx: EhrContext, client: BackendClientRegistration): void {
-  const bad = client.allowedScopes.filter((s) => parseResourceScope(s)?.context !== 'system');
+  const bad = client.allowedScopes.filter((s) => resourceScope(s)?.context !== 'system');
   if (bad.length > 0) throw new Error(`A backend client may only be allowed system/ scopes, not ${bad.join(', ')}`);
   if (client.jwks.keys.length === 0) throw new Error('A backend client needs at least one public key');
   stateOf(ctx).clients.set(client.clientId, client);
@@ -116,7 +117,7 @@ export async function clientCredentialsGrant(ctx: EhrContext, body: Record<strin
 
   const requested = splitScopes(body['scope']);
   if (requested.length === 0) return reply.code(400).send({ error: 'invalid_scope', error_description: 'scope is required' });
-  if (requested.some((s) => parseResourceScope(s)?.context !== 'system')) {
+  if (requested.some((s) => resourceScope(s)?.context !== 'system')) {
     return reply.code(400).send({ error: 'invalid_scope', error_description: 'a backend service may ask for system/ scopes only' });
   }
   const scope = grantScopes(requested, client.allowedScopes);

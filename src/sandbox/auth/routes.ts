@@ -10,7 +10,8 @@ import type { Encounter } from '@medplum/fhirtypes';
 import type { AuthorizationGrant, EhrContext, RefreshGrant, TokenErrorSwitch } from '../context.ts';
 import { EHR_USER, randomId } from '../context.ts';
 import { esc, page } from '../html.ts';
-import { grantScopes, parseResourceScope, splitScopes, SUPPORTED_SCOPES_V2 } from './scopes.ts';
+import { resourceScope, splitScopes } from '../../shared/smart-scopes.ts';
+import { grantScopes, SUPPORTED_SCOPES_V2 } from './scopes.ts';
 import { signAccessToken, signIdToken, verifyAccessToken } from './tokens.ts';
 import { BACKEND_ALGORITHMS, clientCredentialsGrant } from './backend-services.ts';
 
@@ -184,7 +185,7 @@ async function authorize(ctx: EhrContext, q: Record<string, string>, reply: Fast
   if (granted.length === 0) return fail('invalid_scope', 'none of the requested scopes can be granted to this client');
   if (launchId === undefined) {
     if (granted.includes('launch')) return fail('invalid_request', 'the "launch" scope needs a launch parameter (EHR launch)');
-    const needsPatient = granted.includes('launch/patient') || granted.some((s) => parseResourceScope(s)?.context === 'patient');
+    const needsPatient = granted.includes('launch/patient') || granted.some((s) => resourceScope(s)?.context === 'patient');
     if (needsPatient) {
       patient = q['__picked_patient'];
       if (!patient) return patientPicker(ctx, q, reply);

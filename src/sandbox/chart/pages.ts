@@ -4,6 +4,7 @@
  */
 import type { Condition, Observation, Patient, Resource } from '@medplum/fhirtypes';
 import type { FastifyInstance } from 'fastify';
+import { ageOn } from '../../shared/age.ts';
 import { CAST_MEMBERS, CAST_PRACTITIONER } from '../../shared/cast/index.ts';
 import type { EhrContext, MintLaunchOptions } from '../context.ts';
 import { EHR_USER } from '../context.ts';
@@ -16,12 +17,10 @@ function nameOf(p: Patient): string {
   return [...(n?.given ?? []), n?.family ?? ''].join(' ').trim() || (p.id ?? '');
 }
 
-function ageOn(birthDate: string | undefined, now: Date): string {
-  if (!birthDate) return '?';
-  const b = new Date(`${birthDate}T00:00:00Z`);
-  let age = now.getUTCFullYear() - b.getUTCFullYear();
-  if (now.getUTCMonth() < b.getUTCMonth() || (now.getUTCMonth() === b.getUTCMonth() && now.getUTCDate() < b.getUTCDate())) age--;
-  return String(age);
+/** Age in whole years on the sandbox's day, or "?" without a full birthDate. */
+function ageText(birthDate: string | undefined, now: Date): string {
+  const age = birthDate ? ageOn(birthDate, now.toISOString()) : null;
+  return age === null ? '?' : String(age);
 }
 
 function header(ctx: EhrContext): string {
@@ -48,7 +47,7 @@ export function registerChartRoutes(app: FastifyInstance, ctx: EhrContext): void
       const [p] = (await ctx.store.all('Patient', id)) as Patient[];
       if (!p) continue;
       const m = CAST_MEMBERS.find((c) => c.id === id);
-      rows.push(`<tr><td><a href="/chart/${encodeURIComponent(id)}">${esc(nameOf(p))}</a></td><td>${ageOn(p.birthDate, now)}</td><td>${esc(p.gender ?? '')}</td>
+      rows.push(`<tr><td><a href="/chart/${encodeURIComponent(id)}">${esc(nameOf(p))}</a></td><td>${ageText(p.birthDate, now)}</td><td>${esc(p.gender ?? '')}</td>
 <td class="muted">${esc(m?.demonstrates ?? '')}</td></tr>`);
     }
     return reply.type('text/html').send(
@@ -80,7 +79,7 @@ export function registerChartRoutes(app: FastifyInstance, ctx: EhrContext): void
   <main style="flex:1;min-width:0">
     <section class="card" aria-label="Patient banner" style="display:flex;gap:24px;align-items:baseline;flex-wrap:wrap">
       <h1 style="margin:0;font-size:20px" data-testid="ehr-patient-name">${esc(nameOf(p))}</h1>
-      <span>${esc(p.gender ?? '')}, ${ageOn(p.birthDate, new Date(ctx.now()))} y (DOB ${esc(p.birthDate ?? '?')})</span><span class="muted">MRN ${esc(mrn)}</span>
+      <span>${esc(p.gender ?? '')}, ${ageText(p.birthDate, new Date(ctx.now()))} y (DOB ${esc(p.birthDate ?? '?')})</span><span class="muted">MRN ${esc(mrn)}</span>
       <label>Switch patient <select onchange="location.href='/chart/'+encodeURIComponent(this.value)">${options.join('')}</select></label>
       <a href="/">All patients</a>
     </section>

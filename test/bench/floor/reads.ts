@@ -1,7 +1,8 @@
 import type Client from 'fhirclient/lib/Client';
+import { OPEN_TASK_STATUSES } from '../../../src/shared/task-status.ts';
 
 const RECORD_TYPES = ['Observation', 'Condition', 'Procedure', 'Encounter', 'Immunization', 'MedicationRequest', 'DiagnosticReport', 'AllergyIntolerance', 'ServiceRequest'];
-const OPEN = 'requested,received,accepted,ready,in-progress,on-hold';
+const OPEN = OPEN_TASK_STATUSES.join(',');
 
 /** The FHIR reads Careloop's first card needs, all at once, with fhirclient (both floors use this). */
 export function readLikeCareloop(client: Client): Promise<unknown[]> {

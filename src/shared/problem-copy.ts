@@ -1,4 +1,10 @@
-import type { Problem } from '../../smart/problem';
+import type { Problem } from './problem';
+
+/**
+ * The only place a {@link Problem} becomes words: the screens (features/errors/problem-screen.tsx),
+ * the card's inline alerts and the write-back's failure messages all take theirs from here. Plain
+ * text, never HTML; a server's own words appear only as `technical` details or in parentheses.
+ */
 
 /** What a clinician or admin reads for each problem: what happened, and what to do next. */
 export interface ProblemCopy {
@@ -78,7 +84,7 @@ export function problemCopy(problem: Problem): ProblemCopy {
         action: 'Open a patient chart and start Careloop from there.',
         retryable: false,
       };
-    case 'unreachable':
+    case 'offline':
       return {
         title: 'The EHR cannot be reached',
         detail: `Careloop could not connect to ${problem.url}.`,
@@ -117,15 +123,53 @@ export function problemCopy(problem: Problem): ProblemCopy {
         action: 'Ask your EHR administrator to grant the permissions listed in the Careloop README for this app.',
         retryable: false,
       };
+    case 'not-found':
+      return {
+        title: 'The EHR could not find the record',
+        detail: `The EHR answered that ${problem.what} does not exist for this chart.`,
+        action: 'Start Careloop again from the patient chart. If it keeps happening, tell your EHR administrator.',
+        retryable: false,
+      };
+    case 'conflict':
+      return {
+        title: 'The record changed in the EHR',
+        detail: `Another change to ${problem.what} happened at the same time.`,
+        action: 'Try again to see the current version.',
+        retryable: true,
+      };
+    case 'precondition-failed':
+      return {
+        title: 'The record changed in the EHR',
+        detail: `${problem.what} was changed in the EHR since Careloop read it.`,
+        action: 'Try again to see the current version.',
+        retryable: true,
+      };
+    case 'rate-limited':
+      return {
+        title: 'The EHR is busy',
+        detail: `The EHR asked Careloop to slow down while reading ${problem.what}.`,
+        action: 'Try again in a moment.',
+        retryable: true,
+      };
+    case 'invalid':
+      return {
+        title: 'The EHR refused the request',
+        detail: `The EHR did not accept Careloop’s request for ${problem.what} (HTTP ${problem.status}).`,
+        action: 'If it keeps happening, tell your EHR administrator.',
+        ...(problem.detail ? { technical: problem.detail } : {}),
+        retryable: false,
+      };
     case 'server-error':
       return {
-        title: problem.status === 429 ? 'The EHR is busy' : 'The EHR had a problem',
-        detail:
-          problem.status === 429
-            ? `The EHR asked Careloop to slow down while reading ${problem.what}.`
-            : problem.status === 200
-              ? `The EHR answered with something other than ${problem.what} when Careloop read it.`
-              : `Reading ${problem.what} failed (HTTP ${problem.status}).`,
+        title: 'The EHR had a problem',
+        detail: `Reading ${problem.what} failed (HTTP ${problem.status}).`,
+        action: 'Try again in a moment.',
+        retryable: true,
+      };
+    case 'bad-response':
+      return {
+        title: 'The EHR had a problem',
+        detail: `The EHR answered with something other than ${problem.what} when Careloop read it.`,
         action: 'Try again in a moment.',
         retryable: true,
       };
@@ -176,4 +220,47 @@ function authDeniedCopy(problem: Extract<Problem, { kind: 'auth-denied' }>): Pic
 function authDeniedDetails(problem: Extract<Problem, { kind: 'auth-denied' }>): string {
   const where = problem.stage === 'token' ? `Token endpoint${problem.status !== null ? ` (HTTP ${problem.status})` : ''}` : 'Authorization endpoint';
   return [`${where}: ${problem.error}`, problem.description].filter((line): line is string => line !== null).join('\n');
+}
+
+/**
+ * Says, in clinical words, why a write (`what`: `task`, `order`, `provenance record`) did not
+ * happen. Exhaustive, as {@link problemCopy} is.
+ */
+export function writeFailureMessage(what: string, problem: Problem): string {
+  switch (problem.kind) {
+    case 'forbidden':
+      return `Not saved: the EHR refused the ${what}${problem.missingScope ? ` (missing permission ${problem.missingScope})` : ' (missing permission)'}.`;
+    case 'unauthorized':
+    case 'session-expired':
+      return `Not saved: your EHR session has ended. Start Careloop again from the chart; your draft is kept.`;
+    case 'timeout':
+    case 'offline':
+      return `Not saved: the EHR could not be reached. Nothing was written; try again.`;
+    case 'rate-limited':
+      return `Not saved: the EHR is busy. Try again in a moment.`;
+    case 'invalid':
+      return `Not saved: the EHR rejected the ${what}${problem.detail ? ` (${problem.detail})` : ''}.`;
+    case 'not-found':
+      return `Not saved: the EHR does not accept a ${what} here (HTTP 404).`;
+    case 'conflict':
+      return `Not saved: the EHR reported a conflict with another change to this ${what}.`;
+    case 'precondition-failed':
+      return `Not saved: the ${what} was changed in the EHR since Careloop read it.`;
+    case 'server-error':
+      return `Not saved: the EHR had a problem (HTTP ${problem.status}). Try again.`;
+    case 'bad-response':
+      return `Not saved: the EHR answered with something Careloop could not read, and no saved ${what} was found. Try again.`;
+    case 'config-missing':
+    case 'config-invalid':
+    case 'no-launch':
+    case 'storage-blocked':
+    case 'launch-invalid':
+    case 'auth-denied':
+    case 'state-missing':
+    case 'no-patient':
+    case 'discovery-failed':
+    case 'pkce-unsupported':
+    case 'unknown':
+      return `Not saved: something unexpected went wrong while saving the ${what}.`;
+  }
 }
