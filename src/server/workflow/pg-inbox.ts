@@ -257,7 +257,8 @@ export class PgInbox implements WorkflowInbox {
   private readonly leaseMs: number;
   /** The pg-boss job of each event this instance has claimed. */
   private readonly jobs = new Map<number, string>();
-  readonly group = new GroupCommit<ParsedRequest, IntakeResult>((requests) => this.intakeBatch(requests));
+  /** Group commit of the intake; batches overlap on PostgreSQL (each its own transaction and connection). */
+  readonly group = new GroupCommit<ParsedRequest, IntakeResult>((requests) => this.intakeBatch(requests), { inFlight: 3 });
 
   private constructor(options: PgInboxOptions) {
     const schema = options.schema ?? 'careloop_workflow';
