@@ -94,7 +94,24 @@ export interface WorkflowInbox {
   recordReconciliation(run: { since: string; serverTime: string; patients: number; checked: number; missed: number }): Awaitable<void>;
   watermark(resourceType: string): Awaitable<string | null>;
   setWatermark(resourceType: string, since: string): Awaitable<void>;
+  /** Notes the inbox's depth in the minute of `at` (each minute keeps its highest sample; a day is kept). */
+  recordDepth(at: number, depth: number): Awaitable<void>;
+  /** The status page's history since `sinceMs`, from every instance: depth per minute, and processed events' latency bucketed by `boundsMs`. */
+  history(sinceMs: number, boundsMs: readonly number[]): Awaitable<InboxHistory>;
   close(): Awaitable<void>;
+}
+
+/** Per-minute history of a shared inbox (status page). */
+export interface InboxHistory {
+  readonly depth: ReadonlyArray<{ readonly minute: number; readonly depth: number }>;
+  /** Events done per minute and latency bucket (index into the bounds; the last is everything above). */
+  readonly latency: ReadonlyArray<{ readonly minute: number; readonly bucket: number; readonly count: number; readonly maxMs: number; readonly sumMs: number }>;
+}
+
+/** `CASE` mapping the expression `d` (ms) to its bucket index under `boundsMs` (finite bounds only; above all: the last). */
+export function latencyBucketSql(boundsMs: readonly number[]): string {
+  const finite = boundsMs.filter((b) => Number.isFinite(b));
+  return `CASE ${finite.map((b, i) => `WHEN d <= ${Math.round(b)} THEN ${i}`).join(' ')} ELSE ${finite.length} END`;
 }
 
 export interface SubscriptionState {
@@ -250,6 +267,13 @@ const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
         checked INTEGER NOT NULL,
         missed INTEGER NOT NULL
       );
+    `,
+  },
+  {
+    version: 4,
+    sql: `
+      CREATE INDEX inbox_event_done ON inbox_event (done_at) WHERE done_at IS NOT NULL;
+      CREATE TABLE inbox_depth_minute (minute INTEGER PRIMARY KEY, depth_max INTEGER NOT NULL);
     `,
   },
 ];
@@ -675,6 +699,29 @@ export class Inbox implements WorkflowInbox {
     this.db
       .prepare('INSERT INTO poll_watermark (resource_type, since, updated_at) VALUES (?, ?, ?) ON CONFLICT (resource_type) DO UPDATE SET since = excluded.since, updated_at = excluded.updated_at')
       .run(resourceType, since, this.now());
+  }
+
+  recordDepth(at: number, depth: number): void {
+    const minute = Math.floor(at / 60_000) * 60_000;
+    this.db
+      .prepare('INSERT INTO inbox_depth_minute (minute, depth_max) VALUES (?, ?) ON CONFLICT (minute) DO UPDATE SET depth_max = MAX(depth_max, excluded.depth_max)')
+      .run(minute, depth);
+    this.db.prepare('DELETE FROM inbox_depth_minute WHERE minute < ?').run(minute - 86_400_000);
+  }
+
+  history(sinceMs: number, boundsMs: readonly number[]): InboxHistory {
+    const depth = this.db.prepare('SELECT minute, depth_max AS depth FROM inbox_depth_minute WHERE minute >= ? ORDER BY minute').all(Math.floor(sinceMs / 60_000) * 60_000) as Array<{
+      minute: number;
+      depth: number;
+    }>;
+    const latency = this.db
+      .prepare(
+        `SELECT minute, ${latencyBucketSql(boundsMs)} AS bucket, COUNT(*) AS count, MAX(d) AS maxMs, SUM(d) AS sumMs
+         FROM (SELECT (done_at / 60000) * 60000 AS minute, done_at - received_at AS d FROM inbox_event WHERE done_at >= ?)
+         GROUP BY minute, bucket ORDER BY minute, bucket`,
+      )
+      .all(sinceMs) as Array<{ minute: number; bucket: number; count: number; maxMs: number; sumMs: number }>;
+    return { depth, latency };
   }
 
   close(): void {

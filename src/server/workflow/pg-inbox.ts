@@ -27,8 +27,10 @@ import { GroupCommit } from './group-commit.ts';
 import {
   parseInboxEvents,
   type DeadLetter,
+  latencyBucketSql,
   type InboxEvent,
   type InboxEventInput,
+  type InboxHistory,
   type InboxStats,
   type InboxStatus,
   type IntakeOutcome,
@@ -235,6 +237,13 @@ const MIGRATIONS: ReadonlyArray<{ version: number; sql: (s: string) => string }>
           ON CONFLICT (name) DO UPDATE SET value = k.value + excluded.value;
       END;
       $fn$;
+    `,
+  },
+  {
+    version: 3,
+    sql: (s) => `
+      CREATE INDEX inbox_event_done ON ${s}.inbox_event (done_at) WHERE done_at IS NOT NULL;
+      CREATE TABLE ${s}.inbox_depth_minute (minute BIGINT PRIMARY KEY, depth_max INTEGER NOT NULL);
     `,
   },
 ];
@@ -618,6 +627,31 @@ export class PgInbox implements WorkflowInbox {
       `INSERT INTO ${this.s}.poll_watermark (resource_type, since, updated_at) VALUES ($1, $2, $3) ON CONFLICT (resource_type) DO UPDATE SET since = excluded.since, updated_at = excluded.updated_at`,
       [resourceType, since, this.now()],
     );
+  }
+
+  async recordDepth(at: number, depth: number): Promise<void> {
+    const minute = Math.floor(at / 60_000) * 60_000;
+    await this.pool.query(
+      `INSERT INTO ${this.s}.inbox_depth_minute AS t (minute, depth_max) VALUES ($1, $2) ON CONFLICT (minute) DO UPDATE SET depth_max = GREATEST(t.depth_max, excluded.depth_max)`,
+      [minute, depth],
+    );
+    await this.pool.query(`DELETE FROM ${this.s}.inbox_depth_minute WHERE minute < $1`, [minute - 86_400_000]);
+  }
+
+  async history(sinceMs: number, boundsMs: readonly number[]): Promise<InboxHistory> {
+    const depth = await this.pool.query<{ minute: string; depth: number }>(`SELECT minute, depth_max AS depth FROM ${this.s}.inbox_depth_minute WHERE minute >= $1 ORDER BY minute`, [
+      Math.floor(sinceMs / 60_000) * 60_000,
+    ]);
+    const latency = await this.pool.query<{ minute: string; bucket: number; count: string; max_ms: string; sum_ms: string }>(
+      `SELECT minute, ${latencyBucketSql(boundsMs)} AS bucket, COUNT(*) AS count, MAX(d) AS max_ms, SUM(d) AS sum_ms
+       FROM (SELECT (done_at / 60000) * 60000 AS minute, done_at - received_at AS d FROM ${this.s}.inbox_event WHERE done_at >= $1) AS x
+       GROUP BY minute, bucket ORDER BY minute, bucket`,
+      [sinceMs],
+    );
+    return {
+      depth: depth.rows.map((r) => ({ minute: Number(r.minute), depth: r.depth })),
+      latency: latency.rows.map((r) => ({ minute: Number(r.minute), bucket: r.bucket, count: Number(r.count), maxMs: Number(r.max_ms), sumMs: Number(r.sum_ms) })),
+    };
   }
 
   /** Drops this instance's claims back to the queue's care (their leases run out) and disconnects. */

@@ -18,7 +18,7 @@ import { GoneError, NotificationRejected, SubscriptionReceiver } from './subscri
 import { Poller, type PollPage } from './poller.ts';
 import { Reconciler } from './reconciler.ts';
 import { LatencyHistogram, renderWorkflowMetrics } from './metrics.ts';
-import { MinuteSeries, renderStatusPage } from './status-page.ts';
+import { LATENCY_BOUNDS_MS, MinuteSeries, renderStatusPage } from './status-page.ts';
 
 export const NOTIFICATION_PATH = '/api/workflow/notifications';
 export const CHANGES_PATH = '/api/workflow/changes';
@@ -84,15 +84,12 @@ export class WorkflowService {
   private timers: NodeJS.Timeout[] = [];
   private readonly listeners = new Map<string, Set<(change: LiveChange) => void>>();
   private readonly processed = new LatencyHistogram();
-  /** Per-minute depth and latency of the last hour (the status page). */
-  readonly series: MinuteSeries;
   private publicUrl: string | null;
   private readonly writeFailures = new Map<number, number>();
   private draining: Promise<unknown> | null = null;
 
   constructor(private readonly options: WorkflowServiceOptions) {
     this.fetchFn = options.fetch ?? ((...args) => fetch(...args));
-    this.series = new MinuteSeries(options.now ?? Date.now);
     this.publicUrl = options.publicUrl;
     this.inbox = typeof options.inbox === 'string' ? openInbox({ path: options.inbox, ...(options.now ? { now: options.now } : {}) }) : options.inbox;
     this.tokens = new BackendTokenSource({ ...options.backend, fetch: this.fetchFn, ...(options.now ? { now: options.now } : {}) });
@@ -223,9 +220,7 @@ export class WorkflowService {
       patient = await this.reevaluateEvent(event);
     }
     const nowMs = (this.options.now ?? Date.now)();
-    const latency = Math.max(0, nowMs - event.receivedAt) / 1000;
-    this.processed.observe(latency);
-    this.series.recordLatency(latency, nowMs);
+    this.processed.observe(Math.max(0, nowMs - event.receivedAt) / 1000);
     if (patient === null) return;
     const change: LiveChange = { patient, resource: `${event.resourceType}/${event.resourceId}`, event: event.id, at: new Date((this.options.now ?? Date.now)()).toISOString() };
     for (const l of this.listeners.get(patient) ?? []) l(change);
@@ -293,19 +288,21 @@ export class WorkflowService {
     this.publicUrl ??= url;
   }
 
-  /** Samples the inbox's depth into the status page's series. */
+  /** Samples the inbox's depth into its per-minute history (the status page's depth chart). */
   async sampleDepth(): Promise<number> {
     const stats = await this.inbox.stats();
     const depth = stats.pending + stats.processing;
-    this.series.recordDepth(depth);
+    await this.inbox.recordDepth((this.options.now ?? Date.now)(), depth);
     return depth;
   }
 
   /** The admin status page (HTML). */
   async statusPage(): Promise<string> {
     const stats = await this.inbox.stats();
-    const now = (this.options.now ?? Date.now)();
-    this.series.recordDepth(stats.pending + stats.processing, now);
+    const clock = this.options.now ?? Date.now;
+    const now = clock();
+    await this.inbox.recordDepth(now, stats.pending + stats.processing);
+    const series = MinuteSeries.fromHistory(await this.inbox.history(now - 60 * 60_000, LATENCY_BOUNDS_MS), clock);
     return renderStatusPage(
       {
         store: this.inbox.kind,
@@ -317,7 +314,7 @@ export class WorkflowService {
         stale: stats.stale,
         reconciliationMisses: this.reconciler?.missedTotal ?? 0,
       },
-      this.series.points(now),
+      series.points(now),
       now,
     );
   }

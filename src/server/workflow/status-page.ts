@@ -2,13 +2,18 @@
  * The workflow service's admin status page (`GET /api/workflow/status`, the admin credential as
  * for `/api/audit/verify`): inbox depth and event → evaluation latency over the last hour as charts,
  * plus dead letters, duplicates dropped and reconciliation misses. The charts are SVG drawn here on
- * the server (no script: the CSP allows none inline), from per-minute buckets this instance keeps
- * in memory ({@link MinuteSeries}); depth is the shared inbox's, latency this instance's own.
- * Nothing from a FHIR resource is shown: numbers and times only.
+ * the server (no script: the CSP allows none inline), from per-minute buckets ({@link MinuteSeries})
+ * filled from the inbox's own history: depth samples every instance records per minute, and the
+ * latency of each event done (received → done), so every instance of a shared inbox draws the same
+ * charts. Nothing from a FHIR resource is shown: numbers and times only.
  */
+import type { InboxHistory } from './inbox.ts';
 
 /** Latency buckets (seconds) for the per-minute quantiles. */
 const BOUNDS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, Infinity];
+
+/** The bucket bounds in ms, as the inbox's history groups latencies. */
+export const LATENCY_BOUNDS_MS: readonly number[] = BOUNDS.map((b) => b * 1000);
 const MINUTE = 60_000;
 
 interface Bucket {
@@ -74,6 +79,24 @@ export class MinuteSeries {
     b.max = Math.max(b.max, seconds);
     const i = BOUNDS.findIndex((x) => seconds <= x);
     b.hist[i] = (b.hist[i] ?? 0) + 1;
+  }
+
+  /** Adds `count` events of one latency bucket (index into the bounds) done in the minute of `at`. */
+  addLatencies(at: number, bucket: number, count: number, maxSeconds: number, sumSeconds: number): void {
+    const b = this.bucket(at);
+    b.count += count;
+    b.sum += sumSeconds;
+    b.max = Math.max(b.max, maxSeconds);
+    const i = Math.min(Math.max(0, bucket), BOUNDS.length - 1);
+    b.hist[i] = (b.hist[i] ?? 0) + count;
+  }
+
+  /** A series from an inbox's history (see `WorkflowInbox.history`). */
+  static fromHistory(history: InboxHistory, now: () => number, minutes = 60): MinuteSeries {
+    const series = new MinuteSeries(now, minutes);
+    for (const d of history.depth) series.recordDepth(d.depth, d.minute);
+    for (const l of history.latency) series.addLatencies(l.minute, l.bucket, l.count, l.maxMs / 1000, l.sumMs / 1000);
+    return series;
   }
 
   /** The last hour, one point per minute, oldest first (minutes without data included). */
@@ -183,7 +206,7 @@ export function renderStatusPage(figures: StatusFigures, points: readonly Minute
   );
   const latency = chart(
     'latency',
-    'Event → evaluation latency per minute, last hour: bars p95, line p50 (this instance)',
+    'Event → evaluation latency per minute (received → processed), last hour: bars p95, line p50',
     points,
     (p) => p.p95,
     (p) => p.p50,
@@ -210,7 +233,7 @@ ${row('Processed', figures.done, 'done')}
 ${row('Dead letters (not replayed)', figures.deadLetters, 'dead-letters')}
 ${row('Duplicates dropped', figures.duplicatesDropped, 'duplicates')}
 ${row('Stale versions ignored', figures.stale, 'stale')}
-${row('Reconciliation misses (this instance)', figures.reconciliationMisses, 'misses')}
+${row('Reconciliation misses (this instance, since start)', figures.reconciliationMisses, 'misses')}
 </tbody></table>
 ${depth}
 ${latency}

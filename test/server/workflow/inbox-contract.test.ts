@@ -11,6 +11,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { drainInbox, openInbox, PermanentFailure, type InboxEventInput, type InboxHandler, type WorkflowInbox } from '../../../src/server/workflow/inbox.ts';
 import { runInboxCommand } from '../../../src/server/workflow/cli.ts';
 import { openPgInbox } from '../../../src/server/workflow/pg-inbox.ts';
+import { LATENCY_BOUNDS_MS } from '../../../src/server/workflow/status-page.ts';
 import { testPostgres, uniqueSchema, type TestPostgres } from '../support/postgres.ts';
 
 const pg: TestPostgres = await testPostgres();
@@ -163,6 +164,22 @@ for (const store of [sqlite, postgres]) {
       // Event 41 announced, never received: a gap.
       expect((await inbox.intake({ events: [obs(42, { resourceId: 'obs-42' })], contact: { subscription: 'Subscription/s1', eventsSinceStart: 42 }, gapCheck: true })).gap).toBe(true);
       expect(await inbox.missingEventNumbers('Subscription/s1')).toEqual([41]);
+    });
+
+    it('keeps a per-minute history of depth and latency that every instance shares', async () => {
+      const { inbox, shared } = await store.open();
+      const other = await shared();
+      const minute = Math.floor(Date.now() / 60_000) * 60_000;
+      await inbox.receive([obs(1), obs(2)]);
+      await inbox.recordDepth(minute + 1000, 2);
+      await other.recordDepth(minute + 2000, 5);
+      await inbox.recordDepth(minute + 3000, 1);
+      await drainInbox(inbox, async () => undefined);
+      const history = await other.history(minute - 60_000, LATENCY_BOUNDS_MS);
+      expect(history.depth).toEqual([{ minute, depth: 5 }]);
+      expect(history.latency.reduce((n, l) => n + l.count, 0)).toBe(2);
+      expect(history.latency.every((l) => l.minute >= minute && l.maxMs >= 0 && l.bucket >= 0 && l.bucket < LATENCY_BOUNDS_MS.length)).toBe(true);
+      expect((await other.history(Date.now() + 120_000, LATENCY_BOUNDS_MS)).latency).toEqual([]);
     });
 
     it.runIf(store.name === 'postgres')('processes an event once on the other instance when the one that claimed it dies', async () => {

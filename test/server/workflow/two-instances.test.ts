@@ -190,5 +190,15 @@ describe.skipIf(!pg.url)(`two server instances on one PostgreSQL${pg.reason ? ` 
       expect(written, p).toEqual([expect.objectContaining({ actor: expect.objectContaining({ clientId: 'careloop-workflow' }), outcome: expect.objectContaining({ reference: ref }), reason: 'auto-closed:gap-closed' })]);
     }
     expect(ehr.ctx.writes.filter((w) => w.resourceType === 'Provenance' && w.clientId === 'careloop-workflow')).toHaveLength(PATIENTS.length);
+
+    // Either instance's status page charts all of the shared inbox's work.
+    for (const s of servers) {
+      const page = await fetch(`${s.url}/api/workflow/status`, { headers: { authorization: `Bearer ${ADMIN}` } });
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      const evaluations = [...html.matchAll(/, (\d+) evaluations<\/title>/g)].reduce((n, m) => n + Number(m[1]), 0);
+      expect(evaluations).toBe(PATIENTS.length);
+      expect(html).toContain(`<td id="duplicates">${PATIENTS.length * 5}</td>`);
+    }
   }, 120_000);
 });
