@@ -1,13 +1,15 @@
 /**
- * The workflow service: Careloop's server-side reaction to chart changes. This slice holds its
- * event intake: its own EHR access (SMART Backend Services), the FHIR Subscriptions it creates on
- * the EHR (R4 backport, rest-hook), the receiver that writes each notification to the durable
- * inbox before acknowledging it, catch-up on gaps and missed heartbeats, and the loop that drains
- * the inbox into a handler (re-evaluation comes in a later slice).
+ * The workflow service: Careloop's server-side reaction to chart changes: its own EHR access (SMART
+ * Backend Services), the FHIR Subscriptions it creates on the EHR (R4 backport, rest-hook), the
+ * receiver that writes each notification to the durable inbox (SQLite, or PostgreSQL shared by
+ * several instances) before acknowledging it, catch-up on gaps and missed heartbeats, polling and
+ * reconciliation, and the loop that drains the inbox into re-evaluation (reevaluate.ts).
  *
- * Registered in the audit app with `buildAuditApp({ ..., workflow })`; its one route is
- * `POST /api/workflow/notifications`, authenticated by the secret the service put in its
- * Subscriptions' `channel.header`.
+ * Registered in the audit app with `buildAuditApp({ ..., workflow })` (or `startAuditServer({
+ * workflow })`, configured by workflow/config.ts). Routes: `POST /api/workflow/notifications`
+ * (authenticated by the secret the service put in its Subscriptions' `channel.header`),
+ * `GET /api/workflow/changes` (the sidebar's live channel), `GET /api/workflow/metrics`, and
+ * `GET /api/workflow/status` (the admin status page).
  */
 import { timingSafeEqual, randomBytes, createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
@@ -246,7 +248,8 @@ export class WorkflowService {
    * this server, and follows it. Returns the Subscription's absolute reference and status.
    */
   async subscribe(topic: string, patient?: string): Promise<{ subscription: string; status: string }> {
-    if (this.publicUrl === null) throw new Error('the workflow service does not know its public URL yet');
+    const origin = this.publicUrl;
+    if (origin === null) throw new Error('the workflow service does not know its public URL yet');
     const heartbeat = this.options.heartbeatSeconds ?? 60;
     const body = {
       resourceType: 'Subscription',
@@ -256,7 +259,7 @@ export class WorkflowService {
       ...(patient ? { _criteria: { extension: [{ url: `${BACKPORT}/backport-filter-criteria`, valueString: `patient=Patient/${patient}` }] } } : {}),
       channel: {
         type: 'rest-hook',
-        endpoint: `${this.publicUrl ?? ''}${NOTIFICATION_PATH}`,
+        endpoint: `${origin}${NOTIFICATION_PATH}`,
         payload: 'application/fhir+json',
         _payload: { extension: [{ url: `${BACKPORT}/backport-payload-content`, valueCode: this.options.payload ?? 'id-only' }] },
         header: [`Authorization: Bearer ${this.secret}`],
