@@ -1,8 +1,10 @@
 /**
- * The workflow service's durable inbox (SQLite, a file beside the audit database). Every event
- * source (rest-hook notifications, `$events` catch-up, polling, reconciliation) writes here, and
- * the rest-hook is acknowledged only after `receive` has returned: the events are then on disk
- * (WAL, `synchronous = FULL`).
+ * The workflow service's durable inbox: the contract ({@link WorkflowInbox}) and its embedded
+ * implementation (SQLite, a file beside the audit database; `pg-inbox.ts` is the PostgreSQL one for
+ * several instances). Every event source (rest-hook notifications, `$events` catch-up, polling,
+ * reconciliation) writes here, and the rest-hook is acknowledged only after `intake` has resolved:
+ * the events are then on disk (WAL, `synchronous = FULL`), committed together with the other
+ * notifications that arrived at the same time (group commit).
  *
  * Receive twice, act once:
  * - an event whose (subscription, event number) was seen before is dropped;
