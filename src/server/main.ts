@@ -11,6 +11,8 @@
  * (app-content.ts): one line per bad file, exit 1.
  *
  * `main.js backup|verify|export …`: the SQLite admin commands (admin-commands.ts).
+ *
+ * With `WORKFLOW_FHIR_BASE` set, the workflow service runs in the same process (workflow/config.ts).
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +20,7 @@ import { runAdminCommand } from './admin-commands.ts';
 import { checkAppContent } from './app-content.ts';
 import { loadAuditConfig } from './config.ts';
 import { startAuditServer } from './server.ts';
+import { createWorkflowService, loadWorkflowConfig } from './workflow/config.ts';
 
 /** Set to true by the server build (src/cli/build-server.mjs). */
 declare const __CARELOOP_SERVER_BUNDLE__: boolean | undefined;
@@ -39,6 +42,13 @@ if (!loaded.ok) {
   process.exit(1);
 }
 const { config } = loaded;
+const workflowLoaded = loadWorkflowConfig(process.env);
+if (!workflowLoaded.ok) {
+  console.error('The workflow service is misconfigured:');
+  for (const message of workflowLoaded.errors) console.error(`  - ${message}`);
+  process.exit(1);
+}
+const workflowConfig = workflowLoaded.config;
 const staticDir = config.staticDir ?? bundledAppDir();
 if (staticDir) {
   // The clinical content the app's careloop.config.json names: a bad file stops the start.
@@ -52,13 +62,23 @@ if (staticDir) {
 }
 let server: Awaited<ReturnType<typeof startAuditServer>>;
 try {
-  server = await startAuditServer({ ...config, staticDir });
+  server = await startAuditServer({
+    ...config,
+    staticDir,
+    ...(workflowConfig
+      ? {
+          workflow: (store) => createWorkflowService(workflowConfig, { databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath }, store, config.adminToken),
+          workflowLoops: { drainMs: workflowConfig.drainMs },
+        }
+      : {}),
+  });
 } catch (error) {
   // e.g. the port is taken, the database refuses the role, the SQLite folder is read-only.
   console.error(`The audit server could not start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 }
 console.info(`Audit: ${server.url} (${server.store.dialect})${staticDir ? `, serving the app from ${staticDir}` : ''}`);
+if (workflowConfig) console.info(`Workflow: ${server.url}/api/workflow/status (inbox on ${config.databaseUrl ? 'PostgreSQL, shared' : 'SQLite'})`);
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

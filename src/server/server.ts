@@ -23,8 +23,14 @@ import type { WorkflowService } from './workflow/service.ts';
 export interface StartAuditServerOptions extends Partial<Omit<AuditSettings, 'port' | 'trustedIssuers'>>, Pick<AuditSettings, 'port' | 'trustedIssuers'> {
   /** Log with pino (authorization headers always redacted); default: at `logLevel` (`silent`: off). */
   logger?: boolean | { level: string; stream?: NodeJS.WritableStream };
-  /** The workflow service to serve (its routes under `/api/workflow/`); its loops are the caller's to start and stop. */
-  workflow?: WorkflowService | null;
+  /**
+   * The workflow service: an instance is served and its loops are the caller's to start and stop
+   * (the sandbox); a factory is given the opened store, and the service it makes is served, started
+   * once listening (with `workflowLoops`) and closed with the server (main.ts).
+   */
+  workflow?: WorkflowService | ((store: AuditStore) => Promise<WorkflowService>) | null;
+  /** Options of an owned workflow service's loops (`WorkflowService.start`). */
+  workflowLoops?: Parameters<WorkflowService['start']>[0];
 }
 
 /** A running audit server. */
@@ -59,20 +65,38 @@ export async function startAuditServer(options: StartAuditServerOptions): Promis
     // better-sqlite3 blocks its thread for each commit (fsync included): it gets a thread of its own.
     store = await openSqliteStoreThread(sqlitePath, { onCommit });
   }
+  const { workflow: workflowOption, workflowLoops, ...appSettings } = settings;
+  const owned = typeof workflowOption === 'function';
+  let workflow: WorkflowService | null = null;
+  try {
+    workflow = typeof workflowOption === 'function' ? await workflowOption(store) : (workflowOption ?? null);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   const log = logger ?? (logLevel === undefined ? undefined : logLevel === 'silent' ? false : { level: logLevel });
-  const app = buildAuditApp({ ...settings, store, metrics, ...(log === undefined ? {} : { logger: log }) });
+  const app = buildAuditApp({ ...appSettings, store, metrics, ...(workflow ? { workflow } : {}), ...(log === undefined ? {} : { logger: log }) });
   try {
     await app.listen({ port, host });
   } catch (error) {
     await app.close();
+    if (owned) await workflow?.close();
     throw error;
   }
   const address = app.server.address();
   const listening = typeof address === 'object' && address !== null ? address.port : port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${listening}`;
+  if (workflow && owned) {
+    workflow.useServerUrl(url);
+    workflow.start(workflowLoops);
+  }
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${listening}`,
+    url,
     app,
     store,
-    close: () => app.close(),
+    close: async () => {
+      await app.close();
+      if (owned) await workflow?.close();
+    },
   };
 }

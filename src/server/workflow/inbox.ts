@@ -1,8 +1,10 @@
 /**
- * The workflow service's durable inbox (SQLite, a file beside the audit database). Every event
- * source (rest-hook notifications, `$events` catch-up, polling, reconciliation) writes here, and
- * the rest-hook is acknowledged only after `receive` has returned: the events are then on disk
- * (WAL, `synchronous = FULL`).
+ * The workflow service's durable inbox: the contract ({@link WorkflowInbox}) and its embedded
+ * implementation (SQLite, a file beside the audit database; `pg-inbox.ts` is the PostgreSQL one for
+ * several instances). Every event source (rest-hook notifications, `$events` catch-up, polling,
+ * reconciliation) writes here, and the rest-hook is acknowledged only after `intake` has resolved:
+ * the events are then on disk (WAL, `synchronous = FULL`), committed together with the other
+ * notifications that arrived at the same time (group commit).
  *
  * Receive twice, act once:
  * - an event whose (subscription, event number) was seen before is dropped;
@@ -20,6 +22,7 @@
  */
 import Database from 'better-sqlite3';
 import { z } from 'zod';
+import { GroupCommit } from './group-commit.ts';
 
 /** An event as a source hands it to the inbox. */
 export interface InboxEventInput {
@@ -41,6 +44,85 @@ export interface InboxEventInput {
 }
 
 export type IntakeOutcome = 'accepted' | 'duplicate-event' | 'duplicate-version' | 'stale';
+
+/** One notification's worth of intake: its events, and the contact it means for its subscription. */
+export interface IntakeRequest {
+  readonly events: readonly InboxEventInput[];
+  /** The subscription the notification came from and its `events-since-subscription-start`. */
+  readonly contact?: { readonly subscription: string; readonly eventsSinceStart: number | null } | undefined;
+  /** Also report whether that subscription now has a gap in its event numbers. */
+  readonly gapCheck?: boolean;
+}
+
+export interface IntakeResult {
+  readonly outcomes: IntakeOutcome[];
+  /** Whether the subscription misses event numbers (only with `gapCheck`). */
+  readonly gap: boolean;
+}
+
+/** A value, or a promise of it: the SQLite inbox answers synchronously, the PostgreSQL one does not. */
+export type Awaitable<T> = T | Promise<T>;
+
+/**
+ * What the workflow service needs of an inbox, on SQLite ({@link Inbox}) or PostgreSQL
+ * (`PgInbox`, pg-boss): the same contract on both; callers always `await`.
+ */
+export interface WorkflowInbox {
+  readonly kind: 'sqlite' | 'postgres';
+  /** The group commit of {@link intake}: batches committed and notifications in them (metrics). */
+  readonly group: { readonly counters: { readonly batches: number; readonly items: number } };
+  /** Stores events in one transaction; durable when it resolves. Throws (storing nothing) on a malformed event. */
+  receive(events: readonly InboxEventInput[]): Awaitable<IntakeOutcome[]>;
+  /**
+   * The rest-hook path: validates, then commits together with the other notifications arriving at
+   * the same time (group commit); resolves once its batch is durable.
+   */
+  intake(request: IntakeRequest): Promise<IntakeResult>;
+  claim(limit?: number): Awaitable<InboxEvent[]>;
+  complete(id: number): Awaitable<void>;
+  fail(id: number, reason: string, options?: { permanent?: boolean }): Awaitable<'retry' | 'dead'>;
+  deadLetters(): Awaitable<DeadLetter[]>;
+  replay(which: { deadLetterId: number } | 'all'): Awaitable<number>;
+  event(id: number): Awaitable<InboxEvent | undefined>;
+  events(status?: InboxStatus): Awaitable<InboxEvent[]>;
+  stats(): Awaitable<InboxStats>;
+  noteContact(subscription: string, eventsSinceStart: number | null, heartbeatSeconds?: number | null): Awaitable<void>;
+  forgetSubscription(subscription: string): Awaitable<void>;
+  subscriptionStates(): Awaitable<SubscriptionState[]>;
+  missingEventNumbers(subscription: string, limit?: number): Awaitable<number[]>;
+  knows(resourceType: string, resourceId: string, versionId: string | null, lastUpdated: string | null): Awaitable<boolean>;
+  recentPatients(sinceMs: number): Awaitable<string[]>;
+  lastReconciliation(): Awaitable<{ serverTime: string; missed: number } | null>;
+  recordReconciliation(run: { since: string; serverTime: string; patients: number; checked: number; missed: number }): Awaitable<void>;
+  watermark(resourceType: string): Awaitable<string | null>;
+  setWatermark(resourceType: string, since: string): Awaitable<void>;
+  /** Notes the inbox's depth in the minute of `at` (each minute keeps its highest sample; a day is kept). */
+  recordDepth(at: number, depth: number): Awaitable<void>;
+  /** The status page's history since `sinceMs`, from every instance: depth per minute, and processed events' latency bucketed by `boundsMs`. */
+  history(sinceMs: number, boundsMs: readonly number[]): Awaitable<InboxHistory>;
+  close(): Awaitable<void>;
+}
+
+/** Per-minute history of a shared inbox (status page). */
+export interface InboxHistory {
+  readonly depth: ReadonlyArray<{ readonly minute: number; readonly depth: number }>;
+  /** Events done per minute and latency bucket (index into the bounds; the last is everything above). */
+  readonly latency: ReadonlyArray<{ readonly minute: number; readonly bucket: number; readonly count: number; readonly maxMs: number; readonly sumMs: number }>;
+}
+
+/** `CASE` mapping the expression `d` (ms) to its bucket index under `boundsMs` (finite bounds only; above all: the last). */
+export function latencyBucketSql(boundsMs: readonly number[]): string {
+  const finite = boundsMs.filter((b) => Number.isFinite(b));
+  return `CASE ${finite.map((b, i) => `WHEN d <= ${Math.round(b)} THEN ${i}`).join(' ')} ELSE ${finite.length} END`;
+}
+
+export interface SubscriptionState {
+  readonly subscription: string;
+  readonly lastContactAt: number;
+  readonly heartbeatSeconds: number | null;
+  readonly eventsSinceStart: number;
+  readonly contiguousThrough: number;
+}
 
 export type InboxStatus = 'pending' | 'processing' | 'done' | 'stale' | 'superseded' | 'dead';
 
@@ -189,6 +271,13 @@ const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       );
     `,
   },
+  {
+    version: 4,
+    sql: `
+      CREATE INDEX inbox_event_done ON inbox_event (done_at) WHERE done_at IS NOT NULL;
+      CREATE TABLE inbox_depth_minute (minute INTEGER PRIMARY KEY, depth_max INTEGER NOT NULL);
+    `,
+  },
 ];
 
 interface EventRow {
@@ -242,13 +331,30 @@ const inputSchema = z.object({
   correlationId: z.string().max(128).nullish(),
 });
 
+type ParsedInput = z.infer<typeof inputSchema>;
+
+/** An intake request whose events passed validation. */
+export type ParsedRequest = Omit<IntakeRequest, 'events'> & { readonly events: readonly ParsedInput[] };
+
+/** Validates events as the intake does: throws naming the first bad one. */
+export function parseInboxEvents(events: readonly InboxEventInput[]): ParsedInput[] {
+  return events.map((e, i) => {
+    const r = inputSchema.safeParse(e);
+    if (!r.success) throw new Error(`event ${i} is not valid: ${r.error.issues.map((x) => `${x.path.join('.')} ${x.message}`).join('; ')}`);
+    return r.data;
+  });
+}
+
 /** Orders two FHIR instants (different offsets allowed). */
 function instantMs(s: string): number {
   return Date.parse(s);
 }
 
-export class Inbox {
+export class Inbox implements WorkflowInbox {
+  readonly kind = 'sqlite' as const;
   readonly db: Database.Database;
+  /** Notifications waiting for their group commit (see {@link intake}). */
+  readonly group = new GroupCommit<ParsedRequest, IntakeResult>((requests) => this.intakeBatch(requests));
   private readonly now: () => number;
   private readonly maxAttempts: number;
   private readonly baseDelayMs: number;
@@ -297,7 +403,7 @@ export class Inbox {
   private intakeStatements: ReturnType<Inbox['prepareIntake']> | null = null;
 
   /** The intake's statements, prepared once (preparing costs more than running them). */
-  private intake(): ReturnType<Inbox['prepareIntake']> {
+  private statements(): ReturnType<Inbox['prepareIntake']> {
     this.intakeStatements ??= this.prepareIntake();
     return this.intakeStatements;
   }
@@ -326,15 +432,44 @@ export class Inbox {
    * Throws (and stores nothing) when an event is malformed.
    */
   receive(events: readonly InboxEventInput[]): IntakeOutcome[] {
-    const parsed = events.map((e, i) => {
-      const r = inputSchema.safeParse(e);
-      if (!r.success) throw new Error(`event ${i} is not valid: ${r.error.issues.map((x) => `${x.path.join('.')} ${x.message}`).join('; ')}`);
-      return r.data;
-    });
-    const { seenEvent, versionHeld, watermark, setWatermark, supersede, insert, count } = this.intake();
-    return this.tx((): IntakeOutcome[] => {
+    const parsed = parseInboxEvents(events);
+    return this.tx((): IntakeOutcome[] => this.store(parsed, this.now()));
+  }
+
+  /**
+   * Group commit: the notifications that arrive while the process is busy are written in one
+   * transaction (one fsync) at the next turn of the event loop, and each is answered once that
+   * transaction has committed. Validation happens first, so a bad notification fails alone.
+   */
+  intake(request: IntakeRequest): Promise<IntakeResult> {
+    try {
+      const events = parseInboxEvents(request.events);
+      return this.group.submit({ ...request, events });
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
+  }
+
+  /** One transaction for many notifications (already validated). */
+  private intakeBatch(requests: readonly ParsedRequest[]): IntakeResult[] {
+    return this.tx((): IntakeResult[] => {
       const now = this.now();
-      const outcomes: IntakeOutcome[] = [];
+      const results = requests.map((r) => {
+        const outcomes = this.store(r.events, now);
+        if (r.contact) this.noteContact(r.contact.subscription, r.contact.eventsSinceStart);
+        return outcomes;
+      });
+      return results.map((outcomes, i) => {
+        const r = requests[i];
+        return { outcomes, gap: r?.gapCheck === true && r.contact !== undefined && this.missingEventNumbers(r.contact.subscription, 1).length > 0 };
+      });
+    });
+  }
+
+  /** The intake's rules for validated events, inside the caller's transaction. */
+  private store(parsed: readonly ParsedInput[], now: number): IntakeOutcome[] {
+    const { seenEvent, versionHeld, watermark, setWatermark, supersede, insert, count } = this.statements();
+    const outcomes: IntakeOutcome[] = [];
       for (const e of parsed) {
         const subscription = e.subscription ?? null;
         const eventNumber = e.eventNumber ?? null;
@@ -377,7 +512,6 @@ export class Inbox {
         outcomes.push(status === 'stale' ? 'stale' : 'accepted');
       }
       return outcomes;
-    });
   }
 
   /** Reserves up to `limit` due events (oldest first), including ones whose lease ran out. */
@@ -500,7 +634,7 @@ export class Inbox {
     this.db.prepare('DELETE FROM subscription_state WHERE subscription = ?').run(subscription);
   }
 
-  subscriptionStates(): Array<{ subscription: string; lastContactAt: number; heartbeatSeconds: number | null; eventsSinceStart: number; contiguousThrough: number }> {
+  subscriptionStates(): SubscriptionState[] {
     const rows = this.db.prepare('SELECT * FROM subscription_state ORDER BY subscription').all() as Array<{
       subscription: string;
       last_contact_at: number;
@@ -569,6 +703,29 @@ export class Inbox {
       .run(resourceType, since, this.now());
   }
 
+  recordDepth(at: number, depth: number): void {
+    const minute = Math.floor(at / 60_000) * 60_000;
+    this.db
+      .prepare('INSERT INTO inbox_depth_minute (minute, depth_max) VALUES (?, ?) ON CONFLICT (minute) DO UPDATE SET depth_max = MAX(depth_max, excluded.depth_max)')
+      .run(minute, depth);
+    this.db.prepare('DELETE FROM inbox_depth_minute WHERE minute < ?').run(minute - 86_400_000);
+  }
+
+  history(sinceMs: number, boundsMs: readonly number[]): InboxHistory {
+    const depth = this.db.prepare('SELECT minute, depth_max AS depth FROM inbox_depth_minute WHERE minute >= ? ORDER BY minute').all(Math.floor(sinceMs / 60_000) * 60_000) as Array<{
+      minute: number;
+      depth: number;
+    }>;
+    const latency = this.db
+      .prepare(
+        `SELECT minute, ${latencyBucketSql(boundsMs)} AS bucket, COUNT(*) AS count, MAX(d) AS maxMs, SUM(d) AS sumMs
+         FROM (SELECT (done_at / 60000) * 60000 AS minute, done_at - received_at AS d FROM inbox_event WHERE done_at >= ?)
+         GROUP BY minute, bucket ORDER BY minute, bucket`,
+      )
+      .all(sinceMs) as Array<{ minute: number; bucket: number; count: number; maxMs: number; sumMs: number }>;
+    return { depth, latency };
+  }
+
   close(): void {
     this.db.close();
   }
@@ -585,18 +742,18 @@ export type InboxHandler = (event: InboxEvent) => Promise<void>;
  * Processes every due event once (claim, handle, complete or fail) and returns what happened.
  * Events of one patient are handled in arrival order.
  */
-export async function drainInbox(inbox: Inbox, handler: InboxHandler, limit = 50): Promise<{ done: number; retried: number; dead: number }> {
+export async function drainInbox(inbox: WorkflowInbox, handler: InboxHandler, limit = 50): Promise<{ done: number; retried: number; dead: number }> {
   const result = { done: 0, retried: 0, dead: 0 };
   for (;;) {
-    const batch = inbox.claim(limit);
+    const batch = await inbox.claim(limit);
     if (batch.length === 0) return result;
     for (const event of batch) {
       try {
         await handler(event);
-        inbox.complete(event.id);
+        await inbox.complete(event.id);
         result.done++;
       } catch (e) {
-        const outcome = inbox.fail(event.id, e instanceof Error ? `${e.name}: ${e.message}` : String(e), { permanent: e instanceof PermanentFailure });
+        const outcome = await inbox.fail(event.id, e instanceof Error ? `${e.name}: ${e.message}` : String(e), { permanent: e instanceof PermanentFailure });
         if (outcome === 'dead') result.dead++;
         else result.retried++;
       }

@@ -31,6 +31,8 @@ export class LatencyHistogram {
 
 export interface WorkflowMetricsInput {
   readonly inbox: InboxStats;
+  /** The intake's group commits and the notifications they carried. */
+  readonly intake: { readonly batches: number; readonly items: number };
   readonly receiver: { readonly catchUps: number; readonly recovered: number; readonly catchUpFailures: number; readonly missedHeartbeats: number };
   readonly reconciliationMisses: number;
   readonly writeFailures: ReadonlyMap<number, number>;
@@ -43,6 +45,8 @@ export function renderWorkflowMetrics(m: WorkflowMetricsInput): string {
     '# HELP careloop_workflow_inbox_events Inbox events by status.',
     '# TYPE careloop_workflow_inbox_events gauge',
     ...(['pending', 'processing', 'done', 'stale', 'superseded', 'dead'] as const).map((s) => `careloop_workflow_inbox_events{status="${s}"} ${m.inbox[s]}`),
+    ...g('careloop_workflow_intake_commits_total', 'Group commits of the notification intake (one transaction each).', 'counter', m.intake.batches),
+    ...g('careloop_workflow_intake_notifications_total', 'Notifications stored through the group commit.', 'counter', m.intake.items),
     ...g('careloop_workflow_duplicates_dropped_total', 'Events dropped as duplicates (event number or resource version).', 'counter', m.inbox.duplicatesDropped),
     ...g('careloop_workflow_catch_ups_total', 'Catch-ups through $status/$events.', 'counter', m.receiver.catchUps),
     ...g('careloop_workflow_catch_up_failures_total', 'Catch-ups that failed.', 'counter', m.receiver.catchUpFailures),

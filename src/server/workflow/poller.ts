@@ -6,7 +6,7 @@
  * is dropped by the inbox (same resource version). 429 and 5xx back off exponentially, honouring
  * `Retry-After`. The first poll of a type only sets the watermark (no backfill).
  */
-import type { Inbox, InboxEventInput } from './inbox.ts';
+import type { InboxEventInput, WorkflowInbox } from './inbox.ts';
 
 export interface PollPage {
   readonly status: number;
@@ -17,7 +17,7 @@ export interface PollPage {
 }
 
 export interface PollerOptions {
-  readonly inbox: Inbox;
+  readonly inbox: WorkflowInbox;
   /** GET relative to the FHIR base (`Observation?...`) or an absolute `next` link, with the service's token. */
   readonly get: (pathOrUrl: string) => Promise<PollPage>;
   readonly types: readonly string[];
@@ -88,7 +88,7 @@ export class Poller {
 
   private async pollType(type: string): Promise<PollResult> {
     const { inbox } = this.options;
-    const since = inbox.watermark(type);
+    const since = await inbox.watermark(type);
     const first = await this.options.get(
       since === null ? `${type}?_summary=count` : `${type}?_lastUpdated=gt${encodeURIComponent(since)}&_count=${this.options.pageSize ?? 200}`,
     );
@@ -117,7 +117,7 @@ export class Poller {
             resource: r,
           });
         }
-        const outcomes = events.length > 0 ? inbox.receive(events) : [];
+        const outcomes = events.length > 0 ? await inbox.receive(events) : [];
         received += outcomes.length;
         accepted += outcomes.filter((o) => o === 'accepted').length;
         const next = bundle.link?.find((l) => l.relation === 'next')?.url;
@@ -127,7 +127,7 @@ export class Poller {
       }
     }
     // Only once every page is in the inbox does the watermark move.
-    inbox.setWatermark(type, new Date(serverTime - (this.options.overlapMs ?? 5000)).toISOString());
+    await inbox.setWatermark(type, new Date(serverTime - (this.options.overlapMs ?? 5000)).toISOString());
     return { kind: 'polled', received, accepted };
   }
 }

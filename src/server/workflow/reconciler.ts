@@ -6,12 +6,12 @@
  * holds. A version the inbox never received is a miss: one log line and a count, and it goes into the
  * inbox (source `reconcile`) so it is acted on like any event.
  */
-import type { Inbox } from './inbox.ts';
+import type { WorkflowInbox } from './inbox.ts';
 import type { PollPage } from './poller.ts';
 import { OPEN_TASK_STATUSES } from '../../shared/task-status.ts';
 
 export interface ReconcilerOptions {
-  readonly inbox: Inbox;
+  readonly inbox: WorkflowInbox;
   readonly get: (pathOrUrl: string) => Promise<PollPage>;
   /** Types the rules read, and Task. */
   readonly types: readonly string[];
@@ -76,12 +76,12 @@ export class Reconciler {
     const { inbox } = this.options;
     const counter = { requests: 0 };
     const overlap = this.options.overlapMs ?? 5000;
-    const last = inbox.lastReconciliation();
+    const last = await inbox.lastReconciliation();
     const since = new Date((last ? Date.parse(last.serverTime) : this.now() - (this.options.initialLookbackMs ?? 3_600_000)) - overlap).toISOString();
 
     // Patients with open Careloop work, and patients that changed recently.
     const open = await this.all(`Task?status=${OPEN_TASK_STATUSES.join(',')}&_count=1000`, counter);
-    const watched = new Set<string>(inbox.recentPatients(this.now() - (this.options.recentMs ?? 3_600_000)));
+    const watched = new Set<string>(await inbox.recentPatients(this.now() - (this.options.recentMs ?? 3_600_000)));
     for (const t of open.resources) {
       const ids = (t['identifier'] as Array<{ system?: string }> | undefined) ?? [];
       const p = patientOf(t);
@@ -100,14 +100,14 @@ export class Reconciler {
         const meta = r['meta'] as { versionId?: unknown; lastUpdated?: unknown } | undefined;
         const versionId = typeof meta?.versionId === 'string' ? meta.versionId : null;
         const lastUpdated = typeof meta?.lastUpdated === 'string' ? meta.lastUpdated : null;
-        if (inbox.knows(type, r['id'], versionId, lastUpdated)) continue;
+        if (await inbox.knows(type, r['id'], versionId, lastUpdated)) continue;
         missed++;
         this.options.log?.({ msg: 'reconciliation found a change the events missed', resource: `${type}/${r['id']}`, versionId, patient });
-        inbox.receive([{ source: 'reconcile', resourceType: type, resourceId: r['id'], versionId, lastUpdated, patient, resource: r }]);
+        await inbox.receive([{ source: 'reconcile', resourceType: type, resourceId: r['id'], versionId, lastUpdated, patient, resource: r }]);
       }
     }
     if (serverTime === null) throw new Error('the server issued no time to reconcile from');
-    inbox.recordReconciliation({ since, serverTime, patients: watched.size, checked, missed });
+    await inbox.recordReconciliation({ since, serverTime, patients: watched.size, checked, missed });
     this.missedTotal += missed;
     return { patients: watched.size, checked, missed, requests: counter.requests };
   }

@@ -1,26 +1,30 @@
 /**
- * The workflow service: Careloop's server-side reaction to chart changes. This slice holds its
- * event intake: its own EHR access (SMART Backend Services), the FHIR Subscriptions it creates on
- * the EHR (R4 backport, rest-hook), the receiver that writes each notification to the durable
- * inbox before acknowledging it, catch-up on gaps and missed heartbeats, and the loop that drains
- * the inbox into a handler (re-evaluation comes in a later slice).
+ * The workflow service: Careloop's server-side reaction to chart changes: its own EHR access (SMART
+ * Backend Services), the FHIR Subscriptions it creates on the EHR (R4 backport, rest-hook), the
+ * receiver that writes each notification to the durable inbox (SQLite, or PostgreSQL shared by
+ * several instances) before acknowledging it, catch-up on gaps and missed heartbeats, polling and
+ * reconciliation, and the loop that drains the inbox into re-evaluation (reevaluate.ts).
  *
- * Registered in the audit app with `buildAuditApp({ ..., workflow })`; its one route is
- * `POST /api/workflow/notifications`, authenticated by the secret the service put in its
- * Subscriptions' `channel.header`.
+ * Registered in the audit app with `buildAuditApp({ ..., workflow })` (or `startAuditServer({
+ * workflow })`, configured by workflow/config.ts). Routes: `POST /api/workflow/notifications`
+ * (authenticated by the secret the service put in its Subscriptions' `channel.header`),
+ * `GET /api/workflow/changes` (the sidebar's live channel), `GET /api/workflow/metrics`, and
+ * `GET /api/workflow/status` (the admin status page).
  */
 import { timingSafeEqual, randomBytes, createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { BackendTokenSource, type BackendTokenOptions } from './backend-token.ts';
-import { drainInbox, openInbox, PermanentFailure, type Inbox, type InboxEvent, type InboxHandler } from './inbox.ts';
+import { drainInbox, openInbox, PermanentFailure, type InboxEvent, type InboxHandler, type WorkflowInbox } from './inbox.ts';
 import { reevaluatePatient, type FhirAccess, type ReevaluateOptions } from './reevaluate.ts';
 import { GoneError, NotificationRejected, SubscriptionReceiver } from './subscription-receiver.ts';
 import { Poller, type PollPage } from './poller.ts';
 import { Reconciler } from './reconciler.ts';
 import { LatencyHistogram, renderWorkflowMetrics } from './metrics.ts';
+import { LATENCY_BOUNDS_MS, MinuteSeries, renderStatusPage } from './status-page.ts';
 
 export const NOTIFICATION_PATH = '/api/workflow/notifications';
 export const CHANGES_PATH = '/api/workflow/changes';
+export const STATUS_PATH = '/api/workflow/status';
 
 /** What the sidebar's live channel tells it: its patient's chart changed and was re-evaluated. */
 export interface LiveChange {
@@ -41,10 +45,20 @@ export interface WorkflowServiceOptions {
   /** The EHR's FHIR base URL. */
   readonly fhirBase: string;
   readonly backend: Omit<BackendTokenOptions, 'fetch' | 'now'>;
-  /** The inbox database (a file beside the audit database, or `:memory:`), or an open inbox. */
-  readonly inbox: string | Inbox;
-  /** This server's public origin, where the EHR POSTs notifications (a function: known once it listens). */
-  readonly publicUrl: string | (() => string);
+  /**
+   * The inbox: a SQLite file (beside the audit database, or `:memory:`), or an open inbox — e.g. a
+   * `PgInbox` on the shared PostgreSQL, so several instances share the work (see config.ts).
+   */
+  readonly inbox: string | WorkflowInbox;
+  /** Close the inbox given open when the service closes (it was opened for the service). */
+  readonly ownsInbox?: boolean;
+  /**
+   * This server's public origin, where the EHR POSTs notifications: a string, a function (known once
+   * the server listens), or null (set by {@link WorkflowService.useServerUrl}).
+   */
+  readonly publicUrl: string | (() => string) | null;
+  /** The admin credential the status page asks for (`AUDIT_ADMIN_TOKEN`); unset closes the page. */
+  readonly adminToken?: string | null;
   /** What to do with each event; default: re-evaluate its patient when `reevaluate` is given, else nothing. */
   readonly handler?: InboxHandler;
   /** Re-evaluation of the changed patient and the automatic actions (see reevaluate.ts). */
@@ -70,7 +84,7 @@ export interface WorkflowServiceOptions {
 }
 
 export class WorkflowService {
-  readonly inbox: Inbox;
+  readonly inbox: WorkflowInbox;
   readonly tokens: BackendTokenSource;
   readonly receiver: SubscriptionReceiver;
   readonly poller: Poller | null;
@@ -80,6 +94,7 @@ export class WorkflowService {
   private timers: NodeJS.Timeout[] = [];
   private readonly listeners = new Map<string, Set<(change: LiveChange) => void>>();
   private readonly processed = new LatencyHistogram();
+  private publicUrl: string | (() => string) | null;
   private readonly writeFailures = new Map<number, number>();
   private draining: Promise<unknown> | null = null;
   private readonly watched = new Map<string, Promise<void>>();
@@ -87,6 +102,7 @@ export class WorkflowService {
 
   constructor(private readonly options: WorkflowServiceOptions) {
     this.fetchFn = options.fetch ?? ((...args) => fetch(...args));
+    this.publicUrl = options.publicUrl;
     this.inbox = typeof options.inbox === 'string' ? openInbox({ path: options.inbox, ...(options.now ? { now: options.now } : {}) }) : options.inbox;
     this.tokens = new BackendTokenSource({ ...options.backend, fetch: this.fetchFn, ...(options.now ? { now: options.now } : {}) });
     this.receiver = new SubscriptionReceiver({
@@ -183,9 +199,10 @@ export class WorkflowService {
   }
 
   /** The service's metrics in Prometheus text format. */
-  metricsText(): string {
+  async metricsText(): Promise<string> {
     return renderWorkflowMetrics({
-      inbox: this.inbox.stats(),
+      inbox: await this.inbox.stats(),
+      intake: this.inbox.group.counters,
       receiver: this.receiver.counters,
       reconciliationMisses: this.reconciler?.missedTotal ?? 0,
       writeFailures: this.writeFailures,
@@ -241,6 +258,8 @@ export class WorkflowService {
    * this server, and follows it. Returns the Subscription's absolute reference and status.
    */
   async subscribe(topic: string, patient?: string): Promise<{ subscription: string; status: string }> {
+    const origin = typeof this.publicUrl === 'function' ? this.publicUrl() : this.publicUrl;
+    if (!origin) throw new Error('the workflow service does not know its public URL yet');
     const heartbeat = this.options.heartbeatSeconds ?? 60;
     const body = {
       resourceType: 'Subscription',
@@ -250,7 +269,7 @@ export class WorkflowService {
       ...(patient ? { _criteria: { extension: [{ url: `${BACKPORT}/backport-filter-criteria`, valueString: `patient=Patient/${patient}` }] } } : {}),
       channel: {
         type: 'rest-hook',
-        endpoint: `${typeof this.options.publicUrl === 'function' ? this.options.publicUrl() : this.options.publicUrl}${NOTIFICATION_PATH}`,
+        endpoint: `${origin}${NOTIFICATION_PATH}`,
         payload: 'application/fhir+json',
         _payload: { extension: [{ url: `${BACKPORT}/backport-payload-content`, valueCode: this.options.payload ?? 'id-only' }] },
         header: [`Authorization: Bearer ${this.secret}`],
@@ -265,7 +284,7 @@ export class WorkflowService {
     const created = (await res.json()) as { id?: string; status?: string };
     if (res.status !== 201 || !created.id) throw new Error(`creating the Subscription answered ${res.status}`);
     const subscription = `${this.options.fhirBase}/Subscription/${created.id}`;
-    this.receiver.follow(subscription, heartbeat);
+    await this.receiver.follow(subscription, heartbeat);
     return { subscription, status: created.status ?? 'unknown' };
   }
 
@@ -301,7 +320,43 @@ export class WorkflowService {
     const id = subscription.split('/').pop() ?? '';
     const res = await this.fhir.request('DELETE', `Subscription/${encodeURIComponent(id)}`);
     if (res.status >= 300 && res.status !== 404 && res.status !== 410) throw new Error(`deleting the Subscription answered ${res.status}`);
-    this.inbox.forgetSubscription(subscription);
+    await this.inbox.forgetSubscription(subscription);
+  }
+
+  /** The server's own URL, as the rest-hook's origin when none was configured. */
+  useServerUrl(url: string): void {
+    this.publicUrl ??= url;
+  }
+
+  /** Samples the inbox's depth into its per-minute history (the status page's depth chart). */
+  async sampleDepth(): Promise<number> {
+    const stats = await this.inbox.stats();
+    const depth = stats.pending + stats.processing;
+    await this.inbox.recordDepth((this.options.now ?? Date.now)(), depth);
+    return depth;
+  }
+
+  /** The admin status page (HTML). */
+  async statusPage(): Promise<string> {
+    const stats = await this.inbox.stats();
+    const clock = this.options.now ?? Date.now;
+    const now = clock();
+    await this.inbox.recordDepth(now, stats.pending + stats.processing);
+    const series = MinuteSeries.fromHistory(await this.inbox.history(now - 60 * 60_000, LATENCY_BOUNDS_MS), clock);
+    return renderStatusPage(
+      {
+        store: this.inbox.kind,
+        pending: stats.pending,
+        processing: stats.processing,
+        done: stats.done,
+        deadLetters: (await this.inbox.deadLetters()).length,
+        duplicatesDropped: stats.duplicatesDropped,
+        stale: stats.stale,
+        reconciliationMisses: this.reconciler?.missedTotal ?? 0,
+      },
+      series.points(now),
+      now,
+    );
   }
 
   /** Processes every due inbox event once (one pass at a time). */
@@ -317,7 +372,13 @@ export class WorkflowService {
   }
 
   /** Starts the loops: drain every `drainMs`, check heartbeats every `heartbeatCheckMs`. */
-  start({ drainMs = 500, heartbeatCheckMs = 5_000, pollMs = 30_000, reconcileMs = 300_000 }: { drainMs?: number; heartbeatCheckMs?: number; pollMs?: number; reconcileMs?: number } = {}): void {
+  start({
+    drainMs = 500,
+    heartbeatCheckMs = 5_000,
+    pollMs = 30_000,
+    reconcileMs = 300_000,
+    depthSampleMs = 5_000,
+  }: { drainMs?: number; heartbeatCheckMs?: number; pollMs?: number; reconcileMs?: number; depthSampleMs?: number } = {}): void {
     // A run still going when its next tick comes is not started twice.
     const loop = (fn: () => unknown, ms: number) => {
       let busy = false;
@@ -336,6 +397,7 @@ export class WorkflowService {
     };
     loop(() => this.drain(), drainMs);
     loop(() => this.receiver.checkHeartbeats(), heartbeatCheckMs);
+    loop(() => this.sampleDepth(), depthSampleMs);
     const poller = this.poller;
     if (poller) loop(() => poller.pollOnce(), pollMs);
     const reconciler = this.reconciler;
@@ -348,7 +410,7 @@ export class WorkflowService {
     this.timers = [];
     await this.receiver.settled();
     await this.draining;
-    if (typeof this.options.inbox === 'string') this.inbox.close();
+    if (typeof this.options.inbox === 'string' || this.options.ownsInbox) await this.inbox.close();
   }
 
   private authorized(header: string | undefined): boolean {
@@ -371,7 +433,7 @@ export class WorkflowService {
       if (!this.authorized(req.headers.authorization)) return reply.code(401).header('www-authenticate', 'Bearer realm="careloop-workflow"').send({ error: 'unauthorized' });
       try {
         // Answered only after the events are durable in the inbox.
-        const result = this.receiver.receive(req.body);
+        const result = await this.receiver.receive(req.body);
         return reply.code(200).send({ type: result.type, received: result.outcomes.length, accepted: result.outcomes.filter((o) => o === 'accepted').length });
       } catch (e) {
         if (e instanceof NotificationRejected) return reply.code(400).send({ error: 'invalid-notification', message: e.message });
@@ -383,7 +445,23 @@ export class WorkflowService {
     // Open live channels would keep the server from closing: they end first.
     app.addHook('preClose', async () => this.endLiveChannels());
 
-    app.get('/api/workflow/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(this.metricsText()));
+    // The admin status page: the admin credential as a bearer token (curl) or as the password of
+    // HTTP Basic (a browser asks for it; any user name).
+    const adminDigest = this.options.adminToken ? createHash('sha256').update(this.options.adminToken).digest() : null;
+    app.get(STATUS_PATH, async (req, reply) => {
+      void reply.header('cache-control', 'no-store');
+      if (!adminDigest) return reply.code(403).send({ error: 'admin-not-configured', message: 'The status page needs AUDIT_ADMIN_TOKEN to be set on the server.' });
+      const header = req.headers.authorization ?? '';
+      const bearer = /^Bearer[ ]+(\S+)\s*$/i.exec(header)?.[1];
+      const basic = /^Basic[ ]+([A-Za-z0-9+/=]+)\s*$/i.exec(header)?.[1];
+      const given = bearer ?? (basic ? Buffer.from(basic, 'base64').toString('utf8').replace(/^[^:]*:/, '') : undefined);
+      if (!given || !timingSafeEqual(createHash('sha256').update(given).digest(), adminDigest)) {
+        return reply.code(401).header('www-authenticate', 'Basic realm="careloop-workflow-admin", charset="UTF-8"').send({ error: 'not-admin', message: 'The status page needs the admin credential.' });
+      }
+      return reply.type('text/html; charset=utf-8').send(await this.statusPage());
+    });
+
+    app.get('/api/workflow/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(await this.metricsText()));
 
     // The sidebar's live channel (Server-Sent Events over fetch): the launch's SMART token, bound to its patient.
     app.get<{ Querystring: { patient?: string } }>(CHANGES_PATH, async (req, reply) => {

@@ -7,9 +7,9 @@
  *
  * @example
  * const receiver = new SubscriptionReceiver({ inbox, fhirBase, fhirGet: (url) => getJson(url) });
- * await receiver.receive(bundle); // durable; answer 200 now
+ * await receiver.receive(bundle); // durable (group-committed with concurrent ones); answer 200 now
  */
-import type { Inbox, InboxEventInput, IntakeOutcome } from './inbox.ts';
+import type { InboxEventInput, IntakeOutcome, WorkflowInbox } from './inbox.ts';
 
 export type NotificationType = 'handshake' | 'heartbeat' | 'event-notification' | 'query-status' | 'query-event';
 
@@ -24,7 +24,7 @@ export class GoneError extends Error {
 }
 
 export interface ReceiverOptions {
-  readonly inbox: Inbox;
+  readonly inbox: WorkflowInbox;
   /** The EHR's FHIR base: only subscriptions under it are followed (catch-up requests go nowhere else). */
   readonly fhirBase: string;
   /** GETs FHIR JSON with the service's own token. */
@@ -156,31 +156,34 @@ export class SubscriptionReceiver {
    * Takes one notification: its events are durable when this returns. A gap, if any, is caught up
    * in the background (see {@link settled}).
    */
-  receive(body: unknown, source = 'rest-hook'): ReceiveResult {
+  async receive(body: unknown, source = 'rest-hook'): Promise<ReceiveResult> {
     const n = parseNotification(body);
     if (!this.follows(n.subscription)) throw new NotificationRejected('This service does not follow that subscription.');
-    const outcomes = n.events.length > 0 ? this.options.inbox.receive(n.events.map((e) => ({ ...e, source }))) : [];
-    this.options.inbox.noteContact(n.subscription, n.eventsSinceStart);
-    if (source !== 'catch-up' && n.type !== 'handshake' && this.options.inbox.missingEventNumbers(n.subscription, 1).length > 0) this.catchUp(n.subscription);
+    // The events, the contact and the gap check in one durable write, shared with concurrent notifications.
+    const { outcomes, gap } = await this.options.inbox.intake({
+      events: n.events.map((e) => ({ ...e, source })),
+      contact: { subscription: n.subscription, eventsSinceStart: n.eventsSinceStart },
+      gapCheck: source !== 'catch-up' && n.type !== 'handshake',
+    });
+    if (gap) void this.catchUp(n.subscription);
     return { subscription: n.subscription, type: n.type, eventsSinceStart: n.eventsSinceStart, outcomes };
   }
 
   /** Remembers the heartbeat period of a subscription this service created. */
-  follow(subscription: string, heartbeatSeconds: number | null): void {
-    this.options.inbox.noteContact(subscription, null, heartbeatSeconds);
+  async follow(subscription: string, heartbeatSeconds: number | null): Promise<void> {
+    await this.options.inbox.noteContact(subscription, null, heartbeatSeconds);
   }
 
   /** Catches up every followed subscription whose heartbeat is overdue. Returns those it checked. */
-  checkHeartbeats(): string[] {
+  async checkHeartbeats(): Promise<string[]> {
     const periods = this.options.missedHeartbeatPeriods ?? 2;
-    const overdue = this.options.inbox
-      .subscriptionStates()
+    const overdue = (await this.options.inbox.subscriptionStates())
       .filter((s) => s.heartbeatSeconds !== null && this.now() - s.lastContactAt > s.heartbeatSeconds * 1000 * periods)
       .map((s) => s.subscription);
     for (const sub of overdue) {
       this.counters.missedHeartbeats++;
       this.options.log?.({ msg: 'missed heartbeat', subscription: sub });
-      this.catchUp(sub);
+      void this.catchUp(sub);
     }
     return overdue;
   }
@@ -193,9 +196,9 @@ export class SubscriptionReceiver {
       return current;
     }
     const run = this.runCatchUp(subscription)
-      .catch((e: unknown) => {
+      .catch(async (e: unknown) => {
         if (e instanceof GoneError) {
-          this.options.inbox.forgetSubscription(subscription);
+          await this.options.inbox.forgetSubscription(subscription);
           this.options.log?.({ msg: 'subscription gone; no longer followed', subscription });
           return;
         }
@@ -215,14 +218,14 @@ export class SubscriptionReceiver {
     const status = (await this.options.fhirGet(`${subscription}/$status`)) as { entry?: Array<{ resource?: unknown }> };
     const parameters = status.entry?.[0]?.resource;
     const n = parseNotification({ resourceType: 'Bundle', type: 'history', entry: [{ resource: parameters }] });
-    this.options.inbox.noteContact(subscription, n.eventsSinceStart);
-    const missing = this.options.inbox.missingEventNumbers(subscription);
+    await this.options.inbox.noteContact(subscription, n.eventsSinceStart);
+    const missing = await this.options.inbox.missingEventNumbers(subscription);
     if (missing.length === 0) return;
     const from = missing[0] ?? 1;
     const to = missing.at(-1) ?? from;
     this.options.log?.({ msg: 'event gap', subscription, from, to, missing: missing.length });
     const events = await this.options.fhirGet(`${subscription}/$events?eventsSinceNumber=${from}&eventsUntilNumber=${to}&content=full-resource`);
-    const got = this.receive(events, 'catch-up');
+    const got = await this.receive(events, 'catch-up');
     this.counters.recovered += got.outcomes.filter((o) => o === 'accepted' || o === 'stale').length;
   }
 

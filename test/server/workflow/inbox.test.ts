@@ -105,10 +105,10 @@ describe('the durable inbox', () => {
     const lines: string[] = [];
     inbox.close();
     const db = join(dir, 'audit.workflow.sqlite');
-    expect(runInboxCommand(['dead-letters', '--db', db], (l) => lines.push(l))).toBe(0);
+    expect(await runInboxCommand(['dead-letters', '--db', db], (l) => lines.push(l))).toBe(0);
     expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ resource: 'Observation/fit-1', eventNumber: 1, reason: 'Error: FHIR server answered 503' });
-    expect(runInboxCommand(['replay', '--db', db], (l) => lines.push(l))).toBe(2);
-    expect(runInboxCommand(['replay', '--db', db, '--all'], (l) => lines.push(l))).toBe(0);
+    expect(await runInboxCommand(['replay', '--db', db], (l) => lines.push(l))).toBe(2);
+    expect(await runInboxCommand(['replay', '--db', db, '--all'], (l) => lines.push(l))).toBe(0);
     expect(JSON.parse(lines.at(-1) ?? '{}')).toEqual({ replayed: 1 });
 
     now = Date.now() + 1; // the command ran on the wall clock

@@ -80,7 +80,7 @@ describe('a chart change closes the outreach Task whose gap closed', () => {
     await ehr.subscriptions.settled();
     await service.receiver.settled();
     expect(await service.drain()).toEqual({ done: 1, retried: 0, dead: 0 });
-    expect(service.inbox.stats().duplicatesDropped).toBe(2);
+    expect((await service.inbox.stats()).duplicatesDropped).toBe(2);
 
     const closed = (await ehr.app.inject({ method: 'GET', url: `/fhir/Task/${task.id}`, headers: bearer(writer) })).json() as Task;
     expect(closed.status).toBe('completed');
@@ -99,9 +99,9 @@ describe('a chart change closes the outreach Task whose gap closed', () => {
     // Grace's colorectal screening is satisfied (FIT 5 months ago): an outreach Task for it is stale.
     const task = await post<Task>({ resourceType: 'Task', identifier: [{ system: IDS, value: 'colorectal-cancer-screening:grace:2026-01-01' }], status: 'requested', intent: 'plan', for: { reference: 'Patient/grace' } });
     await ehr.subscriptions.settled();
-    expect(service.inbox.events().filter((e) => e.resourceId === task.id)).toHaveLength(0);
+    expect((await service.inbox.events()).filter((e) => e.resourceId === task.id)).toHaveLength(0);
     expect(await service.poller?.pollOnce()).toMatchObject({ kind: 'polled' });
-    expect(service.inbox.events().filter((e) => e.resourceId === task.id).map((e) => e.source)).toEqual(['poll']);
+    expect((await service.inbox.events()).filter((e) => e.resourceId === task.id).map((e) => e.source)).toEqual(['poll']);
     await service.drain();
     const closed = (await ehr.app.inject({ method: 'GET', url: `/fhir/Task/${task.id}`, headers: bearer(writer) })).json() as Task;
     expect(closed.status).toBe('completed');

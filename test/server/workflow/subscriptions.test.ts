@@ -79,7 +79,7 @@ async function settle() {
   await ehr.subscriptions.settled();
   await service.receiver.settled();
 }
-const inboxFor = (sub: string) => service.inbox.events().filter((e) => e.subscription === sub);
+const inboxFor = async (sub: string) => (await service.inbox.events()).filter((e) => e.subscription === sub);
 
 describe('the workflow service receives subscription notifications', () => {
   it('subscribes with its own Backend Services token, passes the handshake and stores each event before acknowledging', async () => {
@@ -87,7 +87,7 @@ describe('the workflow service receives subscription notifications', () => {
     expect(status).toBe('active');
     const id = await fit();
     await settle();
-    expect(inboxFor(subscription).map((e) => [e.eventNumber, `${e.resourceType}/${e.resourceId}`, e.status, e.source])).toEqual([[1, `Observation/${id}`, 'pending', 'rest-hook']]);
+    expect((await inboxFor(subscription)).map((e) => [e.eventNumber, `${e.resourceType}/${e.resourceId}`, e.status, e.source])).toEqual([[1, `Observation/${id}`, 'pending', 'rest-hook']]);
     expect(await service.drain()).toMatchObject({ done: 1 });
     expect(handled).toEqual([`Observation/${id}#1`]);
     expect(service.tokens.requests).toBe(1);
@@ -96,10 +96,10 @@ describe('the workflow service receives subscription notifications', () => {
   it('acts once on a notification delivered three times', async () => {
     const { subscription } = await service.subscribe(`${TOPIC_BASE}/observation-change`, 'ada');
     await fault(subscription, { kind: 'duplicate', copies: 3, times: 1 });
-    const before = service.inbox.stats().duplicatesDropped;
+    const before = (await service.inbox.stats()).duplicatesDropped;
     const id = await fit();
     await settle();
-    expect(service.inbox.stats().duplicatesDropped - before).toBe(2);
+    expect((await service.inbox.stats()).duplicatesDropped - before).toBe(2);
     await service.drain();
     expect(handled.filter((x) => x.startsWith(`Observation/${id}`))).toHaveLength(1);
   });
@@ -110,7 +110,7 @@ describe('the workflow service receives subscription notifications', () => {
     const lost = await fit('ada', 'lost');
     const next = await fit('ada', 'next');
     await settle();
-    const events = inboxFor(subscription);
+    const events = await inboxFor(subscription);
     expect(events.map((e) => [e.eventNumber, e.resourceId, e.source]).sort()).toEqual([
       [1, lost, 'catch-up'],
       [2, next, 'rest-hook'],
@@ -126,7 +126,7 @@ describe('the workflow service receives subscription notifications', () => {
     await fit('ada', 'first');
     await fit('ada', 'second');
     await settle();
-    expect(inboxFor(subscription).map((e) => e.eventNumber).sort()).toEqual([1, 2]);
+    expect((await inboxFor(subscription)).map((e) => e.eventNumber).sort()).toEqual([1, 2]);
   });
 
   it('catches up through $status and $events when a heartbeat is missed (notifications paused)', async () => {
@@ -134,16 +134,16 @@ describe('the workflow service receives subscription notifications', () => {
     await fault(subscription, { kind: 'pause' });
     const id = await fit();
     await settle();
-    expect(inboxFor(subscription)).toHaveLength(0);
-    expect(service.receiver.checkHeartbeats()).not.toContain(subscription);
+    expect((await inboxFor(subscription))).toHaveLength(0);
+    expect(await service.receiver.checkHeartbeats()).not.toContain(subscription);
     now += 61_000; // two 30 s heartbeat periods without contact
-    expect(service.receiver.checkHeartbeats()).toContain(subscription);
+    expect(await service.receiver.checkHeartbeats()).toContain(subscription);
     await settle();
-    expect(inboxFor(subscription).map((e) => [e.eventNumber, e.resourceId, e.source])).toEqual([[1, id, 'catch-up']]);
+    expect((await inboxFor(subscription)).map((e) => [e.eventNumber, e.resourceId, e.source])).toEqual([[1, id, 'catch-up']]);
     // the held notification arrives later: dropped as a duplicate
     await ehr.app.inject({ method: 'DELETE', url: '/_admin/subscriptions/faults' });
     await settle();
-    expect(inboxFor(subscription)).toHaveLength(1);
+    expect((await inboxFor(subscription))).toHaveLength(1);
   });
 
   it('catches up when a heartbeat reports more events than were received', async () => {
@@ -151,10 +151,10 @@ describe('the workflow service receives subscription notifications', () => {
     await fault(subscription, { kind: 'drop', times: 1 });
     await fit();
     await settle();
-    expect(inboxFor(subscription)).toHaveLength(0);
+    expect((await inboxFor(subscription))).toHaveLength(0);
     await ehr.app.inject({ method: 'POST', url: `/_admin/subscriptions/${subscription.split('/').pop() ?? ''}/heartbeat` });
     await settle();
-    expect(inboxFor(subscription).map((e) => e.source)).toEqual(['catch-up']);
+    expect((await inboxFor(subscription)).map((e) => e.source)).toEqual(['catch-up']);
   });
 
   it('refuses a notification without the subscription credential, malformed, or for a server it does not follow', async () => {
@@ -180,7 +180,7 @@ describe('the workflow service receives subscription notifications', () => {
     const id = await fit();
     await settle();
     await vi.waitFor(() => expect(handled).toContain(`Observation/${id}#1`), { timeout: 5000 });
-    expect(inboxFor(subscription).map((e) => e.status)).toEqual(['done']);
+    expect((await inboxFor(subscription)).map((e) => e.status)).toEqual(['done']);
   });
 
   it('tells the sidebar of its patient\'s changes over the live channel (SSE), bound to the token\'s patient', async () => {
@@ -226,9 +226,9 @@ describe('the workflow service receives subscription notifications', () => {
     ehr.subscriptions.delete(gone.subscription.split('/').pop() ?? '');
     const failures = service.receiver.counters.catchUpFailures;
     now += 61_000;
-    service.receiver.checkHeartbeats();
+    await service.receiver.checkHeartbeats();
     await settle();
-    const followed = service.inbox.subscriptionStates().map((s) => s.subscription);
+    const followed = (await service.inbox.subscriptionStates()).map((s) => s.subscription);
     expect(followed).not.toContain(mine.subscription);
     expect(followed).not.toContain(gone.subscription);
     expect(service.receiver.counters.catchUpFailures).toBe(failures);
