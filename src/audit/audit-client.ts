@@ -4,7 +4,9 @@
  * backoff and full jitter. An event leaves the outbox only when the server has acknowledged it;
  * the server's idempotency by event id makes a resend after a lost response harmless.
  *
- * Pure TypeScript (no React, no fhirclient): the access token comes from `getAccessToken`.
+ * Pure TypeScript (no React, no fhirclient): the access token comes from `getAccessToken`. The
+ * delivery state lives in a vanilla zustand store changed only by `deliveryReducer`
+ * (delivery-state.ts); this file does the effects: storage, timers, requests.
  */
 import {
   MAX_AUDIT_BATCH,
@@ -14,26 +16,14 @@ import {
   type AuditTimelinePage,
 } from '../shared/audit-event.ts';
 import { ProblemError, isTransient, problemFromStatus, retryAfterMs } from '../shared/problem.ts';
-import type { OutboxState, OutboxStorage } from './outbox-storage.ts';
+import { createStore } from 'zustand/vanilla';
+import { backoffCap, deliveryReducer, initialDeliveryState, nextBatch, type AuditDeliveryStatus, type DeliveryAction, type DeliveryState } from './delivery-state.ts';
+import type { OutboxStorage } from './outbox-storage.ts';
 
 /** An event as the app records it: the client fills in `id`, `clientTime` and `appVersion`. */
 export type AuditEventDraft = Omit<AuditEventInput, 'id' | 'clientTime' | 'appVersion'> & { id?: string; clientTime?: string };
 
-/** Where delivery stands, for the "audit delivery is behind" indicator. */
-export interface AuditDeliveryStatus {
-  /** Events waiting for delivery. */
-  pending: number;
-  /** Events the server refused for good. */
-  rejected: number;
-  /** Failed attempts in a row (0 once a delivery succeeds). */
-  failures: number;
-  /** The last failure, as a short code (`network`, `http-503`, `no-token`, `offline`). */
-  lastError: string | null;
-  /** When the next attempt is due (ms since the epoch), if one is scheduled. */
-  nextAttemptAt: number | null;
-  /** True when events are waiting and delivery is failing or the browser is offline. */
-  behind: boolean;
-}
+export type { AuditDeliveryStatus } from './delivery-state.ts';
 
 /** Connectivity as the browser reports it. */
 export interface Connectivity {
@@ -127,74 +117,55 @@ export function createAuditClient(options: AuditClientOptions): AuditClient {
   const newId = options.newId ?? (() => crypto.randomUUID());
   const base = options.baseUrl.replace(/\/+$/, '');
 
-  let state: OutboxState = options.storage.load();
-  let failures = 0;
-  let lastError: string | null = null;
-  let nextAttemptAt: number | null = null;
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  let inFlight: Promise<void> | null = null;
-  /** After a batch is refused, send one event at a time until the bad one is found. */
-  let oneByOne = 0;
-  let stopped = false;
-  const listeners = new Set<() => void>();
-  let status = computeStatus();
-
-  function computeStatus(): AuditDeliveryStatus {
-    const pending = state.pending.length;
-    return {
-      pending,
-      rejected: state.rejected.length,
-      failures,
-      lastError,
-      nextAttemptAt,
-      behind: pending > 0 && (failures > 0 || !connectivity.isOnline()),
-    };
-  }
-
-  function changed(): void {
-    const next = computeStatus();
-    const same = (Object.keys(next) as Array<keyof AuditDeliveryStatus>).every((k) => next[k] === status[k]);
-    if (same) return;
-    status = next;
-    for (const l of listeners) l();
-  }
-
-  function persist(): void {
+  // The delivery state: a vanilla store, changed only through the reducer (delivery-state.ts).
+  const store = createStore<DeliveryState>()(() => initialDeliveryState(options.storage.load(), connectivity.isOnline()));
+  const dispatch = (action: DeliveryAction): void => store.setState((state) => deliveryReducer(state, action), true);
+  // Durable first: the outbox is saved whenever it changes, before `record` returns.
+  store.subscribe((state, previous) => {
+    if (state.outbox === previous.outbox) return;
     try {
-      options.storage.save(state);
+      options.storage.save(state.outbox);
     } catch {
       // Storage full or unavailable: the events stay in memory and are still delivered.
     }
+  });
+
+  // Effects, not state: the armed timer, the attempt under way, and whether the client was stopped.
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let inFlight: Promise<void> | null = null;
+  let stopped = false;
+
+  function arm(delayMs: number): void {
+    if (timer !== null) clearTimeout(timer);
+    timer = setTimeout(() => {
+      timer = null;
+      dispatch({ type: 'due' });
+      void flush();
+    }, delayMs);
   }
 
   function schedule(delayMs: number): void {
     if (stopped) return;
-    if (timer !== null) clearTimeout(timer);
-    nextAttemptAt = now() + delayMs;
-    timer = setTimeout(() => {
-      timer = null;
-      nextAttemptAt = null;
-      void flush();
-    }, delayMs);
-    changed();
+    arm(delayMs);
+    dispatch({ type: 'scheduled', at: now() + delayMs });
   }
 
-  function fail(code: string, retryAfterMs = 0): void {
-    failures += 1;
-    lastError = code;
-    const cap = Math.min(backoff.maxMs, backoff.baseMs * 2 ** Math.min(failures - 1, 30));
+  function fail(error: string, retryAfter = 0): void {
     // Full jitter: clients that failed together do not come back together.
-    schedule(Math.max(retryAfterMs, Math.floor(random() * cap)));
+    const delayMs = Math.max(retryAfter, Math.floor(random() * backoffCap(store.getState().failures + 1, backoff)));
+    if (!stopped) arm(delayMs);
+    dispatch({ type: 'failed', error, retryAt: now() + delayMs });
+  }
+
+  function continueIfPending(): void {
+    if (store.getState().outbox.pending.length > 0) schedule(0);
   }
 
   async function attempt(): Promise<void> {
-    if (state.pending.length === 0) return;
-    if (!connectivity.isOnline()) {
-      lastError = 'offline';
-      changed();
-      return; // the `online` event resumes delivery
-    }
-    const batch = state.pending.slice(0, oneByOne > 0 ? 1 : batchSize);
+    if (store.getState().outbox.pending.length === 0) return;
+    // The `online` event resumes delivery.
+    if (!connectivity.isOnline()) return dispatch({ type: 'offline' });
+    const batch = nextBatch(store.getState(), batchSize);
     let token: string | null;
     try {
       token = await options.getAccessToken();
@@ -220,16 +191,9 @@ export function createAuditClient(options: AuditClientOptions): AuditClient {
       // No answer at all (offline, unreachable, our timeout): transient by the shared rule; try again later.
       return fail('network');
     }
-    const sent = new Set(batch.map((e) => e.id));
     if (response.ok) {
-      state = { ...state, pending: state.pending.filter((e) => !sent.has(e.id)) };
-      persist();
-      failures = 0;
-      lastError = null;
-      if (oneByOne > 0) oneByOne -= 1;
-      changed();
-      if (state.pending.length > 0) schedule(0);
-      return;
+      dispatch({ type: 'acknowledged', ids: batch.map((e) => e.id) });
+      return continueIfPending();
     }
     const problem = problemFromStatus(response.status, { ...AUDIT, headers: response.headers });
     // Busy or failing (5xx, 429, 408): later, honouring Retry-After. A 401 refuses the token, not
@@ -238,18 +202,11 @@ export function createAuditClient(options: AuditClientOptions): AuditClient {
     // A refusal of the content (400, 403, 409, 413 …).
     const first = batch[0];
     if (batch.length > 1 || !first) {
-      oneByOne = batch.length;
-      schedule(0);
-      return;
+      dispatch({ type: 'batch-refused', size: batch.length });
+      return schedule(0);
     }
-    state = {
-      pending: state.pending.filter((e) => e.id !== first.id),
-      rejected: [...state.rejected, { event: first, status: response.status, error: `http-${response.status}` }].slice(-100),
-    };
-    persist();
-    if (oneByOne > 0) oneByOne -= 1;
-    changed();
-    if (state.pending.length > 0) schedule(0);
+    dispatch({ type: 'rejected', id: first.id, status: response.status });
+    continueIfPending();
   }
 
   function flush(): Promise<void> {
@@ -261,10 +218,10 @@ export function createAuditClient(options: AuditClientOptions): AuditClient {
   }
 
   const unsubscribeOnline = connectivity.subscribe(() => {
-    failures = 0;
+    dispatch({ type: 'online' });
     schedule(0);
   });
-  if (state.pending.length > 0) schedule(0);
+  continueIfPending();
 
   return {
     record(draft) {
@@ -274,9 +231,7 @@ export function createAuditClient(options: AuditClientOptions): AuditClient {
         clientTime: draft.clientTime ?? new Date(now()).toISOString(),
         appVersion: options.appVersion,
       });
-      state = { ...state, pending: [...state.pending, event] };
-      persist();
-      changed();
+      dispatch({ type: 'recorded', event, online: connectivity.isOnline() });
       // Gather a few events into one request, unless a retry is already scheduled.
       if (timer === null && inFlight === null) schedule(flushDelayMs);
       return event;
@@ -297,10 +252,11 @@ export function createAuditClient(options: AuditClientOptions): AuditClient {
       const page = (await response.json()) as AuditTimelinePage;
       return page.records;
     },
-    getStatus: () => status,
+    getStatus: () => store.getState().status,
     subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
+      return store.subscribe((state, previous) => {
+        if (state.status !== previous.status) listener();
+      });
     },
     stop() {
       stopped = true;

@@ -4,7 +4,9 @@
  * quietly (no warning on every update).
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { careGapUiStore, resetCareGapUiStores } from '../../src/features/care-gaps/ui-store';
+import { careGapUiStore, panelSelectors, resetCareGapUiStores, uiStoreKey } from '../../src/features/care-gaps/ui-store';
+import type { ConfirmOutcome } from '../../src/features/care-gaps/use-confirm';
+import type { PackResult } from '../../src/rules';
 import { denyBrowserStorage } from '../support/deny-storage';
 
 afterEach(() => {
@@ -31,5 +33,46 @@ describe('the care-gap UI store', () => {
     } finally {
       restore();
     }
+  });
+
+  it('holds the page’s own state too (written, announced, focus to move), and never keeps it in sessionStorage', () => {
+    const store = careGapUiStore('ada', 'Practitioner/blackwell');
+    const outcome = { write: { kind: 'written', reference: 'Task/t1/_history/1', created: true }, closed: null } as unknown as ConfirmOutcome;
+    store.getState().wrote({ outcome, action: { resourceType: 'Task', code: { system: 'http://snomed.info/sct', code: '1' }, text: 'Order', reason: 'Due' } as never });
+    store.getState().sawResult({ results: [] } as unknown as PackResult, 'Chart updated at 10:40. New gap: Flu.');
+    store.getState().toggleExcluded();
+    expect(panelSelectors.written(store.getState())?.outcome).toBe(outcome);
+    expect(panelSelectors.focusRequest(store.getState())).toBe('result');
+    expect(panelSelectors.announcement(store.getState())).toBe('Chart updated at 10:40. New gap: Flu.');
+    expect(panelSelectors.showExcluded(store.getState())).toBe(true);
+    const kept = sessionStorage.getItem(uiStoreKey('ada', 'Practitioner/blackwell')) ?? '';
+    for (const field of ['written', 'announcement', 'seenResult', 'showExcluded', 'focusRequest', 'shown', 'Task/t1']) expect(kept).not.toContain(field);
+    resetCareGapUiStores();
+    expect(careGapUiStore('ada', 'Practitioner/blackwell').getState()).toMatchObject({ written: null, announcement: '', focusRequest: null, showExcluded: false });
+  });
+
+  it('marks a decision’s card as shown once, so card-shown is recorded once per decision', () => {
+    const store = careGapUiStore('ada', 'Practitioner/blackwell');
+    expect(store.getState().markShown('c1')).toBe(true);
+    expect(store.getState().markShown('c1')).toBe(false);
+    expect(store.getState().markShown('c2')).toBe(true);
+  });
+
+  it('asks for the focus on the card after a gap is set aside or brought back, until the panel has moved it', () => {
+    const store = careGapUiStore('ada', 'Practitioner/blackwell');
+    store.getState().setAsideGap({ rule: 'colorectal-cancer-screening', title: 'Colorectal cancer screening', decision: { kind: 'dismissed', reason: 'done-elsewhere' }, correlationId: 'c1' });
+    expect(panelSelectors.focusRequest(store.getState())).toBe('card');
+    store.getState().focusMoved();
+    expect(panelSelectors.focusRequest(store.getState())).toBeNull();
+    store.getState().undoSetAside('colorectal-cancer-screening');
+    expect(store.getState()).toMatchObject({ focusRequest: 'card', focusRule: 'colorectal-cancer-screening', setAside: null });
+  });
+
+  it('selects the correlation id of the decision in progress on a rule, or none', () => {
+    const store = careGapUiStore('ada', 'Practitioner/blackwell', () => 'minted');
+    expect(panelSelectors.correlationOf('colorectal-cancer-screening')(store.getState())).toBeNull();
+    store.getState().correlationFor('colorectal-cancer-screening');
+    expect(panelSelectors.correlationOf('colorectal-cancer-screening')(store.getState())).toBe('minted');
+    expect(panelSelectors.correlationOf(null)(store.getState())).toBeNull();
   });
 });

@@ -11,21 +11,20 @@ import ListItemText from '@mui/material/ListItemText';
 import Skeleton from '@mui/material/Skeleton';
 import SvgIcon from '@mui/material/SvgIcon';
 import Typography from '@mui/material/Typography';
-import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef } from 'react';
 import { useStore } from 'zustand';
 import { ProblemError } from '../../shared/problem';
 import { useSession } from '../../fhir/session-context';
 import { isClinician, writeBlock } from '../../smart/permissions';
 import type { ConfirmOutcome } from './use-confirm';
 import { problemCopy } from '../../shared/problem-copy';
-import { useAudit } from './audit-port';
 import { CareGapCard } from './care-gap-card';
 import { reasonLabel } from './defer-reasons';
 import type { GapView } from './gap-views';
 import type { OpenGap } from '../../writeback/builders';
 import { summaryOf, writtenWords } from './gap-views';
-import { careGapUiStore } from './ui-store';
-import { auditFields } from './use-confirm';
+import { careGapUiStore, panelSelectors } from './ui-store';
+import { useDecisionEvents } from './decision-events';
 import { useCareGaps } from './use-care-gaps';
 import { useLiveUpdates, type LiveView } from '../live-updates/live-updates-provider';
 import type { PackResult } from '../../rules';
@@ -123,40 +122,45 @@ function missingWords(entry: string): string {
  */
 export function CareGapPanel({ asOf, patientName, userName = null }: { asOf: string; patientName: string; userName?: string | null }) {
   const { context } = useSession();
-  const audit = useAudit();
+  const events = useDecisionEvents();
+  // All of the panel's state is in this store (ui-store.ts), read through its selectors; its
+  // actions are stable functions, taken from the state once.
   const store = useMemo(() => careGapUiStore(context.patientId, context.fhirUser), [context.patientId, context.fhirUser]);
-  const ui = useStore(store);
-  const gaps = useCareGaps(asOf, ui.decided);
+  const decided = useStore(store, panelSelectors.decided);
+  const focusRuleWanted = useStore(store, panelSelectors.focusRule);
+  const whyRule = useStore(store, panelSelectors.whyRule);
+  const confirmRule = useStore(store, panelSelectors.confirmRule);
+  const deferDraft = useStore(store, panelSelectors.defer);
+  const setAside = useStore(store, panelSelectors.setAside);
+  const announcement = useStore(store, panelSelectors.announcement);
+  const done = useStore(store, panelSelectors.written);
+  const showExcluded = useStore(store, panelSelectors.showExcluded);
+  const focusRequest = useStore(store, panelSelectors.focusRequest);
+  const { focus: focusOn, toggleWhy, openConfirm, closeConfirm, startDefer, editDefer, closeDefer, closeWritten, toggleExcluded } = store.getState();
+  const gaps = useCareGaps(asOf, decided);
   const live = useLiveUpdates();
-  // A chart change re-read while the sidebar is open is announced politely (never by moving focus).
-  const [announcement, setAnnouncement] = useState('');
-  const lastResult = useRef<PackResult | null>(null);
   const result = gaps.status === 'ready' ? gaps.result : null;
   const readAt = gaps.status === 'ready' ? gaps.readAt : 0;
+  // A chart change re-read while the sidebar is open is announced politely (never by moving focus).
   useEffect(() => {
     if (!result) return;
-    const before = lastResult.current;
-    lastResult.current = result;
-    if (!before || before === result) return;
-    const words = changeWords(before, result);
-    if (words) setAnnouncement(`Chart updated at ${timeLabel(readAt)}. ${words}.`);
-  }, [result, readAt]);
-  const [done, setDone] = useState<ConfirmOutcome | null>(null);
-  const [doneAction, setDoneAction] = useState<OpenGap['action'] | null>(null);
-  const [showExcluded, setShowExcluded] = useState(false);
-  // Where focus goes after the render that follows an action (a dialog closing would drop it on <body>).
-  const [focusRequest, setFocusRequest] = useState<'card' | 'result' | 'set-aside' | null>(null);
+    const before = store.getState().seenResult;
+    if (before === result) return;
+    const words = before ? changeWords(before, result) : '';
+    store.getState().sawResult(result, words ? `Chart updated at ${timeLabel(readAt)}. ${words}.` : null);
+  }, [result, readAt, store]);
+  // DOM nodes that take the focus after an action (see focusRequest).
   const headingRef = useRef<HTMLHeadingElement | null>(null);
   const resultRef = useRef<HTMLDivElement | null>(null);
   const setAsideRef = useRef<HTMLDivElement | null>(null);
-  const written = done?.write.kind === 'written' ? done.write : null;
-  const shown = useRef(new Set<string>());
+  const written = done?.outcome.write.kind === 'written' ? done.outcome.write : null;
+  const closed = done?.outcome.closed ?? null;
 
   const views = gaps.status === 'ready' ? gaps.views : [];
   const open = views.filter((v): v is Extract<GapView, { state: 'open' }> => v.state === 'open');
-  const focus = open.find((v) => v.gap.rule === ui.focusRule) ?? open[0] ?? null;
+  const focus = open.find((v) => v.gap.rule === focusRuleWanted) ?? open[0] ?? null;
   const focusRule = focus?.gap.rule ?? null;
-  const correlationId = focusRule ? (ui.correlation[focusRule] ?? null) : null;
+  const correlationId = useStore(store, panelSelectors.correlationOf(focusRule));
 
   // A decision's correlation id is minted once, outside render, and kept with the draft state.
   useEffect(() => {
@@ -164,10 +168,9 @@ export function CareGapPanel({ asOf, patientName, userName = null }: { asOf: str
   }, [focusRule, store]);
 
   useEffect(() => {
-    if (!focus || !correlationId || shown.current.has(correlationId)) return;
-    shown.current.add(correlationId);
-    void audit.emit({ ...auditFields(focus.gap, correlationId), action: 'card-shown' }).catch(() => undefined);
-  }, [focus, correlationId, audit]);
+    if (!focus || !correlationId) return;
+    if (store.getState().markShown(correlationId)) events.cardShown(focus.gap, correlationId);
+  }, [focus, correlationId, events, store]);
 
   useEffect(() => {
     if (!focusRequest) return;
@@ -177,16 +180,11 @@ export function CareGapPanel({ asOf, patientName, userName = null }: { asOf: str
     const target = focusRequest === 'card' ? card : focusRequest === 'result' ? resultRef.current : setAsideRef.current;
     if (!target) return;
     target.focus();
-    setFocusRequest(null);
-  }, [focusRequest, focusRule, correlationId, written, ui.setAside]);
+    store.getState().focusMoved();
+  }, [focusRequest, focusRule, correlationId, written, setAside, store]);
 
   const clinician = isClinician(context.fhirUser);
-  const onWritten = useCallback((outcome: ConfirmOutcome, gap: OpenGap) => {
-    setDone(outcome);
-    setDoneAction(gap.action);
-    setFocusRequest('result');
-  }, []);
-  const closeConfirm = useCallback(() => store.getState().closeConfirm(), [store]);
+  const onWritten = useCallback((outcome: ConfirmOutcome, gap: OpenGap) => store.getState().wrote({ outcome, action: gap.action }), [store]);
 
   if (gaps.status === 'loading') {
     return (
@@ -212,37 +210,34 @@ export function CareGapPanel({ asOf, patientName, userName = null }: { asOf: str
   const undecided = gaps.undecided;
   const inProgress = views.filter((v): v is Extract<GapView, { state: 'in-progress' }> => v.state === 'in-progress');
   const deferred = views.filter((v) => v.state === 'snoozed' || v.state === 'dismissed');
-  const deferGap = ui.defer ? views.find((v) => v.gap.rule === ui.defer?.rule)?.gap : undefined;
+  const deferGap = deferDraft ? views.find((v) => v.gap.rule === deferDraft.rule)?.gap : undefined;
 
   // A snooze or dismissal changes the card at once: the decision is kept here (and survives a
   // reload in this browser session) while the outbox delivers it; the card never waits for that.
   const submitDefer = () => {
+    const ui = store.getState();
     const draft = ui.defer;
     if (!draft || !deferGap) return;
     const id = ui.correlationFor(deferGap.rule);
     const decision = draft.kind === 'snooze' ? ({ kind: 'snoozed', reason: draft.reason, until: draft.until } as const) : ({ kind: 'dismissed', reason: draft.reason } as const);
-    void audit
-      .emit({ ...auditFields(deferGap, id), action: decision.kind, decision: { reason: draft.reason, ...(draft.kind === 'snooze' ? { until: draft.until } : {}) } })
-      .catch(() => undefined);
+    events.setAside(deferGap, id, decision);
     ui.setAsideGap({ rule: deferGap.rule, title: deferGap.title, decision, correlationId: id });
-    setFocusRequest('card');
   };
 
   // A gap set aside earlier (this launch or a past one) is offered again: recorded as `unsnoozed`.
   const bringBack = (gap: OpenGap) => {
+    const ui = store.getState();
     const id = ui.setAside?.rule === gap.rule ? ui.setAside.correlationId : ui.correlationFor(gap.rule);
-    void audit.emit({ ...auditFields(gap, id), action: 'unsnoozed' }).catch(() => undefined);
+    events.unsnoozed(gap, id);
     ui.undoSetAside(gap.rule);
-    setFocusRequest('card');
   };
 
   const undoSetAside = () => {
-    const entry = ui.setAside;
+    const entry = store.getState().setAside;
     const gap = entry ? views.find((v) => v.gap.rule === entry.rule)?.gap : undefined;
     if (!entry || !gap) return;
-    void audit.emit({ ...auditFields(gap, entry.correlationId), action: 'unsnoozed' }).catch(() => undefined);
-    ui.undoSetAside(entry.rule);
-    setFocusRequest('card');
+    events.unsnoozed(gap, entry.correlationId);
+    store.getState().undoSetAside(entry.rule);
   };
 
   const block = focus ? writeBlock(context.fhirUser, context.scopes, focus.gap.action.resourceType) : null;
@@ -272,16 +267,16 @@ export function CareGapPanel({ asOf, patientName, userName = null }: { asOf: str
         </Alert>
       )}
       {written ? (
-        <Alert severity="success" role="status" ref={resultRef} tabIndex={-1} sx={{ m: 1 }} onClose={() => setDone(null)}>
-          {written.created ? 'Saved to the EHR' : 'Already in the EHR'}: {doneAction ? writtenWords(doneAction) : 'the action'}
-          {done?.closed?.kind === 'closed' ? '. The outreach task was closed.' : ''}
+        <Alert severity="success" role="status" ref={resultRef} tabIndex={-1} sx={{ m: 1 }} onClose={closeWritten}>
+          {written.created ? 'Saved to the EHR' : 'Already in the EHR'}: {done ? writtenWords(done.action) : 'the action'}
+          {closed?.kind === 'closed' ? '. The outreach task was closed.' : ''}
         </Alert>
       ) : null}
-      {done?.closed && done.closed.kind !== 'closed' ? (
+      {closed && closed.kind !== 'closed' ? (
         <Alert severity="warning" sx={{ m: 1 }}>
-          {done.closed.kind === 'conflict'
-            ? `The outreach task was changed in the EHR since Careloop read it (now ${done.closed.current.status}); it was left as it is. Review it in the EHR.`
-            : `The outreach task was not closed. ${done.closed.message}`}
+          {closed.kind === 'conflict'
+            ? `The outreach task was changed in the EHR since Careloop read it (now ${closed.current.status}); it was left as it is. Review it in the EHR.`
+            : `The outreach task was not closed. ${closed.message}`}
         </Alert>
       ) : null}
       {gaps.incomplete.length ? (
@@ -301,7 +296,7 @@ export function CareGapPanel({ asOf, patientName, userName = null }: { asOf: str
           </Box>
         </Alert>
       ) : null}
-      {ui.setAside ? (
+      {setAside ? (
         <Alert
           severity="info"
           role="status"
@@ -314,8 +309,8 @@ export function CareGapPanel({ asOf, patientName, userName = null }: { asOf: str
             </Button>
           }
         >
-          {ui.setAside.title}:{' '}
-          {ui.setAside.decision.kind === 'snoozed' ? keepDates(`set aside until ${ui.setAside.decision.until}`) : `dismissed (${reasonLabel(ui.setAside.decision.reason)})`}
+          {setAside.title}:{' '}
+          {setAside.decision.kind === 'snoozed' ? keepDates(`set aside until ${setAside.decision.until}`) : `dismissed (${reasonLabel(setAside.decision.reason)})`}
         </Alert>
       ) : null}
       {focus && correlationId ? (
@@ -326,21 +321,21 @@ export function CareGapPanel({ asOf, patientName, userName = null }: { asOf: str
           correlationId={correlationId}
           patientName={patientName}
           requester={userName ?? context.fhirUser}
-          whyOpen={ui.whyRule === focus.gap.rule}
+          whyOpen={whyRule === focus.gap.rule}
           headingRef={headingRef}
-          confirmOpen={ui.confirmRule === focus.gap.rule}
+          confirmOpen={confirmRule === focus.gap.rule}
           asOfLabel={freshnessLabel(gaps.readAt, live)}
           writeBlock={block}
           canDefer={clinician}
           onWhy={() => {
             // Every opening is recorded, for the gap it was opened on.
-            if (ui.whyRule !== focus.gap.rule) void audit.emit({ ...auditFields(focus.gap, correlationId), action: 'why-opened' }).catch(() => undefined);
-            ui.toggleWhy(focus.gap.rule);
+            if (whyRule !== focus.gap.rule) events.whyOpened(focus.gap, correlationId);
+            toggleWhy(focus.gap.rule);
           }}
-          onOpenConfirm={() => ui.openConfirm(focus.gap.rule)}
+          onOpenConfirm={() => openConfirm(focus.gap.rule)}
           onCloseConfirm={closeConfirm}
-          onSnooze={() => ui.startDefer(focus.gap.rule, 'snooze', { until: addDays(asOf, 30) })}
-          onDismiss={() => ui.startDefer(focus.gap.rule, 'dismiss', { until: asOf })}
+          onSnooze={() => startDefer(focus.gap.rule, 'snooze', { until: addDays(asOf, 30) })}
+          onDismiss={() => startDefer(focus.gap.rule, 'dismiss', { until: asOf })}
           onWritten={onWritten}
         />
       ) : (
@@ -353,7 +348,7 @@ export function CareGapPanel({ asOf, patientName, userName = null }: { asOf: str
           </Typography>
           {gaps.excluded.length ? (
             <>
-              <Button size="small" sx={{ mt: 0.5, ml: -0.5 }} aria-expanded={showExcluded} aria-controls="not-shown" onClick={() => setShowExcluded((v) => !v)}>
+              <Button size="small" sx={{ mt: 0.5, ml: -0.5 }} aria-expanded={showExcluded} aria-controls="not-shown" onClick={toggleExcluded}>
                 {showExcluded ? 'Hide what is not shown' : 'What is not shown'}
               </Button>
               {showExcluded ? (
@@ -380,7 +375,7 @@ export function CareGapPanel({ asOf, patientName, userName = null }: { asOf: str
             {others.length ? (
               <List dense disablePadding aria-label="Other open gaps">
                 {others.map((v) => (
-                  <ListItem key={v.gap.rule} disableGutters secondaryAction={<Button size="small" onClick={() => ui.focus(v.gap.rule)} aria-label={`Focus on ${v.gap.title}`}>Focus</Button>}>
+                  <ListItem key={v.gap.rule} disableGutters secondaryAction={<Button size="small" onClick={() => focusOn(v.gap.rule)} aria-label={`Focus on ${v.gap.title}`}>Focus</Button>}>
                     <ListItemText primary={keepDates(summaryOf(v.gap))} sx={{ pr: 7 }} />
                   </ListItem>
                 ))}
@@ -443,9 +438,9 @@ export function CareGapPanel({ asOf, patientName, userName = null }: { asOf: str
           </List>
         </Box>
       ) : null}
-      {ui.defer && deferGap ? (
+      {deferDraft && deferGap ? (
         <Suspense fallback={null}>
-          <DeferDialog draft={ui.defer} title={deferGap.title} minDate={asOf} onChange={ui.editDefer} onSubmit={submitDefer} onCancel={ui.closeDefer} />
+          <DeferDialog draft={deferDraft} title={deferGap.title} minDate={asOf} onChange={editDefer} onSubmit={submitDefer} onCancel={closeDefer} />
         </Suspense>
       ) : null}
     </Box>

@@ -1,6 +1,9 @@
 import { createJSONStorage, persist, type StateStorage } from 'zustand/middleware';
 import { storageAvailable } from '../../smart/storage-available';
 import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { PackResult } from '../../rules';
+import type { OpenGap } from '../../writeback/builders';
+import type { ConfirmOutcome } from './use-confirm';
 
 /** The UI state's store when sessionStorage is denied: lives as long as the page. */
 const pageMemoryValues = new Map<string, string>();
@@ -39,10 +42,22 @@ export interface SetAside {
   correlationId: string;
 }
 
+/** Where the keyboard focus goes after the render that follows an action (a closing dialog would drop it on <body>). */
+export type FocusRequest = 'card' | 'result' | 'set-aside';
+
+/** The last confirm that wrote to the EHR, for the "Saved to the EHR" line. */
+export interface Written {
+  outcome: ConfirmOutcome;
+  action: OpenGap['action'];
+}
+
 /**
- * UI and draft state of the care-gap panel: which gap is in focus, an open confirm, typed reasons.
- * Kept per patient and user in sessionStorage, so it survives a reload or relaunch for the same
- * patient and user in the same browser session and never appears for another patient.
+ * The care-gap panel's state, all of it in one store (read through selectors): which gap is in
+ * focus, an open confirm, typed reasons, decisions made here, and the page's own state (what was
+ * written, what to announce, where focus goes next). The decision and draft state is kept per
+ * patient and user in sessionStorage, so it survives a reload or relaunch for the same patient and
+ * user in the same browser session and never appears for another patient; the page's own state
+ * is not kept (see `partialize`).
  */
 export interface CareGapUiState {
   focusRule: string | null;
@@ -68,7 +83,46 @@ export interface CareGapUiState {
   undoSetAside(rule: string): void;
   clearSetAside(): void;
   correlationFor(rule: string): string;
+
+  // The page's own state: not kept across a reload.
+  /** The last change of the chart, in words, for the polite live region ('' until there is one). */
+  announcement: string;
+  /** The rule pack's result the panel last showed, to word what a re-read changed. */
+  seenResult: PackResult | null;
+  /** The last confirm that wrote, until its line is closed. */
+  written: Written | null;
+  /** Whether the "What is not shown" list is open. */
+  showExcluded: boolean;
+  focusRequest: FocusRequest | null;
+  /** The decisions whose card was shown (by correlation id): `card-shown` is recorded once per decision. */
+  shown: Record<string, true>;
+  /** The panel showed `result`; `announcement` says what changed since the last one (null: nothing to say). */
+  sawResult(result: PackResult, announcement: string | null): void;
+  /** A confirm wrote to the EHR: shows the result and moves the focus to it. */
+  wrote(entry: Written): void;
+  closeWritten(): void;
+  toggleExcluded(): void;
+  /** The focus request was carried out. */
+  focusMoved(): void;
+  /** Marks the decision's card as shown; true the first time only. */
+  markShown(correlationId: string): boolean;
 }
+
+/** Selectors: what the panel reads from the store, each a plain function of the state. */
+export const panelSelectors = {
+  decided: (s: CareGapUiState) => s.decided,
+  focusRule: (s: CareGapUiState) => s.focusRule,
+  confirmRule: (s: CareGapUiState) => s.confirmRule,
+  whyRule: (s: CareGapUiState) => s.whyRule,
+  defer: (s: CareGapUiState) => s.defer,
+  setAside: (s: CareGapUiState) => s.setAside,
+  announcement: (s: CareGapUiState) => s.announcement,
+  written: (s: CareGapUiState) => s.written,
+  showExcluded: (s: CareGapUiState) => s.showExcluded,
+  focusRequest: (s: CareGapUiState) => s.focusRequest,
+  /** The correlation id of the decision in progress on `rule` (null: none minted yet). */
+  correlationOf: (rule: string | null) => (s: CareGapUiState) => (rule ? (s.correlation[rule] ?? null) : null),
+} as const;
 
 export function uiStoreKey(patientId: string, user: string | null): string {
   return `careloop:ui:${patientId}:${user ?? 'unknown-user'}`;
@@ -100,6 +154,7 @@ export function careGapUiStore(patientId: string, user: string | null, newId: ()
         closeDefer: () => set({ defer: null }),
         setAsideGap: (entry) =>
           set((s) => ({
+            focusRequest: 'card',
             defer: null,
             setAside: entry,
             decided: { ...s.decided, [entry.rule]: entry.decision },
@@ -110,6 +165,7 @@ export function careGapUiStore(patientId: string, user: string | null, newId: ()
           })),
         undoSetAside: (rule) =>
           set((s) => ({
+            focusRequest: 'card',
             setAside: null,
             decided: { ...s.decided, [rule]: { kind: 'unsnoozed' } },
             focusRule: rule,
@@ -123,12 +179,29 @@ export function careGapUiStore(patientId: string, user: string | null, newId: ()
           set((s) => ({ correlation: { ...s.correlation, [rule]: id } }));
           return id;
         },
+        announcement: '',
+        seenResult: null,
+        written: null,
+        showExcluded: false,
+        focusRequest: null,
+        shown: {},
+        sawResult: (result, announcement) => set(announcement === null ? { seenResult: result } : { seenResult: result, announcement }),
+        wrote: (entry) => set({ written: entry, focusRequest: 'result' }),
+        closeWritten: () => set({ written: null }),
+        toggleExcluded: () => set((s) => ({ showExcluded: !s.showExcluded })),
+        focusMoved: () => set({ focusRequest: null }),
+        markShown: (correlationId) => {
+          if (get().shown[correlationId]) return false;
+          set((s) => ({ shown: { ...s.shown, [correlationId]: true } }));
+          return true;
+        },
       }),
       {
         name: key,
         // sessionStorage, or page memory where the browser denies the EHR's iframe its storage.
         storage: createJSONStorage(() => (storageAvailable() ? sessionStorage : pageMemory)),
-        // The Why panel's open state is not kept: a relaunch shows every gap with it closed.
+        // The Why panel's open state is not kept (a relaunch shows every gap with it closed), nor is
+        // the page's own state: what was written, announced or shown is this page's.
         partialize: (s) => ({ focusRule: s.focusRule, confirmRule: s.confirmRule, defer: s.defer, decided: s.decided, correlation: s.correlation }),
       },
     ),

@@ -7,11 +7,7 @@ import { type OpenGap, type WriteContext } from '../../writeback/builders';
 import type { Task } from '@medplum/fhirtypes';
 import { closeTask, type CloseResult } from '../../writeback/close-task';
 import { writeAction, type WriteResult } from '../../writeback/write-action';
-import { useAudit, type CareEvent } from './audit-port';
-
-export function auditFields(gap: OpenGap, correlationId: string): Omit<CareEvent, 'action'> {
-  return { correlationId, rule: gap.rule, ruleVersion: gap.version, packDigest: gap.packDigest, logic: gap.logic, evidence: gap.evidence, evidenceDigest: gap.evidenceDigest };
-}
+import { useDecisionEvents } from './decision-events';
 
 /**
  * The confirm step: the `confirmed` event is queued durably first, then the write-back runs
@@ -26,7 +22,7 @@ export interface ConfirmOutcome {
 
 export function useConfirm(gap: OpenGap, correlationId: string, outreach: Task | null, onWritten: (outcome: ConfirmOutcome) => void) {
   const { context, fhir, config } = useSession();
-  const audit = useAudit();
+  const events = useDecisionEvents();
   const queryClient = useQueryClient();
   return useMutation<ConfirmOutcome>({
     mutationKey: ['write-action', context.patientId, gap.rule, gap.dueDate],
@@ -45,9 +41,8 @@ export function useConfirm(gap: OpenGap, correlationId: string, outreach: Task |
           closed: null,
         };
       }
-      const fields = auditFields(gap, correlationId);
       try {
-        await audit.emit({ ...fields, action: 'confirmed' });
+        await events.confirmed(gap, correlationId);
       } catch {
         return {
           write: {
@@ -70,21 +65,9 @@ export function useConfirm(gap: OpenGap, correlationId: string, outreach: Task |
         packId: config.rulePack,
       };
       const result = await writeAction(fhir, gap, ctx);
-      let closed: CloseResult | null = null;
-      if (result.kind === 'written') {
-        void audit.emit({ ...fields, action: 'written', outcome: { reference: result.reference, status: result.created ? 201 : 200 } }).catch(() => undefined);
-        if (outreach) {
-          closed = await closeTask(fhir, outreach, result.reference, ctx.confirmedAt);
-          if (closed.kind === 'closed') {
-            const ref = `Task/${closed.task.id ?? ''}${closed.task.meta?.versionId ? `/_history/${closed.task.meta.versionId}` : ''}`;
-            void audit.emit({ ...fields, action: 'written', outcome: { reference: ref, status: 200 } }).catch(() => undefined);
-          } else {
-            void audit.emit({ ...fields, action: 'write-failed', outcome: { ...(closed.kind === 'conflict' ? { status: 412 } : {}), error: closed.kind === 'conflict' ? 'outreach-task-changed' : 'outreach-task-not-closed' } }).catch(() => undefined);
-          }
-        }
-      } else {
-        void audit.emit({ ...fields, action: 'write-failed', outcome: { ...(result.status !== null ? { status: result.status } : {}), error: result.problem.kind } }).catch(() => undefined);
-      }
+      events.writeFinished(gap, correlationId, result);
+      const closed = result.kind === 'written' && outreach ? await closeTask(fhir, outreach, result.reference, ctx.confirmedAt) : null;
+      if (closed) events.outreachClosed(gap, correlationId, closed);
       return { write: result, closed };
     },
     // Hook-level callbacks run even when the card has unmounted (the gap it showed is now in
