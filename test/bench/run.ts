@@ -9,8 +9,9 @@ import { cqlBenchmark } from './cql.bench.ts';
 import { launchBenchmark } from './launch.bench.ts';
 import { reconcileBenchmark } from './reconcile.bench.ts';
 import { rulesBenchmark } from './rules.bench.ts';
+import { sidebarBenchmark } from './sidebar.bench.ts';
 
-const BENCHMARKS: readonly Benchmark[] = [rulesBenchmark, auditBenchmark, launchBenchmark, cqlBenchmark, reconcileBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [rulesBenchmark, auditBenchmark, launchBenchmark, cqlBenchmark, reconcileBenchmark, sidebarBenchmark];
 
 const only = process.argv.slice(2);
 for (const bench of BENCHMARKS) {
