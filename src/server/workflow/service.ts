@@ -338,7 +338,8 @@ export class WorkflowService {
    * Starts the loops: drain every `drainMs`, check heartbeats every `heartbeatCheckMs`, poll every
    * `pollMs` and reconcile every `reconcileMs`; and catches up at once every subscription the inbox
    * follows (`$status`, then `$events` for what it never received), so what was sent while the
-   * service was down is not left waiting for a heartbeat. Without timing, a restart reuses the last.
+   * service was down is not left waiting for a heartbeat. Without timing, a restart reuses the last;
+   * a start while running does nothing.
    */
   start(timing?: WorkflowTiming): void {
     if (this.timers.length > 0) return;
