@@ -55,9 +55,20 @@ export interface SandboxOptions {
   /**
    * The workflow service inside the audit backend (live chart: the sidebar's change channel, and
    * closing Careloop's outreach Tasks whose gap closed). Default on when the audit backend is;
-   * `false`: off. `pollMs`/`drainMs` tune its loops (tests).
+   * `false`: off. `pollMs`/`drainMs`/`reconcileMs` tune its loops (defaults 30 s, 200 ms, 5 min),
+   * `heartbeatSeconds` the heartbeat period it asks of its Subscriptions (default 60), `log` receives
+   * its log lines (tests).
    */
-  readonly workflow?: false | { readonly pollMs?: number; readonly drainMs?: number };
+  readonly workflow?: false | WorkflowSandboxOptions;
+}
+
+/** The workflow service's tuning in the sandbox (see {@link SandboxOptions.workflow}). */
+export interface WorkflowSandboxOptions {
+  readonly pollMs?: number;
+  readonly drainMs?: number;
+  readonly reconcileMs?: number;
+  readonly heartbeatSeconds?: number;
+  readonly log?: (line: Record<string, unknown>) => void;
 }
 
 export interface Sandbox {
@@ -71,7 +82,11 @@ export interface Sandbox {
   readonly auditUrl: string | null;
   /** The running audit backend, for tests that look at what the trail holds. */
   readonly audit: RunningAuditServer | null;
-  /** The workflow service running in the audit backend, or null when off. */
+  /**
+   * The workflow service running in the audit backend, or null when off. `workflow.stop()` takes it
+   * down alone (the EHR and the audit API stay up; notifications sent meanwhile are refused) and
+   * `workflow.start()` brings it back with the same inbox and timing, catching up.
+   */
   readonly workflow: WorkflowService | null;
   /** The EHR's state, for tests (store, faults, writes, launches). */
   readonly ctx: EhrContext;
@@ -94,9 +109,10 @@ const IDENTIFIER_SYSTEM = 'https://careloop.example/fhir/identifier/care-gap-act
 /**
  * The workflow service as the sandbox runs it: the EHR's backend client, the sidebar's rule pack,
  * closing Careloop's own outreach Tasks only (the default), `patient-chart-change` subscriptions
- * per patient on demand (a sidebar opening a chart), and polling as the safety net.
+ * per patient on demand (a sidebar opening a chart), polling as the safety net, and reconciliation
+ * of the patients with open Careloop work or recent changes (counting what the events missed).
  */
-function sandboxWorkflow(ctx: EhrContext, keys: BackendClientKeys, inbox: string, late: { server: RunningAuditServer | null }): WorkflowService {
+function sandboxWorkflow(ctx: EhrContext, keys: BackendClientKeys, inbox: string, late: { server: RunningAuditServer | null }, tuning: WorkflowSandboxOptions): WorkflowService {
   const fhirBase = ctx.fhirBase;
   return new WorkflowService({
     fhirBase,
@@ -105,6 +121,9 @@ function sandboxWorkflow(ctx: EhrContext, keys: BackendClientKeys, inbox: string
     publicUrl: () => late.server?.url ?? '',
     watch: { topic: `${TOPIC_BASE}/patient-chart-change` },
     poll: { types: [...TOPIC_TYPES] },
+    reconcile: { types: [...TOPIC_TYPES], identifierSystem: IDENTIFIER_SYSTEM },
+    ...(tuning.heartbeatSeconds !== undefined ? { heartbeatSeconds: tuning.heartbeatSeconds } : {}),
+    ...(tuning.log ? { log: tuning.log } : {}),
     reevaluate: {
       rules: ruleEngine(),
       identifierSystem: IDENTIFIER_SYSTEM,
@@ -163,7 +182,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const inbox = settings.databaseUrl ? ':memory:' : workflowDbPathFor(sqlitePath);
       // The inbox opens before the audit server makes the audit file's folder.
       if (options.workflow !== false && inbox !== ':memory:') mkdirSync(dirname(inbox), { recursive: true });
-      workflow = options.workflow === false ? null : sandboxWorkflow(ctx, workflowKeys, inbox, late);
+      workflow = options.workflow === false ? null : sandboxWorkflow(ctx, workflowKeys, inbox, late, options.workflow ?? {});
       try {
         audit = await startAuditServer({
           port: settings.port ?? 0,
@@ -183,7 +202,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       late.server = audit;
       api.url = audit.url;
       const tuning = options.workflow || {};
-      workflow?.start({ drainMs: tuning.drainMs ?? 200, ...(tuning.pollMs !== undefined ? { pollMs: tuning.pollMs } : {}) });
+      workflow?.start({ drainMs: tuning.drainMs ?? 200, ...(tuning.pollMs !== undefined ? { pollMs: tuning.pollMs } : {}), ...(tuning.reconcileMs !== undefined ? { reconcileMs: tuning.reconcileMs } : {}) });
     }
     const running = audit;
     return {

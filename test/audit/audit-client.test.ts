@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAuditClient, type AuditClient, type AuditClientOptions, type Connectivity } from '../../src/audit/audit-client.ts';
 import { outboxKey, sessionOutboxStorage } from '../../src/audit/outbox-storage.ts';
 import type { AuditEventInput } from '../../src/shared/audit-event.ts';
-import { server } from '../msw/server';
+import { server } from '../msw/server.ts';
 
 /** vi.waitFor's 1 s default is too short when the whole suite loads two cores; a pass is still immediate. */
 const WAIT = { timeout: 5000 };

@@ -1,6 +1,6 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { auditDraftOf, auditPortOf, decisionsFromTrail, type CareEvent, type Decision } from '../../src/audit/care-events.ts';
-import type { CareEvent as CardEvent, Decision as CardDecision } from '../../src/features/care-gaps/audit-port';
+import type { CareEvent as CardEvent, Decision as CardDecision } from '../../src/features/care-gaps/audit-port.ts';
 import type { AuditRecord } from '../../src/shared/audit-event.ts';
 
 const base = {

@@ -9,9 +9,10 @@ import { cqlBenchmark } from './cql.bench.ts';
 import { launchBenchmark } from './launch.bench.ts';
 import { reconcileBenchmark } from './reconcile.bench.ts';
 import { rulesBenchmark } from './rules.bench.ts';
+import { sidebarBenchmark } from './sidebar.bench.ts';
 import { workflowBenchmark } from './workflow.bench.ts';
 
-const BENCHMARKS: readonly Benchmark[] = [rulesBenchmark, auditBenchmark, launchBenchmark, cqlBenchmark, reconcileBenchmark, workflowBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [rulesBenchmark, auditBenchmark, launchBenchmark, cqlBenchmark, reconcileBenchmark, workflowBenchmark, sidebarBenchmark];
 
 const only = process.argv.slice(2);
 for (const bench of BENCHMARKS) {

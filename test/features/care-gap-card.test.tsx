@@ -1,11 +1,11 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { memoryAuditPort } from '../../src/features/care-gaps/audit-port';
-import { resetCareGapUiStores } from '../../src/features/care-gaps/ui-store';
-import { careloopPreventive } from '../../src/rules';
-import { noAxeViolations } from '../support/axe';
-import { castStore, DOCTOR, line, renderChart } from './render-chart';
+import { memoryAuditPort } from '../../src/features/care-gaps/audit-port.ts';
+import { resetCareGapUiStores } from '../../src/features/care-gaps/ui-store.ts';
+import { careloopPreventive } from '../../src/rules/index.ts';
+import { noAxeViolations } from '../support/axe.ts';
+import { castStore, DOCTOR, line, renderChart } from './render-chart.tsx';
 
 
 const card = () => screen.findByRole('region', { name: /Colorectal cancer screening/ });

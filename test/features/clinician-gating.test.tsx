@@ -2,15 +2,15 @@ import { QueryClient } from '@tanstack/react-query';
 import { render, screen, waitFor, within } from '@testing-library/react';
 import { http, HttpResponse } from 'msw';
 import { beforeEach, describe, expect, it, onTestFinished } from 'vitest';
-import { AppShell } from '../../src/app/app-shell';
-import { auditFor, NOT_CLINICIAN_REASON } from '../../src/app/audit-for';
-import { outboxKey } from '../../src/audit';
-import { memoryAuditPort } from '../../src/features/care-gaps/audit-port';
-import { resetCareGapUiStores } from '../../src/features/care-gaps/ui-store';
-import type { FhirUserRef } from '../../src/shared/ids';
-import type { SessionValue } from '../../src/fhir/session-context';
-import { AS_OF, BASE, castStore, DOCTOR, sessionFor } from './render-chart';
-import { server } from '../msw/server';
+import { AppShell } from '../../src/app/app-shell.tsx';
+import { auditFor, NOT_CLINICIAN_REASON } from '../../src/app/audit-for.ts';
+import { outboxKey } from '../../src/audit/index.ts';
+import { memoryAuditPort } from '../../src/features/care-gaps/audit-port.ts';
+import { resetCareGapUiStores } from '../../src/features/care-gaps/ui-store.ts';
+import type { FhirUserRef } from '../../src/shared/ids.ts';
+import type { SessionValue } from '../../src/fhir/session-context.tsx';
+import { AS_OF, BASE, castStore, DOCTOR, sessionFor } from './render-chart.tsx';
+import { server } from '../msw/server.ts';
 
 const card = () => screen.findByRole('region', { name: /^Colorectal cancer screening/ });
 

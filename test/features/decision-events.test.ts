@@ -5,10 +5,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { memoryAuditPort, type AuditPort } from '../../src/features/care-gaps/audit-port';
-import { auditFields, decisionEvents } from '../../src/features/care-gaps/decision-events';
-import type { WriteResult } from '../../src/writeback/write-action';
-import { adaColorectalOverdue as gap } from '../fixtures/gaps';
+import { memoryAuditPort, type AuditPort } from '../../src/features/care-gaps/audit-port.ts';
+import { auditFields, decisionEvents } from '../../src/features/care-gaps/decision-events.ts';
+import type { WriteResult } from '../../src/writeback/write-action.ts';
+import { adaColorectalOverdue as gap } from '../fixtures/gaps.ts';
 
 const ID = 'decision-1';
 const fields = auditFields(gap, ID);

@@ -7,9 +7,9 @@ import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it, vi } from 'vitest';
-import { bundle, colonoscopyMeasure, packageParts } from '../fixtures/measure/package';
-import { server } from '../msw/server';
-import { castStore, renderChart } from './render-chart';
+import { bundle, colonoscopyMeasure, packageParts } from '../fixtures/measure/package.ts';
+import { server } from '../msw/server.ts';
+import { castStore, renderChart } from './render-chart.tsx';
 
 const PACKAGE = 'packages/colonoscopy-measure.json';
 

@@ -2,13 +2,13 @@ import { QueryClient } from '@tanstack/react-query';
 import { render, screen } from '@testing-library/react';
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
-import { AppShell } from '../../src/app/app-shell';
-import { bootIndex, bootLaunch, type IndexBoot, type LaunchBoot } from '../../src/app/boot';
-import { ProblemScreen } from '../../src/features/errors/problem-screen';
-import { FakeEhr, ISS } from '../msw/fake-ehr';
-import { configHandler, server, validConfig } from '../msw/server';
-import { ada } from '../fixtures/charts';
-import { noAxeViolations } from '../support/axe';
+import { AppShell } from '../../src/app/app-shell.tsx';
+import { bootIndex, bootLaunch, type IndexBoot, type LaunchBoot } from '../../src/app/boot.ts';
+import { ProblemScreen } from '../../src/features/errors/problem-screen.tsx';
+import { FakeEhr, ISS } from '../msw/fake-ehr.ts';
+import { configHandler, server, validConfig } from '../msw/server.ts';
+import { ada } from '../fixtures/charts.ts';
+import { noAxeViolations } from '../support/axe.ts';
 
 function go(path: string): Location {
   window.history.replaceState({}, '', path);

@@ -1,17 +1,17 @@
 import { QueryClient } from '@tanstack/react-query';
 import { render } from '@testing-library/react';
-import { AppShell } from '../../src/app/app-shell';
+import { AppShell } from '../../src/app/app-shell.tsx';
 import { parseConfig } from '../../src/shared/app-config.ts';
-import type { AuditPort } from '../../src/features/care-gaps/audit-port';
-import { memoryAuditPort } from '../../src/features/care-gaps/audit-port';
-import type { SessionValue } from '../../src/fhir/session-context';
-import type { LiveSource } from '../../src/features/live-updates/live-updates-provider';
-import { buildCast, CAST_PRACTITIONER, type CastId } from '../../src/shared/cast';
-import type { EncounterId, FhirUserRef } from '../../src/shared/ids';
-import { launchContext } from '../fixtures/charts';
-import { FhirStore } from '../msw/fhir-store';
-import { testGateway } from '../msw/gateway';
-import { server, validConfig } from '../msw/server';
+import type { AuditPort } from '../../src/features/care-gaps/audit-port.ts';
+import { memoryAuditPort } from '../../src/features/care-gaps/audit-port.ts';
+import type { SessionValue } from '../../src/fhir/session-context.tsx';
+import type { LiveSource } from '../../src/features/live-updates/live-updates-provider.tsx';
+import { buildCast, CAST_PRACTITIONER, type CastId } from '../../src/shared/cast/index.ts';
+import type { EncounterId, FhirUserRef } from '../../src/shared/ids.ts';
+import { launchContext } from '../fixtures/charts.ts';
+import { FhirStore } from '../msw/fhir-store.ts';
+import { testGateway } from '../msw/gateway.ts';
+import { server, validConfig } from '../msw/server.ts';
 
 export const BASE = 'https://ehr.example.org/fhir';
 export const AS_OF = '2026-11-23';

@@ -3,15 +3,15 @@ import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
-import { AppShell } from '../../src/app/app-shell';
+import { AppShell } from '../../src/app/app-shell.tsx';
 import { parseConfig } from '../../src/shared/app-config.ts';
-import type { FhirGateway } from '../../src/fhir/gateway';
-import { ProblemError } from '../../src/shared/problem';
-import { careloopTheme } from '../../src/app/theme';
-import { parseSmartStyle } from '../../src/smart/style';
-import { castStore, sessionFor } from './render-chart';
-import { ada, launchContext } from '../fixtures/charts';
-import { server, validConfig } from '../msw/server';
+import type { FhirGateway } from '../../src/fhir/gateway.ts';
+import { ProblemError } from '../../src/shared/problem.ts';
+import { careloopTheme } from '../../src/app/theme.ts';
+import { parseSmartStyle } from '../../src/smart/style.ts';
+import { castStore, sessionFor } from './render-chart.tsx';
+import { ada, launchContext } from '../fixtures/charts.ts';
+import { server, validConfig } from '../msw/server.ts';
 
 const STYLE_URL = 'https://ehr.example.org/smart-style.json';
 

@@ -4,10 +4,10 @@
  * quietly (no warning on every update).
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { careGapUiStore, panelSelectors, resetCareGapUiStores, uiStoreKey } from '../../src/features/care-gaps/ui-store';
-import type { ConfirmOutcome } from '../../src/features/care-gaps/use-confirm';
-import type { PackResult } from '../../src/rules';
-import { denyBrowserStorage } from '../support/deny-storage';
+import { careGapUiStore, panelSelectors, resetCareGapUiStores, uiStoreKey } from '../../src/features/care-gaps/ui-store.ts';
+import type { ConfirmOutcome } from '../../src/features/care-gaps/use-confirm.ts';
+import type { PackResult } from '../../src/rules/index.ts';
+import { denyBrowserStorage } from '../support/deny-storage.ts';
 
 afterEach(() => {
   resetCareGapUiStores();

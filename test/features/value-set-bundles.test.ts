@@ -5,10 +5,10 @@
  */
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it, vi } from 'vitest';
-import { rulesEngineQuery } from '../../src/features/care-gaps/load-rules';
-import { careloopPreventive } from '../../src/rules';
+import { rulesEngineQuery } from '../../src/features/care-gaps/load-rules.ts';
+import { careloopPreventive } from '../../src/rules/index.ts';
 import sample from '../fixtures/content/sample-value-sets.json';
-import { server } from '../msw/server';
+import { server } from '../msw/server.ts';
 
 const URL_ = 'http://careloop.example/fhir/ValueSet/influenza-vaccine-contraindication';
 const BASE = 'https://careloop.hospital.example/index.html';

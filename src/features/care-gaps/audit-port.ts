@@ -1,6 +1,6 @@
 import { queryOptions } from '@tanstack/react-query';
 import { createContext, useContext } from 'react';
-import type { CareEvent, Decision } from '../../audit/care-events';
+import type { CareEvent, Decision } from '../../audit/care-events.ts';
 
 export type { CareEvent, Decision };
 

@@ -7,19 +7,19 @@ import CardContent from '@mui/material/CardContent';
 import Chip from '@mui/material/Chip';
 import Collapse from '@mui/material/Collapse';
 import Typography from '@mui/material/Typography';
-import type { WriteBlock } from '../../smart/permissions';
-import type { OpenGap } from '../../writeback/builders';
+import type { WriteBlock } from '../../smart/permissions.ts';
+import type { OpenGap } from '../../writeback/builders.ts';
 import type { Task } from '@medplum/fhirtypes';
 import { lazy, Suspense, useRef, type Ref } from 'react';
-import type { ConfirmOutcome } from './use-confirm';
-import { actionLabel, indicatorOf, summaryOf, timingLine } from './gap-views';
-import { useConfirm } from './use-confirm';
-import { WhyPanel } from './why-panel';
-import { keepDates } from '../shared/dates';
-import { LIVE_HOLD } from '../live-updates/live-updates-provider';
+import type { ConfirmOutcome } from './use-confirm.ts';
+import { actionLabel, indicatorOf, summaryOf, timingLine } from './gap-views.ts';
+import { useConfirm } from './use-confirm.ts';
+import { WhyPanel } from './why-panel.tsx';
+import { keepDates } from '../shared/dates.tsx';
+import { LIVE_HOLD } from '../live-updates/live-updates-provider.tsx';
 
 /** Loaded when the clinician first asks to act (see the DeferDialog note in care-gap-panel.tsx). */
-const ConfirmDialog = lazy(() => import('./confirm-dialog').then((m) => ({ default: m.ConfirmDialog })));
+const ConfirmDialog = lazy(() => import('./confirm-dialog.tsx').then((m) => ({ default: m.ConfirmDialog })));
 
 const SEVERITY = { info: 'info', warning: 'warning', critical: 'error' } as const;
 

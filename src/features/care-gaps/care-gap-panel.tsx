@@ -13,28 +13,28 @@ import SvgIcon from '@mui/material/SvgIcon';
 import Typography from '@mui/material/Typography';
 import { lazy, Suspense, useCallback, useEffect, useMemo, useRef } from 'react';
 import { useStore } from 'zustand';
-import { ProblemError } from '../../shared/problem';
-import { useSession } from '../../fhir/session-context';
-import { isClinician, writeBlock } from '../../smart/permissions';
-import type { ConfirmOutcome } from './use-confirm';
-import { problemCopy } from '../../shared/problem-copy';
-import { CareGapCard } from './care-gap-card';
-import { reasonLabel } from './defer-reasons';
-import type { GapView } from './gap-views';
-import type { OpenGap } from '../../writeback/builders';
-import { summaryOf, writtenWords } from './gap-views';
-import { careGapUiStore, panelSelectors } from './ui-store';
-import { useDecisionEvents } from './decision-events';
-import { useCareGaps } from './use-care-gaps';
-import { useLiveUpdates, type LiveView } from '../live-updates/live-updates-provider';
-import type { PackResult } from '../../rules';
-import { keepDates } from '../shared/dates';
+import { ProblemError } from '../../shared/problem.ts';
+import { useSession } from '../../fhir/session-context.tsx';
+import { isClinician, writeBlock } from '../../smart/permissions.ts';
+import type { ConfirmOutcome } from './use-confirm.ts';
+import { problemCopy } from '../../shared/problem-copy.ts';
+import { CareGapCard } from './care-gap-card.tsx';
+import { reasonLabel } from './defer-reasons.ts';
+import type { GapView } from './gap-views.ts';
+import type { OpenGap } from '../../writeback/builders.ts';
+import { summaryOf, writtenWords } from './gap-views.ts';
+import { careGapUiStore, panelSelectors } from './ui-store.ts';
+import { useDecisionEvents } from './decision-events.ts';
+import { useCareGaps } from './use-care-gaps.ts';
+import { useLiveUpdates, type LiveView } from '../live-updates/live-updates-provider.tsx';
+import type { PackResult } from '../../rules/index.ts';
+import { keepDates } from '../shared/dates.tsx';
 
 /**
  * The dialogs (and MUI's dialog, form and text-field components) load when first opened, so the
  * first card neither downloads nor evaluates them (vite.config.ts keeps them out of the preloads).
  */
-const DeferDialog = lazy(() => import('./defer-dialog').then((m) => ({ default: m.DeferDialog })));
+const DeferDialog = lazy(() => import('./defer-dialog.tsx').then((m) => ({ default: m.DeferDialog })));
 
 
 /**

@@ -6,11 +6,11 @@ import DialogContent from '@mui/material/DialogContent';
 import DialogTitle from '@mui/material/DialogTitle';
 import Typography from '@mui/material/Typography';
 import type { Task } from '@medplum/fhirtypes';
-import type { OpenGap } from '../../writeback/builders';
-import { codeLabel } from './code-systems';
-import { actionLabel, writtenWords } from './gap-views';
-import type { WriteResult } from '../../writeback/write-action';
-import { useLiveUpdates } from '../live-updates/live-updates-provider';
+import type { OpenGap } from '../../writeback/builders.ts';
+import { codeLabel } from './code-systems.ts';
+import { actionLabel, writtenWords } from './gap-views.ts';
+import type { WriteResult } from '../../writeback/write-action.ts';
+import { useLiveUpdates } from '../live-updates/live-updates-provider.tsx';
 
 export interface ConfirmDialogProps {
   gap: OpenGap;

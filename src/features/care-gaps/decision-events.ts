@@ -8,11 +8,11 @@
  * event is fire-and-forget: the clinician never waits for the audit outbox.
  */
 import { useMemo } from 'react';
-import type { OpenGap } from '../../writeback/builders';
-import type { CloseResult } from '../../writeback/close-task';
-import type { WriteResult } from '../../writeback/write-action';
-import { useAudit, type AuditPort, type CareEvent } from './audit-port';
-import type { LocalDecision } from './ui-store';
+import type { OpenGap } from '../../writeback/builders.ts';
+import type { CloseResult } from '../../writeback/close-task.ts';
+import type { WriteResult } from '../../writeback/write-action.ts';
+import { useAudit, type AuditPort, type CareEvent } from './audit-port.ts';
+import type { LocalDecision } from './ui-store.ts';
 
 /** What every event of a decision on `gap` carries: the rule, its logic and evidence, and the decision's correlation id. */
 export function auditFields(gap: OpenGap, correlationId: string): Omit<CareEvent, 'action'> {

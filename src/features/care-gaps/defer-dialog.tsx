@@ -10,8 +10,8 @@ import Radio from '@mui/material/Radio';
 import RadioGroup from '@mui/material/RadioGroup';
 import Stack from '@mui/material/Stack';
 import TextField from '@mui/material/TextField';
-import { DISMISS_REASONS, SNOOZE_REASONS } from './defer-reasons';
-import type { DeferDraft } from './ui-store';
+import { DISMISS_REASONS, SNOOZE_REASONS } from './defer-reasons.ts';
+import type { DeferDraft } from './ui-store.ts';
 
 export interface DeferDialogProps {
   draft: DeferDraft;

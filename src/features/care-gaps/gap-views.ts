@@ -1,9 +1,9 @@
 import type { Resource, Task } from '@medplum/fhirtypes';
-import type { InsufficientDataResult, PackResult } from '../../rules';
-import { actionIdentifier, type OpenGap } from '../../writeback/builders';
-import type { Decision } from './audit-port';
-import type { LocalDecision } from './ui-store';
-import { isOpenTaskStatus, OPEN_TASK_STATUSES } from '../../shared/task-status';
+import type { InsufficientDataResult, PackResult } from '../../rules/index.ts';
+import { actionIdentifier, type OpenGap } from '../../writeback/builders.ts';
+import type { Decision } from './audit-port.ts';
+import type { LocalDecision } from './ui-store.ts';
+import { isOpenTaskStatus, OPEN_TASK_STATUSES } from '../../shared/task-status.ts';
 
 /** An open gap as the clinician sees it. */
 export type GapView =

@@ -1,8 +1,8 @@
 import { queryOptions } from '@tanstack/react-query';
-import type { RulePack } from '../../rules';
+import type { RulePack } from '../../rules/index.ts';
 
 /** The rule engine as its own chunk: fetched in parallel with the FHIR reads, never on the critical path. */
-export const loadRules = () => import('../../rules');
+export const loadRules = () => import('../../rules/index.ts');
 
 /** The engine module. */
 export type RulesModule = Awaited<ReturnType<typeof loadRules>>;

@@ -1,9 +1,9 @@
 import { createJSONStorage, persist, type StateStorage } from 'zustand/middleware';
-import { storageAvailable } from '../../smart/storage-available';
+import { storageAvailable } from '../../smart/storage-available.ts';
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { PackResult } from '../../rules';
-import type { OpenGap } from '../../writeback/builders';
-import type { ConfirmOutcome } from './use-confirm';
+import type { PackResult } from '../../rules/index.ts';
+import type { OpenGap } from '../../writeback/builders.ts';
+import type { ConfirmOutcome } from './use-confirm.ts';
 
 /** The UI state's store when sessionStorage is denied: lives as long as the page. */
 const pageMemoryValues = new Map<string, string>();

@@ -1,16 +1,16 @@
 import { useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import type { Resource } from '@medplum/fhirtypes';
-import type { PackResult } from '../../rules';
-import { useOpenTasks } from '../../fhir/get-open-tasks';
-import { usePatient } from '../../fhir/get-patient';
-import { useRecord, type RecordType } from '../../fhir/get-record';
-import { useSession } from '../../fhir/session-context';
-import { decisionsQuery, useAudit } from './audit-port';
-import { gapViews, reviewGapOf, undecidedOf, withLocalDecisions, type GapView } from './gap-views';
-import type { InsufficientDataResult } from '../../rules';
-import type { LocalDecision } from './ui-store';
-import { rulesEngineQuery } from './load-rules';
+import type { PackResult } from '../../rules/index.ts';
+import { useOpenTasks } from '../../fhir/get-open-tasks.ts';
+import { usePatient } from '../../fhir/get-patient.ts';
+import { useRecord, type RecordType } from '../../fhir/get-record.ts';
+import { useSession } from '../../fhir/session-context.tsx';
+import { decisionsQuery, useAudit } from './audit-port.ts';
+import { gapViews, reviewGapOf, undecidedOf, withLocalDecisions, type GapView } from './gap-views.ts';
+import type { InsufficientDataResult } from '../../rules/index.ts';
+import type { LocalDecision } from './ui-store.ts';
+import { rulesEngineQuery } from './load-rules.ts';
 
 /** A rule Careloop could not assess: it needs record types the EHR did not let it read. */
 export interface NotAssessed {

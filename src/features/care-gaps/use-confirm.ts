@@ -1,13 +1,13 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { fhirKeys } from '../../fhir/keys';
-import { useSession } from '../../fhir/session-context';
-import { APP_VERSION } from '../../shared/version';
-import { writeBlock } from '../../smart/permissions';
-import { type OpenGap, type WriteContext } from '../../writeback/builders';
+import { fhirKeys } from '../../fhir/keys.ts';
+import { useSession } from '../../fhir/session-context.tsx';
+import { APP_VERSION } from '../../shared/version.ts';
+import { writeBlock } from '../../smart/permissions.ts';
+import { type OpenGap, type WriteContext } from '../../writeback/builders.ts';
 import type { Task } from '@medplum/fhirtypes';
-import { closeTask, type CloseResult } from '../../writeback/close-task';
-import { writeAction, type WriteResult } from '../../writeback/write-action';
-import { useDecisionEvents } from './decision-events';
+import { closeTask, type CloseResult } from '../../writeback/close-task.ts';
+import { writeAction, type WriteResult } from '../../writeback/write-action.ts';
+import { useDecisionEvents } from './decision-events.ts';
 
 /**
  * The confirm step: the `confirmed` event is queued durably first, then the write-back runs

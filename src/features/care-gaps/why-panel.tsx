@@ -4,10 +4,10 @@ import List from '@mui/material/List';
 import ListItem from '@mui/material/ListItem';
 import ListItemText from '@mui/material/ListItemText';
 import Typography from '@mui/material/Typography';
-import type { Evidence } from '../../rules';
-import { clinicalUnits, codeLabel } from './code-systems';
-import type { OpenGap } from '../../writeback/builders';
-import { keepDates } from '../shared/dates';
+import type { Evidence } from '../../rules/index.ts';
+import { clinicalUnits, codeLabel } from './code-systems.ts';
+import type { OpenGap } from '../../writeback/builders.ts';
+import { keepDates } from '../shared/dates.tsx';
 
 const ROLE: Record<Evidence['role'], string> = {
   numerator: 'Counts toward the measure',

@@ -1,6 +1,6 @@
 import Box from '@mui/material/Box';
 import Typography from '@mui/material/Typography';
-import type { PatientSummary } from '../../fhir/patient-summary';
+import type { PatientSummary } from '../../fhir/patient-summary.ts';
 
 const SEX: Record<PatientSummary['sex'], string> = { female: 'Female', male: 'Male', other: 'Other', unknown: 'Sex unknown' };
 

@@ -1,9 +1,9 @@
 import type { Encounter, HumanName, Resource } from '@medplum/fhirtypes';
 import { useQuery } from '@tanstack/react-query';
-import { fhirGet } from '../../fhir/gateway';
-import { useEncounter } from '../../fhir/get-encounter';
-import { useSession } from '../../fhir/session-context';
-import { permits } from '../../shared/smart-scopes';
+import { fhirGet } from '../../fhir/gateway.ts';
+import { useEncounter } from '../../fhir/get-encounter.ts';
+import { useSession } from '../../fhir/session-context.tsx';
+import { permits } from '../../shared/smart-scopes.ts';
 
 /** "Dr. Elizabeth Blackwell" from a HumanName: its text, else prefix, given and family names. */
 export function formatHumanName(name: HumanName | undefined): string | null {

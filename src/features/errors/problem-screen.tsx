@@ -3,8 +3,8 @@ import AlertTitle from '@mui/material/AlertTitle';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import Typography from '@mui/material/Typography';
-import type { Problem } from '../../shared/problem';
-import { problemCopy } from '../../shared/problem-copy';
+import type { Problem } from '../../shared/problem.ts';
+import { problemCopy } from '../../shared/problem-copy.ts';
 
 /**
  * A full-panel explanation of why Careloop cannot go on: what happened and what to do.

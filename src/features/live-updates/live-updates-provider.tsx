@@ -8,13 +8,13 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { useQueryClient } from '@tanstack/react-query';
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import { getChanges, initialCursor, type ChangeCursor } from '../../fhir/get-changes';
-import type { ClinicalRecord } from '../../fhir/get-record';
-import { fhirKeys } from '../../fhir/keys';
-import type { PagedList } from '../../fhir/paging';
-import { useSession } from '../../fhir/session-context';
-import { careGapUiStore, type CareGapUiState } from '../care-gaps/ui-store';
-import { createLiveUpdates, type LiveChannelConfig, type LiveStatus, type LiveTiming } from './live-updates';
+import { getChanges, initialCursor, type ChangeCursor } from '../../fhir/get-changes.ts';
+import type { ClinicalRecord } from '../../fhir/get-record.ts';
+import { fhirKeys } from '../../fhir/keys.ts';
+import type { PagedList } from '../../fhir/paging.ts';
+import { useSession } from '../../fhir/session-context.tsx';
+import { careGapUiStore, type CareGapUiState } from '../care-gaps/ui-store.ts';
+import { createLiveUpdates, type LiveChannelConfig, type LiveStatus, type LiveTiming } from './live-updates.ts';
 
 /** What the app's entry gives the sidebar: the server's live channel (null: none) and timing overrides. */
 export interface LiveSource {

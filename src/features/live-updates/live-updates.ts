@@ -13,7 +13,7 @@
  *   a channel the server refuses for good (404: none on this server, 403: not this patient) is not
  *   retried. Once reconnected, one polling round covers what happened while it was down.
  */
-import { ChannelError, readChangeStream, type LiveChange } from './change-stream';
+import { ChannelError, readChangeStream, type LiveChange } from './change-stream.ts';
 
 /** How fresh the card is. `checkedAt`: the last time a round confirmed the card (ms). */
 export type LiveStatus =

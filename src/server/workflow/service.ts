@@ -83,6 +83,20 @@ export interface WorkflowServiceOptions {
   readonly watch?: { readonly topic: string };
 }
 
+/** The periods of the service's loops, ms. */
+export interface WorkflowTiming {
+  /** Drain the inbox. Default 500. */
+  readonly drainMs?: number;
+  /** Check for missed heartbeats. Default 5,000. */
+  readonly heartbeatCheckMs?: number;
+  /** Poll (when `poll` is configured). Default 30,000. */
+  readonly pollMs?: number;
+  /** Reconcile (when `reconcile` is configured). Default 300,000. */
+  readonly reconcileMs?: number;
+  /** Sample the inbox's depth for the status page. Default 5,000. */
+  readonly depthSampleMs?: number;
+}
+
 export class WorkflowService {
   readonly inbox: WorkflowInbox;
   readonly tokens: BackendTokenSource;
@@ -92,6 +106,12 @@ export class WorkflowService {
   private readonly secret: string;
   private readonly fetchFn: typeof fetch;
   private timers: NodeJS.Timeout[] = [];
+  /** Loop runs under way (a stop waits for them). */
+  private readonly inFlight = new Set<Promise<unknown>>();
+  /** The timing of the last start, reused by a restart. */
+  private timing: WorkflowTiming = {};
+  /** Stopped: no loop runs, notifications and live channels are refused (503) — as when the service is down. */
+  private stopped = false;
   private readonly listeners = new Map<string, Set<(change: LiveChange) => void>>();
   private readonly processed = new LatencyHistogram();
   private publicUrl: string | (() => string) | null;
@@ -371,26 +391,32 @@ export class WorkflowService {
     }
   }
 
-  /** Starts the loops: drain every `drainMs`, check heartbeats every `heartbeatCheckMs`. */
-  start({
-    drainMs = 500,
-    heartbeatCheckMs = 5_000,
-    pollMs = 30_000,
-    reconcileMs = 300_000,
-    depthSampleMs = 5_000,
-  }: { drainMs?: number; heartbeatCheckMs?: number; pollMs?: number; reconcileMs?: number; depthSampleMs?: number } = {}): void {
+  /**
+   * Starts the loops: drain every `drainMs`, check heartbeats every `heartbeatCheckMs`, poll every
+   * `pollMs` and reconcile every `reconcileMs`; and catches up at once every subscription the inbox
+   * follows (`$status`, then `$events` for what it never received), so what was sent while the
+   * service was down is not left waiting for a heartbeat. Without timing, a restart reuses the last;
+   * a start while running does nothing.
+   */
+  start(timing?: WorkflowTiming): void {
+    if (this.timers.length > 0) return;
+    if (timing) this.timing = timing;
+    this.stopped = false;
+    const { drainMs = 500, heartbeatCheckMs = 5_000, pollMs = 30_000, reconcileMs = 300_000, depthSampleMs = 5_000 } = this.timing;
     // A run still going when its next tick comes is not started twice.
     const loop = (fn: () => unknown, ms: number) => {
       let busy = false;
       const t = setInterval(() => {
-        if (busy) return;
+        if (busy || this.stopped) return;
         busy = true;
-        Promise.resolve()
+        const run = Promise.resolve()
           .then(fn)
           .catch((e: unknown) => this.options.log?.({ msg: 'workflow loop failed', error: e instanceof Error ? e.message : String(e) }))
           .finally(() => {
             busy = false;
+            this.inFlight.delete(run);
           });
+        this.inFlight.add(run);
       }, ms);
       t.unref();
       this.timers.push(t);
@@ -402,14 +428,37 @@ export class WorkflowService {
     if (poller) loop(() => poller.pollOnce(), pollMs);
     const reconciler = this.reconciler;
     if (reconciler) loop(() => reconciler.run(), reconcileMs);
+    void Promise.resolve(this.inbox.subscriptionStates()).then(
+      (states) => {
+        for (const s of states) void this.receiver.catchUp(s.subscription);
+      },
+      (e: unknown) => this.options.log?.({ msg: 'catch-up at start failed', error: e instanceof Error ? e.message : String(e) }),
+    );
+  }
+
+  /** Whether the service is stopped (see {@link stop}). */
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  /**
+   * Stops the service as if its process went down, keeping its inbox: the loops end (runs under way
+   * finish), notifications are refused with 503 (not acknowledged, so not durable here: the EHR's
+   * event log and `$events` still have them), live channels end and are refused until
+   * {@link start} runs again, which catches up.
+   */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    this.endLiveChannels();
+    await Promise.allSettled([...this.inFlight]);
+    await this.receiver.settled();
+    await this.draining;
   }
 
   async close(): Promise<void> {
-    this.endLiveChannels();
-    for (const t of this.timers) clearInterval(t);
-    this.timers = [];
-    await this.receiver.settled();
-    await this.draining;
+    await this.stop();
     if (typeof this.options.inbox === 'string' || this.options.ownsInbox) await this.inbox.close();
   }
 
@@ -431,6 +480,7 @@ export class WorkflowService {
     });
     app.post(NOTIFICATION_PATH, async (req, reply) => {
       if (!this.authorized(req.headers.authorization)) return reply.code(401).header('www-authenticate', 'Bearer realm="careloop-workflow"').send({ error: 'unauthorized' });
+      if (this.stopped) return reply.code(503).header('retry-after', '5').send({ error: 'unavailable', message: 'The workflow service is stopped; the notification was not accepted.' });
       try {
         // Answered only after the events are durable in the inbox.
         const result = await this.receiver.receive(req.body);
@@ -467,6 +517,7 @@ export class WorkflowService {
     app.get<{ Querystring: { patient?: string } }>(CHANGES_PATH, async (req, reply) => {
       const verify = pluginOptions.verifyToken;
       if (!verify) return reply.code(404).send({ error: 'not-found', message: 'No live channel on this server.' });
+      if (this.stopped) return reply.code(503).header('retry-after', '5').send({ error: 'unavailable', message: 'The workflow service is stopped.' });
       const m = /^Bearer[ ]+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
       let token: { patient: string | null; exp: number };
       try {

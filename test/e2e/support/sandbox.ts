@@ -34,7 +34,7 @@ export interface E2eEnv {
   close(): Promise<void>;
 }
 
-export interface E2eOptions extends Pick<SandboxOptions, 'referenceDate' | 'skipLargeRecord' | 'accessTokenTtlSeconds'> {
+export interface E2eOptions extends Pick<SandboxOptions, 'referenceDate' | 'skipLargeRecord' | 'accessTokenTtlSeconds' | 'workflow'> {
   /** A directory with an already built app (skips `vite build`). */
   readonly appDir?: string;
   /**
@@ -110,6 +110,7 @@ export async function startE2e(options: E2eOptions = {}): Promise<E2eEnv> {
     referenceDate: options.referenceDate ?? E2E_REFERENCE_DATE,
     skipLargeRecord: options.skipLargeRecord ?? true,
     ...(options.accessTokenTtlSeconds !== undefined ? { accessTokenTtlSeconds: options.accessTokenTtlSeconds } : {}),
+    ...(options.workflow !== undefined ? { workflow: options.workflow } : {}),
   });
   let chromiumHandle: Awaited<ReturnType<typeof launchChromium>>;
   try {

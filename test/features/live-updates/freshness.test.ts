@@ -3,9 +3,9 @@
  * clinician (only gaps that opened or closed; nothing when nothing they see changed).
  */
 import { describe, expect, it } from 'vitest';
-import { changeWords, freshnessLabel } from '../../../src/features/care-gaps/care-gap-panel';
-import type { LiveView } from '../../../src/features/live-updates/live-updates-provider';
-import type { PackResult } from '../../../src/rules';
+import { changeWords, freshnessLabel } from '../../../src/features/care-gaps/care-gap-panel.tsx';
+import type { LiveView } from '../../../src/features/live-updates/live-updates-provider.tsx';
+import type { PackResult } from '../../../src/rules/index.ts';
 
 const at = (hhmm: string) => new Date(`2026-11-23T${hhmm}:00`).getTime();
 const view = (status: LiveView['status']): LiveView => ({ status, heldSince: null, applyHeld: () => undefined });

@@ -4,7 +4,7 @@
  * down — faster after a change, backing off while idle and on failures, honouring Retry-After.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createLiveUpdates, type LiveStatus } from '../../../src/features/live-updates/live-updates';
+import { createLiveUpdates, type LiveStatus } from '../../../src/features/live-updates/live-updates.ts';
 
 /** A change stream the test writes to, as the server's `text/event-stream` answer. */
 function sseStream() {

@@ -183,6 +183,30 @@ describe('the workflow service receives subscription notifications', () => {
     expect((await inboxFor(subscription)).map((e) => e.status)).toEqual(['done']);
   });
 
+  it('stopped, it refuses notifications and live channels (503); started again, it catches up what was sent meanwhile, once', async () => {
+    const { subscription } = await service.subscribe(`${TOPIC_BASE}/observation-change`, 'ada');
+    service.start({ drainMs: 20, heartbeatCheckMs: 1_000_000 });
+    await service.stop();
+    expect(service.isStopped).toBe(true);
+    const id = await fit();
+    await settle();
+    expect(await inboxFor(subscription)).toHaveLength(0);
+    const secret = (service as unknown as { secret: string }).secret;
+    const refused = await h.app.inject({ method: 'POST', url: NOTIFICATION_PATH, headers: { 'content-type': 'application/fhir+json', authorization: `Bearer ${secret}` }, payload: '{}' });
+    expect(refused.statusCode).toBe(503);
+    expect((await h.app.inject({ method: 'GET', url: `${CHANGES_PATH}?patient=ada` })).statusCode).toBe(503);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(handled).toEqual([]);
+
+    const recovered = service.receiver.counters.recovered;
+    service.start(); // the same inbox, the same timing
+    await settle();
+    expect((await inboxFor(subscription)).map((e) => [e.eventNumber, e.resourceId, e.source])).toEqual([[1, id, 'catch-up']]);
+    expect(service.receiver.counters.recovered - recovered).toBe(1);
+    await vi.waitFor(() => expect(handled).toContain(`Observation/${id}#1`), { timeout: 5000 });
+    expect(handled.filter((x) => x.startsWith(`Observation/${id}`))).toHaveLength(1);
+  });
+
   it('tells the sidebar of its patient\'s changes over the live channel (SSE), bound to the token\'s patient', async () => {
     const address = await h.app.listen({ port: 0, host: '127.0.0.1' });
     const get = (patient: string, token: string | null) => fetch(`${address}${CHANGES_PATH}?patient=${patient}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
