@@ -8,6 +8,11 @@ import tseslint from 'typescript-eslint';
 const noReact = [
   { group: ['react', 'react-dom', 'react/*', '@mui/*', '@tanstack/*', 'zustand', 'zustand/*'], message: 'rules/ is pure: no UI.' },
 ];
+/** One convention for import specifiers: a relative import names its file, extension included. */
+const specifierNamesItsFile = {
+  selector: "ImportDeclaration[source.value=/^\\.{1,2}\\/(?!.*\\.(ts|tsx|json|mjs|js|css|svg|png|html)$)/], ExportNamedDeclaration[source.value=/^\\.{1,2}\\/(?!.*\\.(ts|tsx|json|mjs|js|css|svg|png|html)$)/], ExportAllDeclaration[source.value=/^\\.{1,2}\\/(?!.*\\.(ts|tsx|json|mjs|js|css|svg|png|html)$)/], ImportExpression[source.value=/^\\.{1,2}\\/(?!.*\\.(ts|tsx|json|mjs|js|css|svg|png|html)$)/]",
+  message: 'A relative import names its file with its extension (./record.ts, ../rules/index.ts).',
+};
 const noFhirclient = { group: ['fhirclient', 'fhirclient/*'], message: 'Only src/smart/ imports fhirclient.' };
 
 export default tseslint.config(
@@ -34,6 +39,17 @@ export default tseslint.config(
       'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.tsx', '.js', '.mjs', '.json'] })],
     },
     rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
+  },
+  {
+    // One convention for import specifiers: a relative import names its file, extension included
+    // (`./record.ts`, `../rules/index.ts`), as Node, Vite and tsc all resolve it.
+    files: ['src/**/*.{ts,tsx}', 'test/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        specifierNamesItsFile,
+      ],
+    },
   },
   {
     files: ['src/**/*.{ts,tsx}', 'test/**/*.{ts,tsx}'],
@@ -63,6 +79,7 @@ export default tseslint.config(
       ],
       'no-restricted-syntax': [
         'error',
+        specifierNamesItsFile,
         { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'rules/ has no clock: take the as-of date as an argument.' },
         { selector: 'NewExpression[callee.name="Date"][arguments.length=0]', message: 'rules/ has no clock: take the as-of date as an argument.' },
         { selector: "CallExpression[callee.name='fetch']", message: 'rules/ has no network.' },
@@ -84,6 +101,7 @@ export default tseslint.config(
       ],
       'no-restricted-syntax': [
         'error',
+        specifierNamesItsFile,
         { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'cql/ has no clock: the evaluation time is an argument.' },
         { selector: 'NewExpression[callee.name="Date"][arguments.length=0]', message: 'cql/ has no clock: the evaluation time is an argument.' },
         { selector: "CallExpression[callee.name='fetch']", message: 'cql/ has no network.' },
