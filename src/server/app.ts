@@ -107,7 +107,6 @@ export function buildAuditApp(options: AuditAppOptions): FastifyInstance {
   decorateServices(app, { store, metrics, verifier });
   registerStrictJson(app);
   registerErrorHandling(app, metrics);
-  if (options.workflow) void app.register(options.workflow.plugin, { verifyToken: (token, hint) => verifier.verify(token, hint) });
   void app.register(cors, {
     origin: options.corsOrigins && options.corsOrigins.length > 0 ? [...options.corsOrigins] : false,
     methods: ['GET', 'POST'],
@@ -115,6 +114,8 @@ export function buildAuditApp(options: AuditAppOptions): FastifyInstance {
     exposedHeaders: ['retry-after', 'preference-applied'],
     maxAge: 600,
   });
+  // After CORS, so the live channel's cross-origin answers carry its headers too.
+  if (options.workflow) void app.register(options.workflow.plugin, { verifyToken: (token, hint) => verifier.verify(token, hint) });
 
   // The routes, one plugin per group.
   void app.register(smartApiRoutes, { prefix: '/api/audit', rateLimit: options.rateLimit ?? DEFAULT_USER_RATE, clientRateLimit: options.clientRateLimit ?? DEFAULT_CLIENT_RATE });

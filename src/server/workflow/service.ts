@@ -532,7 +532,10 @@ export class WorkflowService {
       if (token.patient !== patient) return reply.code(403).send({ error: 'forbidden', message: 'The token is not for this patient.' });
       reply.hijack();
       const res = reply.raw;
-      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      // The response is written by hand: the headers fastify's hooks set (CORS for an app on another
+      // origin, the security headers) are copied in.
+      const set = Object.fromEntries(Object.entries(reply.getHeaders()).filter((e): e is [string, string | number | string[]] => e[1] !== undefined));
+      res.writeHead(200, { ...set, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
       res.write('retry: 5000\n: connected\n\n');
       // A sidebar open on a patient is a reason to watch that patient's chart.
       void this.watchPatient(patient).catch(() => undefined);
