@@ -1,7 +1,7 @@
 /**
  * The workflow service's Prometheus metrics (text exposition format 0.0.4), served at
  * `GET /api/workflow/metrics` beside the audit metrics: inbox depth, duplicates dropped, dead
- * letters, stale versions, event → processed latency, catch-ups, missed heartbeats,
+ * letters, stale versions, event → processed and event → sidebar (live channel) latency, catch-ups, missed heartbeats,
  * reconciliation misses and FHIR write failures by status.
  */
 import type { InboxStats } from './inbox.ts';
@@ -37,6 +37,8 @@ export interface WorkflowMetricsInput {
   readonly reconciliationMisses: number;
   readonly writeFailures: ReadonlyMap<number, number>;
   readonly processed: LatencyHistogram;
+  /** From an event entering the inbox to its change leaving on a sidebar's live channel (one per open channel). */
+  readonly pushed: LatencyHistogram;
 }
 
 export function renderWorkflowMetrics(m: WorkflowMetricsInput): string {
@@ -57,6 +59,7 @@ export function renderWorkflowMetrics(m: WorkflowMetricsInput): string {
     '# TYPE careloop_workflow_fhir_write_failures_total counter',
     ...[...m.writeFailures].map(([status, n]) => `careloop_workflow_fhir_write_failures_total{status="${status}"} ${n}`),
     ...m.processed.render('careloop_workflow_event_processed_seconds', 'From an event entering the inbox to its processing.'),
+    ...m.pushed.render('careloop_workflow_event_to_sidebar_seconds', 'From an event entering the inbox to its change sent on a sidebar live channel.'),
   ];
   return `${lines.join('\n')}\n`;
 }

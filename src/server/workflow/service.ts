@@ -114,6 +114,7 @@ export class WorkflowService {
   private stopped = false;
   private readonly listeners = new Map<string, Set<(change: LiveChange) => void>>();
   private readonly processed = new LatencyHistogram();
+  private readonly pushed = new LatencyHistogram();
   private publicUrl: string | (() => string) | null;
   private readonly writeFailures = new Map<number, number>();
   private draining: Promise<unknown> | null = null;
@@ -227,6 +228,7 @@ export class WorkflowService {
       reconciliationMisses: this.reconciler?.missedTotal ?? 0,
       writeFailures: this.writeFailures,
       processed: this.processed,
+      pushed: this.pushed,
     });
   }
 
@@ -255,7 +257,11 @@ export class WorkflowService {
     this.processed.observe(Math.max(0, nowMs - event.receivedAt) / 1000);
     if (patient === null) return;
     const change: LiveChange = { patient, resource: `${event.resourceType}/${event.resourceId}`, event: event.id, at: new Date((this.options.now ?? Date.now)()).toISOString() };
-    for (const l of this.listeners.get(patient) ?? []) l(change);
+    for (const l of this.listeners.get(patient) ?? []) {
+      l(change);
+      // Event → sidebar: the change leaves for each open live channel of the patient.
+      this.pushed.observe(Math.max(0, (this.options.now ?? Date.now)() - event.receivedAt) / 1000);
+    }
   }
 
   /** GETs FHIR JSON from the EHR with the service's token; one retry with a new token after a 401. */

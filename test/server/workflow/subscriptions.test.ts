@@ -228,6 +228,9 @@ describe('the workflow service receives subscription notifications', () => {
     const data = JSON.parse(/data: (.*)\n/.exec(text)?.[1] ?? '{}') as Record<string, unknown>;
     expect(data).toMatchObject({ patient: 'ada', resource: `Observation/${id}` });
     await reader.cancel();
+    // Event → sidebar latency: one observation per change sent on a live channel.
+    const metrics = (await h.app.inject({ method: 'GET', url: '/api/workflow/metrics' })).body;
+    expect(Number(/^careloop_workflow_event_to_sidebar_seconds_count (\d+)$/m.exec(metrics)?.[1])).toBe(1);
   });
 
   it('reports its metrics: inbox depth, duplicates, catch-ups, missed heartbeats, processing latency', async () => {
