@@ -18,6 +18,11 @@
  * | `WORKFLOW_PG_SCHEMA` | schema of the PostgreSQL inbox (default `careloop_workflow`) |
  * | `WORKFLOW_DRAIN_MS` | how often an instance takes work from the inbox (default 500) |
  * | `WORKFLOW_AS_OF` | evaluate as of this date instead of today (demos and tests on the sandbox) |
+ * | `WORKFLOW_WATCH_TOPIC` | the EHR's SubscriptionTopic for a patient's chart changes: subscribe per patient as sidebars open |
+ * | `WORKFLOW_POLL_MS` | poll the types with `_lastUpdated` this often (default 30,000; 0: off) |
+ * | `WORKFLOW_RECONCILE_MS` | reconcile this often (default 300,000; 0: off) |
+ * | `WORKFLOW_TYPES` | resource types polled and reconciled (default: those the rules read, and Task) |
+ * | `WORKFLOW_ACTIONS` | automatic actions: `close-own-outreach-tasks` (default), `close-linked-outreach-tasks` |
  */
 import { readFileSync } from 'node:fs';
 import { importJWK, type JWK } from 'jose';
@@ -40,7 +45,18 @@ export interface WorkflowConfig {
   readonly pgSchema: string;
   readonly drainMs: number;
   readonly asOf: string | null;
+  /** Subscribe per patient to this topic as sidebars open; null: no subscriptions are created. */
+  readonly watchTopic: string | null;
+  /** 0: off. */
+  readonly pollMs: number;
+  /** 0: off. */
+  readonly reconcileMs: number;
+  /** Polled and reconciled; null: the rules' types and Task. */
+  readonly types: readonly string[] | null;
+  readonly actions: { readonly closeOwnOutreachTasks: boolean; readonly closeOutreachTasksForGap: boolean };
 }
+
+const ACTIONS = ['close-own-outreach-tasks', 'close-linked-outreach-tasks'] as const;
 
 export const DEFAULT_WORKFLOW_SCOPE = 'system/*.rs system/Task.rus system/Provenance.c system/Subscription.crud';
 
@@ -60,7 +76,23 @@ const schema = z.object({
   WORKFLOW_PG_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,40}$/, 'must match [a-z_][a-z0-9_]{0,40}').default('careloop_workflow'),
   WORKFLOW_DRAIN_MS: z.coerce.number().int().min(10).max(60_000).default(500),
   WORKFLOW_AS_OF: z.iso.date().optional(),
+  WORKFLOW_WATCH_TOPIC: z.url().optional(),
+  WORKFLOW_POLL_MS: z.coerce.number().int().min(0).max(86_400_000).default(30_000),
+  WORKFLOW_RECONCILE_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
+  WORKFLOW_TYPES: z
+    .string()
+    .regex(/^[A-Z][A-Za-z]{1,63}(,[A-Z][A-Za-z]{1,63})*$/, 'must be comma-separated FHIR resource types (Observation,Procedure,…)')
+    .transform((v) => [...new Set(v.split(','))])
+    .optional(),
+  WORKFLOW_ACTIONS: z
+    .string()
+    .transform((v) => v.split(',').map((a) => a.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(ACTIONS, { message: `each must be one of ${ACTIONS.join(', ')}` })))
+    .default(['close-own-outreach-tasks']),
 });
+
+/** Every variable the workflow service reads (the README's table lists each). */
+export const WORKFLOW_ENVIRONMENT_VARIABLES: readonly string[] = Object.keys(schema.shape);
 
 /** `null` when the service is off; else its configuration or the errors (one per variable). */
 export function loadWorkflowConfig(env: Readonly<Record<string, string | undefined>>): { ok: true; config: WorkflowConfig | null } | { ok: false; errors: string[] } {
@@ -83,6 +115,11 @@ export function loadWorkflowConfig(env: Readonly<Record<string, string | undefin
       pgSchema: c.WORKFLOW_PG_SCHEMA,
       drainMs: c.WORKFLOW_DRAIN_MS,
       asOf: c.WORKFLOW_AS_OF ?? null,
+      watchTopic: c.WORKFLOW_WATCH_TOPIC ?? null,
+      pollMs: c.WORKFLOW_POLL_MS,
+      reconcileMs: c.WORKFLOW_RECONCILE_MS,
+      types: c.WORKFLOW_TYPES ?? null,
+      actions: { closeOwnOutreachTasks: c.WORKFLOW_ACTIONS.includes('close-own-outreach-tasks'), closeOutreachTasksForGap: c.WORKFLOW_ACTIONS.includes('close-linked-outreach-tasks') },
     },
   };
 }
@@ -119,6 +156,8 @@ export async function createWorkflowService(config: WorkflowConfig, stores: Work
   if (privateKey instanceof Uint8Array) throw new Error('WORKFLOW_PRIVATE_KEY_FILE: not an asymmetric key');
   const inbox = await openWorkflowInbox(config, stores);
   const asOf = config.asOf;
+  const rules = ruleEngine();
+  const types = config.types ?? [...new Set([...rules.dataTypes, 'Task'])];
   return new WorkflowService({
     fhirBase: config.fhirBase,
     backend: { tokenEndpoint: config.tokenEndpoint, clientId: config.clientId, privateKey, kid: jwk.kid, alg: jwk.alg, scope: config.scope },
@@ -127,9 +166,13 @@ export async function createWorkflowService(config: WorkflowConfig, stores: Work
     publicUrl: config.publicUrl,
     ...(config.notificationSecret ? { notificationSecret: config.notificationSecret } : {}),
     adminToken,
+    ...(config.watchTopic ? { watch: { topic: config.watchTopic } } : {}),
+    ...(config.pollMs > 0 ? { poll: { types } } : {}),
+    ...(config.reconcileMs > 0 ? { reconcile: { types, identifierSystem: config.identifierSystem } } : {}),
     reevaluate: {
-      rules: ruleEngine(),
+      rules,
       identifierSystem: config.identifierSystem,
+      actions: config.actions,
       asOf: () => asOf ?? new Date().toISOString().slice(0, 10),
       audit: { store, actor: { sub: config.clientId, fhirUser: null, clientId: config.clientId, issuer: config.fhirBase } },
       appVersion: process.env['npm_package_version'] ?? '0.1.0',
