@@ -280,12 +280,16 @@ const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
   },
 ];
 
-interface EventRow {
-  id: number;
-  received_at: number;
+/**
+ * An inbox event as a row of either store (SQLite gives numbers; PostgreSQL's BIGINT and
+ * timestamps in ms arrive as strings).
+ */
+export interface EventRow {
+  id: number | string;
+  received_at: number | string;
   source: string;
   subscription: string | null;
-  event_number: number | null;
+  event_number: number | string | null;
   resource_type: string;
   resource_id: string;
   version_id: string | null;
@@ -298,12 +302,13 @@ interface EventRow {
   last_error: string | null;
 }
 
-function toEvent(r: EventRow): InboxEvent {
+/** The event a row of either store holds. */
+export function eventFromRow(r: EventRow): InboxEvent {
   return {
-    id: r.id,
+    id: Number(r.id),
     source: r.source,
     subscription: r.subscription,
-    eventNumber: r.event_number,
+    eventNumber: r.event_number === null ? null : Number(r.event_number),
     resourceType: r.resource_type,
     resourceId: r.resource_id,
     versionId: r.version_id,
@@ -313,7 +318,7 @@ function toEvent(r: EventRow): InboxEvent {
     correlationId: r.correlation_id,
     status: r.status,
     attempts: r.attempts,
-    receivedAt: r.received_at,
+    receivedAt: Number(r.received_at),
     lastError: r.last_error,
   };
 }
@@ -527,7 +532,7 @@ export class Inbox implements WorkflowInbox {
         .all(now, now, limit) as EventRow[];
       const lease = this.db.prepare("UPDATE inbox_event SET status = 'processing', lease_until = ? WHERE id = ?");
       for (const r of rows) lease.run(now + this.leaseMs, r.id);
-      return rows.map((r) => toEvent({ ...r, status: 'processing' }));
+      return rows.map((r) => eventFromRow({ ...r, status: 'processing' }));
     });
   }
 
@@ -587,13 +592,13 @@ export class Inbox implements WorkflowInbox {
 
   event(id: number): InboxEvent | undefined {
     const r = this.db.prepare('SELECT * FROM inbox_event WHERE id = ?').get(id) as EventRow | undefined;
-    return r ? toEvent(r) : undefined;
+    return r ? eventFromRow(r) : undefined;
   }
 
   /** Events in arrival order (tests, admin views). */
   events(status?: InboxStatus): InboxEvent[] {
     const rows = (status ? this.db.prepare('SELECT * FROM inbox_event WHERE status = ? ORDER BY id').all(status) : this.db.prepare('SELECT * FROM inbox_event ORDER BY id').all()) as EventRow[];
-    return rows.map(toEvent);
+    return rows.map(eventFromRow);
   }
 
   stats(): InboxStats {

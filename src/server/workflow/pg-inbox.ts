@@ -27,9 +27,11 @@ import { GroupCommit } from './group-commit.ts';
 import {
   parseInboxEvents,
   type DeadLetter,
+  eventFromRow,
   latencyBucketSql,
   type InboxEvent,
   type InboxEventInput,
+  type EventRow,
   type InboxHistory,
   type InboxStats,
   type InboxStatus,
@@ -64,44 +66,6 @@ export interface PgInboxOptions {
 
 interface JobData {
   readonly event: number;
-}
-
-interface EventRow {
-  id: string;
-  received_at: string;
-  source: string;
-  subscription: string | null;
-  event_number: string | null;
-  resource_type: string;
-  resource_id: string;
-  version_id: string | null;
-  last_updated: string | null;
-  patient: string | null;
-  resource: string | null;
-  correlation_id: string | null;
-  status: InboxStatus;
-  attempts: number;
-  last_error: string | null;
-}
-
-function toEvent(r: EventRow): InboxEvent {
-  return {
-    id: Number(r.id),
-    source: r.source,
-    subscription: r.subscription,
-    eventNumber: r.event_number === null ? null : Number(r.event_number),
-    resourceType: r.resource_type,
-    resourceId: r.resource_id,
-    versionId: r.version_id,
-    lastUpdated: r.last_updated,
-    patient: r.patient,
-    resource: r.resource === null ? null : (JSON.parse(r.resource) as unknown),
-    correlationId: r.correlation_id,
-    status: r.status,
-    attempts: r.attempts,
-    receivedAt: Number(r.received_at),
-    lastError: r.last_error,
-  };
 }
 
 const MIGRATIONS: ReadonlyArray<{ version: number; sql: (s: string) => string }> = [
@@ -429,7 +393,7 @@ export class PgInbox implements WorkflowInbox {
       const r = row.rows[0];
       if (r) {
         this.jobs.set(Number(r.id), job.id);
-        claimed.push(toEvent(r));
+        claimed.push(eventFromRow(r));
         continue;
       }
       const held = await this.pool.query<{ status: InboxStatus }>(`SELECT status FROM ${this.s}.inbox_event WHERE id = $1`, [job.data.event]);
@@ -503,14 +467,14 @@ export class PgInbox implements WorkflowInbox {
 
   async event(id: number): Promise<InboxEvent | undefined> {
     const r = (await this.pool.query<EventRow>(`SELECT * FROM ${this.s}.inbox_event WHERE id = $1`, [id])).rows[0];
-    return r ? toEvent(r) : undefined;
+    return r ? eventFromRow(r) : undefined;
   }
 
   async events(status?: InboxStatus): Promise<InboxEvent[]> {
     const rows = status
       ? await this.pool.query<EventRow>(`SELECT * FROM ${this.s}.inbox_event WHERE status = $1 ORDER BY id`, [status])
       : await this.pool.query<EventRow>(`SELECT * FROM ${this.s}.inbox_event ORDER BY id`);
-    return rows.rows.map(toEvent);
+    return rows.rows.map(eventFromRow);
   }
 
   async stats(): Promise<InboxStats> {
