@@ -16,6 +16,7 @@ import { Agent, request } from 'node:http';
 import { resolve } from 'node:path';
 import { anEvent } from '../server/support/events.ts';
 import type { Benchmark } from './benchmark.ts';
+import { rawSqliteInsertRate } from './raw-insert.ts';
 import { startTestIssuer } from '../server/support/issuer.ts';
 
 const CONCURRENCY = 16;
@@ -90,20 +91,7 @@ function rawLoop(serverPath: string, rawPath: string, count: number): number {
   const rows = source.prepare('SELECT * FROM audit_event ORDER BY seq LIMIT ?').all(count) as Array<Record<string, unknown>>;
   const schema = (source.prepare("SELECT sql FROM sqlite_master WHERE name IN ('audit_event', 'audit_event_patient_seq')").all() as Array<{ sql: string }>).map((r) => r.sql);
   source.close();
-  const raw = new Database(rawPath);
-  raw.pragma('journal_mode = WAL');
-  raw.pragma('synchronous = FULL');
-  for (const statement of schema) raw.exec(statement);
-  const columns = Object.keys(rows[0] ?? {});
-  const insert = raw.prepare(`INSERT INTO audit_event (${columns.join(',')}) VALUES (${columns.map((c) => `@${c}`).join(',')})`);
-  const insertBatch = raw.transaction((batch: Array<Record<string, unknown>>) => {
-    for (const row of batch) insert.run(row);
-  });
-  const started = performance.now();
-  for (let i = 0; i < rows.length; i += BATCH) insertBatch(rows.slice(i, i + BATCH));
-  const seconds = (performance.now() - started) / 1000;
-  raw.close();
-  return rows.length / seconds;
+  return rawSqliteInsertRate(rawPath, schema, 'audit_event', rows, BATCH);
 }
 
 /** The admin credential the bench's server is started with, for `GET /api/audit/verify`. */

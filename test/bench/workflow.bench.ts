@@ -21,6 +21,7 @@ import pg from 'pg';
 import { startAuditProcess, type AuditProcess } from '../server/support/process.ts';
 import { testPostgres, uniqueSchema } from '../server/support/postgres.ts';
 import type { Benchmark } from './benchmark.ts';
+import { rawSqliteInsertRate } from './raw-insert.ts';
 
 const CONCURRENCY = 64;
 const NOTIFICATIONS = 6_000;
@@ -118,21 +119,7 @@ function sqliteRaw(inboxPath: string, dir: string, count: number, batch: number,
   const rows = source.prepare(`SELECT ${RAW_COLUMNS.join(',')} FROM inbox_event ORDER BY id LIMIT ?`).all(count) as Array<Record<string, unknown>>;
   const ddl = (source.prepare("SELECT sql FROM sqlite_master WHERE tbl_name = 'inbox_event' AND sql IS NOT NULL").all() as Array<{ sql: string }>).map((r) => r.sql);
   source.close();
-  const rate = (size: number, file: string) => {
-    const raw = new Database(join(dir, file));
-    raw.pragma('journal_mode = WAL');
-    raw.pragma('synchronous = FULL');
-    for (const s of ddl) raw.exec(s);
-    const insert = raw.prepare(`INSERT INTO inbox_event (${RAW_COLUMNS.join(',')}) VALUES (${RAW_COLUMNS.map((c) => `@${c}`).join(',')})`);
-    const tx = raw.transaction((b: Array<Record<string, unknown>>) => {
-      for (const r of b) insert.run(r);
-    });
-    const t0 = performance.now();
-    for (let i = 0; i < rows.length; i += size) tx(rows.slice(i, i + size));
-    const seconds = (performance.now() - t0) / 1000;
-    raw.close();
-    return rows.length / seconds;
-  };
+  const rate = (size: number, file: string) => rawSqliteInsertRate(join(dir, file), ddl, 'inbox_event', rows, size);
   return { perRow: rate(1, `raw-row-${tag}.sqlite`), batched: rate(Math.max(1, Math.round(batch)), `raw-batch-${tag}.sqlite`) };
 }
 
