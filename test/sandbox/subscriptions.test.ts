@@ -106,6 +106,7 @@ describe('sandbox subscriptions (R4 backport)', () => {
     ['an unsupported filter', { ...subscription('observation-change'), _criteria: { extension: [{ url: EXT_FILTER_CRITERIA, valueString: 'code=1234' }] } }, /Unsupported filter/],
     ['a websocket channel', { ...subscription('observation-change'), channel: { type: 'websocket' } }, /rest-hook/],
     ['a relative endpoint', subscription('observation-change', { endpoint: '/hook' }), /absolute/],
+    ['an endpoint on another host', subscription('observation-change', { endpoint: 'http://169.254.169.254/latest' }), /on this machine/],
   ])('refuses %s with a clear message', async (_n, body, message) => {
     const res = await create(body);
     expect(res.status).toBe(400);

@@ -116,6 +116,9 @@ export class SubscriptionHub {
       throw new SubscriptionRejected('channel.endpoint must be an absolute http(s) URL.');
     }
     if (endpoint.protocol !== 'http:' && endpoint.protocol !== 'https:') throw new SubscriptionRejected('channel.endpoint must be an absolute http(s) URL.');
+    // The sandbox runs on one machine: it notifies only servers on that machine, never a host a
+    // client names (no request to the network on a client's say-so).
+    if (!['127.0.0.1', 'localhost', '[::1]'].includes(endpoint.hostname)) throw new SubscriptionRejected('channel.endpoint must be on this machine (127.0.0.1, localhost or [::1]): the sandbox notifies no other host.');
     const contentCode = primitiveExtensions(channel, '_payload').find((e) => e.url === EXT_PAYLOAD_CONTENT)?.valueCode ?? 'id-only';
     if (!['empty', 'id-only', 'full-resource'].includes(contentCode)) throw new SubscriptionRejected(`Unknown payload content "${contentCode}".`);
     if (channel.payload !== undefined && channel.payload !== 'application/fhir+json' && channel.payload !== 'application/json') throw new SubscriptionRejected('channel.payload must be application/fhir+json.');

@@ -135,7 +135,8 @@ describe.skipIf(!pg.url)(`two server instances on one PostgreSQL${pg.reason ? ` 
       criteria: `${TOPIC_BASE}/observation-change`,
       channel: {
         type: 'rest-hook',
-        endpoint: `http://careloop.invalid${NOTIFICATION_PATH}`,
+        // A loopback stand-in: the test's notification fetch delivers to both instances.
+        endpoint: `http://127.0.0.1:9${NOTIFICATION_PATH}`,
         payload: 'application/fhir+json',
         _payload: { extension: [{ url: 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-payload-content', valueCode: 'id-only' }] },
         header: [`Authorization: Bearer ${SECRET}`],
