@@ -187,7 +187,7 @@ function loadOne(measure: Json, elms: readonly { elm: ElmLibrary; url: string | 
     url,
     version: typeof measure['version'] === 'string' ? measure['version'] : undefined,
     title,
-    // The computable name (rule ids and audit records use it); a Measure without one is named by its main library.
+    // The computable name (rule ids and audit entries use it); a Measure without one is named by its main library.
     name: typeof measure['name'] === 'string' && COMPUTABLE_NAME.test(measure['name']) ? measure['name'] : mainName,
     groups,
     program,

@@ -62,7 +62,7 @@ export interface RefreshGrant extends Omit<AuthorizationGrant, 'redirectUri' | '
 }
 
 /** Something an app wrote through the FHIR API, for the chart's write-back panel. */
-export interface WriteRecord {
+export interface WriteLogEntry {
   readonly at: string;
   readonly interaction: 'create' | 'update' | 'delete';
   readonly resourceType: string;
@@ -107,7 +107,7 @@ export class EhrContext {
   readonly refreshTokens = new Map<string, RefreshGrant>();
   /** Authorize requests waiting for the standalone patient picker. */
   readonly pending = new Map<string, Record<string, string>>();
-  readonly writes: WriteRecord[] = [];
+  readonly writes: WriteLogEntry[] = [];
   readonly store = new FhirStore();
   readonly faults = new FaultSwitchboard();
   /** Told of every create and update (the subscription hub listens). */

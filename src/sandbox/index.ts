@@ -23,7 +23,7 @@ import { WorkflowService } from '../server/workflow/service.ts';
 import { TOPIC_BASE, TOPIC_TYPES } from './subscriptions/topics.ts';
 
 export { buildEhr, type BuildEhrOptions, type Ehr } from './ehr.ts';
-export { careloopClient, EhrContext, EHR_USER, type ClientRegistration, type LaunchContext, type WriteRecord } from './context.ts';
+export { careloopClient, EhrContext, EHR_USER, type ClientRegistration, type LaunchContext, type WriteLogEntry } from './context.ts';
 export { buildApp, PortInUseError, REPO_ROOT, type AppMode } from './app-server.ts';
 export { faultRuleSchema, type FaultRule, type FaultRuleInput } from './faults.ts';
 

@@ -8,7 +8,7 @@ import { auditFor } from '../../src/app/audit-for.ts';
 import { outboxKey } from '../../src/audit/index.ts';
 import { resetCareGapUiStores } from '../../src/features/care-gaps/ui-store.ts';
 import { careloopPreventive } from '../../src/rules/index.ts';
-import { auditBatchSchema, type AuditRecord } from '../../src/shared/audit-event.ts';
+import { auditBatchSchema, type AuditEntry } from '../../src/shared/audit-event.ts';
 import { BASE, castStore, line, sessionFor } from '../features/render-chart.tsx';
 import { server } from '../msw/server.ts';
 import { denyBrowserStorage } from '../support/deny-storage.ts';
@@ -20,7 +20,7 @@ function auditSession() {
   return { ...session, config: { ...session.config, auditApiBaseUrl: AUDIT } };
 }
 
-function snoozeRecord(): AuditRecord {
+function snoozeEntry(): AuditEntry {
   return {
     id: '7d0d8a52-52c5-4b8e-9a55-0a4c9ab0c001',
     clientTime: '2026-11-20T10:00:00.000Z',
@@ -107,7 +107,7 @@ describe('the audit trail from the app', () => {
       http.get(`${AUDIT}/api/audit/events`, ({ request }) => {
         const url = new URL(request.url);
         expect(url.searchParams.get('patient')).toBe('ada');
-        return HttpResponse.json({ records: [snoozeRecord()], nextCursor: null });
+        return HttpResponse.json({ records: [snoozeEntry()], nextCursor: null });
       }),
       http.post(`${AUDIT}/api/audit/events`, async ({ request }) => {
         const body = (await request.json()) as { events: { id: string }[] };

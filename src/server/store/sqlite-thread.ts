@@ -13,7 +13,7 @@
  * check) fails; they never hang.
  */
 import type { Worker } from 'node:worker_threads';
-import type { AuditActor, AuditRecord, NormalizedAuditEvent } from '../../shared/audit-event.ts';
+import type { AuditActor, AuditEntry, NormalizedAuditEvent } from '../../shared/audit-event.ts';
 import { startStoreThread, unpackReceipts, type PackedReceipts, type StoreCall, type ThreadError, type VerifierMessage, type WriterMessage } from './sqlite-thread-protocol.ts';
 import type { AppendBatchResult, AppendOptions, AppendReceipt, AuditStore, ChainVerification, TimelineQuery } from './types.ts';
 
@@ -175,8 +175,8 @@ class ThreadedAuditStore implements SqliteStoreThread {
     return this.call((id) => ({ id, method: 'append', eventsJson, actor, receipts: false })) as Promise<AppendBatchResult>;
   }
 
-  timeline(query: TimelineQuery): Promise<AuditRecord[]> {
-    return this.call((id) => ({ id, method: 'timeline', query })) as Promise<AuditRecord[]>;
+  timeline(query: TimelineQuery): Promise<AuditEntry[]> {
+    return this.call((id) => ({ id, method: 'timeline', query })) as Promise<AuditEntry[]>;
   }
 
   /** Concurrent calls share one walk; a call after it has finished starts a new one (and sees newer records). */
