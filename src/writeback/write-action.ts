@@ -2,7 +2,7 @@ import type { Bundle, Provenance, Resource, ServiceRequest, Task } from '@medplu
 import type { FhirGateway } from '../fhir/gateway.ts';
 import { writeFailureMessage } from '../shared/problem-copy.ts';
 import { ProblemError, isTransient, retryAfterMs, statusOf, type Problem } from '../shared/problem.ts';
-import { actionIdentifier, buildActionResource, buildProvenance, identifierQuery, type OpenGap, type WriteContext } from './builders.ts';
+import { actionIdentifier, buildActionResource, buildProvenance, identifierQuery, type OpenGap, type WriteParams } from './builders.ts';
 
 export type ActionResource = Task | ServiceRequest;
 
@@ -121,8 +121,8 @@ function ledgerOf(gateway: FhirGateway): Ledger {
  * period however often it is called: calls with the same identifier share one flight; the server
  * is asked with conditional create; unknown outcomes are re-queried before any retry.
  */
-export function writeAction(gateway: FhirGateway, gap: OpenGap, ctx: WriteContext, options: WriteOptions = {}): Promise<WriteResult> {
-  const identifier = actionIdentifier(ctx, gap);
+export function writeAction(gateway: FhirGateway, gap: OpenGap, params: WriteParams, options: WriteOptions = {}): Promise<WriteResult> {
+  const identifier = actionIdentifier(params, gap);
   const key = `${identifier.system}|${identifier.value}`;
   const { inFlight, written } = ledgerOf(gateway);
   const done = written.get(key);
@@ -133,10 +133,10 @@ export function writeAction(gateway: FhirGateway, gap: OpenGap, ctx: WriteContex
   const what = gap.action.resourceType === 'Task' ? 'task' : 'order';
   const flight = (async (): Promise<WriteResult> => {
     try {
-      const action = buildActionResource(gap, ctx);
+      const action = buildActionResource(gap, params);
       const { resource, created } = await ensure<ActionResource>(gateway, action, identifierQuery(identifier), opts);
       const target = { reference: versioned(resource) };
-      const provenance = buildProvenance(gap, ctx, target);
+      const provenance = buildProvenance(gap, params, target);
       try {
         const written = await ensure<Provenance>(gateway, provenance, `target=${encodeURIComponent(target.reference)}`, opts);
         return { kind: 'written', resource, reference: target.reference, created, provenance: written.resource };

@@ -3,7 +3,7 @@ import { fhirKeys } from '../../fhir/keys.ts';
 import { useSession } from '../../fhir/session-context.tsx';
 import { APP_VERSION } from '../../shared/version.ts';
 import { writeBlock } from '../../smart/permissions.ts';
-import { type OpenGap, type WriteContext } from '../../writeback/builders.ts';
+import { type OpenGap, type WriteParams } from '../../writeback/builders.ts';
 import type { Task } from '@medplum/fhirtypes';
 import { closeTask, type CloseResult } from '../../writeback/close-task.ts';
 import { writeAction, type WriteResult } from '../../writeback/write-action.ts';
@@ -55,7 +55,7 @@ export function useConfirm(gap: OpenGap, correlationId: string, outreach: Task |
           closed: null,
         };
       }
-      const ctx: WriteContext = {
+      const params: WriteParams = {
         patientId: context.patientId,
         encounterId: context.encounterId,
         fhirUser: context.fhirUser,
@@ -64,9 +64,9 @@ export function useConfirm(gap: OpenGap, correlationId: string, outreach: Task |
         appVersion: APP_VERSION,
         packId: config.rulePack,
       };
-      const result = await writeAction(fhir, gap, ctx);
+      const result = await writeAction(fhir, gap, params);
       events.writeFinished(gap, correlationId, result);
-      const closed = result.kind === 'written' && outreach ? await closeTask(fhir, outreach, result.reference, ctx.confirmedAt) : null;
+      const closed = result.kind === 'written' && outreach ? await closeTask(fhir, outreach, result.reference, params.confirmedAt) : null;
       if (closed) events.outreachClosed(gap, correlationId, closed);
       return { write: result, closed };
     },
