@@ -180,7 +180,7 @@ export interface InsufficientDataResult extends ResultBase {
   readonly missing: readonly string[];
 }
 
-/** One rule's outcome for one patient. */
+/** What evaluating one rule for one patient returns (a result; "outcome" is how an action ended). */
 export type RuleResult =
   | DueResult
   | OverdueResult
@@ -211,7 +211,7 @@ export type EvaluateOptions =
       readonly timeZone?: string;
     };
 
-/** A whole pack's outcome for one patient. */
+/** What evaluating a whole pack for one patient returns. */
 export interface PackResult {
   readonly patient: string;
   readonly pack: { readonly id: string; readonly version: string; readonly digest: string };

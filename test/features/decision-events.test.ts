@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { memoryAuditPort, type AuditPort } from '../../src/features/care-gaps/audit-port.ts';
 import { auditFields, decisionEvents } from '../../src/features/care-gaps/decision-events.ts';
-import type { WriteResult } from '../../src/writeback/write-action.ts';
+import type { WriteOutcome } from '../../src/writeback/write-action.ts';
 import { adaColorectalOverdue as gap } from '../fixtures/gaps.ts';
 
 const ID = 'decision-1';
@@ -18,7 +18,7 @@ function setup() {
   return { port, events: decisionEvents(port) };
 }
 
-const written: WriteResult = { kind: 'written', resource: { resourceType: 'Task', status: 'requested', intent: 'order' }, reference: 'Task/t1/_history/1', created: true, provenance: { resourceType: 'Provenance', target: [], recorded: '2026-06-01T09:00:00Z', agent: [] } };
+const written: WriteOutcome = { kind: 'written', resource: { resourceType: 'Task', status: 'requested', intent: 'order' }, reference: 'Task/t1/_history/1', created: true, provenance: { resourceType: 'Provenance', target: [], recorded: '2026-06-01T09:00:00Z', agent: [] } };
 
 describe('the decision events', () => {
   it('carry the rule, its logic and evidence, and the decision’s correlation id', () => {

@@ -18,7 +18,7 @@ import { GENESIS_HASH, type AuditActor, type AuditEntry, type NormalizedAuditEve
 import { AUDIT_COLUMN_NAMES, eventOf, entryOf, entryOfEvent, rowOf, rowValues, type AuditDatabase, type ColumnValue, type NewRow, type Row } from './audit-columns.ts';
 import { ChainWalk, eventDigest, hashBuiltEntry } from './chain.ts';
 import { migrate } from './migrations.ts';
-import type { AppendBatchResult, AppendOptions, AppendOutcome, AuditStore, ChainVerification, TimelineQuery } from './types.ts';
+import type { AppendBatchOutcome, AppendOptions, AppendOutcome, AuditStore, ChainVerification, TimelineQuery } from './types.ts';
 
 /** Where the records live. */
 export type StoreLocation =
@@ -94,7 +94,7 @@ interface AppendRequest {
 }
 
 interface PendingAppend extends AppendRequest {
-  resolve: (result: AppendBatchResult) => void;
+  resolve: (result: AppendBatchOutcome) => void;
   reject: (error: unknown) => void;
 }
 
@@ -103,7 +103,7 @@ type ChainHead = { seq: number | string; hash: string } | undefined;
 
 /** What {@link planGroup} decided: one result per request, and the new records in chain order. */
 interface GroupPlan {
-  results: AppendBatchResult[];
+  results: AppendBatchOutcome[];
   records: AuditEntry[];
 }
 
@@ -116,7 +116,7 @@ interface GroupPlan {
 function planGroup(group: readonly AppendRequest[], known: Map<string, AuditEntry>, head: ChainHead, serverTime: string): GroupPlan {
   let seq = head ? Number(head.seq) : 0;
   let prevHash = head ? head.hash : GENESIS_HASH;
-  const results: AppendBatchResult[] = [];
+  const results: AppendBatchOutcome[] = [];
   const records: AuditEntry[] = [];
   for (const pending of group) {
     // The actor built field by field, the record by entryOfEvent: every record has exactly the
@@ -172,7 +172,7 @@ class SqliteWriter {
   private readonly byEventId: Database.Statement<[string], Row>;
   private readonly head: Database.Statement<unknown[], { seq: number; hash: string }>;
   private readonly headParameters: readonly unknown[];
-  private readonly write: Database.Transaction<(group: readonly AppendRequest[], serverTime: string) => AppendBatchResult[]>;
+  private readonly write: Database.Transaction<(group: readonly AppendRequest[], serverTime: string) => AppendBatchOutcome[]>;
 
   constructor(database: Database.Database, db: Kysely<AuditDatabase>) {
     // The columns in rowValues' order (both come from the one declaration, audit-columns.ts).
@@ -198,7 +198,7 @@ class SqliteWriter {
   }
 
   /** Writes a group in one durable transaction; returns one result per request. */
-  writeGroup(group: readonly AppendRequest[], serverTime: string): AppendBatchResult[] {
+  writeGroup(group: readonly AppendRequest[], serverTime: string): AppendBatchOutcome[] {
     return this.write.immediate(group, serverTime);
   }
 }
@@ -276,7 +276,7 @@ class KyselyAuditStore implements AuditStore {
   ) {}
 
   /** Always answers with whole records (they are receipts too): nothing crosses a thread here. */
-  append(events: readonly NormalizedAuditEvent[], actor: AuditActor, _options?: AppendOptions): Promise<AppendBatchResult> {
+  append(events: readonly NormalizedAuditEvent[], actor: AuditActor, _options?: AppendOptions): Promise<AppendBatchOutcome> {
     if (this.closed) return Promise.reject(new Error('audit store is closed'));
     return new Promise((resolve, reject) => {
       this.queue.push({ events, actor, resolve, reject });
@@ -389,7 +389,7 @@ class KyselyAuditStore implements AuditStore {
 }
 
 /** The PostgreSQL write path, inside a transaction: the advisory lock serialises writers across servers. */
-async function writeGroupPostgres(trx: Kysely<AuditDatabase>, group: readonly AppendRequest[], serverTime: string): Promise<AppendBatchResult[]> {
+async function writeGroupPostgres(trx: Kysely<AuditDatabase>, group: readonly AppendRequest[], serverTime: string): Promise<AppendBatchOutcome[]> {
   await sql`SELECT pg_advisory_xact_lock(${CHAIN_LOCK_KEY})`.execute(trx);
   const ids = [...new Set(group.flatMap((p) => p.events.map((e) => e.id)))];
   const known = new Map<string, AuditEntry>();

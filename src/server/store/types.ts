@@ -17,7 +17,7 @@ export type AppendOutcome<R extends AppendReceipt = AuditEntry> =
   | { status: 'duplicate'; record: R };
 
 /** The outcome of appending a batch: all stored (or replays), or nothing stored because of conflicts. */
-export type AppendBatchResult<R extends AppendReceipt = AuditEntry> =
+export type AppendBatchOutcome<R extends AppendReceipt = AuditEntry> =
   | { kind: 'ok'; results: Array<AppendOutcome<R>> }
   /** Ids already stored with a different body (or by another actor); nothing of the batch was stored. */
   | { kind: 'conflict'; conflictingIds: string[] };
@@ -62,9 +62,9 @@ export interface AuditStore {
   /** `sqlite` or `postgres`. */
   readonly dialect: 'sqlite' | 'postgres';
   /** Appends a batch atomically; resolves only once the transaction is durable. */
-  append(events: readonly NormalizedAuditEvent[], actor: AuditActor, options?: { returning?: 'records' }): Promise<AppendBatchResult>;
+  append(events: readonly NormalizedAuditEvent[], actor: AuditActor, options?: { returning?: 'records' }): Promise<AppendBatchOutcome>;
   /** The same, answering with receipts only (an implementation may still give whole records). */
-  append(events: readonly NormalizedAuditEvent[], actor: AuditActor, options: { returning: 'receipts' }): Promise<AppendBatchResult<AppendReceipt>>;
+  append(events: readonly NormalizedAuditEvent[], actor: AuditActor, options: { returning: 'receipts' }): Promise<AppendBatchOutcome<AppendReceipt>>;
   /** One page of a patient's timeline, newest first. */
   timeline(query: TimelineQuery): Promise<AuditEntry[]>;
   /** Walks the whole chain from the first record. */
