@@ -61,7 +61,7 @@ describe('card events in the audit trail', () => {
   });
 
   it('read back the snoozes and dismissals in force, the newest per rule winning', () => {
-    const rec = (seq: number, action: AuditEntry['action'], ruleId: string, extra: Partial<AuditEntry> = {}) => ({ seq, action, ruleId, reason: 'r', snoozeUntil: null, ...extra }) as AuditEntry;
+    const rec = (seq: number, action: AuditEntry['action'], rule: string, extra: Partial<AuditEntry> = {}) => ({ seq, action, ruleId: rule, reason: 'r', snoozeUntil: null, ...extra }) as AuditEntry;
     const decisions = decisionsFromTrail([
       rec(1, 'snoozed', 'hba1c', { snoozeUntil: '2027-01-01' }),
       rec(2, 'unsnoozed', 'hba1c'),

@@ -113,9 +113,9 @@ function ruleOf(task: Task, identifierSystem: string, patient: string): string |
 }
 
 /** The rule an EHR outreach Task is for, by its reasonCode (the sidebar's link), or null. */
-function ruleByReason(task: Task, rules: RuleEngine, ruleIds: readonly string[]): string | null {
+function ruleByReason(task: Task, rules: RuleEngine, evaluated: readonly string[]): string | null {
   const codings = task.reasonCode?.coding ?? [];
-  for (const rule of ruleIds) {
+  for (const rule of evaluated) {
     if (rules.actionCodes(rule).some((a) => codings.some((c) => c.system === a.system && c.code === a.code))) return rule;
   }
   return null;
@@ -140,12 +140,12 @@ export async function reevaluatePatient(options: ReevaluateOptions, patient: str
   for (let round = 0; round < 3; round++) {
     const resources = await readAll(options.fhir, patient, [...types].sort());
     const result = options.rules.evaluate(resources, options.asOf());
-    const ruleIds = result.results.map((x) => x.rule);
+    const evaluated = result.results.map((x) => x.rule);
     const candidates: Array<{ task: Task; rule: string }> = [];
     for (const r of resources) {
       if (r.resourceType !== 'Task') continue;
       const mine = ruleOf(r, options.identifierSystem, patient);
-      const rule = mine !== null ? (own ? mine : null) : forGap ? ruleByReason(r, options.rules, ruleIds) : null;
+      const rule = mine !== null ? (own ? mine : null) : forGap ? ruleByReason(r, options.rules, evaluated) : null;
       if (rule !== null) candidates.push({ task: r, rule });
     }
     let conflict = false;
