@@ -101,7 +101,7 @@ describe('the audit trail from the app', () => {
     client?.stop();
   });
 
-  it('reads snoozes back from the trail at launch and keeps that gap set aside', async () => {
+  it('reads snoozes back from the trail at launch and keeps that gap snoozed', async () => {
     castStore();
     server.use(
       http.get(`${AUDIT}/api/audit/events`, ({ request }) => {
@@ -117,7 +117,7 @@ describe('the audit trail from the app', () => {
     const session = auditSession();
     const { port, client } = auditFor(session, async () => 'the-access-token');
     render(<AppShell session={session} asOf="2026-11-23" queryClient={new QueryClient({ defaultOptions: { queries: { retry: false } } })} audit={port} auditStatus={client} />);
-    expect(await screen.findByRole('list', { name: 'Care gaps set aside' })).toHaveTextContent(/Colorectal cancer screening\s*Until 2026-12-31/);
+    expect(await screen.findByRole('list', { name: 'Care gaps snoozed or dismissed' })).toHaveTextContent(/Colorectal cancer screening\s*Until 2026-12-31/);
     expect(screen.queryByRole('region', { name: /^Colorectal cancer screening/ })).not.toBeInTheDocument();
     client?.stop();
   });
@@ -188,7 +188,7 @@ describe('the audit trail from the app', () => {
     // No waiting: the very next render shows the decision and the next gap, with the focus on it,
     // while the audit server has answered nothing.
     expect(answered).toBe(false);
-    expect(screen.getByText(line('Colorectal cancer screening: set aside until 2026-12-23'))).toBeInTheDocument();
+    expect(screen.getByText(line('Colorectal cancer screening: snoozed until 2026-12-23'))).toBeInTheDocument();
     expect(screen.queryByRole('region', { name: /^Colorectal cancer screening/ })).not.toBeInTheDocument();
     const nextHeading = within(screen.getByRole('region', { name: /^Annual influenza vaccination/ })).getByRole('heading', { level: 2 });
     expect(document.activeElement).toBe(nextHeading);

@@ -71,8 +71,8 @@ describe('the decision events', () => {
 
   it('record a snooze with its end, a dismissal with its reason, and an undo', () => {
     const { port, events } = setup();
-    events.setAside(gap, ID, { kind: 'snoozed', reason: 'next-visit', until: '2026-07-01' });
-    events.setAside(gap, 'decision-2', { kind: 'dismissed', reason: 'done-elsewhere' });
+    events.decided(gap, ID, { kind: 'snoozed', reason: 'next-visit', until: '2026-07-01' });
+    events.decided(gap, 'decision-2', { kind: 'dismissed', reason: 'done-elsewhere' });
     events.unsnoozed(gap, ID);
     expect(port.events).toEqual([
       { ...fields, action: 'snoozed', decision: { reason: 'next-visit', until: '2026-07-01' } },

@@ -35,7 +35,7 @@ export interface DecisionEvents {
   /** Closing the outreach Task after the write: `written` with the Task's version, or `write-failed`. */
   outreachClosed(gap: OpenGap, correlationId: string, closed: CloseOutcome): void;
   /** The gap was snoozed or dismissed, with a reason code (and, for a snooze, its end). */
-  setAside(gap: OpenGap, correlationId: string, decision: Exclude<LocalDecision, { kind: 'unsnoozed' }>): void;
+  decided(gap: OpenGap, correlationId: string, decision: Exclude<LocalDecision, { kind: 'unsnoozed' }>): void;
   /** The gap is offered again (Undo, or Bring back): shares the correlation id of what it ends. */
   unsnoozed(gap: OpenGap, correlationId: string): void;
 }
@@ -65,7 +65,7 @@ export function decisionEvents(port: AuditPort): DecisionEvents {
         send({ ...auditFields(gap, id), action: 'write-failed', outcome: { ...(closed.kind === 'conflict' ? { status: 412 } : {}), error: closed.kind === 'conflict' ? 'outreach-task-changed' : 'outreach-task-not-closed' } });
       }
     },
-    setAside(gap, id, decision) {
+    decided(gap, id, decision) {
       send({ ...auditFields(gap, id), action: decision.kind, decision: { reason: decision.reason, ...(decision.kind === 'snoozed' ? { until: decision.until } : {}) } });
     },
     unsnoozed: (gap, id) => send({ ...auditFields(gap, id), action: 'unsnoozed' }),

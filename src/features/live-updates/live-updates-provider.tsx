@@ -41,7 +41,7 @@ export function useLiveUpdates(): LiveView | null {
 export const LIVE_HOLD = { 'data-live-hold': '' } as const;
 
 function somethingOpen(ui: CareGapUiState): boolean {
-  return ui.confirmRule !== null || ui.defer !== null || ui.whyRule !== null;
+  return ui.confirmRule !== null || ui.snoozeDraft !== null || ui.whyRule !== null;
 }
 
 /** The clinician's keyboard focus is on the card (in this frame, while it has the focus). */
