@@ -1,8 +1,7 @@
 import type { Identifier, Provenance, ServiceRequest, Task } from '@medplum/fhirtypes';
-import type { ActionTemplate, DueResult, Evidence, OverdueResult } from '../rules/index.ts';
+import type { ActionTemplate, Evidence, OpenGap } from '../rules/index.ts';
 
-/** A gap the clinician can act on. */
-export type OpenGap = DueResult | OverdueResult;
+export type { OpenGap };
 
 /** Who, where and when a write-back happens: everything a builder needs beside the gap. */
 export interface WriteParams {

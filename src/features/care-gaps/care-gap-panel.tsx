@@ -28,6 +28,7 @@ import { useDecisionEvents } from './decision-events.ts';
 import { useCareGaps } from './use-care-gaps.ts';
 import { useLiveUpdates, type LiveView } from '../live-updates/live-updates-provider.tsx';
 import type { PackResult } from '../../rules/index.ts';
+import { isOpenGap, isOpenGapStatus } from '../../rules/types.ts';
 import { keepDates } from '../shared/dates.tsx';
 
 /**
@@ -79,8 +80,6 @@ export function freshnessLabel(readAt: number, live: LiveView | null): string {
   }
 }
 
-const OPEN_STATUSES = new Set(['due', 'overdue']);
-
 /** What a re-read of the record changed for the clinician, in words (empty: nothing they would see). */
 export function changeWords(before: PackResult, after: PackResult): string {
   const was = new Map(before.results.map((r) => [r.rule, r.status]));
@@ -89,8 +88,8 @@ export function changeWords(before: PackResult, after: PackResult): string {
   for (const r of after.results) {
     const prior = was.get(r.rule);
     if (prior === undefined) continue;
-    if (OPEN_STATUSES.has(prior) && !OPEN_STATUSES.has(r.status)) closed.push(r.title);
-    if (!OPEN_STATUSES.has(prior) && OPEN_STATUSES.has(r.status)) opened.push(r.title);
+    if (isOpenGapStatus(prior) && !isOpenGap(r)) closed.push(r.title);
+    if (!isOpenGapStatus(prior) && isOpenGap(r)) opened.push(r.title);
   }
   const parts = [closed.length ? `${closed.length === 1 ? 'Gap closed' : 'Gaps closed'}: ${closed.join('; ')}` : null, opened.length ? `${opened.length === 1 ? 'New gap' : 'New gaps'}: ${opened.join('; ')}` : null];
   return parts.filter(Boolean).join('. ');

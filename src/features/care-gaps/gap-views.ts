@@ -1,5 +1,6 @@
 import type { Resource, Task } from '@medplum/fhirtypes';
 import type { InsufficientDataResult, PackResult } from '../../rules/index.ts';
+import { isOpenGap } from '../../rules/types.ts';
 import { actionIdentifier, type OpenGap } from '../../writeback/builders.ts';
 import type { Decision } from './audit-port.ts';
 import type { LocalDecision } from './ui-store.ts';
@@ -30,9 +31,6 @@ export function withLocalDecisions(fromTrail: readonly Decision[], local: Readon
 /** A Task or ServiceRequest that is still being worked on: drafts, active requests, open Tasks. */
 const LIVE_STATUSES: ReadonlySet<string> = new Set(['draft', 'active', ...OPEN_TASK_STATUSES]);
 
-function isOpen(result: PackResult['results'][number]): result is OpenGap {
-  return result.status === 'due' || result.status === 'overdue';
-}
 
 /**
  * Sorts the pack's open gaps into what to offer: gaps already acted on (a live Task or
@@ -48,7 +46,7 @@ export function gapViews(result: PackResult, existing: readonly Resource[], deci
       if (id.system === ctx.identifierSystem && id.value) byIdentifier.set(id.value, resource);
     }
   }
-  return result.results.filter(isOpen).map((gap): GapView => {
+  return result.results.filter(isOpenGap).map((gap): GapView => {
     const found = byIdentifier.get(actionIdentifier(ctx, gap).value);
     if (found) {
       const since = found.resourceType === 'Task' || found.resourceType === 'ServiceRequest' ? (found.authoredOn ?? null) : null;
