@@ -197,7 +197,7 @@ export function createAuditClient(options: AuditClientOptions): AuditClient {
     }
     const problem = problemFromStatus(response.status, { ...AUDIT, headers: response.headers });
     // Busy or failing (5xx, 429, 408): later, honouring Retry-After. A 401 refuses the token, not
-    // the events: they wait for the next token (as with none at all) rather than being set aside.
+    // the events: they wait for the next token (as with none at all) rather than being rejected.
     if (isTransient(problem) || problem.kind === 'unauthorized') return fail(`http-${response.status}`, retryAfterMs(problem) ?? 0);
     // A refusal of the content (400, 403, 409, 413 …).
     const first = batch[0];

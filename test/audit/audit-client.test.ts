@@ -211,10 +211,10 @@ describe('the audit client', () => {
 
   it.each([
     [401, 'kept for the next token'],
-    [403, 'set aside'],
-    [404, 'set aside'],
-    [409, 'set aside'],
-    [412, 'set aside'],
+    [403, 'rejected'],
+    [404, 'rejected'],
+    [409, 'rejected'],
+    [412, 'rejected'],
     [408, 'kept'],
     [429, 'kept'],
     [500, 'kept'],
@@ -225,7 +225,7 @@ describe('the audit client', () => {
     fake.failNext(status);
     const audit = client();
     audit.enqueue(cardShown());
-    if (fate === 'set aside') {
+    if (fate === 'rejected') {
       await vi.waitFor(() => expect(audit.getStatus()).toMatchObject({ pending: 0, rejected: 1 }), WAIT);
       expect(fake.stored.size).toBe(0);
     } else {
