@@ -34,7 +34,7 @@ export default defineConfig(async ({ command }): Promise<UserConfig> => ({
     sandboxHeadersPlugin(),
     // index.html preloads its lazy chunks during the token exchange, except the dialogs, which load
     // when the clinician first opens one; launch.html prefetches the same while the EHR authorizes.
-    lazyChunksPlugin(['index.html'], { onDemand: ['confirm-dialog', 'defer-dialog'], prefetch: { from: 'launch.html', for: 'index.html' } }),
+    lazyChunksPlugin(['index.html'], { onDemand: ['confirm-dialog', 'snooze-dialog'], prefetch: { from: 'launch.html', for: 'index.html' } }),
   ],
   resolve: {
     // fhirclient's Web Crypto polyfill for old browsers: never reached where Careloop runs.

@@ -5,7 +5,7 @@ import { useMemo, useState } from 'react';
 import { SessionProvider, type SessionValue } from '../fhir/session-context.tsx';
 import { AuditProvider, memoryAuditPort, type AuditPort } from '../features/care-gaps/audit-port.ts';
 import { AuditDeliveryIndicator, type AuditStatusSource } from '../features/audit/audit-delivery-indicator.tsx';
-import { ChartContext } from '../features/context/chart-context.tsx';
+import { ChartContext } from '../features/chart/chart-context.tsx';
 import { LiveUpdatesProvider, type LiveSource } from '../features/live-updates/live-updates-provider.tsx';
 import { createQueryClient, smartStyleQuery } from './query-client.ts';
 import { careloopTheme } from './theme.ts';

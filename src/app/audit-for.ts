@@ -34,11 +34,11 @@ export function auditFor(session: SessionValue, accessToken: () => Promise<strin
   });
   const encounter = context.encounterId ? { encounter: context.encounterId } : {};
   const correlationId = crypto.randomUUID();
-  client.record({ patient: context.patientId, ...encounter, action: 'launch', correlationId });
+  client.enqueue({ patient: context.patientId, ...encounter, action: 'launch', correlationId });
   // Careloop acts only for a clinician: a launch by anyone else (a patient portal, a relative, no
   // fhirUser) is recorded as refused for write-back; the card shows read only.
   if (!isClinician(context.fhirUser)) {
-    client.record({ patient: context.patientId, ...encounter, action: 'launch-error', reason: NOT_CLINICIAN_REASON, correlationId });
+    client.enqueue({ patient: context.patientId, ...encounter, action: 'launch-error', reason: NOT_CLINICIAN_REASON, correlationId });
   }
   const scope = { patient: context.patientId, encounter: context.encounterId };
   const trail = auditPortOf(client, scope);

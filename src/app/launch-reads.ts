@@ -1,5 +1,5 @@
 import type { Encounter, Patient, Task } from '@medplum/fhirtypes';
-import { getEncounter, getOpenTasks, getPatient, getRecord, type ClinicalRecord } from '../fhir/fetchers.ts';
+import { getEncounter, getOpenTasks, getPatient, getRecord, type RecordRead } from '../fhir/fetchers.ts';
 import type { PagedList } from '../fhir/paging.ts';
 import type { SessionValue } from '../fhir/session-context.tsx';
 import { fetchSmartStyle, type SmartStyle } from '../smart/style.ts';
@@ -8,7 +8,7 @@ import { fetchSmartStyle, type SmartStyle } from '../smart/style.ts';
 export interface LaunchReads {
   patient: Promise<Patient>;
   tasks: Promise<PagedList<Task>>;
-  record: Promise<ClinicalRecord>;
+  record: Promise<RecordRead>;
   /** Null when the EHR launched without an encounter. */
   encounter: Promise<Encounter> | null;
   /** Null when the launch named no `smart_style_url`. */

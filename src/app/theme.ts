@@ -8,7 +8,7 @@ const HEADING_ELEMENT = /^h[1-6]$/;
  * A compact theme for a ~380 px sidebar, in the EHR's style where it gave one (see
  * src/smart/style.ts for what each key means). Every SMART style key has a matching element:
  * background → page and card; error, success → their alerts and indicators; highlight → the
- * primary colour (action button, links, focus); modal backdrop → behind the confirm and defer
+ * primary colour (action button, links, focus); modal backdrop → behind the confirm and snooze
  * dialogs (not behind menus, which have none); text → body text; border radius → cards, buttons,
  * alerts; font size → the body text (MUI's base size, which body2 takes in px); spacing size → two
  * spacing units (padding around the panel's sections); body and heading fonts → body text and

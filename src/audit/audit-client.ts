@@ -12,7 +12,7 @@ import {
   MAX_AUDIT_BATCH,
   auditEventInputSchema,
   type AuditEventInput,
-  type AuditRecord,
+  type AuditEntry,
   type AuditTimelinePage,
 } from '../shared/audit-event.ts';
 import { ProblemError, isTransient, problemFromStatus, retryAfterMs } from '../shared/problem.ts';
@@ -65,11 +65,11 @@ export interface AuditClient {
    *
    * @throws {Error} only when the event itself is invalid (a programming error).
    */
-  record(draft: AuditEventDraft): AuditEventInput;
+  enqueue(draft: AuditEventDraft): AuditEventInput;
   /** Tries to deliver everything now (resolves when this attempt ends; failures schedule a retry). */
   flush(): Promise<void>;
-  /** Reads back a patient's records that Careloop itself wrote (verified actor a Careloop client; e.g. snoozes and dismissals at launch), newest first. */
-  read(query: { patient: string; actions?: readonly string[]; limit?: number }): Promise<AuditRecord[]>;
+  /** Reads back a patient's audit entries that Careloop itself wrote (verified actor a Careloop client; e.g. snoozes and dismissals at launch), newest first. */
+  read(query: { patient: string; actions?: readonly string[]; limit?: number }): Promise<AuditEntry[]>;
   /** The current status; the same object until something changes (for useSyncExternalStore). */
   getStatus(): AuditDeliveryStatus;
   /** Calls `listener` whenever the status changes; returns an unsubscribe function. */
@@ -103,7 +103,7 @@ const AUDIT = { what: 'the audit trail' } as const;
  *   storage: sessionOutboxStorage(launchState),
  *   appVersion: '0.1.0',
  * });
- * audit.record({ patient: 'ada', action: 'card-shown', ruleId: 'colorectal-cancer-screening', correlationId });
+ * audit.enqueue({ patient: 'ada', action: 'card-shown', ruleId: 'colorectal-cancer-screening', correlationId });
  */
 export function createAuditClient(options: AuditClientOptions): AuditClient {
   const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
@@ -197,7 +197,7 @@ export function createAuditClient(options: AuditClientOptions): AuditClient {
     }
     const problem = problemFromStatus(response.status, { ...AUDIT, headers: response.headers });
     // Busy or failing (5xx, 429, 408): later, honouring Retry-After. A 401 refuses the token, not
-    // the events: they wait for the next token (as with none at all) rather than being set aside.
+    // the events: they wait for the next token (as with none at all) rather than being rejected.
     if (isTransient(problem) || problem.kind === 'unauthorized') return fail(`http-${response.status}`, retryAfterMs(problem) ?? 0);
     // A refusal of the content (400, 403, 409, 413 …).
     const first = batch[0];
@@ -224,7 +224,7 @@ export function createAuditClient(options: AuditClientOptions): AuditClient {
   continueIfPending();
 
   return {
-    record(draft) {
+    enqueue(draft) {
       const event = auditEventInputSchema.parse({
         ...draft,
         id: draft.id ?? newId(),

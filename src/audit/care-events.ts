@@ -1,11 +1,11 @@
 /**
- * Maps the card's decision events to audit events, and audit records back to snoozes and
+ * Maps the card's decision events to audit events, and audit entries back to snoozes and
  * dismissals. Structural types only, so this module depends on nothing above it.
  *
  * Only ids, versions, digests and codes cross over: evidence values and free-text comments stay in
  * the app (the evidence digest already pins what the rule saw).
  */
-import { CODE_TOKEN, LIBRARY_NAME, LIBRARY_VERSION, RULE_ID, VERSION_ID, type AuditAction, type AuditLogic, type AuditRecord } from '../shared/audit-event.ts';
+import { CODE_TOKEN, LIBRARY_NAME, LIBRARY_VERSION, RULE_ID, VERSION_ID, type AuditAction, type AuditLogic, type AuditEntry } from '../shared/audit-event.ts';
 import type { AuditEventDraft } from './audit-client.ts';
 
 /** What the card tells the audit trail, one event per step of a decision. */
@@ -103,7 +103,7 @@ export function auditDraftOf(event: CareEvent, context: { patient: string; encou
  * The snoozes and dismissals still in force, newest decision per rule first wins; an
  * `unsnoozed` record ends the snooze before it.
  */
-export function decisionsFromTrail(records: readonly AuditRecord[]): Decision[] {
+export function decisionsFromTrail(records: readonly AuditEntry[]): Decision[] {
   const seen = new Set<string>();
   const out: Decision[] = [];
   for (const r of [...records].sort((a, b) => b.seq - a.seq)) {
@@ -129,12 +129,12 @@ export function decisionsFromTrail(records: readonly AuditRecord[]): Decision[] 
  * <AppShell audit={port} … />
  */
 export function auditPortOf(
-  client: { record(draft: AuditEventDraft): unknown; read(query: { patient: string; actions?: readonly string[] }): Promise<AuditRecord[]> },
+  client: { enqueue(draft: AuditEventDraft): unknown; read(query: { patient: string; actions?: readonly string[] }): Promise<AuditEntry[]> },
   context: { patient: string; encounter?: string | null },
 ): { emit(event: CareEvent): Promise<void>; decisions(): Promise<Decision[]> } {
   return {
     async emit(event) {
-      client.record(auditDraftOf(event, context));
+      client.enqueue(auditDraftOf(event, context));
     },
     async decisions() {
       return decisionsFromTrail(await client.read({ patient: context.patient, actions: ['snoozed', 'dismissed', 'unsnoozed'] }));

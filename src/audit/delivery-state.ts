@@ -58,7 +58,7 @@ export type DeliveryAction =
   | { type: 'acknowledged'; ids: readonly string[] }
   /** The server refused a batch of `size` events: send them one at a time to find the bad one. */
   | { type: 'batch-refused'; size: number }
-  /** The server refused this single event for good: it is set aside, never resent. */
+  /** The server refused this single event for good: it is kept as rejected, never resent. */
   | { type: 'rejected'; id: string; status: number };
 
 /** How many refused events are kept for diagnosis. */

@@ -21,7 +21,7 @@
 import { readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CqlTranslationError, readLibraryHeader, sourceDigest, translateLibraries } from './cql/translator.ts';
-import type { ElmLibrary } from './cql/translator.ts';
+import type { TranslatedElm } from './cql/translator.ts';
 
 const USAGE = 'usage: cql-translate <dir-with-.cql> <out-dir> [--check] [--compact]';
 
@@ -67,8 +67,8 @@ function resultKind(spec: unknown): unknown {
 }
 
 /** The file text written for one library: the digest first, then the translator's JSON as emitted (or compacted). */
-export function elmFileText(elm: ElmLibrary, cqlText: string, translatorVersion: string, compact = false): string {
-  const body = compact ? (compactElm(elm) as ElmLibrary) : elm;
+export function elmFileText(elm: TranslatedElm, cqlText: string, translatorVersion: string, compact = false): string {
+  const body = compact ? (compactElm(elm) as TranslatedElm) : elm;
   return `${JSON.stringify({ [DIGEST_FIELD]: sourceDigest(cqlText, translatorVersion), ...body }, null, compact ? undefined : 2)}\n`;
 }
 

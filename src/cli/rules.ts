@@ -14,7 +14,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { careloopPreventive, evaluatePack, indexRecord, isDay, withValueSets } from '../rules/index.ts';
+import { careloopPreventive, evaluatePack, indexRecord, isDay, isOpenGap, withValueSets } from '../rules/index.ts';
 import type { EvaluateOptions, RulePack, RuleResult } from '../rules/index.ts';
 import { evaluateMeasure, loadMeasurePackages, measureReport, MeasurePackageError } from '../rules/measure-package.ts';
 import { CqlDateTime } from '../cql/index.ts';
@@ -198,7 +198,7 @@ function loadValueSets(pack: RulePack, files: readonly string[]): RulePack {
 }
 
 function dueDateOf(r: RuleResult): string | null {
-  return r.status === 'due' || r.status === 'overdue' ? r.dueDate : null;
+  return isOpenGap(r) ? r.dueDate : null;
 }
 
 /** The CLI line for one result (contract order). */
@@ -215,7 +215,7 @@ function line(r: RuleResult, measureMode: boolean): Record<string, unknown> {
     evidence: r.evidence,
     reason: r.reason,
     reasonCode: r.reasonCode ?? null,
-    ...(r.status === 'due' || r.status === 'overdue' ? { priority: r.priority } : {}),
+    ...(isOpenGap(r) ? { priority: r.priority } : {}),
   };
 }
 

@@ -59,8 +59,11 @@ export const RECORD_TYPES = [
 ] as const;
 export type RecordType = (typeof RECORD_TYPES)[number];
 
-/** The patient's clinical record as the rules need it. */
-export interface ClinicalRecord {
+/**
+ * One round of reads of the patient's record: the resources the rules index into a `PatientRecord`,
+ * and the types the round could not read in full.
+ */
+export interface RecordRead {
   resources: Resource[];
   /** Types whose search stopped at the page cap: the rules saw only part of them. */
   incomplete: RecordType[];
@@ -84,7 +87,7 @@ export async function getRecord(
   maxPages: number,
   signal?: AbortSignal,
   granted: readonly string[] | null = null,
-): Promise<ClinicalRecord> {
+): Promise<RecordRead> {
   const lists = await Promise.all(
     RECORD_TYPES.map((type) => {
       if (granted !== null && !canSearch(granted, type)) return { type, list: null };

@@ -10,6 +10,7 @@
 import { createFhirProgram, createTerminology, codesOfValueSetResource, CqlDateTime, CqlInterval, ElmLoadError, evaluateFhir, FhirValue } from '../cql/index.ts';
 import type { CqlCode, ElmLibrary, Program, Terminology } from '../cql/index.ts';
 import { digestOf } from '../shared/digest.ts';
+import type { GapStatus } from './types.ts';
 
 type Json = Readonly<Record<string, unknown>>;
 
@@ -56,14 +57,11 @@ export interface MeasurePackage {
   readonly inverse: boolean;
 }
 
-/** The DEQM gap status. */
-export type MeasureGapStatus = 'open-gap' | 'closed-gap' | 'not-applicable';
-
 /** One group's result for one patient. */
 export interface GroupResult {
   readonly id: string | undefined;
   readonly counts: Readonly<Partial<Record<PopulationCode, number>>>;
-  readonly gapStatus: MeasureGapStatus;
+  readonly gapStatus: GapStatus;
 }
 
 /** The URL of the extension carrying the DEQM gap status on a MeasureReport group. */
@@ -187,7 +185,7 @@ function loadOne(measure: Json, elms: readonly { elm: ElmLibrary; url: string | 
     url,
     version: typeof measure['version'] === 'string' ? measure['version'] : undefined,
     title,
-    // The computable name (rule ids and audit records use it); a Measure without one is named by its main library.
+    // The computable name (rule ids and audit entries use it); a Measure without one is named by its main library.
     name: typeof measure['name'] === 'string' && COMPUTABLE_NAME.test(measure['name']) ? measure['name'] : mainName,
     groups,
     program,
@@ -259,7 +257,7 @@ export function evaluateMeasure(pkg: MeasurePackage, resources: readonly unknown
       return p ? { present: true, value: valueOf(p.expression) } : { present: false, value: null };
     };
     const counts: Partial<Record<PopulationCode, number>> = {};
-    let gapStatus: MeasureGapStatus;
+    let gapStatus: GapStatus;
     if (g.patientBased) {
       const t = (code: PopulationCode): boolean => pop(code).value === true;
       const ip = t('initial-population');

@@ -62,6 +62,7 @@ import type {
   EvaluateOptions,
   Evidence,
   EvidenceRole,
+  GapStatus,
   GapTiming,
   LogicRef,
   PackResult,
@@ -70,6 +71,7 @@ import type {
   RuleStatus,
   ValueSetDefinition,
 } from './types.ts';
+import { isOpenGap } from './types.ts';
 import { BUILT_IN_VALUE_SETS } from './valuesets.ts';
 import breastElm from './elm/CareloopBreastCancerScreening.json' with { type: 'json' };
 import cervicalElm from './elm/CareloopCervicalCancerScreening.json' with { type: 'json' };
@@ -500,7 +502,7 @@ interface Shaped {
   readonly exclusion?: { readonly label: string; readonly code?: CodeRef; readonly reference?: string };
   readonly missing?: readonly string[];
   readonly populations?: Populations;
-  readonly gapStatus?: 'open-gap' | 'closed-gap' | 'not-applicable';
+  readonly gapStatus?: GapStatus;
   /** Set when other logic than the rule's own library decided (an official measure package). */
   readonly logic?: LogicRef;
 }
@@ -664,7 +666,7 @@ function rank(results: RuleResult[], pack: RulePack): RuleResult[] {
   const weights = new Map([...pack.rules, ...pack.measures.map(reviewRuleFor)].map((r) => [r.id, r.weight] as const));
   const sorted = [...results].sort((a, b) => compareResults(a, b, weights));
   let n = 0;
-  return sorted.map((r) => (r.status === 'due' || r.status === 'overdue' ? { ...r, priority: ++n } : r));
+  return sorted.map((r) => (isOpenGap(r) ? { ...r, priority: ++n } : r));
 }
 
 function isRecord(input: PatientRecord | readonly unknown[]): input is PatientRecord {
@@ -777,7 +779,7 @@ export function evaluatePack(pack: RulePack, input: PatientRecord | readonly unk
   }
   const ranked = rank(results, pack);
   const first = ranked[0];
-  const next = first && (first.status === 'due' || first.status === 'overdue') ? first.rule : null;
+  const next = first && isOpenGap(first) ? first.rule : null;
   return { ...header, results: ranked, next, ...(measure ? {} : { review: reviewFirst(ranked, next, pack) }) };
 }
 

@@ -1,7 +1,7 @@
 /**
  * The next-best action's ordering of one patient's results.
  */
-import type { RuleResult, RuleStatus } from './types.ts';
+import { isOpenGap, type RuleResult, type RuleStatus } from './types.ts';
 
 const STATUS_ORDER: Readonly<Record<RuleStatus, number>> = {
   overdue: 0,
@@ -22,8 +22,8 @@ export function compareResults(a: RuleResult, b: RuleResult, weights: ReadonlyMa
   if (s !== 0) return s;
   const w = (weights.get(b.rule) ?? 0) - (weights.get(a.rule) ?? 0);
   if (w !== 0) return w;
-  const da = a.status === 'due' || a.status === 'overdue' ? a.dueDate : '';
-  const db = b.status === 'due' || b.status === 'overdue' ? b.dueDate : '';
+  const da = isOpenGap(a) ? a.dueDate : '';
+  const db = isOpenGap(b) ? b.dueDate : '';
   if (da !== db) return da < db ? -1 : 1;
   return a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0;
 }

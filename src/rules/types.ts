@@ -87,7 +87,7 @@ export interface Populations {
   readonly numerator: boolean;
 }
 
-/** Da Vinci DEQM gap status. */
+/** Da Vinci DEQM gap status (the MeasureReport extension's words; in Careloop an open gap is a due or overdue result, see isOpenGap). */
 export type GapStatus = 'open-gap' | 'closed-gap' | 'not-applicable';
 
 /** The logic that decided a result: a CQL library, its version and the SHA-256 of its ELM. */
@@ -180,7 +180,7 @@ export interface InsufficientDataResult extends ResultBase {
   readonly missing: readonly string[];
 }
 
-/** One rule's outcome for one patient. */
+/** What evaluating one rule for one patient returns (a result; "outcome" is how an action ended). */
 export type RuleResult =
   | DueResult
   | OverdueResult
@@ -191,6 +191,22 @@ export type RuleResult =
 
 /** The status union. */
 export type RuleStatus = RuleResult['status'];
+
+/** An open gap: a result the clinician can act on (due or overdue). */
+export type OpenGap = DueResult | OverdueResult;
+
+/**
+ * Whether a status is an open gap's: due or overdue. The one definition of "open" (the DEQM
+ * MeasureReport's `open-gap` / `closed-gap` are that extension's words, see measure-package.ts).
+ */
+export function isOpenGapStatus(status: RuleStatus): status is OpenGap['status'] {
+  return status === 'due' || status === 'overdue';
+}
+
+/** Whether a result is an open gap (due or overdue). */
+export function isOpenGap(result: RuleResult): result is OpenGap {
+  return isOpenGapStatus(result.status);
+}
 
 /** Evaluation options: a point-of-care date or a measurement period. */
 export type EvaluateOptions =
@@ -211,7 +227,7 @@ export type EvaluateOptions =
       readonly timeZone?: string;
     };
 
-/** A whole pack's outcome for one patient. */
+/** What evaluating a whole pack for one patient returns. */
 export interface PackResult {
   readonly patient: string;
   readonly pack: { readonly id: string; readonly version: string; readonly digest: string };

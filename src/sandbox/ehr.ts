@@ -14,7 +14,7 @@ import { registerBackendClient, type BackendClientRegistration } from './auth/ba
 import { isScope, splitScopes } from '../shared/smart-scopes.ts';
 import { signAccessToken } from './auth/tokens.ts';
 import { registerChartRoutes, launchUrlFor } from './chart/pages.ts';
-import { EhrContext, EHR_USER, type EhrOptions } from './context.ts';
+import { EhrState, EHR_USER, type EhrOptions } from './state.ts';
 import { faultRuleSchema } from './faults.ts';
 import { loadFhirDefinitions } from './fhir-api/definitions.ts';
 import { outcome, registerFhirRoutes } from './fhir-api/routes.ts';
@@ -39,7 +39,7 @@ export interface BuildEhrOptions extends EhrOptions {
 
 export interface Ehr {
   readonly app: FastifyInstance;
-  readonly ctx: EhrContext;
+  readonly ctx: EhrState;
   /** FHIR Subscriptions (R4 backport): the sandbox as an event source. */
   readonly subscriptions: SubscriptionHub;
 }
@@ -52,7 +52,7 @@ function isLoopback(address: string | undefined): boolean {
 
 export async function buildEhr(options: BuildEhrOptions = {}): Promise<Ehr> {
   loadFhirDefinitions();
-  const ctx = await EhrContext.create(options);
+  const ctx = await EhrState.create(options);
   const cast = buildCast(options.referenceDate ?? new Date().toISOString().slice(0, 10), { skipLarge: options.skipLargeRecord ?? false });
   await ctx.store.seed(castResources(cast), `${cast.referenceDate}T00:00:00.000Z`);
   for (const client of options.backendClients ?? []) registerBackendClient(ctx, client);
@@ -170,7 +170,7 @@ const tokenBody = z
   .object({ scope: z.string().min(1), patient: z.string().optional(), encounter: z.string().optional(), clientId: z.string().default('careloop'), user: z.string().default(EHR_USER) })
   .strict();
 
-function registerAdminRoutes(app: FastifyInstance, ctx: EhrContext, subscriptions: SubscriptionHub): void {
+function registerAdminRoutes(app: FastifyInstance, ctx: EhrState, subscriptions: SubscriptionHub): void {
   app.register(
     async (admin) => {
       admin.addHook('onRequest', async (req, reply) => {

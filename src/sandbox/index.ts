@@ -11,7 +11,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { startApp, sandboxHeaderPolicy, isAddressInUse, PortInUseError, type AppMode, type RunningApp } from './app-server.ts';
 import { splitScopes } from '../shared/smart-scopes.ts';
-import { careloopClient, type ClientRegistration, type EhrContext } from './context.ts';
+import { careloopClient, type ClientRegistration, type EhrState } from './state.ts';
 import { buildEhr } from './ehr.ts';
 import { generateBackendClientKeys, type BackendClientKeys } from './auth/backend-services.ts';
 import type { ApiTarget } from './api-proxy.ts';
@@ -23,7 +23,7 @@ import { WorkflowService } from '../server/workflow/service.ts';
 import { TOPIC_BASE, TOPIC_TYPES } from './subscriptions/topics.ts';
 
 export { buildEhr, type BuildEhrOptions, type Ehr } from './ehr.ts';
-export { careloopClient, EhrContext, EHR_USER, type ClientRegistration, type LaunchContext, type WriteRecord } from './context.ts';
+export { careloopClient, EhrState, EHR_USER, type ClientRegistration, type MintedLaunch, type WriteLogEntry } from './state.ts';
 export { buildApp, PortInUseError, REPO_ROOT, type AppMode } from './app-server.ts';
 export { faultRuleSchema, type FaultRule, type FaultRuleInput } from './faults.ts';
 
@@ -89,7 +89,7 @@ export interface Sandbox {
    */
   readonly workflow: WorkflowService | null;
   /** The EHR's state, for tests (store, faults, writes, launches). */
-  readonly ctx: EhrContext;
+  readonly ctx: EhrState;
   /**
    * The workflow service's SMART Backend Services registration: a key pair generated at start,
    * its public JWKS registered with the EHR as client `careloop-workflow` (system read, Task update,
@@ -112,7 +112,7 @@ const IDENTIFIER_SYSTEM = 'https://careloop.example/fhir/identifier/care-gap-act
  * per patient on demand (a sidebar opening a chart), polling as the safety net, and reconciliation
  * of the patients with open Careloop work or recent changes (counting what the events missed).
  */
-function sandboxWorkflow(ctx: EhrContext, keys: BackendClientKeys, inbox: string, late: { server: RunningAuditServer | null }, tuning: WorkflowSandboxOptions): WorkflowService {
+function sandboxWorkflow(ctx: EhrState, keys: BackendClientKeys, inbox: string, late: { server: RunningAuditServer | null }, tuning: WorkflowSandboxOptions): WorkflowService {
   const fhirBase = ctx.fhirBase;
   return new WorkflowService({
     fhirBase,

@@ -12,7 +12,7 @@ import { createWriteStream, existsSync } from 'node:fs';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { ChainWalk } from './store/chain.ts';
-import { recordOf, type Row } from './store/audit-columns.ts';
+import { entryOf, type Row } from './store/audit-columns.ts';
 import type { ChainVerification } from './store/types.ts';
 
 /** Walks the chain of a SQLite audit database file in one read transaction. */
@@ -22,7 +22,7 @@ export function verifySqliteFile(path: string): ChainVerification {
     database.pragma('busy_timeout = 5000');
     const walk = new ChainWalk();
     for (const row of database.prepare<[], Row>('SELECT * FROM audit_event ORDER BY seq ASC').iterate()) {
-      const verdict = walk.next({ seq: Number(row.seq), id: row.event_id, prevHash: row.prev_hash, hash: row.hash }, () => recordOf(row));
+      const verdict = walk.next({ seq: Number(row.seq), id: row.event_id, prevHash: row.prev_hash, hash: row.hash }, () => entryOf(row));
       if (verdict) return verdict;
     }
     return walk.done();
@@ -60,7 +60,7 @@ export async function exportSqlite(source: string, destination: string, before: 
         ? database.prepare<[], Row>('SELECT * FROM audit_event ORDER BY seq ASC').iterate()
         : database.prepare<[string], Row>('SELECT * FROM audit_event WHERE server_time < ? ORDER BY seq ASC').iterate(before);
     for (const row of rows) {
-      if (!out.write(`${JSON.stringify(recordOf(row))}\n`)) await once(out, 'drain');
+      if (!out.write(`${JSON.stringify(entryOf(row))}\n`)) await once(out, 'drain');
       count += 1;
     }
   } finally {

@@ -19,7 +19,7 @@ export interface LoadedContentFile {
   canonicals: string[];
 }
 
-/** The outcome of {@link checkAppContent}. */
+/** The result of {@link checkAppContent}. */
 export type AppContentResult = { ok: true; files: LoadedContentFile[] } | { ok: false; errors: string[] };
 
 const FIELDS: ReadonlyArray<[field: 'valueSetBundles' | 'measurePackages', kind: ContentKind]> = [

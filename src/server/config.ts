@@ -138,7 +138,7 @@ export type AuditSettings = {
 };
 
 /** The result of {@link loadAuditConfig}. */
-export type ConfigResult = { ok: true; config: AuditServerConfig } | { ok: false; errors: string[] };
+export type AuditConfigResult = { ok: true; config: AuditServerConfig } | { ok: false; errors: string[] };
 
 /**
  * Reads and validates the configuration.
@@ -163,7 +163,7 @@ export type ConfigResult = { ok: true; config: AuditServerConfig } | { ok: false
  * | `AUDIT_TRUST_PROXY` | `true`, or comma-separated proxy addresses, whose `X-Forwarded-*` headers are believed | `false` |
  * | `AUDIT_SHUTDOWN_TIMEOUT_SECONDS` | at SIGTERM, how long requests in flight may finish | `10` |
  */
-export function loadAuditConfig(env: Readonly<Record<string, string | undefined>>): ConfigResult {
+export function loadAuditConfig(env: Readonly<Record<string, string | undefined>>): AuditConfigResult {
   const input: Record<string, string | undefined> = {};
   for (const name of AUDIT_ENVIRONMENT_VARIABLES) input[name] = env[name] === '' ? undefined : env[name];
   const result = auditConfigSchema.safeParse(input);

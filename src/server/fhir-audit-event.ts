@@ -1,8 +1,8 @@
 /**
- * Audit records as FHIR R4 AuditEvent resources (for compliance tools that speak FHIR).
+ * Audit entries as FHIR R4 AuditEvent resources (for compliance tools that speak FHIR).
  */
 import type { AuditEvent, AuditEventEntity, AuditEventEntityDetail, Bundle, Coding } from '@medplum/fhirtypes';
-import type { AuditAction, AuditRecord } from '../shared/audit-event.ts';
+import type { AuditAction, AuditEntry } from '../shared/audit-event.ts';
 
 /** The code system of Careloop's audit actions (the AuditEvent subtype). */
 export const CARELOOP_ACTION_SYSTEM = 'https://careloop.example/fhir/CodeSystem/audit-action';
@@ -35,7 +35,7 @@ function fhirAction(action: AuditAction): NonNullable<AuditEvent['action']> {
 }
 
 /** 0 success, 4 minor failure (a refusal), 8 serious failure. */
-function fhirOutcome(r: AuditRecord): NonNullable<AuditEvent['outcome']> {
+function fhirOutcome(r: AuditEntry): NonNullable<AuditEvent['outcome']> {
   if (r.action === 'launch-error') return '8';
   if (r.action === 'write-failed') {
     const status = r.outcome?.status ?? null;
@@ -58,7 +58,7 @@ function versioned(reference: string, version: string | null): string {
  * server as source observer, and entities for the patient, encounter, rule (with version and
  * digests), the CQL library that decided (version, ELM digest, source), each piece of evidence (with its version) and what was written.
  */
-export function toFhirAuditEvent(r: AuditRecord): AuditEvent {
+export function toFhirAuditEvent(r: AuditEntry): AuditEvent {
   const who = r.actor.fhirUser
     ? { reference: r.actor.fhirUser }
     : { identifier: { system: r.actor.issuer, value: r.actor.sub ?? 'unknown' } };
@@ -146,7 +146,7 @@ export function toFhirAuditEvent(r: AuditRecord): AuditEvent {
 }
 
 /** Records as a searchset Bundle of AuditEvent. */
-export function toFhirBundle(records: readonly AuditRecord[], selfUrl: string, nextUrl: string | null): Bundle<AuditEvent> {
+export function toFhirBundle(records: readonly AuditEntry[], selfUrl: string, nextUrl: string | null): Bundle<AuditEvent> {
   return {
     resourceType: 'Bundle',
     type: 'searchset',

@@ -192,8 +192,8 @@ export interface AuditActor {
   issuer: string;
 }
 
-/** A stored audit record: the event, the verified actor, the server's sequence and time, the chain. */
-export interface AuditRecord extends NormalizedAuditEvent {
+/** A stored audit entry: the event, the verified actor, the server's sequence and time, the chain. */
+export interface AuditEntry extends NormalizedAuditEvent {
   /** Server sequence number: 1, 2, 3 … without gaps. */
   seq: number;
   /** When the server accepted it (ISO 8601, UTC, milliseconds). */
@@ -237,7 +237,7 @@ export function normalizeAuditEvent(e: AuditEventInput): NormalizedAuditEvent {
 
 /** The response of `POST /api/audit/events`: one result per event, in request order. */
 export interface AuditBatchResponse {
-  results: Array<{ id: string; status: 'created' | 'duplicate'; record: AuditRecord }>;
+  results: Array<{ id: string; status: 'created' | 'duplicate'; record: AuditEntry }>;
 }
 
 /** The response of `POST /api/audit/events` sent with `Prefer: return=minimal`: a receipt per event. */
@@ -247,7 +247,7 @@ export interface AuditBatchReceipt {
 
 /** The response of `GET /api/audit/events`. */
 export interface AuditTimelinePage {
-  records: AuditRecord[];
+  records: AuditEntry[];
   /** Pass as `cursor` for the next (older) page; null on the last page. */
   nextCursor: string | null;
 }

@@ -105,7 +105,7 @@ export function problemFromStatus(status: number, about: ProblemAbout = {}): Pro
   return { kind: 'bad-response', what, status, detail: about.detail ?? 'The server answered with something unexpected.' };
 }
 
-/** The HTTP status a Problem stands for, where it came from one (for audit records and messages). */
+/** The HTTP status a Problem stands for, where it came from one (for audit entries and messages). */
 export function statusOf(problem: Problem): number | null {
   switch (problem.kind) {
     case 'unauthorized':

@@ -15,7 +15,7 @@ export interface SmartStyle {
   colorError: string | null;
   /** The highlight: the primary button, links, focus. */
   colorHighlight: string | null;
-  /** Behind a modal dialog (the confirm and defer dialogs). */
+  /** Behind a modal dialog (the confirm and snooze dialogs). */
   colorModalBackdrop: string | null;
   /** Success messages ("Saved"). */
   colorSuccess: string | null;

@@ -1,11 +1,10 @@
 import type { Identifier, Provenance, ServiceRequest, Task } from '@medplum/fhirtypes';
-import type { ActionTemplate, DueResult, Evidence, OverdueResult } from '../rules/index.ts';
+import type { ActionTemplate, Evidence, OpenGap } from '../rules/index.ts';
 
-/** A gap the clinician can act on. */
-export type OpenGap = DueResult | OverdueResult;
+export type { OpenGap };
 
 /** Who, where and when a write-back happens: everything a builder needs beside the gap. */
-export interface WriteContext {
+export interface WriteParams {
   patientId: string;
   encounterId: string | null;
   /** The clinician, e.g. `Practitioner/123`; the requester and the Provenance author. */
@@ -25,11 +24,11 @@ export const CARELOOP_RULE_BASE = 'https://careloop.example/rules';
  * The business identifier of the action for one patient, rule and due period. The same gap
  * confirmed twice (double click, retry, reload, another tab) gives the same identifier, which is
  * what makes conditional create idempotent.
- * @example actionIdentifier(ctx, gap) // { system, value: 'colorectal-cancer-screening:ada:2026-03-14' }
+ * @example actionIdentifier(params, gap) // { system, value: 'colorectal-cancer-screening:ada:2026-03-14' }
  */
-export function actionIdentifier(ctx: Pick<WriteContext, 'identifierSystem' | 'patientId'>, gap: Pick<OpenGap, 'rule' | 'dueDate'>): Identifier & { system: string; value: string } {
+export function actionIdentifier(params: Pick<WriteParams, 'identifierSystem' | 'patientId'>, gap: Pick<OpenGap, 'rule' | 'dueDate'>): Identifier & { system: string; value: string } {
   // Colons, not '|': in a FHIR token search '|' separates system from value.
-  return { system: ctx.identifierSystem, value: `${gap.rule}:${ctx.patientId}:${gap.dueDate}` };
+  return { system: params.identifierSystem, value: `${gap.rule}:${params.patientId}:${gap.dueDate}` };
 }
 
 /** The `identifier` search token for an identifier, for `If-None-Exist` and re-queries. */
@@ -43,12 +42,12 @@ function coding(template: ActionTemplate) {
 }
 
 /** The resource the rule's action template asks for: a Task (default) or a ServiceRequest. */
-export function buildActionResource(gap: OpenGap, ctx: WriteContext): Task | ServiceRequest {
+export function buildActionResource(gap: OpenGap, params: WriteParams): Task | ServiceRequest {
   const template = gap.action;
-  const identifier = [actionIdentifier(ctx, gap)];
-  const patient = { reference: `Patient/${ctx.patientId}` };
-  const encounter = ctx.encounterId ? { reference: `Encounter/${ctx.encounterId}` } : undefined;
-  const requester = ctx.fhirUser ? { reference: ctx.fhirUser } : undefined;
+  const identifier = [actionIdentifier(params, gap)];
+  const patient = { reference: `Patient/${params.patientId}` };
+  const encounter = params.encounterId ? { reference: `Encounter/${params.encounterId}` } : undefined;
+  const requester = params.fhirUser ? { reference: params.fhirUser } : undefined;
   const reason = { text: template.reason };
   const note = [{ text: `${gap.title} (${gap.rule} v${gap.version}): ${gap.reason}` }];
   if (template.resourceType === 'ServiceRequest') {
@@ -60,7 +59,7 @@ export function buildActionResource(gap: OpenGap, ctx: WriteContext): Task | Ser
       code: coding(template),
       subject: patient,
       ...(encounter ? { encounter } : {}),
-      authoredOn: ctx.confirmedAt,
+      authoredOn: params.confirmedAt,
       ...(requester ? { requester } : {}),
       reasonCode: [reason],
       note,
@@ -76,7 +75,7 @@ export function buildActionResource(gap: OpenGap, ctx: WriteContext): Task | Ser
     description: template.text,
     for: patient,
     ...(encounter ? { encounter } : {}),
-    authoredOn: ctx.confirmedAt,
+    authoredOn: params.confirmedAt,
     ...(requester ? { requester } : {}),
     reasonCode: reason,
     note,
@@ -92,24 +91,24 @@ function evidenceEntity(evidence: Evidence): NonNullable<Provenance['entity']>[n
  * Careloop (with its version) as the assembling software, the evidence (with versions) as sources,
  * and the rule and its version as policy.
  */
-export function buildProvenance(gap: OpenGap, ctx: WriteContext, target: { reference: string }): Provenance {
+export function buildProvenance(gap: OpenGap, params: WriteParams, target: { reference: string }): Provenance {
   const agents: Provenance['agent'] = [
     {
       type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/provenance-participant-type', code: 'assembler', display: 'Assembler' }] },
-      who: { identifier: { system: CARELOOP_SOFTWARE_SYSTEM, value: 'careloop' }, display: `Careloop ${ctx.appVersion}`, type: 'Device' },
+      who: { identifier: { system: CARELOOP_SOFTWARE_SYSTEM, value: 'careloop' }, display: `Careloop ${params.appVersion}`, type: 'Device' },
     },
   ];
-  if (ctx.fhirUser) {
+  if (params.fhirUser) {
     agents.unshift({
       type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/provenance-participant-type', code: 'author', display: 'Author' }] },
-      who: { reference: ctx.fhirUser },
+      who: { reference: params.fhirUser },
     });
   }
   return {
     resourceType: 'Provenance',
     target: [target],
-    recorded: ctx.confirmedAt,
-    policy: [`${CARELOOP_RULE_BASE}/${ctx.packId}/${gap.rule}|${gap.version}`],
+    recorded: params.confirmedAt,
+    policy: [`${CARELOOP_RULE_BASE}/${params.packId}/${gap.rule}|${gap.version}`],
     activity: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-DataOperation', code: 'CREATE', display: 'create' }] },
     agent: agents,
     entity: gap.evidence.filter((e) => e.role !== 'invalid').map(evidenceEntity),

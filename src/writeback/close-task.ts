@@ -4,7 +4,7 @@ import { writeFailureMessage } from '../shared/problem-copy.ts';
 import { ProblemError, isTransient } from '../shared/problem.ts';
 
 /** How closing an existing Task ended. */
-export type CloseResult =
+export type CloseOutcome =
   | { kind: 'closed'; task: Task }
   /** The Task changed in the EHR since it was read: not overwritten; here is what it is now. */
   | { kind: 'conflict'; current: Task }
@@ -28,7 +28,7 @@ function isOurs(task: Task, by: string): boolean {
  * clinician saw. A stale version (412) is never overwritten: the Task is re-read and returned so
  * the clinician sees its new state. An unknown outcome is settled by re-reading it.
  */
-export async function closeTask(gateway: FhirGateway, task: Task, by: string, at: string): Promise<CloseResult> {
+export async function closeTask(gateway: FhirGateway, task: Task, by: string, at: string): Promise<CloseOutcome> {
   const id = task.id ?? '';
   const version = task.meta?.versionId;
   const reread = async () => (await gateway.request<Task>({ url: `Task/${encodeURIComponent(id)}` })).body;

@@ -2,12 +2,12 @@ import type { Bundle, Provenance, Resource, ServiceRequest, Task } from '@medplu
 import type { FhirGateway } from '../fhir/gateway.ts';
 import { writeFailureMessage } from '../shared/problem-copy.ts';
 import { ProblemError, isTransient, retryAfterMs, statusOf, type Problem } from '../shared/problem.ts';
-import { actionIdentifier, buildActionResource, buildProvenance, identifierQuery, type OpenGap, type WriteContext } from './builders.ts';
+import { actionIdentifier, buildActionResource, buildProvenance, identifierQuery, type OpenGap, type WriteParams } from './builders.ts';
 
 export type ActionResource = Task | ServiceRequest;
 
 /** How a confirmed write ended. */
-export type WriteResult =
+export type WriteOutcome =
   | {
       kind: 'written';
       resource: ActionResource;
@@ -90,7 +90,7 @@ async function ensure<T extends Resource>(gateway: FhirGateway, body: T, query: 
   throw lastError ?? new ProblemError({ kind: 'unknown', detail: 'write not attempted' });
 }
 
-function failed(what: string, error: unknown): WriteResult {
+function failed(what: string, error: unknown): WriteOutcome {
   const problem: Problem = error instanceof ProblemError ? error.problem : { kind: 'unknown', detail: 'write failed' };
   // Worth the clinician's retry: a transient failure (looked for first), or a conflict that a re-read settles.
   const retryable = isTransient(problem) || problem.kind === 'conflict';
@@ -102,8 +102,8 @@ function failed(what: string, error: unknown): WriteResult {
  * replayed confirm joins the flight or gets the original answer back.
  */
 interface Ledger {
-  inFlight: Map<string, Promise<WriteResult>>;
-  written: Map<string, WriteResult>;
+  inFlight: Map<string, Promise<WriteOutcome>>;
+  written: Map<string, WriteOutcome>;
 }
 const ledgers = new WeakMap<FhirGateway, Ledger>();
 
@@ -121,8 +121,8 @@ function ledgerOf(gateway: FhirGateway): Ledger {
  * period however often it is called: calls with the same identifier share one flight; the server
  * is asked with conditional create; unknown outcomes are re-queried before any retry.
  */
-export function writeAction(gateway: FhirGateway, gap: OpenGap, ctx: WriteContext, options: WriteOptions = {}): Promise<WriteResult> {
-  const identifier = actionIdentifier(ctx, gap);
+export function writeAction(gateway: FhirGateway, gap: OpenGap, params: WriteParams, options: WriteOptions = {}): Promise<WriteOutcome> {
+  const identifier = actionIdentifier(params, gap);
   const key = `${identifier.system}|${identifier.value}`;
   const { inFlight, written } = ledgerOf(gateway);
   const done = written.get(key);
@@ -131,28 +131,28 @@ export function writeAction(gateway: FhirGateway, gap: OpenGap, ctx: WriteContex
   if (existing) return existing;
   const opts: Required<WriteOptions> = { maxAttempts: options.maxAttempts ?? 3, sleep: options.sleep ?? defaultSleep, random: options.random ?? Math.random };
   const what = gap.action.resourceType === 'Task' ? 'task' : 'order';
-  const flight = (async (): Promise<WriteResult> => {
+  const flight = (async (): Promise<WriteOutcome> => {
     try {
-      const action = buildActionResource(gap, ctx);
+      const action = buildActionResource(gap, params);
       const { resource, created } = await ensure<ActionResource>(gateway, action, identifierQuery(identifier), opts);
       const target = { reference: versioned(resource) };
-      const provenance = buildProvenance(gap, ctx, target);
+      const provenance = buildProvenance(gap, params, target);
       try {
         const written = await ensure<Provenance>(gateway, provenance, `target=${encodeURIComponent(target.reference)}`, opts);
         return { kind: 'written', resource, reference: target.reference, created, provenance: written.resource };
       } catch (error) {
-        const result = failed('provenance record', error);
+        const outcome = failed('provenance record', error);
         // The action itself is in the EHR; a retry finds it and only adds the Provenance.
-        return result.kind === 'failed' ? { ...result, retryable: true, message: `The ${what} was saved, but its provenance record was not. ${result.message} Retrying completes it without a second ${what}.` } : result;
+        return outcome.kind === 'failed' ? { ...outcome, retryable: true, message: `The ${what} was saved, but its provenance record was not. ${outcome.message} Retrying completes it without a second ${what}.` } : outcome;
       }
     } catch (error) {
       return failed(what, error);
     }
   })();
   inFlight.set(key, flight);
-  void flight.then((result) => {
+  void flight.then((outcome) => {
     inFlight.delete(key);
-    if (result.kind === 'written') written.set(key, result);
+    if (outcome.kind === 'written') written.set(key, outcome);
   });
   return flight;
 }

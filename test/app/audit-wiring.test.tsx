@@ -8,7 +8,7 @@ import { auditFor } from '../../src/app/audit-for.ts';
 import { outboxKey } from '../../src/audit/index.ts';
 import { resetCareGapUiStores } from '../../src/features/care-gaps/ui-store.ts';
 import { careloopPreventive } from '../../src/rules/index.ts';
-import { auditBatchSchema, type AuditRecord } from '../../src/shared/audit-event.ts';
+import { auditBatchSchema, type AuditEntry } from '../../src/shared/audit-event.ts';
 import { BASE, castStore, line, sessionFor } from '../features/render-chart.tsx';
 import { server } from '../msw/server.ts';
 import { denyBrowserStorage } from '../support/deny-storage.ts';
@@ -20,7 +20,7 @@ function auditSession() {
   return { ...session, config: { ...session.config, auditApiBaseUrl: AUDIT } };
 }
 
-function snoozeRecord(): AuditRecord {
+function snoozeEntry(): AuditEntry {
   return {
     id: '7d0d8a52-52c5-4b8e-9a55-0a4c9ab0c001',
     clientTime: '2026-11-20T10:00:00.000Z',
@@ -101,13 +101,13 @@ describe('the audit trail from the app', () => {
     client?.stop();
   });
 
-  it('reads snoozes back from the trail at launch and keeps that gap set aside', async () => {
+  it('reads snoozes back from the trail at launch and keeps that gap snoozed', async () => {
     castStore();
     server.use(
       http.get(`${AUDIT}/api/audit/events`, ({ request }) => {
         const url = new URL(request.url);
         expect(url.searchParams.get('patient')).toBe('ada');
-        return HttpResponse.json({ records: [snoozeRecord()], nextCursor: null });
+        return HttpResponse.json({ records: [snoozeEntry()], nextCursor: null });
       }),
       http.post(`${AUDIT}/api/audit/events`, async ({ request }) => {
         const body = (await request.json()) as { events: { id: string }[] };
@@ -117,7 +117,7 @@ describe('the audit trail from the app', () => {
     const session = auditSession();
     const { port, client } = auditFor(session, async () => 'the-access-token');
     render(<AppShell session={session} asOf="2026-11-23" queryClient={new QueryClient({ defaultOptions: { queries: { retry: false } } })} audit={port} auditStatus={client} />);
-    expect(await screen.findByRole('list', { name: 'Care gaps set aside' })).toHaveTextContent(/Colorectal cancer screening\s*Until 2026-12-31/);
+    expect(await screen.findByRole('list', { name: 'Care gaps snoozed or dismissed' })).toHaveTextContent(/Colorectal cancer screening\s*Until 2026-12-31/);
     expect(screen.queryByRole('region', { name: /^Colorectal cancer screening/ })).not.toBeInTheDocument();
     client?.stop();
   });
@@ -188,7 +188,7 @@ describe('the audit trail from the app', () => {
     // No waiting: the very next render shows the decision and the next gap, with the focus on it,
     // while the audit server has answered nothing.
     expect(answered).toBe(false);
-    expect(screen.getByText(line('Colorectal cancer screening: set aside until 2026-12-23'))).toBeInTheDocument();
+    expect(screen.getByText(line('Colorectal cancer screening: snoozed until 2026-12-23'))).toBeInTheDocument();
     expect(screen.queryByRole('region', { name: /^Colorectal cancer screening/ })).not.toBeInTheDocument();
     const nextHeading = within(screen.getByRole('region', { name: /^Annual influenza vaccination/ })).getByRole('heading', { level: 2 });
     expect(document.activeElement).toBe(nextHeading);

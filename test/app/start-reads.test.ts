@@ -3,7 +3,7 @@ import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { sendLaunchReads } from '../../src/app/launch-reads.ts';
 import { startReads } from '../../src/app/start-reads.ts';
-import type { ClinicalRecord } from '../../src/fhir/fetchers.ts';
+import type { RecordRead } from '../../src/fhir/fetchers.ts';
 import { fhirKeys } from '../../src/fhir/keys.ts';
 import type { PatientId } from '../../src/shared/ids.ts';
 import { BASE, castStore, sessionFor } from '../features/render-chart.tsx';
@@ -50,7 +50,7 @@ describe('startReads (index.html, once the token is there)', () => {
       ['AllergyIntolerance', 'Condition', 'DiagnosticReport', 'Encounter', 'Encounter/ada-visit', 'Immunization', 'MedicationRequest', 'Observation', 'Patient/ada', 'Procedure', 'ServiceRequest', 'Task', 'audit decisions'].sort(),
     );
     expect(queryClient.getQueryData<Patient>(fhirKeys.patient('ada' as PatientId))?.id).toBe('ada');
-    expect(queryClient.getQueryData<ClinicalRecord>(fhirKeys.record('ada' as PatientId))?.resources.length).toBeGreaterThan(0);
+    expect(queryClient.getQueryData<RecordRead>(fhirKeys.record('ada' as PatientId))?.resources.length).toBeGreaterThan(0);
     audit.client?.stop();
     queryClient.clear();
   });

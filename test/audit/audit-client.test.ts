@@ -96,7 +96,7 @@ describe('the audit client', () => {
   it('delivers recorded events in one batch with the access token and empties the outbox', async () => {
     const fake = fakeAuditServer();
     const audit = client();
-    const events = [audit.record(cardShown(1)), audit.record(cardShown(2)), audit.record(cardShown(3))];
+    const events = [audit.enqueue(cardShown(1)), audit.enqueue(cardShown(2)), audit.enqueue(cardShown(3))];
     await vi.waitFor(() => expect(fake.stored.size).toBe(3), WAIT);
     expect(fake.received).toEqual([events.map((e) => e.id)]);
     expect(fake.tokens).toEqual([`Bearer ${TOKEN}`]);
@@ -108,7 +108,7 @@ describe('the audit client', () => {
     fakeAuditServer();
     let release: ((value: string) => void) | null = null;
     const audit = client({ getAccessToken: () => new Promise<string>((r) => (release = r)) });
-    const event = audit.record(cardShown());
+    const event = audit.enqueue(cardShown());
     expect(event.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(audit.getStatus().pending).toBe(1);
     await vi.waitFor(() => expect(release).not.toBeNull(), WAIT);
@@ -123,7 +123,7 @@ describe('the audit client', () => {
     const audit = client();
     const seen: Array<{ behind: boolean; lastError: string | null }> = [];
     audit.subscribe(() => seen.push(audit.getStatus()));
-    const ids = [audit.record(cardShown(1)).id, audit.record(cardShown(2)).id];
+    const ids = [audit.enqueue(cardShown(1)).id, audit.enqueue(cardShown(2)).id];
     await vi.waitFor(() => expect(fake.stored.size).toBe(2), { timeout: 3000 });
     expect(seen).toContainEqual(expect.objectContaining({ behind: true, lastError: 'network' }));
     expect([...fake.stored.keys()].sort()).toEqual([...ids].sort());
@@ -135,7 +135,7 @@ describe('the audit client', () => {
     const fake = fakeAuditServer();
     fake.failNext('http-503', 'lose-response', 'http-503');
     const audit = client();
-    const id = audit.record(cardShown()).id;
+    const id = audit.enqueue(cardShown()).id;
     await vi.waitFor(() => expect(audit.getStatus().pending).toBe(0), { timeout: 3000 });
     expect(fake.received).toEqual([[id], [id], [id], [id]]);
     expect(fake.stored.size).toBe(1);
@@ -145,7 +145,7 @@ describe('the audit client', () => {
     const fake = fakeAuditServer();
     const connectivity = manualConnectivity(false);
     const audit = client({ connectivity });
-    audit.record(cardShown());
+    audit.enqueue(cardShown());
     await vi.waitFor(() => expect(audit.getStatus()).toMatchObject({ behind: true, lastError: 'offline' }), WAIT);
     await new Promise((r) => setTimeout(r, 50));
     expect(fake.received).toEqual([]);
@@ -158,7 +158,7 @@ describe('the audit client', () => {
     const fake = fakeAuditServer();
     fake.failNext('http-503');
     const before = client({ backoff: { baseMs: 60_000, maxMs: 60_000 }, random: () => 1 });
-    const ids = [before.record(cardShown(1)).id, before.record(cardShown(2)).id];
+    const ids = [before.enqueue(cardShown(1)).id, before.enqueue(cardShown(2)).id];
     await vi.waitFor(() => expect(before.getStatus().failures).toBe(1), WAIT);
     before.stop(); // the page goes away with events still pending
     expect(sessionStorage.getItem(outboxKey('launch-1'))).toContain(ids[0]);
@@ -183,7 +183,7 @@ describe('the audit client', () => {
     const fake = fakeAuditServer();
     fake.failNext('http-503');
     const audit = client({ backoff: { baseMs: 60_000, maxMs: 60_000 } });
-    audit.record(cardShown());
+    audit.enqueue(cardShown());
     await vi.waitFor(() => expect(audit.getStatus().failures).toBe(1), WAIT);
     expect(sessionStorage.getItem(outboxKey('launch-1'))).not.toContain(TOKEN);
   });
@@ -192,7 +192,7 @@ describe('the audit client', () => {
     const fake = fakeAuditServer();
     fake.failNext('http-429');
     const audit = client();
-    audit.record(cardShown());
+    audit.enqueue(cardShown());
     await vi.waitFor(() => expect(audit.getStatus().lastError).toBe('http-429'), WAIT);
     const due = audit.getStatus().nextAttemptAt ?? 0;
     expect(due - Date.now()).toBeGreaterThan(800);
@@ -201,9 +201,9 @@ describe('the audit client', () => {
   it('sets aside an event the server refuses for good and still delivers the others', async () => {
     const fake = fakeAuditServer();
     const audit = client({ flushDelayMs: 20 });
-    const good1 = audit.record(cardShown(1));
-    const bad = audit.record(cardShown(2));
-    const good2 = audit.record(cardShown(3));
+    const good1 = audit.enqueue(cardShown(1));
+    const bad = audit.enqueue(cardShown(2));
+    const good2 = audit.enqueue(cardShown(3));
     fake.refuseId(bad.id);
     await vi.waitFor(() => expect(audit.getStatus()).toMatchObject({ pending: 0, rejected: 1 }), { timeout: 3000 });
     expect([...fake.stored.keys()].sort()).toEqual([good1.id, good2.id].sort());
@@ -211,10 +211,10 @@ describe('the audit client', () => {
 
   it.each([
     [401, 'kept for the next token'],
-    [403, 'set aside'],
-    [404, 'set aside'],
-    [409, 'set aside'],
-    [412, 'set aside'],
+    [403, 'rejected'],
+    [404, 'rejected'],
+    [409, 'rejected'],
+    [412, 'rejected'],
     [408, 'kept'],
     [429, 'kept'],
     [500, 'kept'],
@@ -224,8 +224,8 @@ describe('the audit client', () => {
     const fake = fakeAuditServer();
     fake.failNext(status);
     const audit = client();
-    audit.record(cardShown());
-    if (fate === 'set aside') {
+    audit.enqueue(cardShown());
+    if (fate === 'rejected') {
       await vi.waitFor(() => expect(audit.getStatus()).toMatchObject({ pending: 0, rejected: 1 }), WAIT);
       expect(fake.stored.size).toBe(0);
     } else {
@@ -239,7 +239,7 @@ describe('the audit client', () => {
     const fake = fakeAuditServer();
     let token: string | null = null;
     const audit = client({ getAccessToken: async () => token });
-    audit.record(cardShown());
+    audit.enqueue(cardShown());
     await vi.waitFor(() => expect(audit.getStatus().lastError).toBe('no-token'), WAIT);
     expect(fake.received).toEqual([]);
     token = TOKEN;

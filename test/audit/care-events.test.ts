@@ -1,7 +1,7 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { auditDraftOf, auditPortOf, decisionsFromTrail, type CareEvent, type Decision } from '../../src/audit/care-events.ts';
 import type { CareEvent as CardEvent, Decision as CardDecision } from '../../src/features/care-gaps/audit-port.ts';
-import type { AuditRecord } from '../../src/shared/audit-event.ts';
+import type { AuditEntry } from '../../src/shared/audit-event.ts';
 
 const base = {
   correlationId: '6f1c1b1e-2f7a-4c55-9d59-0b1c6a0e8d11',
@@ -61,7 +61,7 @@ describe('card events in the audit trail', () => {
   });
 
   it('read back the snoozes and dismissals in force, the newest per rule winning', () => {
-    const rec = (seq: number, action: AuditRecord['action'], ruleId: string, extra: Partial<AuditRecord> = {}) => ({ seq, action, ruleId, reason: 'r', snoozeUntil: null, ...extra }) as AuditRecord;
+    const rec = (seq: number, action: AuditEntry['action'], rule: string, extra: Partial<AuditEntry> = {}) => ({ seq, action, ruleId: rule, reason: 'r', snoozeUntil: null, ...extra }) as AuditEntry;
     const decisions = decisionsFromTrail([
       rec(1, 'snoozed', 'hba1c', { snoozeUntil: '2027-01-01' }),
       rec(2, 'unsnoozed', 'hba1c'),
@@ -81,10 +81,10 @@ describe('the audit port over the client', () => {
     const recorded: unknown[] = [];
     const port = auditPortOf(
       {
-        record: (draft) => recorded.push(draft),
+        enqueue: (draft) => recorded.push(draft),
         read: async ({ actions }) => {
           expect(actions).toEqual(['snoozed', 'dismissed', 'unsnoozed']);
-          return [{ seq: 7, action: 'snoozed', ruleId: 'hba1c', reason: 'patient-request', snoozeUntil: '2027-03-01' } as AuditRecord];
+          return [{ seq: 7, action: 'snoozed', ruleId: 'hba1c', reason: 'patient-request', snoozeUntil: '2027-03-01' } as AuditEntry];
         },
       },
       { patient: 'ada', encounter: null },

@@ -109,7 +109,7 @@ describe('the care-gap loop in the sandbox chart', () => {
     expect(snoozed[0]).toMatchObject({ reason: 'next-visit', snoozeUntil: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) });
 
     await page.reload();
-    await app.getByRole('list', { name: 'Care gaps set aside' }).getByText(/blood pressure/i).waitFor({ timeout: 60_000 });
+    await app.getByRole('list', { name: 'Care gaps snoozed or dismissed' }).getByText(/blood pressure/i).waitFor({ timeout: 60_000 });
     await page.close();
   });
 

@@ -6,7 +6,7 @@
  *
  * Each patient gets an open outreach Task as Careloop writes them (business identifier in the app's
  * `identifierSystem`, `<rule>:<patient>:<due date>`), so "processed once" is visible in the EHR: the
- * Task completed in one version, one Provenance naming the service, one audit record by the service.
+ * Task completed in one version, one Provenance naming the service, one audit entry by the service.
  *
  * Polling is set to 10 minutes and heartbeats to an hour, so each test sees only the path it is
  * about; reconciliation runs every {@link RECONCILE_MS}.
@@ -121,7 +121,7 @@ async function simulate(page: Page): Promise<{ reference: string; filedAt: numbe
 
 const eventsFor = async (reference: string): Promise<InboxEvent[]> => (await service().inbox.events()).filter((e) => `${e.resourceType}/${e.resourceId}` === reference);
 
-/** Waits until the inbox has the resource and is done with it (the Task's close, its Provenance and audit record written). */
+/** Waits until the inbox has the resource and is done with it (the Task's close, its Provenance and audit entry written). */
 async function processed(reference: string): Promise<InboxEvent[]> {
   return until(`${reference} processed`, async () => {
     const events = await eventsFor(reference);
@@ -139,7 +139,7 @@ async function taskHistory(id: string): Promise<Task[]> {
     .sort((a, b) => (a.meta?.lastUpdated ?? '').localeCompare(b.meta?.lastUpdated ?? ''));
 }
 
-/** Closed once: one version transition to completed, one Provenance by the service, one audit record by the service. */
+/** Closed once: one version transition to completed, one Provenance by the service, one audit entry by the service. */
 async function expectClosedOnce(patient: string, task: Task, trigger: InboxEvent): Promise<void> {
   const versions = await taskHistory(task.id ?? '');
   expect(versions.map((v) => v.status)).toEqual(['requested', 'completed']);

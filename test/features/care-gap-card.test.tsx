@@ -197,7 +197,7 @@ describe('the care-gap card', () => {
     expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
   });
 
-  it('snoozes with a date and reason, records it, and the gap stays set aside at the next launch', async () => {
+  it('snoozes with a date and reason, records it, and the gap stays snoozed at the next launch', async () => {
     castStore();
     const audit = memoryAuditPort();
     const first = renderChart('ada', { audit });
@@ -211,7 +211,7 @@ describe('the care-gap card', () => {
 
     const next = memoryAuditPort(await audit.decisions());
     renderChart('ada', { audit: next });
-    expect(await screen.findByRole('list', { name: 'Care gaps set aside' })).toHaveTextContent(/Colorectal cancer screening\s*Until 2026-12-23/);
+    expect(await screen.findByRole('list', { name: 'Care gaps snoozed or dismissed' })).toHaveTextContent(/Colorectal cancer screening\s*Until 2026-12-23/);
     expect(screen.queryByRole('region', { name: /^Colorectal cancer screening/ })).not.toBeInTheDocument();
 
     // Brought back at this later launch: recorded as unsnoozed, and the card returns with the focus.
@@ -230,13 +230,13 @@ describe('the care-gap card', () => {
     await userEvent.click(within(dialog).getByRole('radio', { name: 'Waiting for results' }));
     await userEvent.click(within(dialog).getByRole('button', { name: 'Snooze' }));
     expect(screen.getByRole('status', { name: '' })).toBeDefined();
-    expect(screen.getByText(line('Colorectal cancer screening: set aside until 2026-12-23'))).toBeInTheDocument();
+    expect(screen.getByText(line('Colorectal cancer screening: snoozed until 2026-12-23'))).toBeInTheDocument();
     first.unmount();
     resetCareGapUiStores();
 
     // The audit trail read at this launch does not have the snooze yet.
     renderChart('ada', { audit: memoryAuditPort() });
-    expect(await screen.findByRole('list', { name: 'Care gaps set aside' })).toHaveTextContent(/Colorectal cancer screening\s*Until 2026-12-23/);
+    expect(await screen.findByRole('list', { name: 'Care gaps snoozed or dismissed' })).toHaveTextContent(/Colorectal cancer screening\s*Until 2026-12-23/);
     expect(screen.queryByRole('region', { name: /^Colorectal cancer screening/ })).not.toBeInTheDocument();
   });
 
@@ -284,7 +284,7 @@ describe('the care-gap card', () => {
     await user.type(day, '2026-12-30');
     await user.click(within(dialog).getByRole('button', { name: 'Snooze' }));
     expect(audit.events.find((e) => e.action === 'snoozed')).toMatchObject({ decision: { reason: 'awaiting-results', until: '2026-12-30' } });
-    expect(screen.getByText(line('Colorectal cancer screening: set aside until 2026-12-30'))).toBeInTheDocument();
+    expect(screen.getByText(line('Colorectal cancer screening: snoozed until 2026-12-30'))).toBeInTheDocument();
   });
 
   it('names a dismissal reason from the trail through the known reasons, never as it was stored', async () => {
@@ -295,8 +295,8 @@ describe('the care-gap card', () => {
         { rule: 'breast-cancer-screening', kind: 'dismissed', reason: 'done-elsewhere', until: null },
       ]),
     });
-    const setAside = await screen.findByRole('list', { name: 'Care gaps set aside' });
-    expect(setAside).toHaveTextContent(/Colorectal cancer screening\s*Dismissed: Other reason/);
+    const lastDecided = await screen.findByRole('list', { name: 'Care gaps snoozed or dismissed' });
+    expect(lastDecided).toHaveTextContent(/Colorectal cancer screening\s*Dismissed: Other reason/);
     expect(screen.queryByText(/Ada_Lovelace/)).not.toBeInTheDocument();
   });
 

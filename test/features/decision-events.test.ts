@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { memoryAuditPort, type AuditPort } from '../../src/features/care-gaps/audit-port.ts';
 import { auditFields, decisionEvents } from '../../src/features/care-gaps/decision-events.ts';
-import type { WriteResult } from '../../src/writeback/write-action.ts';
+import type { WriteOutcome } from '../../src/writeback/write-action.ts';
 import { adaColorectalOverdue as gap } from '../fixtures/gaps.ts';
 
 const ID = 'decision-1';
@@ -18,7 +18,7 @@ function setup() {
   return { port, events: decisionEvents(port) };
 }
 
-const written: WriteResult = { kind: 'written', resource: { resourceType: 'Task', status: 'requested', intent: 'order' }, reference: 'Task/t1/_history/1', created: true, provenance: { resourceType: 'Provenance', target: [], recorded: '2026-06-01T09:00:00Z', agent: [] } };
+const written: WriteOutcome = { kind: 'written', resource: { resourceType: 'Task', status: 'requested', intent: 'order' }, reference: 'Task/t1/_history/1', created: true, provenance: { resourceType: 'Provenance', target: [], recorded: '2026-06-01T09:00:00Z', agent: [] } };
 
 describe('the decision events', () => {
   it('carry the rule, its logic and evidence, and the decision’s correlation id', () => {
@@ -71,8 +71,8 @@ describe('the decision events', () => {
 
   it('record a snooze with its end, a dismissal with its reason, and an undo', () => {
     const { port, events } = setup();
-    events.setAside(gap, ID, { kind: 'snoozed', reason: 'next-visit', until: '2026-07-01' });
-    events.setAside(gap, 'decision-2', { kind: 'dismissed', reason: 'done-elsewhere' });
+    events.decided(gap, ID, { kind: 'snoozed', reason: 'next-visit', until: '2026-07-01' });
+    events.decided(gap, 'decision-2', { kind: 'dismissed', reason: 'done-elsewhere' });
     events.unsnoozed(gap, ID);
     expect(port.events).toEqual([
       { ...fields, action: 'snoozed', decision: { reason: 'next-visit', until: '2026-07-01' } },

@@ -16,7 +16,7 @@ afterEach(() => {
 
 describe('the care-gap UI store', () => {
   it('keeps decisions in sessionStorage, so a relaunch for the same patient and user finds them', () => {
-    careGapUiStore('ada', 'Practitioner/blackwell').getState().setAsideGap({ rule: 'colorectal-cancer-screening', title: 'Colorectal cancer screening', decision: { kind: 'snoozed', reason: 'next-visit', until: '2026-12-23' }, correlationId: 'c1' });
+    careGapUiStore('ada', 'Practitioner/blackwell').getState().decide({ rule: 'colorectal-cancer-screening', title: 'Colorectal cancer screening', decision: { kind: 'snoozed', reason: 'next-visit', until: '2026-12-23' }, correlationId: 'c1' });
     resetCareGapUiStores();
     expect(careGapUiStore('ada', 'Practitioner/blackwell').getState().decided['colorectal-cancer-screening']).toMatchObject({ kind: 'snoozed', until: '2026-12-23' });
   });
@@ -27,7 +27,7 @@ describe('the care-gap UI store', () => {
     try {
       const store = careGapUiStore('grace', 'Practitioner/blackwell');
       store.getState().openConfirm('cervical-cancer-screening');
-      store.getState().setAsideGap({ rule: 'cervical-cancer-screening', title: 'Cervical cancer screening', decision: { kind: 'dismissed', reason: 'done-elsewhere' }, correlationId: 'c2' });
+      store.getState().decide({ rule: 'cervical-cancer-screening', title: 'Cervical cancer screening', decision: { kind: 'dismissed', reason: 'done-elsewhere' }, correlationId: 'c2' });
       expect(store.getState().decided['cervical-cancer-screening']).toMatchObject({ kind: 'dismissed' });
       expect(warn).not.toHaveBeenCalled();
     } finally {
@@ -58,14 +58,14 @@ describe('the care-gap UI store', () => {
     expect(store.getState().markShown('c2')).toBe(true);
   });
 
-  it('asks for the focus on the card after a gap is set aside or brought back, until the panel has moved it', () => {
+  it('asks for the focus on the card after a gap is snoozed or dismissed or brought back, until the panel has moved it', () => {
     const store = careGapUiStore('ada', 'Practitioner/blackwell');
-    store.getState().setAsideGap({ rule: 'colorectal-cancer-screening', title: 'Colorectal cancer screening', decision: { kind: 'dismissed', reason: 'done-elsewhere' }, correlationId: 'c1' });
+    store.getState().decide({ rule: 'colorectal-cancer-screening', title: 'Colorectal cancer screening', decision: { kind: 'dismissed', reason: 'done-elsewhere' }, correlationId: 'c1' });
     expect(panelSelectors.focusRequest(store.getState())).toBe('card');
     store.getState().focusMoved();
     expect(panelSelectors.focusRequest(store.getState())).toBeNull();
-    store.getState().undoSetAside('colorectal-cancer-screening');
-    expect(store.getState()).toMatchObject({ focusRequest: 'card', focusRule: 'colorectal-cancer-screening', setAside: null });
+    store.getState().undoDecision('colorectal-cancer-screening');
+    expect(store.getState()).toMatchObject({ focusRequest: 'card', focusRule: 'colorectal-cancer-screening', lastDecided: null });
   });
 
   it('selects the correlation id of the decision in progress on a rule, or none', () => {

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { careloopPreventive, compareResults, evaluatePack, indexRecord, VS, withValueSets, ValueSetLoadError } from '../../src/rules/index.ts';
+import { careloopPreventive, compareResults, evaluatePack, indexRecord, isOpenGap, isOpenGapStatus, VS, withValueSets, ValueSetLoadError } from '../../src/rules/index.ts';
 import type { RuleResult } from '../../src/rules/index.ts';
 import { canonicalJson } from '../../src/shared/canonical-json.ts';
 import { bpPanel, builtInPack, condition, encounter, evaluateBuiltIn, hba1c, mp, observation, patient, poc, procedure, resultFor } from './builders.ts';
@@ -37,14 +37,21 @@ describe('evaluatePack', () => {
   it('puts the overdue HbA1c above 9 % first and names it as the next-best action', () => {
     const result = evaluateBuiltIn(ada(), poc('2025-06-01'));
     expect(result.next).toBe('diabetes-glycemic-status');
-    const open = result.results.filter((r) => r.status === 'due' || r.status === 'overdue');
-    expect(open.map((r) => [r.rule, r.status === 'due' || r.status === 'overdue' ? r.priority : 0])).toEqual([
+    const open = result.results.filter(isOpenGap);
+    expect(open.map((r) => [r.rule, r.priority])).toEqual([
       ['diabetes-glycemic-status', 1],
       ['colorectal-cancer-screening', 2],
       ['breast-cancer-screening', 3],
       ['cervical-cancer-screening', 4],
       ['tobacco-screening-cessation', 5],
     ]);
+  });
+
+  it('calls a result an open gap when it is due or overdue, and nothing else (isOpenGap, the one definition)', () => {
+    const statuses = ['due', 'overdue', 'satisfied', 'excluded', 'not-applicable', 'insufficient-data'] as const;
+    expect(statuses.filter(isOpenGapStatus)).toEqual(['due', 'overdue']);
+    const result = evaluateBuiltIn(ada(), poc('2025-06-01'));
+    expect(result.results.filter(isOpenGap).map((r) => r.status)).toEqual(result.results.map((r) => r.status).filter((s) => s === 'due' || s === 'overdue'));
   });
 
   it('lists results that are not open gaps after the open ones, insufficient data first', () => {

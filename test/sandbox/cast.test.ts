@@ -1,18 +1,18 @@
 import type { Observation, Procedure, Resource, Task } from '@medplum/fhirtypes';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ageOn } from '../../src/shared/age.ts';
-import { buildCast, CAST_IDS, CAST_MEMBERS, castMember, castResources, type CastRecord } from '../../src/shared/cast/index.ts';
+import { buildCast, CAST_IDS, CAST_MEMBERS, castMember, castResources, type CastChart } from '../../src/shared/cast/index.ts';
 import { loadFhirDefinitions } from '../../src/sandbox/fhir-api/definitions.ts';
 import { validationProblem } from '../../src/sandbox/fhir-api/validate.ts';
 
 const REF = '2026-11-23';
 const cast = buildCast(REF);
-const record = (id: string): CastRecord => {
+const record = (id: string): CastChart => {
   const r = cast.patients.find((p) => p.member.id === id);
   if (!r) throw new Error(id);
   return r;
 };
-const of = <T extends Resource>(r: CastRecord, type: T['resourceType']) => r.resources.filter((x): x is T => x.resourceType === type);
+const of = <T extends Resource>(r: CastChart, type: T['resourceType']) => r.resources.filter((x): x is T => x.resourceType === type);
 
 beforeAll(() => {
   loadFhirDefinitions();

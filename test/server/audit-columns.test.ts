@@ -5,11 +5,11 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hashedForm } from '../../src/server/store/chain.ts';
-import { AUDIT_COLUMN_NAMES, AUDIT_RECORD_COLUMNS, recordOf, rowOf, type Row } from '../../src/server/store/audit-columns.ts';
+import { AUDIT_COLUMN_NAMES, AUDIT_ENTRY_COLUMNS, entryOf, rowOf, type Row } from '../../src/server/store/audit-columns.ts';
 import { openAuditStore } from '../../src/server/store/kysely-store.ts';
 import { openSqliteStoreThread } from '../../src/server/store/sqlite-thread.ts';
 import type { AuditStore } from '../../src/server/store/types.ts';
-import { normalizeAuditEvent, type AuditActor, type AuditRecord } from '../../src/shared/audit-event.ts';
+import { normalizeAuditEvent, type AuditActor, type AuditEntry } from '../../src/shared/audit-event.ts';
 import { canonicalJson } from '../../src/shared/canonical-json.ts';
 import { sha256Hex } from '../../src/shared/digest.ts';
 import { aLogic, anEvent } from './support/events.ts';
@@ -39,7 +39,7 @@ function declaredPaths(fields: object, prefix = ''): string[] {
   );
 }
 
-function valueAt(record: AuditRecord, path: string): unknown {
+function valueAt(record: AuditEntry, path: string): unknown {
   return path.split('.').reduce<unknown>((value, key) => (value as Record<string, unknown> | null)?.[key], record);
 }
 
@@ -100,17 +100,17 @@ const backends: Array<{ name: string; make: () => Backend }> = [
 const databaseUrl = process.env['DATABASE_URL'];
 if (databaseUrl) backends.push({ name: 'PostgreSQL', make: () => postgres(databaseUrl) });
 
-describe('the audit record declared once (audit-columns.ts)', () => {
+describe('the audit entry declared once (audit-columns.ts)', () => {
   it('maps every declared field to a column of its own and back', () => {
-    const record: AuditRecord = { ...fullEvent(), seq: 7, serverTime: '2026-12-01T09:00:00.000Z', actor, prevHash: '1'.repeat(64), hash: '2'.repeat(64) };
+    const record: AuditEntry = { ...fullEvent(), seq: 7, serverTime: '2026-12-01T09:00:00.000Z', actor, prevHash: '1'.repeat(64), hash: '2'.repeat(64) };
     const row = rowOf(record);
     expect(Object.keys(row)).toEqual(AUDIT_COLUMN_NAMES);
     expect(new Set(AUDIT_COLUMN_NAMES).size).toBe(AUDIT_COLUMN_NAMES.length);
     for (const [column, value] of Object.entries(row)) expect(value, column).not.toBeNull();
-    expect(recordOf(row)).toEqual(record);
-    expect(Object.keys(recordOf(row))).toEqual(Object.keys(record));
+    expect(entryOf(row)).toEqual(record);
+    expect(Object.keys(entryOf(row))).toEqual(Object.keys(record));
     // Declared leaves are exactly the record's: every field of the record, nothing else.
-    expect(declaredPaths(AUDIT_RECORD_COLUMNS).sort()).toEqual(
+    expect(declaredPaths(AUDIT_ENTRY_COLUMNS).sort()).toEqual(
       Object.entries(record)
         .flatMap(([key, value]) => (key === 'actor' || key === 'logic' ? Object.keys(value as object).map((k) => `${key}.${k}`) : [key]))
         .sort(),
@@ -118,12 +118,12 @@ describe('the audit record declared once (audit-columns.ts)', () => {
   });
 
   it('reads a record without the deciding logic (all its columns null) as logic null', () => {
-    const record: AuditRecord = { ...fullEvent(), logic: null, seq: 1, serverTime: '2026-12-01T09:00:00.000Z', actor, prevHash: '0'.repeat(64), hash: '3'.repeat(64) };
+    const record: AuditEntry = { ...fullEvent(), logic: null, seq: 1, serverTime: '2026-12-01T09:00:00.000Z', actor, prevHash: '0'.repeat(64), hash: '3'.repeat(64) };
     const row = rowOf(record);
     expect([row.logic_library, row.logic_version, row.logic_elm_digest, row.logic_source]).toEqual([null, null, null, null]);
-    expect(recordOf(row).logic).toBeNull();
+    expect(entryOf(row).logic).toBeNull();
     // Some logic columns set is a tampered row: returned as it is, so that it fails its hash.
-    expect(recordOf({ ...row, logic_version: '1.0.0' }).logic).toEqual({ library: '', version: '1.0.0', elmDigest: '', source: '' });
+    expect(entryOf({ ...row, logic_version: '1.0.0' }).logic).toEqual({ library: '', version: '1.0.0', elmDigest: '', source: '' });
   });
 });
 
@@ -153,11 +153,11 @@ describe.each(backends)('every declared field round-trips through the store on $
 
     const [read] = await store.timeline({ patient: 'ada', limit: 1 });
     expect(read).toEqual(stored);
-    for (const path of declaredPaths(AUDIT_RECORD_COLUMNS)) {
+    for (const path of declaredPaths(AUDIT_ENTRY_COLUMNS)) {
       expect(valueAt(stored, path), path).not.toBeNull();
       expect(valueAt(stored, path), path).not.toBeUndefined();
     }
-    expect(recordOf(row)).toEqual(stored);
+    expect(entryOf(row)).toEqual(stored);
     // The write path's serialiser (chain.ts) hashes every declared field, as the shared canonical JSON does.
     const { hash, ...unhashed } = stored;
     expect(hash).toBe(sha256Hex(canonicalJson(hashedForm(unhashed))));

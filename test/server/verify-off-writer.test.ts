@@ -10,11 +10,11 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashBuiltRecord } from '../../src/server/store/chain.ts';
+import { hashBuiltEntry } from '../../src/server/store/chain.ts';
 import { openAuditStore } from '../../src/server/store/kysely-store.ts';
 import { openSqliteStoreThread, type SqliteStoreThread } from '../../src/server/store/sqlite-thread.ts';
 import type { ChainVerification } from '../../src/server/store/types.ts';
-import { GENESIS_HASH, normalizeAuditEvent, type AuditActor, type AuditRecord } from '../../src/shared/audit-event.ts';
+import { GENESIS_HASH, normalizeAuditEvent, type AuditActor, type AuditEntry } from '../../src/shared/audit-event.ts';
 import { anEvent } from './support/events.ts';
 import { harness } from './support/harness.ts';
 
@@ -33,8 +33,8 @@ function writeChain(path: string, n: number): void {
     let prevHash = GENESIS_HASH;
     db.transaction(() => {
       for (let seq = 1; seq <= n; seq++) {
-        const r: AuditRecord = { ...template, id: `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`, seq, serverTime: '2026-11-01T10:00:00.000Z', actor, prevHash, hash: '' };
-        r.hash = hashBuiltRecord(r);
+        const r: AuditEntry = { ...template, id: `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`, seq, serverTime: '2026-11-01T10:00:00.000Z', actor, prevHash, hash: '' };
+        r.hash = hashBuiltEntry(r);
         insert.run(r.seq, r.id, r.serverTime, r.clientTime, r.patient, r.encounter, r.action, r.ruleId, r.ruleVersion, r.packDigest, JSON.stringify(r.evidence), null, null, null, null, r.evidenceDigest, null, r.correlationId, r.appVersion, null, null, actor.sub, actor.fhirUser, actor.clientId, actor.issuer, r.prevHash, r.hash);
         prevHash = r.hash;
       }

@@ -28,7 +28,7 @@ export interface TranslationMessage {
 }
 
 /** An ELM library as the translator's `toJson()` emits it (the `library` object holds the ELM). */
-export interface ElmLibrary {
+export interface TranslatedElm {
   readonly library: {
     readonly identifier: { readonly id: string; readonly version?: string };
     readonly [key: string]: unknown;
@@ -39,7 +39,7 @@ export interface ElmLibrary {
 /** What {@link translateLibraries} produced. */
 export interface TranslationResult {
   /** Library name → ELM JSON, in name order; includes FHIRHelpers when it was added. */
-  readonly elm: ReadonlyMap<string, ElmLibrary>;
+  readonly elm: ReadonlyMap<string, TranslatedElm>;
   /** The CQL text translated for each library (the given sources plus any generated FHIRHelpers). */
   readonly sources: ReadonlyMap<string, string>;
   /** Always empty on a resolved result: errors reject with {@link CqlTranslationError}. */
@@ -155,7 +155,7 @@ function ucumMessages(msg: unknown): string {
   return Array.isArray(msg) ? msg.filter((x): x is string => typeof x === 'string').join('; ') : '';
 }
 
-function isElmLibrary(x: unknown): x is ElmLibrary {
+function isTranslatedElm(x: unknown): x is TranslatedElm {
   if (typeof x !== 'object' || x === null) return false;
   const lib = (x as Record<string, unknown>)['library'];
   if (typeof lib !== 'object' || lib === null) return false;
@@ -168,7 +168,7 @@ function asRecord(x: unknown): Record<string, unknown> | undefined {
 }
 
 /** The CqlToElmError annotations the translator writes into the library it emits. */
-function messagesOf(elm: ElmLibrary): TranslationMessage[] {
+function messagesOf(elm: TranslatedElm): TranslationMessage[] {
   const out: TranslationMessage[] = [];
   const annotations = elm.library['annotation'];
   if (!Array.isArray(annotations)) return out;
@@ -293,7 +293,7 @@ export async function translateLibraries(opts: TranslateOptions): Promise<Transl
     }),
   );
 
-  const elm = new Map<string, ElmLibrary>();
+  const elm = new Map<string, TranslatedElm>();
   const messages = new Map<string, TranslationMessage>();
   const note = (m: TranslationMessage): void => {
     messages.set(`${m.severity}|${m.library}|${m.line}|${m.column}|${m.message}`, m);
@@ -329,7 +329,7 @@ export async function translateLibraries(opts: TranslateOptions): Promise<Transl
         continue;
       }
       const parsed: unknown = JSON.parse(json);
-      if (!isElmLibrary(parsed)) {
+      if (!isTranslatedElm(parsed)) {
         note({ library: name, line: null, column: null, message: 'the translator produced no ELM library', severity: 'error' });
         continue;
       }

@@ -18,7 +18,7 @@ import { WhyPanel } from './why-panel.tsx';
 import { keepDates } from '../shared/dates.tsx';
 import { LIVE_HOLD } from '../live-updates/live-updates-provider.tsx';
 
-/** Loaded when the clinician first asks to act (see the DeferDialog note in care-gap-panel.tsx). */
+/** Loaded when the clinician first asks to act (see the SnoozeDialog note in care-gap-panel.tsx). */
 const ConfirmDialog = lazy(() => import('./confirm-dialog.tsx').then((m) => ({ default: m.ConfirmDialog })));
 
 const SEVERITY = { info: 'info', warning: 'warning', critical: 'error' } as const;
@@ -30,14 +30,14 @@ export interface CareGapCardProps {
   patientName: string;
   requester: string | null;
   whyOpen: boolean;
-  /** The card's heading, which takes the focus when the card replaces one set aside. */
+  /** The card's heading, which takes the focus when the card replaces one snoozed or dismissed. */
   headingRef?: Ref<HTMLHeadingElement>;
   confirmOpen: boolean;
   asOfLabel: string;
   /** Why the action may not be written back (then no write is offered), or null. */
   writeBlock: WriteBlock | null;
   /** Whether "Not now" and "Dismiss" are offered: decisions only a clinician records. */
-  canDefer: boolean;
+  canSnooze: boolean;
   onWhy: () => void;
   onOpenConfirm: () => void;
   onCloseConfirm: () => void;
@@ -98,7 +98,7 @@ export function CareGapCard(props: CareGapCardProps) {
         <Button size="small" onClick={props.onWhy} aria-expanded={whyOpen}>
           {whyOpen ? 'Hide why' : 'Why?'}
         </Button>
-        {props.canDefer ? (
+        {props.canSnooze ? (
           <>
             <Button size="small" onClick={props.onSnooze}>
               Not now

@@ -19,7 +19,7 @@ import { isClinician, writeBlock } from '../../smart/permissions.ts';
 import type { ConfirmOutcome } from './use-confirm.ts';
 import { problemCopy } from '../../shared/problem-copy.ts';
 import { CareGapCard } from './care-gap-card.tsx';
-import { reasonLabel } from './defer-reasons.ts';
+import { reasonLabel } from './snooze-reasons.ts';
 import type { GapView } from './gap-views.ts';
 import type { OpenGap } from '../../writeback/builders.ts';
 import { summaryOf, writtenWords } from './gap-views.ts';
@@ -28,13 +28,14 @@ import { useDecisionEvents } from './decision-events.ts';
 import { useCareGaps } from './use-care-gaps.ts';
 import { useLiveUpdates, type LiveView } from '../live-updates/live-updates-provider.tsx';
 import type { PackResult } from '../../rules/index.ts';
+import { isOpenGap, isOpenGapStatus } from '../../rules/types.ts';
 import { keepDates } from '../shared/dates.tsx';
 
 /**
  * The dialogs (and MUI's dialog, form and text-field components) load when first opened, so the
  * first card neither downloads nor evaluates them (vite.config.ts keeps them out of the preloads).
  */
-const DeferDialog = lazy(() => import('./defer-dialog.tsx').then((m) => ({ default: m.DeferDialog })));
+const SnoozeDialog = lazy(() => import('./snooze-dialog.tsx').then((m) => ({ default: m.SnoozeDialog })));
 
 
 /**
@@ -79,8 +80,6 @@ export function freshnessLabel(readAt: number, live: LiveView | null): string {
   }
 }
 
-const OPEN_STATUSES = new Set(['due', 'overdue']);
-
 /** What a re-read of the record changed for the clinician, in words (empty: nothing they would see). */
 export function changeWords(before: PackResult, after: PackResult): string {
   const was = new Map(before.results.map((r) => [r.rule, r.status]));
@@ -89,8 +88,8 @@ export function changeWords(before: PackResult, after: PackResult): string {
   for (const r of after.results) {
     const prior = was.get(r.rule);
     if (prior === undefined) continue;
-    if (OPEN_STATUSES.has(prior) && !OPEN_STATUSES.has(r.status)) closed.push(r.title);
-    if (!OPEN_STATUSES.has(prior) && OPEN_STATUSES.has(r.status)) opened.push(r.title);
+    if (isOpenGapStatus(prior) && !isOpenGap(r)) closed.push(r.title);
+    if (!isOpenGapStatus(prior) && isOpenGap(r)) opened.push(r.title);
   }
   const parts = [closed.length ? `${closed.length === 1 ? 'Gap closed' : 'Gaps closed'}: ${closed.join('; ')}` : null, opened.length ? `${opened.length === 1 ? 'New gap' : 'New gaps'}: ${opened.join('; ')}` : null];
   return parts.filter(Boolean).join('. ');
@@ -130,13 +129,13 @@ export function CareGapPanel({ asOf, patientName, userName = null }: { asOf: str
   const focusRuleWanted = useStore(store, panelSelectors.focusRule);
   const whyRule = useStore(store, panelSelectors.whyRule);
   const confirmRule = useStore(store, panelSelectors.confirmRule);
-  const deferDraft = useStore(store, panelSelectors.defer);
-  const setAside = useStore(store, panelSelectors.setAside);
+  const snoozeDraft = useStore(store, panelSelectors.snoozeDraft);
+  const lastDecided = useStore(store, panelSelectors.lastDecided);
   const announcement = useStore(store, panelSelectors.announcement);
   const done = useStore(store, panelSelectors.written);
   const showExcluded = useStore(store, panelSelectors.showExcluded);
   const focusRequest = useStore(store, panelSelectors.focusRequest);
-  const { focus: focusOn, toggleWhy, openConfirm, closeConfirm, startDefer, editDefer, closeDefer, closeWritten, toggleExcluded } = store.getState();
+  const { focus: focusOn, toggleWhy, openConfirm, closeConfirm, startSnooze, editSnooze, closeSnooze, closeWritten, toggleExcluded } = store.getState();
   const gaps = useCareGaps(asOf, decided);
   const live = useLiveUpdates();
   const result = gaps.status === 'ready' ? gaps.result : null;
@@ -152,7 +151,7 @@ export function CareGapPanel({ asOf, patientName, userName = null }: { asOf: str
   // DOM nodes that take the focus after an action (see focusRequest).
   const headingRef = useRef<HTMLHeadingElement | null>(null);
   const resultRef = useRef<HTMLDivElement | null>(null);
-  const setAsideRef = useRef<HTMLDivElement | null>(null);
+  const lastDecidedRef = useRef<HTMLDivElement | null>(null);
   const written = done?.outcome.write.kind === 'written' ? done.outcome.write : null;
   const closed = done?.outcome.closed ?? null;
 
@@ -175,13 +174,13 @@ export function CareGapPanel({ asOf, patientName, userName = null }: { asOf: str
   useEffect(() => {
     if (!focusRequest) return;
     // A card in focus may render a moment later (its correlation id is minted in an effect); with no
-    // open gap left, the set-aside line takes the focus instead.
-    const card = headingRef.current ?? (focusRule ? null : setAsideRef.current);
-    const target = focusRequest === 'card' ? card : focusRequest === 'result' ? resultRef.current : setAsideRef.current;
+    // open gap left, the snoozed-or-dismissed line takes the focus instead.
+    const card = headingRef.current ?? (focusRule ? null : lastDecidedRef.current);
+    const target = focusRequest === 'card' ? card : focusRequest === 'result' ? resultRef.current : lastDecidedRef.current;
     if (!target) return;
     target.focus();
     store.getState().focusMoved();
-  }, [focusRequest, focusRule, correlationId, written, setAside, store]);
+  }, [focusRequest, focusRule, correlationId, written, lastDecided, store]);
 
   const clinician = isClinician(context.fhirUser);
   const onWritten = useCallback((outcome: ConfirmOutcome, gap: OpenGap) => store.getState().wrote({ outcome, action: gap.action }), [store]);
@@ -209,35 +208,35 @@ export function CareGapPanel({ asOf, patientName, userName = null }: { asOf: str
   const others = open.filter((v) => v !== focus);
   const undecided = gaps.undecided;
   const inProgress = views.filter((v): v is Extract<GapView, { state: 'in-progress' }> => v.state === 'in-progress');
-  const deferred = views.filter((v) => v.state === 'snoozed' || v.state === 'dismissed');
-  const deferGap = deferDraft ? views.find((v) => v.gap.rule === deferDraft.rule)?.gap : undefined;
+  const decidedViews = views.filter((v) => v.state === 'snoozed' || v.state === 'dismissed');
+  const snoozeGap = snoozeDraft ? views.find((v) => v.gap.rule === snoozeDraft.rule)?.gap : undefined;
 
   // A snooze or dismissal changes the card at once: the decision is kept here (and survives a
   // reload in this browser session) while the outbox delivers it; the card never waits for that.
-  const submitDefer = () => {
+  const submitSnooze = () => {
     const ui = store.getState();
-    const draft = ui.defer;
-    if (!draft || !deferGap) return;
-    const id = ui.correlationFor(deferGap.rule);
+    const draft = ui.snoozeDraft;
+    if (!draft || !snoozeGap) return;
+    const id = ui.correlationFor(snoozeGap.rule);
     const decision = draft.kind === 'snooze' ? ({ kind: 'snoozed', reason: draft.reason, until: draft.until } as const) : ({ kind: 'dismissed', reason: draft.reason } as const);
-    events.setAside(deferGap, id, decision);
-    ui.setAsideGap({ rule: deferGap.rule, title: deferGap.title, decision, correlationId: id });
+    events.decided(snoozeGap, id, decision);
+    ui.decide({ rule: snoozeGap.rule, title: snoozeGap.title, decision, correlationId: id });
   };
 
-  // A gap set aside earlier (this launch or a past one) is offered again: recorded as `unsnoozed`.
+  // A gap snoozed or dismissed earlier (this launch or a past one) is offered again: recorded as `unsnoozed`.
   const bringBack = (gap: OpenGap) => {
     const ui = store.getState();
-    const id = ui.setAside?.rule === gap.rule ? ui.setAside.correlationId : ui.correlationFor(gap.rule);
+    const id = ui.lastDecided?.rule === gap.rule ? ui.lastDecided.correlationId : ui.correlationFor(gap.rule);
     events.unsnoozed(gap, id);
-    ui.undoSetAside(gap.rule);
+    ui.undoDecision(gap.rule);
   };
 
-  const undoSetAside = () => {
-    const entry = store.getState().setAside;
+  const undoDecision = () => {
+    const entry = store.getState().lastDecided;
     const gap = entry ? views.find((v) => v.gap.rule === entry.rule)?.gap : undefined;
     if (!entry || !gap) return;
     events.unsnoozed(gap, entry.correlationId);
-    store.getState().undoSetAside(entry.rule);
+    store.getState().undoDecision(entry.rule);
   };
 
   const block = focus ? writeBlock(context.fhirUser, context.scopes, focus.gap.action.resourceType) : null;
@@ -296,21 +295,21 @@ export function CareGapPanel({ asOf, patientName, userName = null }: { asOf: str
           </Box>
         </Alert>
       ) : null}
-      {setAside ? (
+      {lastDecided ? (
         <Alert
           severity="info"
           role="status"
-          ref={setAsideRef}
+          ref={lastDecidedRef}
           tabIndex={-1}
           sx={{ m: 1 }}
           action={
-            <Button color="inherit" size="small" onClick={undoSetAside}>
+            <Button color="inherit" size="small" onClick={undoDecision}>
               Undo
             </Button>
           }
         >
-          {setAside.title}:{' '}
-          {setAside.decision.kind === 'snoozed' ? keepDates(`set aside until ${setAside.decision.until}`) : `dismissed (${reasonLabel(setAside.decision.reason)})`}
+          {lastDecided.title}:{' '}
+          {lastDecided.decision.kind === 'snoozed' ? keepDates(`snoozed until ${lastDecided.decision.until}`) : `dismissed (${reasonLabel(lastDecided.decision.reason)})`}
         </Alert>
       ) : null}
       {focus && correlationId ? (
@@ -326,7 +325,7 @@ export function CareGapPanel({ asOf, patientName, userName = null }: { asOf: str
           confirmOpen={confirmRule === focus.gap.rule}
           asOfLabel={freshnessLabel(gaps.readAt, live)}
           writeBlock={block}
-          canDefer={clinician}
+          canSnooze={clinician}
           onWhy={() => {
             // Every opening is recorded, for the gap it was opened on.
             if (whyRule !== focus.gap.rule) events.whyOpened(focus.gap, correlationId);
@@ -334,8 +333,8 @@ export function CareGapPanel({ asOf, patientName, userName = null }: { asOf: str
           }}
           onOpenConfirm={() => openConfirm(focus.gap.rule)}
           onCloseConfirm={closeConfirm}
-          onSnooze={() => startDefer(focus.gap.rule, 'snooze', { until: addDays(asOf, 30) })}
-          onDismiss={() => startDefer(focus.gap.rule, 'dismiss', { until: asOf })}
+          onSnooze={() => startSnooze(focus.gap.rule, 'snooze', { until: addDays(asOf, 30) })}
+          onDismiss={() => startSnooze(focus.gap.rule, 'dismiss', { until: asOf })}
           onWritten={onWritten}
         />
       ) : (
@@ -412,13 +411,13 @@ export function CareGapPanel({ asOf, patientName, userName = null }: { asOf: str
           </List>
         </Box>
       ) : null}
-      {deferred.length ? (
+      {decidedViews.length ? (
         <Box sx={{ mx: 2, mt: 1 }}>
           <Typography component="h3" variant="caption" sx={{ fontWeight: 600 }}>
-            Set aside
+            Snoozed or dismissed
           </Typography>
-          <List dense disablePadding aria-label="Care gaps set aside">
-            {deferred.map((v) => (
+          <List dense disablePadding aria-label="Care gaps snoozed or dismissed">
+            {decidedViews.map((v) => (
               <ListItem
                 key={v.gap.rule}
                 disableGutters
@@ -438,9 +437,9 @@ export function CareGapPanel({ asOf, patientName, userName = null }: { asOf: str
           </List>
         </Box>
       ) : null}
-      {deferDraft && deferGap ? (
+      {snoozeDraft && snoozeGap ? (
         <Suspense fallback={null}>
-          <DeferDialog draft={deferDraft} title={deferGap.title} minDate={asOf} onChange={editDefer} onSubmit={submitDefer} onCancel={closeDefer} />
+          <SnoozeDialog draft={snoozeDraft} title={snoozeGap.title} minDate={asOf} onChange={editSnooze} onSubmit={submitSnooze} onCancel={closeSnooze} />
         </Suspense>
       ) : null}
     </Box>

@@ -9,7 +9,7 @@ import type { Task } from '@medplum/fhirtypes';
 import type { OpenGap } from '../../writeback/builders.ts';
 import { codeLabel } from './code-systems.ts';
 import { actionLabel, writtenWords } from './gap-views.ts';
-import type { WriteResult } from '../../writeback/write-action.ts';
+import type { WriteOutcome } from '../../writeback/write-action.ts';
 import { useLiveUpdates } from '../live-updates/live-updates-provider.tsx';
 
 export interface ConfirmDialogProps {
@@ -19,7 +19,7 @@ export interface ConfirmDialogProps {
   requester: string | null;
   open: boolean;
   pending: boolean;
-  failure: Extract<WriteResult, { kind: 'failed' }> | null;
+  failure: Extract<WriteOutcome, { kind: 'failed' }> | null;
   onConfirm: () => void;
   onCancel: () => void;
 }

@@ -9,8 +9,8 @@
  */
 import { useMemo } from 'react';
 import type { OpenGap } from '../../writeback/builders.ts';
-import type { CloseResult } from '../../writeback/close-task.ts';
-import type { WriteResult } from '../../writeback/write-action.ts';
+import type { CloseOutcome } from '../../writeback/close-task.ts';
+import type { WriteOutcome } from '../../writeback/write-action.ts';
 import { useAudit, type AuditPort, type CareEvent } from './audit-port.ts';
 import type { LocalDecision } from './ui-store.ts';
 
@@ -30,12 +30,12 @@ export interface DecisionEvents {
    * the outbox cannot take it (then nothing may be written).
    */
   confirmed(gap: OpenGap, correlationId: string): Promise<void>;
-  /** The write-back's result: `written` with the resource, or `write-failed` with the problem. */
-  writeFinished(gap: OpenGap, correlationId: string, result: WriteResult): void;
+  /** How the write-back ended: `written` with the resource, or `write-failed` with the problem. */
+  writeFinished(gap: OpenGap, correlationId: string, write: WriteOutcome): void;
   /** Closing the outreach Task after the write: `written` with the Task's version, or `write-failed`. */
-  outreachClosed(gap: OpenGap, correlationId: string, closed: CloseResult): void;
+  outreachClosed(gap: OpenGap, correlationId: string, closed: CloseOutcome): void;
   /** The gap was snoozed or dismissed, with a reason code (and, for a snooze, its end). */
-  setAside(gap: OpenGap, correlationId: string, decision: Exclude<LocalDecision, { kind: 'unsnoozed' }>): void;
+  decided(gap: OpenGap, correlationId: string, decision: Exclude<LocalDecision, { kind: 'unsnoozed' }>): void;
   /** The gap is offered again (Undo, or Bring back): shares the correlation id of what it ends. */
   unsnoozed(gap: OpenGap, correlationId: string): void;
 }
@@ -53,9 +53,9 @@ export function decisionEvents(port: AuditPort): DecisionEvents {
     cardShown: (gap, id) => send({ ...auditFields(gap, id), action: 'card-shown' }),
     whyOpened: (gap, id) => send({ ...auditFields(gap, id), action: 'why-opened' }),
     confirmed: (gap, id) => port.emit({ ...auditFields(gap, id), action: 'confirmed' }),
-    writeFinished(gap, id, result) {
-      if (result.kind === 'written') send({ ...auditFields(gap, id), action: 'written', outcome: { reference: result.reference, status: result.created ? 201 : 200 } });
-      else send({ ...auditFields(gap, id), action: 'write-failed', outcome: { ...(result.status !== null ? { status: result.status } : {}), error: result.problem.kind } });
+    writeFinished(gap, id, write) {
+      if (write.kind === 'written') send({ ...auditFields(gap, id), action: 'written', outcome: { reference: write.reference, status: write.created ? 201 : 200 } });
+      else send({ ...auditFields(gap, id), action: 'write-failed', outcome: { ...(write.status !== null ? { status: write.status } : {}), error: write.problem.kind } });
     },
     outreachClosed(gap, id, closed) {
       if (closed.kind === 'closed') {
@@ -65,7 +65,7 @@ export function decisionEvents(port: AuditPort): DecisionEvents {
         send({ ...auditFields(gap, id), action: 'write-failed', outcome: { ...(closed.kind === 'conflict' ? { status: 412 } : {}), error: closed.kind === 'conflict' ? 'outreach-task-changed' : 'outreach-task-not-closed' } });
       }
     },
-    setAside(gap, id, decision) {
+    decided(gap, id, decision) {
       send({ ...auditFields(gap, id), action: decision.kind, decision: { reason: decision.reason, ...(decision.kind === 'snoozed' ? { until: decision.until } : {}) } });
     },
     unsnoozed: (gap, id) => send({ ...auditFields(gap, id), action: 'unsnoozed' }),

@@ -1,5 +1,6 @@
 import type { Resource, Task } from '@medplum/fhirtypes';
 import type { InsufficientDataResult, PackResult } from '../../rules/index.ts';
+import { isOpenGap } from '../../rules/types.ts';
 import { actionIdentifier, type OpenGap } from '../../writeback/builders.ts';
 import type { Decision } from './audit-port.ts';
 import type { LocalDecision } from './ui-store.ts';
@@ -30,34 +31,31 @@ export function withLocalDecisions(fromTrail: readonly Decision[], local: Readon
 /** A Task or ServiceRequest that is still being worked on: drafts, active requests, open Tasks. */
 const LIVE_STATUSES: ReadonlySet<string> = new Set(['draft', 'active', ...OPEN_TASK_STATUSES]);
 
-function isOpen(result: PackResult['results'][number]): result is OpenGap {
-  return result.status === 'due' || result.status === 'overdue';
-}
 
 /**
  * Sorts the pack's open gaps into what to offer: gaps already acted on (a live Task or
  * ServiceRequest with the same business identifier), snoozed until a later day, or dismissed
  * are not offered again. Order stays the pack's priority order.
  */
-export function gapViews(result: PackResult, existing: readonly Resource[], decisions: readonly Decision[], ctx: { identifierSystem: string; patientId: string; asOf: string }): GapView[] {
+export function gapViews(result: PackResult, existing: readonly Resource[], decisions: readonly Decision[], params: { identifierSystem: string; patientId: string; asOf: string }): GapView[] {
   const byIdentifier = new Map<string, Resource>();
   for (const resource of existing) {
     if (resource.resourceType !== 'Task' && resource.resourceType !== 'ServiceRequest') continue;
     if (!LIVE_STATUSES.has(String(resource.status))) continue;
     for (const id of resource.identifier ?? []) {
-      if (id.system === ctx.identifierSystem && id.value) byIdentifier.set(id.value, resource);
+      if (id.system === params.identifierSystem && id.value) byIdentifier.set(id.value, resource);
     }
   }
-  return result.results.filter(isOpen).map((gap): GapView => {
-    const found = byIdentifier.get(actionIdentifier(ctx, gap).value);
+  return result.results.filter(isOpenGap).map((gap): GapView => {
+    const found = byIdentifier.get(actionIdentifier(params, gap).value);
     if (found) {
       const since = found.resourceType === 'Task' || found.resourceType === 'ServiceRequest' ? (found.authoredOn ?? null) : null;
       return { state: 'in-progress', gap, reference: `${found.resourceType}/${found.id ?? ''}`, since };
     }
     const decision = [...decisions].reverse().find((d) => d.rule === gap.rule);
     if (decision?.kind === 'dismissed') return { state: 'dismissed', gap, reason: decision.reason };
-    if (decision?.kind === 'snoozed' && decision.until && decision.until > ctx.asOf) return { state: 'snoozed', gap, until: decision.until, reason: decision.reason };
-    return { state: 'open', gap, outreach: outreachFor(gap, existing, ctx.identifierSystem) };
+    if (decision?.kind === 'snoozed' && decision.until && decision.until > params.asOf) return { state: 'snoozed', gap, until: decision.until, reason: decision.reason };
+    return { state: 'open', gap, outreach: outreachFor(gap, existing, params.identifierSystem) };
   });
 }
 

@@ -14,10 +14,10 @@ const pageMemory: StateStorage = {
 };
 
 /** A snooze or dismissal the clinician is filling in. */
-export interface DeferDraft {
+export interface SnoozeDraft {
   rule: string;
   kind: 'snooze' | 'dismiss';
-  /** A reason code (see defer-dialog.tsx). */
+  /** A reason code (see snooze-dialog.tsx). */
   reason: string;
   until: string;
 }
@@ -33,8 +33,8 @@ export type LocalDecision =
   /** Undo: the rule is offered again, whatever the trail said. */
   | { kind: 'unsnoozed' };
 
-/** The last gap set aside, for the "Set aside until … — Undo" line (not kept across a reload). */
-export interface SetAside {
+/** The last gap snoozed or dismissed, for the "… snoozed until … — Undo" line (not kept across a reload). */
+export interface LastDecided {
   rule: string;
   title: string;
   decision: Exclude<LocalDecision, { kind: 'unsnoozed' }>;
@@ -43,7 +43,7 @@ export interface SetAside {
 }
 
 /** Where the keyboard focus goes after the render that follows an action (a closing dialog would drop it on <body>). */
-export type FocusRequest = 'card' | 'result' | 'set-aside';
+export type FocusRequest = 'card' | 'result' | 'last-decided';
 
 /** The last confirm that wrote to the EHR, for the "Saved to the EHR" line. */
 export interface Written {
@@ -64,24 +64,24 @@ export interface CareGapUiState {
   confirmRule: string | null;
   /** The rule whose Why panel is open: a new gap in focus starts with it closed. */
   whyRule: string | null;
-  defer: DeferDraft | null;
+  snoozeDraft: SnoozeDraft | null;
   /** Snoozes, dismissals and undos made here, per rule (see LocalDecision). */
   decided: Record<string, LocalDecision>;
-  setAside: SetAside | null;
+  lastDecided: LastDecided | null;
   /** Correlation id of the decision in progress, per rule. */
   correlation: Record<string, string>;
   focus(rule: string): void;
   toggleWhy(rule: string): void;
   openConfirm(rule: string): void;
   closeConfirm(): void;
-  startDefer(rule: string, kind: DeferDraft['kind'], defaults: Pick<DeferDraft, 'until'>): void;
-  editDefer(patch: Partial<Omit<DeferDraft, 'rule' | 'kind'>>): void;
-  closeDefer(): void;
+  startSnooze(rule: string, kind: SnoozeDraft['kind'], defaults: Pick<SnoozeDraft, 'until'>): void;
+  editSnooze(patch: Partial<Omit<SnoozeDraft, 'rule' | 'kind'>>): void;
+  closeSnooze(): void;
   /** Records a snooze or dismissal here and shows it with Undo. */
-  setAsideGap(entry: SetAside): void;
+  decide(entry: LastDecided): void;
   /** Offers the rule again (Undo). */
-  undoSetAside(rule: string): void;
-  clearSetAside(): void;
+  undoDecision(rule: string): void;
+  clearLastDecided(): void;
   correlationFor(rule: string): string;
 
   // The page's own state: not kept across a reload.
@@ -114,8 +114,8 @@ export const panelSelectors = {
   focusRule: (s: CareGapUiState) => s.focusRule,
   confirmRule: (s: CareGapUiState) => s.confirmRule,
   whyRule: (s: CareGapUiState) => s.whyRule,
-  defer: (s: CareGapUiState) => s.defer,
-  setAside: (s: CareGapUiState) => s.setAside,
+  snoozeDraft: (s: CareGapUiState) => s.snoozeDraft,
+  lastDecided: (s: CareGapUiState) => s.lastDecided,
   announcement: (s: CareGapUiState) => s.announcement,
   written: (s: CareGapUiState) => s.written,
   showExcluded: (s: CareGapUiState) => s.showExcluded,
@@ -141,37 +141,37 @@ export function careGapUiStore(patientId: string, user: string | null, newId: ()
         focusRule: null,
         confirmRule: null,
         whyRule: null,
-        defer: null,
+        snoozeDraft: null,
         decided: {},
-        setAside: null,
+        lastDecided: null,
         correlation: {},
         focus: (rule) => set({ focusRule: rule, whyRule: null }),
         toggleWhy: (rule) => set((s) => ({ whyRule: s.whyRule === rule ? null : rule })),
         openConfirm: (rule) => set({ confirmRule: rule }),
         closeConfirm: () => set({ confirmRule: null }),
-        startDefer: (rule, kind, defaults) => set({ defer: { rule, kind, reason: '', until: defaults.until } }),
-        editDefer: (patch) => set((s) => (s.defer ? { defer: { ...s.defer, ...patch } } : {})),
-        closeDefer: () => set({ defer: null }),
-        setAsideGap: (entry) =>
+        startSnooze: (rule, kind, defaults) => set({ snoozeDraft: { rule, kind, reason: '', until: defaults.until } }),
+        editSnooze: (patch) => set((s) => (s.snoozeDraft ? { snoozeDraft: { ...s.snoozeDraft, ...patch } } : {})),
+        closeSnooze: () => set({ snoozeDraft: null }),
+        decide: (entry) =>
           set((s) => ({
             focusRequest: 'card',
-            defer: null,
-            setAside: entry,
+            snoozeDraft: null,
+            lastDecided: entry,
             decided: { ...s.decided, [entry.rule]: entry.decision },
             focusRule: s.focusRule === entry.rule ? null : s.focusRule,
             whyRule: null,
             // The next decision on this rule is a new one.
             correlation: Object.fromEntries(Object.entries(s.correlation).filter(([rule]) => rule !== entry.rule)),
           })),
-        undoSetAside: (rule) =>
+        undoDecision: (rule) =>
           set((s) => ({
             focusRequest: 'card',
-            setAside: null,
+            lastDecided: null,
             decided: { ...s.decided, [rule]: { kind: 'unsnoozed' } },
             focusRule: rule,
             whyRule: null,
           })),
-        clearSetAside: () => set({ setAside: null }),
+        clearLastDecided: () => set({ lastDecided: null }),
         correlationFor: (rule) => {
           const known = get().correlation[rule];
           if (known) return known;
@@ -202,7 +202,7 @@ export function careGapUiStore(patientId: string, user: string | null, newId: ()
         storage: createJSONStorage(() => (storageAvailable() ? sessionStorage : pageMemory)),
         // The Why panel's open state is not kept (a relaunch shows every gap with it closed), nor is
         // the page's own state: what was written, announced or shown is this page's.
-        partialize: (s) => ({ focusRule: s.focusRule, confirmRule: s.confirmRule, defer: s.defer, decided: s.decided, correlation: s.correlation }),
+        partialize: (s) => ({ focusRule: s.focusRule, confirmRule: s.confirmRule, snoozeDraft: s.snoozeDraft, decided: s.decided, correlation: s.correlation }),
       },
     ),
   );

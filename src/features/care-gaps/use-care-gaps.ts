@@ -2,6 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import type { Resource } from '@medplum/fhirtypes';
 import type { PackResult } from '../../rules/index.ts';
+import { isOpenGap } from '../../rules/types.ts';
 import { useOpenTasks } from '../../fhir/get-open-tasks.ts';
 import { usePatient } from '../../fhir/get-patient.ts';
 import { useRecord, type RecordType } from '../../fhir/get-record.ts';
@@ -88,7 +89,7 @@ export function splitAssessed(result: PackResult, unread: readonly RecordType[],
     notAssessed.push({ rule: r.rule, title: r.title, unread: missing });
     return false;
   });
-  const next = assessed.find((r) => r.status === 'due' || r.status === 'overdue')?.rule ?? null;
+  const next = assessed.find(isOpenGap)?.rule ?? null;
   return { result: { ...result, results: assessed, next }, notAssessed };
 }
 

@@ -3,10 +3,10 @@ import { fhirKeys } from '../../fhir/keys.ts';
 import { useSession } from '../../fhir/session-context.tsx';
 import { APP_VERSION } from '../../shared/version.ts';
 import { writeBlock } from '../../smart/permissions.ts';
-import { type OpenGap, type WriteContext } from '../../writeback/builders.ts';
+import { type OpenGap, type WriteParams } from '../../writeback/builders.ts';
 import type { Task } from '@medplum/fhirtypes';
-import { closeTask, type CloseResult } from '../../writeback/close-task.ts';
-import { writeAction, type WriteResult } from '../../writeback/write-action.ts';
+import { closeTask, type CloseOutcome } from '../../writeback/close-task.ts';
+import { writeAction, type WriteOutcome } from '../../writeback/write-action.ts';
 import { useDecisionEvents } from './decision-events.ts';
 
 /**
@@ -16,8 +16,8 @@ import { useDecisionEvents } from './decision-events.ts';
  */
 /** What confirm did: the write-back, and closing the outreach Task when there was one. */
 export interface ConfirmOutcome {
-  write: WriteResult;
-  closed: CloseResult | null;
+  write: WriteOutcome;
+  closed: CloseOutcome | null;
 }
 
 export function useConfirm(gap: OpenGap, correlationId: string, outreach: Task | null, onWritten: (outcome: ConfirmOutcome) => void) {
@@ -55,7 +55,7 @@ export function useConfirm(gap: OpenGap, correlationId: string, outreach: Task |
           closed: null,
         };
       }
-      const ctx: WriteContext = {
+      const params: WriteParams = {
         patientId: context.patientId,
         encounterId: context.encounterId,
         fhirUser: context.fhirUser,
@@ -64,11 +64,11 @@ export function useConfirm(gap: OpenGap, correlationId: string, outreach: Task |
         appVersion: APP_VERSION,
         packId: config.rulePack,
       };
-      const result = await writeAction(fhir, gap, ctx);
-      events.writeFinished(gap, correlationId, result);
-      const closed = result.kind === 'written' && outreach ? await closeTask(fhir, outreach, result.reference, ctx.confirmedAt) : null;
+      const write = await writeAction(fhir, gap, params);
+      events.writeFinished(gap, correlationId, write);
+      const closed = write.kind === 'written' && outreach ? await closeTask(fhir, outreach, write.reference, params.confirmedAt) : null;
       if (closed) events.outreachClosed(gap, correlationId, closed);
-      return { write: result, closed };
+      return { write, closed };
     },
     // Hook-level callbacks run even when the card has unmounted (the gap it showed is now in
     // progress), so the panel still hears of the success before the record is re-read.

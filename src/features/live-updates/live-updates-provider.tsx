@@ -9,7 +9,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import { useQueryClient } from '@tanstack/react-query';
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { getChanges, initialCursor, type ChangeCursor } from '../../fhir/get-changes.ts';
-import type { ClinicalRecord } from '../../fhir/get-record.ts';
+import type { RecordRead } from '../../fhir/get-record.ts';
 import { fhirKeys } from '../../fhir/keys.ts';
 import type { PagedList } from '../../fhir/paging.ts';
 import { useSession } from '../../fhir/session-context.tsx';
@@ -41,7 +41,7 @@ export function useLiveUpdates(): LiveView | null {
 export const LIVE_HOLD = { 'data-live-hold': '' } as const;
 
 function somethingOpen(ui: CareGapUiState): boolean {
-  return ui.confirmRule !== null || ui.defer !== null || ui.whyRule !== null;
+  return ui.confirmRule !== null || ui.snoozeDraft !== null || ui.whyRule !== null;
 }
 
 /** The clinician's keyboard focus is on the card (in this frame, while it has the focus). */
@@ -77,7 +77,7 @@ export function LiveUpdatesProvider({ source, children }: { source: LiveSource; 
       poll: async (signal) => {
         if (!cursor) {
           // The versions the card shows are no change.
-          const record = queryClient.getQueryState<ClinicalRecord>(fhirKeys.record(patientId));
+          const record = queryClient.getQueryState<RecordRead>(fhirKeys.record(patientId));
           const tasks = queryClient.getQueryData<PagedList<Resource>>(fhirKeys.tasks(patientId));
           cursor = initialCursor(record?.dataUpdatedAt || Date.now(), [...(record?.data?.resources ?? []), ...(tasks?.items ?? [])]);
         }

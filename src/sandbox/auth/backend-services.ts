@@ -10,8 +10,8 @@
  */
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify, SignJWT, type CryptoKey, type JWK } from 'jose';
 import type { FastifyReply } from 'fastify';
-import type { EhrContext } from '../context.ts';
-import { randomId } from '../context.ts';
+import type { EhrState } from '../state.ts';
+import { randomId } from '../state.ts';
 import { resourceScope, splitScopes } from '../../shared/smart-scopes.ts';
 import { grantScopes } from './scopes.ts';
 
@@ -50,22 +50,22 @@ interface BackendState {
   /** jti of accepted assertions → their exp (s), kept until they expire: each jti is single use. */
   readonly usedJti: Map<string, number>;
 }
-const states = new WeakMap<EhrContext, BackendState>();
-function stateOf(ctx: EhrContext): BackendState {
+const states = new WeakMap<EhrState, BackendState>();
+function stateOf(ctx: EhrState): BackendState {
   let s = states.get(ctx);
   if (!s) states.set(ctx, (s = { clients: new Map(), usedJti: new Map() }));
   return s;
 }
 
 /** Registers (or replaces) a backend client. Throws when a scope is not a `system/` resource scope. */
-export function registerBackendClient(ctx: EhrContext, client: BackendClientRegistration): void {
+export function registerBackendClient(ctx: EhrState, client: BackendClientRegistration): void {
   const bad = client.allowedScopes.filter((s) => resourceScope(s)?.context !== 'system');
   if (bad.length > 0) throw new Error(`A backend client may only be allowed system/ scopes, not ${bad.join(', ')}`);
   if (client.jwks.keys.length === 0) throw new Error('A backend client needs at least one public key');
   stateOf(ctx).clients.set(client.clientId, client);
 }
 
-export function backendClient(ctx: EhrContext, clientId: string): BackendClientRegistration | undefined {
+export function backendClient(ctx: EhrState, clientId: string): BackendClientRegistration | undefined {
   return stateOf(ctx).clients.get(clientId);
 }
 
@@ -74,7 +74,7 @@ function invalidClient(reply: FastifyReply, description: string) {
 }
 
 /** The token endpoint's `client_credentials` grant. */
-export async function clientCredentialsGrant(ctx: EhrContext, body: Record<string, string>, reply: FastifyReply) {
+export async function clientCredentialsGrant(ctx: EhrState, body: Record<string, string>, reply: FastifyReply) {
   const tokenEndpoint = `${ctx.baseUrl}/auth/token`;
   if (body['client_assertion_type'] !== CLIENT_ASSERTION_TYPE) {
     return reply.code(400).send({ error: 'invalid_request', error_description: `client_assertion_type must be ${CLIENT_ASSERTION_TYPE}` });

@@ -7,8 +7,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { CAST_MEMBERS } from '../../shared/cast/index.ts';
 import type { Encounter } from '@medplum/fhirtypes';
-import type { AuthorizationGrant, EhrContext, RefreshGrant, TokenErrorSwitch } from '../context.ts';
-import { EHR_USER, randomId } from '../context.ts';
+import type { AuthorizationGrant, EhrState, RefreshGrant, TokenErrorSwitch } from '../state.ts';
+import { EHR_USER, randomId } from '../state.ts';
 import { esc, page } from '../html.ts';
 import { resourceScope, splitScopes } from '../../shared/smart-scopes.ts';
 import { grantScopes, SUPPORTED_SCOPES_V2 } from './scopes.ts';
@@ -20,7 +20,7 @@ const ONLINE_REFRESH_TTL_MS = 12 * 60 * 60 * 1000;
 const OFFLINE_REFRESH_TTL_MS = 90 * 24 * 60 * 60 * 1000;
 
 /** smart-configuration, as served at `<iss>/.well-known/smart-configuration`. */
-export function smartConfiguration(ctx: EhrContext) {
+export function smartConfiguration(ctx: EhrState) {
   const auth = `${ctx.baseUrl}/auth`;
   return {
     issuer: ctx.fhirBase,
@@ -43,7 +43,7 @@ export function smartConfiguration(ctx: EhrContext) {
   };
 }
 
-export function registerAuthRoutes(app: FastifyInstance, ctx: EhrContext): void {
+export function registerAuthRoutes(app: FastifyInstance, ctx: EhrState): void {
   app.get('/fhir/.well-known/smart-configuration', async (_req, reply) => reply.header('cache-control', 'no-store').send(smartConfiguration(ctx)));
   app.get('/fhir/.well-known/openid-configuration', async () => ({
     issuer: ctx.fhirBase,
@@ -138,7 +138,7 @@ function errorPage(reply: FastifyReply, message: string) {
   return reply.code(400).type('text/html').send(page('Sandbox EHR: authorization error', `<main><h1>Authorization error</h1><p>${esc(message)}</p></main>`));
 }
 
-async function authorize(ctx: EhrContext, q: Record<string, string>, reply: FastifyReply) {
+async function authorize(ctx: EhrState, q: Record<string, string>, reply: FastifyReply) {
   const client = ctx.clients.get(q['client_id'] ?? '');
   if (!client) return errorPage(reply, `Unknown client_id "${q['client_id'] ?? ''}".`);
   const redirectUri = q['redirect_uri'] ?? '';
@@ -213,13 +213,13 @@ async function authorize(ctx: EhrContext, q: Record<string, string>, reply: Fast
 }
 
 /** The id of the patient's in-progress Encounter (the latest by start), if any. */
-async function encounterInProgress(ctx: EhrContext, patient: string): Promise<string | undefined> {
+async function encounterInProgress(ctx: EhrState, patient: string): Promise<string | undefined> {
   const encounters = (await ctx.store.all('Encounter', patient)) as Encounter[];
   const open = encounters.filter((e) => e.status === 'in-progress').sort((a, b) => (b.period?.start ?? '').localeCompare(a.period?.start ?? ''));
   return open[0]?.id;
 }
 
-function patientPicker(ctx: EhrContext, q: Record<string, string>, reply: FastifyReply) {
+function patientPicker(ctx: EhrState, q: Record<string, string>, reply: FastifyReply) {
   const pendingId = randomId(16);
   const { __picked_patient: _ignored, ...request } = q;
   ctx.pending.set(pendingId, request);
@@ -247,7 +247,7 @@ function sameString(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-async function exchangeCode(ctx: EhrContext, body: Record<string, string>, reply: FastifyReply) {
+async function exchangeCode(ctx: EhrState, body: Record<string, string>, reply: FastifyReply) {
   const code = body['code'] ?? '';
   const grant = ctx.codes.get(code);
   if (!grant) return oauthError(reply, 400, 'invalid_grant', 'unknown authorization code');
@@ -267,7 +267,7 @@ async function exchangeCode(ctx: EhrContext, body: Record<string, string>, reply
   return tokenResponse(ctx, grant, reply, undefined);
 }
 
-async function refresh(ctx: EhrContext, body: Record<string, string>, reply: FastifyReply) {
+async function refresh(ctx: EhrState, body: Record<string, string>, reply: FastifyReply) {
   const rt = ctx.refreshTokens.get(body['refresh_token'] ?? '');
   if (!rt || rt.expiresAt < ctx.now()) return oauthError(reply, 400, 'invalid_grant', 'unknown or expired refresh token');
   if (body['client_id'] !== undefined && body['client_id'] !== rt.clientId) return oauthError(reply, 400, 'invalid_grant', 'refresh token was issued to another client');
@@ -281,7 +281,7 @@ async function refresh(ctx: EhrContext, body: Record<string, string>, reply: Fas
 }
 
 async function tokenResponse(
-  ctx: EhrContext,
+  ctx: EhrState,
   grant: Omit<AuthorizationGrant, 'redirectUri' | 'codeChallenge'>,
   reply: FastifyReply,
   existingRefresh: string | undefined,

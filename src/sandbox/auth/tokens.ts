@@ -1,7 +1,7 @@
 /** Signed tokens: RS256 JWT access tokens and id_tokens (jose), and their verification. */
 import { jwtVerify, SignJWT, type JWTPayload } from 'jose';
-import type { EhrContext } from '../context.ts';
-import { randomId } from '../context.ts';
+import type { EhrState } from '../state.ts';
+import { randomId } from '../state.ts';
 
 /** Claims of a sandbox access token. */
 export interface AccessClaims extends JWTPayload {
@@ -21,7 +21,7 @@ export interface TokenSubject {
   readonly encounter?: string;
 }
 
-export async function signAccessToken(ctx: EhrContext, s: TokenSubject): Promise<{ token: string; exp: number }> {
+export async function signAccessToken(ctx: EhrState, s: TokenSubject): Promise<{ token: string; exp: number }> {
   const iat = Math.floor(ctx.now() / 1000);
   const exp = iat + ctx.accessTokenTtlSeconds;
   const token = await new SignJWT({
@@ -43,7 +43,7 @@ export async function signAccessToken(ctx: EhrContext, s: TokenSubject): Promise
 }
 
 /** An OpenID Connect id_token for the user (aud = the client). */
-export async function signIdToken(ctx: EhrContext, s: TokenSubject, nonce?: string): Promise<string> {
+export async function signIdToken(ctx: EhrState, s: TokenSubject, nonce?: string): Promise<string> {
   const iat = Math.floor(ctx.now() / 1000);
   return new SignJWT({ fhirUser: `${ctx.fhirBase}/${s.user}`, profile: `${ctx.fhirBase}/${s.user}`, ...(nonce ? { nonce } : {}) })
     .setProtectedHeader({ alg: 'RS256', kid: ctx.kid, typ: 'JWT' })
@@ -56,7 +56,7 @@ export async function signIdToken(ctx: EhrContext, s: TokenSubject, nonce?: stri
 }
 
 /** Verifies an access token's signature, issuer, audience and expiry; null when it is not valid. */
-export async function verifyAccessToken(ctx: EhrContext, token: string): Promise<AccessClaims | null> {
+export async function verifyAccessToken(ctx: EhrState, token: string): Promise<AccessClaims | null> {
   try {
     const { payload } = await jwtVerify(token, ctx.publicKey, {
       issuer: ctx.fhirBase,

@@ -6,8 +6,8 @@ import type { Condition, Observation, Patient, Resource } from '@medplum/fhirtyp
 import type { FastifyInstance } from 'fastify';
 import { ageOn } from '../../shared/age.ts';
 import { CAST_MEMBERS, CAST_PRACTITIONER } from '../../shared/cast/index.ts';
-import type { EhrContext, MintLaunchOptions } from '../context.ts';
-import { EHR_USER } from '../context.ts';
+import type { EhrState, MintLaunchOptions } from '../state.ts';
+import { EHR_USER } from '../state.ts';
 import { esc, page } from '../html.ts';
 import { summarize } from '../fhir-api/routes.ts';
 import { SIMULATED_RESULTS, simulateResult } from '../subscriptions/simulate.ts';
@@ -23,13 +23,13 @@ function ageText(birthDate: string | undefined, now: Date): string {
   return age === null ? '?' : String(age);
 }
 
-function header(ctx: EhrContext): string {
+function header(ctx: EhrState): string {
   return `<header class="ehr"><strong><a href="/" style="color:#fff;text-decoration:none">Sandbox EHR</a></strong>
 <span>Signed in as ${esc(CAST_PRACTITIONER.display)}</span><span class="muted" style="color:#cfe0f5">FHIR ${esc(ctx.fhirBase)}</span></header>`;
 }
 
 /** Launch URL of a client for a freshly minted launch bound to patient + encounter + user. */
-export function launchUrlFor(ctx: EhrContext, clientId: string, patient: string, encounter?: string, options: Omit<MintLaunchOptions, 'patient' | 'encounter' | 'clientId'> = {}): string | null {
+export function launchUrlFor(ctx: EhrState, clientId: string, patient: string, encounter?: string, options: Omit<MintLaunchOptions, 'patient' | 'encounter' | 'clientId'> = {}): string | null {
   const client = ctx.clients.get(clientId);
   if (!client) return null;
   const launch = ctx.mintLaunch({ user: EHR_USER, ...options, patient, ...(encounter ? { encounter } : {}), clientId });
@@ -39,7 +39,7 @@ export function launchUrlFor(ctx: EhrContext, clientId: string, patient: string,
   return url.toString();
 }
 
-export function registerChartRoutes(app: FastifyInstance, ctx: EhrContext): void {
+export function registerChartRoutes(app: FastifyInstance, ctx: EhrState): void {
   app.get('/', async (_req, reply) => {
     const now = new Date(ctx.now());
     const rows: string[] = [];

@@ -1,9 +1,9 @@
 /** The CapabilityStatement served at `<base>/fhir/metadata`, with the SMART OAuth endpoints. */
 import type { CapabilityStatement, ResourceType } from '@medplum/fhirtypes';
-import type { EhrContext } from '../context.ts';
+import type { EhrState } from '../state.ts';
 import { patientCompartmentTypes } from './compartment.ts';
 
-export function capabilityStatement(ctx: EhrContext): CapabilityStatement {
+export function capabilityStatement(ctx: EhrState): CapabilityStatement {
   const types = [...patientCompartmentTypes(), 'Patient', 'Practitioner', 'Organization'].sort();
   return {
     resourceType: 'CapabilityStatement',

@@ -11,7 +11,7 @@ import type { OperationOutcome, Resource } from '@medplum/fhirtypes';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { permits, splitScopes, type Interaction } from '../../shared/smart-scopes.ts';
 import { verifyAccessToken, type AccessClaims } from '../auth/tokens.ts';
-import type { EhrContext } from '../context.ts';
+import type { EhrState } from '../state.ts';
 import { capabilityStatement } from './capability.ts';
 import { patientCompartmentTypes } from './compartment.ts';
 import { normalizeQuery, SHARED, type Query } from './store.ts';
@@ -37,7 +37,7 @@ declare module 'fastify' {
   }
 }
 
-export function registerFhirRoutes(app: FastifyInstance, ctx: EhrContext): void {
+export function registerFhirRoutes(app: FastifyInstance, ctx: EhrState): void {
   const types = patientCompartmentTypes();
 
   const send = (reply: FastifyReply, status: number, body: Resource | undefined) => {

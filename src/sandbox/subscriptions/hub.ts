@@ -16,9 +16,9 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Bundle, BundleEntry, Parameters, ParametersParameter, Resource, Subscription } from '@medplum/fhirtypes';
 import { EXT_FILTER_CRITERIA, EXT_HEARTBEAT_PERIOD, EXT_PAYLOAD_CONTENT, parseFilter, topicFor, type Topic } from './topics.ts';
+import type { NotificationType } from '../../shared/subscription-notification.ts';
 
 export type PayloadContent = 'empty' | 'id-only' | 'full-resource';
-export type NotificationType = 'handshake' | 'heartbeat' | 'event-notification' | 'query-status' | 'query-event';
 
 /** A resource created or updated in the sandbox. */
 export interface ResourceChange {

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Resource } from '@medplum/fhirtypes';
-import type { EhrContext } from '../context.ts';
+import type { EhrState } from '../state.ts';
 import { permits, splitScopes, type Interaction } from '../../shared/smart-scopes.ts';
 import { verifyAccessToken } from '../auth/tokens.ts';
 import { outcome } from '../fhir-api/routes.ts';
@@ -18,7 +18,7 @@ interface SubscriptionAccess {
   readonly patientLimit: string | null;
 }
 
-export function registerSubscriptionRoutes(app: FastifyInstance, ctx: EhrContext, hub: SubscriptionHub): void {
+export function registerSubscriptionRoutes(app: FastifyInstance, ctx: EhrState, hub: SubscriptionHub): void {
   const send = (reply: FastifyReply, status: number, body: Resource) => reply.code(status).type(FHIR_JSON).send(JSON.stringify(body));
   const fail = (reply: FastifyReply, status: number, code: string, text: string) => send(reply, status, outcome(code, text));
 

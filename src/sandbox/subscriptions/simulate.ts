@@ -6,7 +6,7 @@
  */
 import type { Observation, Procedure, Resource } from '@medplum/fhirtypes';
 import { CODE } from '../../shared/cast/index.ts';
-import type { EhrContext } from '../context.ts';
+import type { EhrState } from '../state.ts';
 import { summarize } from '../fhir-api/routes.ts';
 
 /** The scenarios, by cast patient. */
@@ -35,7 +35,7 @@ export const SIMULATED_RESULTS: Readonly<Record<string, { readonly label: string
 };
 
 /** Files the patient's simulated result; null when the patient has no scenario. */
-export async function simulateResult(ctx: EhrContext, patient: string): Promise<Resource | null> {
+export async function simulateResult(ctx: EhrState, patient: string): Promise<Resource | null> {
   const scenario = SIMULATED_RESULTS[patient];
   if (!scenario || ctx.store.locate('Patient', patient) === undefined) return null;
   const at = new Date(ctx.now()).toISOString();

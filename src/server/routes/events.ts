@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { auditBatchSchema, normalizeAuditEvent, type AuditActor, type AuditBatchReceipt, type AuditBatchResponse, type AuditTimelinePage } from '../../shared/audit-event.ts';
 import type { VerifiedToken } from '../auth/token-verifier.ts';
-import type { AppendBatchResult, AppendOutcome, AppendReceipt } from '../store/types.ts';
+import type { AppendBatchOutcome, AppendOutcome, AppendReceipt } from '../store/types.ts';
 import { refusePatient, verifiedToken } from './authenticate.ts';
 import { readTimelinePage, zodIssues } from './timeline.ts';
 
@@ -15,7 +15,7 @@ export async function eventsRoutes(app: FastifyInstance): Promise<void> {
 
   /** Counts and logs an append; answers 409 (and returns null) when it conflicted. */
   function settle<R extends AppendReceipt>(
-    result: AppendBatchResult<R>,
+    result: AppendBatchOutcome<R>,
     request: FastifyRequest,
     reply: FastifyReply,
     token: VerifiedToken,

@@ -4,7 +4,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { AUDIT_ACTIONS, type AuditRecord } from '../../shared/audit-event.ts';
+import { AUDIT_ACTIONS, type AuditEntry } from '../../shared/audit-event.ts';
 import { FHIR_ID } from '../../shared/ids.ts';
 import { refusePatient } from './authenticate.ts';
 
@@ -34,7 +34,7 @@ export function zodIssues(error: z.ZodError): Array<{ path: string; message: str
 
 /** A page of the timeline: the records, the next (older) page's cursor, and the query without its cursor. */
 export interface TimelinePage {
-  records: AuditRecord[];
+  records: AuditEntry[];
   next: string | null;
   query: URLSearchParams;
 }

@@ -1,8 +1,8 @@
 /**
- * The audit record's fields, declared once: each field of an {@link AuditRecord} and the column(s)
+ * The audit entry's fields, declared once: each field of an {@link AuditEntry} and the column(s)
  * of `audit_event` that hold it. The Kysely table type, the record → row mapping (PostgreSQL's
  * multi-row inserts, SQLite's prepared insert) and the row → record mapping (reads, the chain
- * walks, the admin export) are all derived from {@link AUDIT_RECORD_COLUMNS} (compiled from it once,
+ * walks, the admin export) are all derived from {@link AUDIT_ENTRY_COLUMNS} (compiled from it once,
  * at load; see `compile`).
  *
  * Adding a field: declare it in src/shared/audit-event.ts, add its column(s) here (the type check
@@ -10,7 +10,7 @@
  * as they were written: they are the history of existing databases, not derived from this list.
  */
 import type { ColumnType } from 'kysely';
-import { AUDIT_ACTIONS, LOGIC_SOURCES, type AuditEvidence, type AuditOutcome, type AuditRecord, type NormalizedAuditEvent } from '../../shared/audit-event.ts';
+import { AUDIT_ACTIONS, LOGIC_SOURCES, type AuditEvidence, type AuditOutcome, type AuditEntry, type NormalizedAuditEvent } from '../../shared/audit-event.ts';
 
 /** A value a column holds: what both drivers bind and return (PostgreSQL's BIGINT comes back as a string). */
 export type ColumnValue = string | number | null;
@@ -99,10 +99,10 @@ function nullableGroup<const Fields extends object>(fields: Fields): Group<Field
 }
 
 /**
- * Every field of a stored audit record and its column(s), in the order of a record's keys (the
+ * Every field of a stored audit entry and its column(s), in the order of a record's keys (the
  * order the API answers with). The column names are those of migrations 1 and 2.
  */
-export const AUDIT_RECORD_COLUMNS = {
+export const AUDIT_ENTRY_COLUMNS = {
   id: text('event_id'),
   clientTime: text('client_time'),
   patient: text('patient'),
@@ -135,7 +135,7 @@ export const AUDIT_RECORD_COLUMNS = {
   }),
   prevHash: text('prev_hash'),
   hash: text('hash'),
-} as const satisfies FieldColumns<AuditRecord>;
+} as const satisfies FieldColumns<AuditEntry>;
 
 // ---- The table type, derived ------------------------------------------------------------------
 
@@ -150,7 +150,7 @@ type ColumnsOf<S, Absent = never> =
       ? { [K in keyof F]: ColumnsOf<F[K], Absent | (Nullable extends true ? null : never)> }[keyof F]
       : never;
 
-type Declared = typeof AUDIT_RECORD_COLUMNS;
+type Declared = typeof AUDIT_ENTRY_COLUMNS;
 type AllColumns = Extract<{ [K in keyof Declared]: ColumnsOf<Declared[K]> }[keyof Declared], [string, ColumnValue, ColumnValue]>;
 
 /** A row of `audit_event`, as Kysely sees it (a column written as another type than it reads, e.g. `seq`, as a `ColumnType`). */
@@ -195,7 +195,7 @@ function compile<F>(codecs: readonly Codec[], parameters: readonly string[], bod
   return new Function('codecs', ...parameters, body).bind(null, codecs) as F;
 }
 
-const DECLARED = Object.entries(AUDIT_RECORD_COLUMNS as unknown as Readonly<Record<string, AnyStorage>>).map(
+const DECLARED = Object.entries(AUDIT_ENTRY_COLUMNS as unknown as Readonly<Record<string, AnyStorage>>).map(
   ([field, storage]): [string, AnyStorage] => [identifier(field), storage],
 );
 
@@ -252,13 +252,13 @@ const readExpressions = DECLARED.map(([field, storage]) => {
 });
 
 /** The values of a record's row, in {@link AUDIT_COLUMN_NAMES}' order: the SQLite insert's parameters. */
-export const rowValues: (record: AuditRecord) => ColumnValue[] = compile(writeCodecs, ['r'], `return [${writeExpressions.join(', ')}];`);
+export const rowValues: (record: AuditEntry) => ColumnValue[] = compile(writeCodecs, ['r'], `return [${writeExpressions.join(', ')}];`);
 
 /** The row of a record. */
-export const rowOf: (record: AuditRecord) => NewRow = compile(writeCodecs, ['r'], `return { ${FLAT.map((c, i) => `${c.name}: ${writeExpressions[i] ?? 'undefined'}`).join(', ')} };`);
+export const rowOf: (record: AuditEntry) => NewRow = compile(writeCodecs, ['r'], `return { ${FLAT.map((c, i) => `${c.name}: ${writeExpressions[i] ?? 'undefined'}`).join(', ')} };`);
 
 /** Rebuilds a record from its row (JSON columns parsed back; a tampered column shows in the hash). */
-export const recordOf: (row: Row) => AuditRecord = compile(readCodecs, ['row'], `return { ${readExpressions.join(', ')} };`);
+export const entryOf: (row: Row) => AuditEntry = compile(readCodecs, ['row'], `return { ${readExpressions.join(', ')} };`);
 
 // ---- The client's event and the server's part of a record -------------------------------------
 
@@ -266,17 +266,17 @@ export const recordOf: (row: Row) => AuditRecord = compile(readCodecs, ['row'], 
 export const SERVER_FIELDS = ['seq', 'serverTime', 'actor', 'prevHash', 'hash'] as const;
 
 /** The server's part of a record. */
-export type ServerPart = Pick<AuditRecord, (typeof SERVER_FIELDS)[number]>;
+export type ServerPart = Pick<AuditEntry, (typeof SERVER_FIELDS)[number]>;
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Holds<T extends true> = T;
 /** Checked by the compiler: the record's fields are exactly the event's and the server's. */
-export type RecordIsEventAndServerPart = Holds<Same<Exclude<keyof AuditRecord, (typeof SERVER_FIELDS)[number]>, keyof NormalizedAuditEvent>>;
+export type EntryIsEventAndServerPart = Holds<Same<Exclude<keyof AuditEntry, (typeof SERVER_FIELDS)[number]>, keyof NormalizedAuditEvent>>;
 
 const isServerField = (field: string): boolean => (SERVER_FIELDS as readonly string[]).includes(field);
 
 /** The client's part of a record, as it was sent (normalised). */
-export const eventOf: (record: AuditRecord) => NormalizedAuditEvent = compile(
+export const eventOf: (record: AuditEntry) => NormalizedAuditEvent = compile(
   [],
   ['r'],
   `return { ${DECLARED.filter(([field]) => !isServerField(field)).map(([field]) => `${field}: r.${field}`).join(', ')} };`,
@@ -286,7 +286,7 @@ export const eventOf: (record: AuditRecord) => NormalizedAuditEvent = compile(
  * A new record from the client's event and the server's part, with exactly a record's fields, in
  * their order (the write path's serialiser, chain.ts, relies on the shape).
  */
-export const recordOfEvent: (event: NormalizedAuditEvent, server: ServerPart) => AuditRecord = compile(
+export const entryOfEvent: (event: NormalizedAuditEvent, server: ServerPart) => AuditEntry = compile(
   [],
   ['e', 's'],
   `return { ${DECLARED.map(([field]) => `${field}: ${isServerField(field) ? 's' : 'e'}.${field}`).join(', ')} };`,

@@ -9,40 +9,40 @@
 import { hash } from 'node:crypto';
 import { canonicalJson } from '../../shared/canonical-json.ts';
 import { digestOf } from '../../shared/digest.ts';
-import { GENESIS_HASH, type AuditLogic, type AuditRecord, type NormalizedAuditEvent } from '../../shared/audit-event.ts';
+import { GENESIS_HASH, type AuditLogic, type AuditEntry, type NormalizedAuditEvent } from '../../shared/audit-event.ts';
 import type { ChainVerification } from './types.ts';
 
 /** The record without its hash: what the hash is computed over. */
-export type UnhashedRecord = Omit<AuditRecord, 'hash'>;
+export type UnhashedEntry = Omit<AuditEntry, 'hash'>;
 
 /**
  * SHA-256 (hex) of the canonical JSON of the record's fields other than `hash`. The same value as
  * `sha256Hex(canonicalJson(record))` from src/shared/digest.ts; node:crypto is several times faster
  * on the write path.
  */
-export function hashRecord(record: UnhashedRecord): string {
-  return hash('sha256', canonicalRecordJson(record), 'hex');
+export function hashEntry(record: UnhashedEntry): string {
+  return hash('sha256', canonicalEntryJson(record), 'hex');
 }
 
 /**
  * The value whose canonical JSON is hashed: the record without `hash`, and without `logic` when
- * that is null. `sha256Hex(canonicalJson(hashedForm(r)))` is `hashRecord(r)`.
+ * that is null. `sha256Hex(canonicalJson(hashedForm(r)))` is `hashEntry(r)`.
  */
-export function hashedForm(record: UnhashedRecord): Omit<UnhashedRecord, 'logic'> & { logic?: AuditLogic } {
+export function hashedForm(record: UnhashedEntry): Omit<UnhashedEntry, 'logic'> & { logic?: AuditLogic } {
   const { logic, ...rest } = record;
   return logic === null ? rest : { ...rest, logic };
 }
 
 /**
- * `hashRecord` for a record the caller built field by field, with exactly a record's fields (a
+ * `hashEntry` for a record the caller built field by field, with exactly a record's fields (a
  * `hash` field, if present, is ignored): skips the shape check that costs two key lists per record.
  */
-export function hashBuiltRecord(record: UnhashedRecord): string {
-  return hash('sha256', writeRecordJson(record), 'hex');
+export function hashBuiltEntry(record: UnhashedEntry): string {
+  return hash('sha256', writeEntryJson(record), 'hex');
 }
 
 /** True when the fast serialiser applies: exactly the 20 fields of a record, 4 of its actor and 4 of its logic. */
-export function hasRecordShape(r: UnhashedRecord): boolean {
+export function hasEntryShape(r: UnhashedEntry): boolean {
   return Object.keys(r).length === 20 && Object.keys(r.actor).length === 4 && (r.logic === null || Object.keys(r.logic).length === 4);
 }
 
@@ -58,12 +58,12 @@ const num = (v: number | null): string => (v === null ? 'null' : Number.isSafeIn
  * canonical (UTF-16) order: the write path's hottest function. Equal output is tested against the
  * generic serialiser; a record of another shape falls back to it.
  */
-export function canonicalRecordJson(r: UnhashedRecord): string {
-  return hasRecordShape(r) ? writeRecordJson(r) : canonicalJson(hashedForm(r));
+export function canonicalEntryJson(r: UnhashedEntry): string {
+  return hasEntryShape(r) ? writeEntryJson(r) : canonicalJson(hashedForm(r));
 }
 
 /** The fast serialiser: writes the 20 fields of a record (and the 4 of its actor and logic) by name; `logic` only when set. */
-function writeRecordJson(r: UnhashedRecord): string {
+function writeEntryJson(r: UnhashedEntry): string {
   const evidence =
     r.evidence === null
       ? 'null'
@@ -95,7 +95,7 @@ function writeRecordJson(r: UnhashedRecord): string {
  *
  * @example
  * const walk = new ChainWalk();
- * for (const row of rows) { const broken = walk.next(row, () => recordOf(row)); if (broken) return broken; }
+ * for (const row of rows) { const broken = walk.next(row, () => entryOf(row)); if (broken) return broken; }
  * return walk.done();
  */
 export class ChainWalk {
@@ -108,14 +108,14 @@ export class ChainWalk {
    * record `build` rebuilds from it (a row that cannot be rebuilt, e.g. tampered JSON, is a hash
    * mismatch). Returns the verdict when the chain breaks here, null when it holds.
    */
-  next(row: { seq: number; id: string; prevHash: string; hash: string }, build: () => AuditRecord): ChainVerification | null {
+  next(row: { seq: number; id: string; prevHash: string; hash: string }, build: () => AuditEntry): ChainVerification | null {
     const broken = (reason: 'hash-mismatch' | 'prev-hash-mismatch' | 'sequence-gap'): ChainVerification => ({ ok: false, records: this.records, firstBroken: { seq: row.seq, id: row.id, reason } });
     if (row.seq !== this.expectedSeq) return broken('sequence-gap');
     if (row.prevHash !== this.prevHash) return broken('prev-hash-mismatch');
     let recomputed: string;
     try {
       const { hash: _hash, ...unhashed } = build();
-      recomputed = hashRecord(unhashed);
+      recomputed = hashEntry(unhashed);
     } catch {
       return broken('hash-mismatch');
     }

@@ -14,11 +14,11 @@
 import Database from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
-import { GENESIS_HASH, type AuditActor, type AuditRecord, type NormalizedAuditEvent } from '../../shared/audit-event.ts';
-import { AUDIT_COLUMN_NAMES, eventOf, recordOf, recordOfEvent, rowOf, rowValues, type AuditDatabase, type ColumnValue, type NewRow, type Row } from './audit-columns.ts';
-import { ChainWalk, eventDigest, hashBuiltRecord } from './chain.ts';
+import { GENESIS_HASH, type AuditActor, type AuditEntry, type NormalizedAuditEvent } from '../../shared/audit-event.ts';
+import { AUDIT_COLUMN_NAMES, eventOf, entryOf, entryOfEvent, rowOf, rowValues, type AuditDatabase, type ColumnValue, type NewRow, type Row } from './audit-columns.ts';
+import { ChainWalk, eventDigest, hashBuiltEntry } from './chain.ts';
 import { migrate } from './migrations.ts';
-import type { AppendBatchResult, AppendOptions, AppendOutcome, AuditStore, ChainVerification, TimelineQuery } from './types.ts';
+import type { AppendBatchOutcome, AppendOptions, AppendOutcome, AuditStore, ChainVerification, TimelineQuery } from './types.ts';
 
 /** Where the records live. */
 export type StoreLocation =
@@ -94,7 +94,7 @@ interface AppendRequest {
 }
 
 interface PendingAppend extends AppendRequest {
-  resolve: (result: AppendBatchResult) => void;
+  resolve: (result: AppendBatchOutcome) => void;
   reject: (error: unknown) => void;
 }
 
@@ -103,8 +103,8 @@ type ChainHead = { seq: number | string; hash: string } | undefined;
 
 /** What {@link planGroup} decided: one result per request, and the new records in chain order. */
 interface GroupPlan {
-  results: AppendBatchResult[];
-  records: AuditRecord[];
+  results: AppendBatchOutcome[];
+  records: AuditEntry[];
 }
 
 /**
@@ -113,17 +113,17 @@ interface GroupPlan {
  * new records after `head`. Pure: the caller reads `known` and `head` and writes `records` inside
  * one transaction.
  */
-function planGroup(group: readonly AppendRequest[], known: Map<string, AuditRecord>, head: ChainHead, serverTime: string): GroupPlan {
+function planGroup(group: readonly AppendRequest[], known: Map<string, AuditEntry>, head: ChainHead, serverTime: string): GroupPlan {
   let seq = head ? Number(head.seq) : 0;
   let prevHash = head ? head.hash : GENESIS_HASH;
-  const results: AppendBatchResult[] = [];
-  const records: AuditRecord[] = [];
+  const results: AppendBatchOutcome[] = [];
+  const records: AuditEntry[] = [];
   for (const pending of group) {
-    // The actor built field by field, the record by recordOfEvent: every record has exactly the
+    // The actor built field by field, the record by entryOfEvent: every record has exactly the
     // fields the fast serialiser writes.
     const a = pending.actor;
     const actor: AuditActor = { sub: a.sub, fhirUser: a.fhirUser, clientId: a.clientId, issuer: a.issuer };
-    const staged = new Map<string, AuditRecord>();
+    const staged = new Map<string, AuditEntry>();
     const outcomes: AppendOutcome[] = [];
     let conflicting: string[] | null = null;
     let stagedSeq = seq;
@@ -136,8 +136,8 @@ function planGroup(group: readonly AppendRequest[], known: Map<string, AuditReco
         continue;
       }
       stagedSeq += 1;
-      const record = recordOfEvent(event, { seq: stagedSeq, serverTime, actor, prevHash: stagedPrev, hash: '' });
-      record.hash = hashBuiltRecord(record);
+      const record = entryOfEvent(event, { seq: stagedSeq, serverTime, actor, prevHash: stagedPrev, hash: '' });
+      record.hash = hashBuiltEntry(record);
       stagedPrev = record.hash;
       staged.set(event.id, record);
       outcomes.push({ status: 'created', record });
@@ -172,7 +172,7 @@ class SqliteWriter {
   private readonly byEventId: Database.Statement<[string], Row>;
   private readonly head: Database.Statement<unknown[], { seq: number; hash: string }>;
   private readonly headParameters: readonly unknown[];
-  private readonly write: Database.Transaction<(group: readonly AppendRequest[], serverTime: string) => AppendBatchResult[]>;
+  private readonly write: Database.Transaction<(group: readonly AppendRequest[], serverTime: string) => AppendBatchOutcome[]>;
 
   constructor(database: Database.Database, db: Kysely<AuditDatabase>) {
     // The columns in rowValues' order (both come from the one declaration, audit-columns.ts).
@@ -183,12 +183,12 @@ class SqliteWriter {
     this.head = database.prepare<unknown[], { seq: number; hash: string }>(head.sql);
     this.headParameters = head.parameters;
     this.write = database.transaction((group: readonly AppendRequest[], serverTime: string) => {
-      const known = new Map<string, AuditRecord>();
+      const known = new Map<string, AuditEntry>();
       for (const pending of group) {
         for (const event of pending.events) {
           if (known.has(event.id)) continue;
           const row = this.byEventId.get(event.id);
-          if (row) known.set(event.id, recordOf(row));
+          if (row) known.set(event.id, entryOf(row));
         }
       }
       const plan = planGroup(group, known, this.head.get(...this.headParameters), serverTime);
@@ -198,7 +198,7 @@ class SqliteWriter {
   }
 
   /** Writes a group in one durable transaction; returns one result per request. */
-  writeGroup(group: readonly AppendRequest[], serverTime: string): AppendBatchResult[] {
+  writeGroup(group: readonly AppendRequest[], serverTime: string): AppendBatchOutcome[] {
     return this.write.immediate(group, serverTime);
   }
 }
@@ -276,7 +276,7 @@ class KyselyAuditStore implements AuditStore {
   ) {}
 
   /** Always answers with whole records (they are receipts too): nothing crosses a thread here. */
-  append(events: readonly NormalizedAuditEvent[], actor: AuditActor, _options?: AppendOptions): Promise<AppendBatchResult> {
+  append(events: readonly NormalizedAuditEvent[], actor: AuditActor, _options?: AppendOptions): Promise<AppendBatchOutcome> {
     if (this.closed) return Promise.reject(new Error('audit store is closed'));
     return new Promise((resolve, reject) => {
       this.queue.push({ events, actor, resolve, reject });
@@ -326,7 +326,7 @@ class KyselyAuditStore implements AuditStore {
     }
   }
 
-  async timeline(query: TimelineQuery): Promise<AuditRecord[]> {
+  async timeline(query: TimelineQuery): Promise<AuditEntry[]> {
     let q = this.db.selectFrom('audit_event').selectAll().where('patient', '=', query.patient);
     if (query.from !== undefined) q = q.where('server_time', '>=', query.from);
     if (query.to !== undefined) q = q.where('server_time', '<', query.to);
@@ -337,7 +337,7 @@ class KyselyAuditStore implements AuditStore {
       q = actors.length === 0 ? q.where(sql<boolean>`1 = 0`) : q.where((eb) => eb.or(actors.map((x) => eb.and([eb('actor_issuer', '=', x.issuer), eb('actor_client_id', '=', x.clientId)]))));
     }
     const rows = await q.orderBy('seq', 'desc').limit(query.limit).execute();
-    return rows.map(recordOf);
+    return rows.map(entryOf);
   }
 
   /**
@@ -361,7 +361,7 @@ class KyselyAuditStore implements AuditStore {
       const rows = await this.db.selectFrom('audit_event').selectAll().where('seq', '>', after).orderBy('seq', 'asc').limit(1_000).execute();
       if (rows.length === 0) break;
       for (const row of rows) {
-        const broken = walk.next({ seq: Number(row.seq), id: row.event_id, prevHash: row.prev_hash, hash: row.hash }, () => recordOf(row));
+        const broken = walk.next({ seq: Number(row.seq), id: row.event_id, prevHash: row.prev_hash, hash: row.hash }, () => entryOf(row));
         if (broken) return broken;
         after = Number(row.seq);
       }
@@ -389,13 +389,13 @@ class KyselyAuditStore implements AuditStore {
 }
 
 /** The PostgreSQL write path, inside a transaction: the advisory lock serialises writers across servers. */
-async function writeGroupPostgres(trx: Kysely<AuditDatabase>, group: readonly AppendRequest[], serverTime: string): Promise<AppendBatchResult[]> {
+async function writeGroupPostgres(trx: Kysely<AuditDatabase>, group: readonly AppendRequest[], serverTime: string): Promise<AppendBatchOutcome[]> {
   await sql`SELECT pg_advisory_xact_lock(${CHAIN_LOCK_KEY})`.execute(trx);
   const ids = [...new Set(group.flatMap((p) => p.events.map((e) => e.id)))];
-  const known = new Map<string, AuditRecord>();
+  const known = new Map<string, AuditEntry>();
   for (let i = 0; i < ids.length; i += SELECT_CHUNK) {
     const rows = await trx.selectFrom('audit_event').selectAll().where('event_id', 'in', padIds(ids.slice(i, i + SELECT_CHUNK))).execute();
-    for (const row of rows) known.set(row.event_id, recordOf(row));
+    for (const row of rows) known.set(row.event_id, entryOf(row));
   }
   const head = await trx.selectFrom('audit_event').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
   const { results, records } = planGroup(group, known, head, serverTime);
@@ -407,7 +407,7 @@ async function writeGroupPostgres(trx: Kysely<AuditDatabase>, group: readonly Ap
   return results;
 }
 
-function sameEvent(existing: AuditRecord, event: NormalizedAuditEvent, actor: AuditActor): boolean {
+function sameEvent(existing: AuditEntry, event: NormalizedAuditEvent, actor: AuditActor): boolean {
   return (
     eventDigest(eventOf(existing)) === eventDigest(event) &&
     existing.actor.issuer === actor.issuer &&

@@ -5,7 +5,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { AuditActor, NormalizedAuditEvent } from '../../shared/audit-event.ts';
-import type { AppendBatchResult, AppendOutcome, AppendReceipt, ChainVerification, TimelineQuery } from './types.ts';
+import type { AppendBatchOutcome, AppendOutcome, AppendReceipt, ChainVerification, TimelineQuery } from './types.ts';
 
 /**
  * What a thread of the SQLite store is started with (its `workerData`): the writer, the
@@ -57,7 +57,7 @@ export type StoreCall =
   | { id: number; method: 'verify' | 'count' | 'ping' | 'close' };
 
 /**
- * The receipts of an append, packed: what `AppendBatchResult<AppendReceipt>` says, in three flat
+ * The receipts of an append, packed: what `AppendBatchOutcome<AppendReceipt>` says, in three flat
  * values instead of an object per event, which cost more to clone than to build. The event ids are
  * those of the call, in order.
  */
@@ -73,7 +73,7 @@ export type PackedReceipts =
   | { kind: 'conflict'; conflictingIds: string[] };
 
 /** Packs the receipts of an append (in the writer thread). */
-export function packReceipts(result: AppendBatchResult): PackedReceipts {
+export function packReceipts(result: AppendBatchOutcome): PackedReceipts {
   if (result.kind === 'conflict') return result;
   let statuses = '';
   let hashes = '';
@@ -87,7 +87,7 @@ export function packReceipts(result: AppendBatchResult): PackedReceipts {
 }
 
 /** Unpacks receipts (in the server's thread), given the ids of the events that were appended. */
-export function unpackReceipts(packed: PackedReceipts, events: readonly NormalizedAuditEvent[]): AppendBatchResult<AppendReceipt> {
+export function unpackReceipts(packed: PackedReceipts, events: readonly NormalizedAuditEvent[]): AppendBatchOutcome<AppendReceipt> {
   if (packed.kind === 'conflict') return packed;
   const results: Array<AppendOutcome<AppendReceipt>> = [];
   for (let i = 0; i < events.length; i++) {

@@ -13,9 +13,9 @@
  * check) fails; they never hang.
  */
 import type { Worker } from 'node:worker_threads';
-import type { AuditActor, AuditRecord, NormalizedAuditEvent } from '../../shared/audit-event.ts';
+import type { AuditActor, AuditEntry, NormalizedAuditEvent } from '../../shared/audit-event.ts';
 import { startStoreThread, unpackReceipts, type PackedReceipts, type StoreCall, type ThreadError, type VerifierMessage, type WriterMessage } from './sqlite-thread-protocol.ts';
-import type { AppendBatchResult, AppendOptions, AppendReceipt, AuditStore, ChainVerification, TimelineQuery } from './types.ts';
+import type { AppendBatchOutcome, AppendOptions, AppendReceipt, AuditStore, ChainVerification, TimelineQuery } from './types.ts';
 
 /** Options of {@link openSqliteStoreThread}. */
 export interface SqliteStoreThreadOptions {
@@ -164,19 +164,19 @@ class ThreadedAuditStore implements SqliteStoreThread {
     });
   }
 
-  append(events: readonly NormalizedAuditEvent[], actor: AuditActor, options?: { returning?: 'records' }): Promise<AppendBatchResult>;
-  append(events: readonly NormalizedAuditEvent[], actor: AuditActor, options: { returning: 'receipts' }): Promise<AppendBatchResult<AppendReceipt>>;
-  append(events: readonly NormalizedAuditEvent[], actor: AuditActor, options?: AppendOptions): Promise<AppendBatchResult<AppendReceipt>> {
+  append(events: readonly NormalizedAuditEvent[], actor: AuditActor, options?: { returning?: 'records' }): Promise<AppendBatchOutcome>;
+  append(events: readonly NormalizedAuditEvent[], actor: AuditActor, options: { returning: 'receipts' }): Promise<AppendBatchOutcome<AppendReceipt>>;
+  append(events: readonly NormalizedAuditEvent[], actor: AuditActor, options?: AppendOptions): Promise<AppendBatchOutcome<AppendReceipt>> {
     const eventsJson = JSON.stringify(events);
     if (options?.returning === 'receipts') {
       const packed = this.call((id) => ({ id, method: 'append', eventsJson, actor, receipts: true })) as Promise<PackedReceipts>;
       return packed.then((p) => unpackReceipts(p, events));
     }
-    return this.call((id) => ({ id, method: 'append', eventsJson, actor, receipts: false })) as Promise<AppendBatchResult>;
+    return this.call((id) => ({ id, method: 'append', eventsJson, actor, receipts: false })) as Promise<AppendBatchOutcome>;
   }
 
-  timeline(query: TimelineQuery): Promise<AuditRecord[]> {
-    return this.call((id) => ({ id, method: 'timeline', query })) as Promise<AuditRecord[]>;
+  timeline(query: TimelineQuery): Promise<AuditEntry[]> {
+    return this.call((id) => ({ id, method: 'timeline', query })) as Promise<AuditEntry[]>;
   }
 
   /** Concurrent calls share one walk; a call after it has finished starts a new one (and sees newer records). */

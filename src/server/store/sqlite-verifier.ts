@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { ChainWalk } from './chain.ts';
-import { recordOf, type Row } from './audit-columns.ts';
+import { entryOf, type Row } from './audit-columns.ts';
 import { isStoreThreadData, threadError, type VerifierMessage } from './sqlite-thread-protocol.ts';
 
 const port = parentPort;
@@ -37,7 +37,7 @@ try {
     let verdict = null;
     // One statement, iterated: one read transaction, so one consistent snapshot of the chain.
     for (const row of database.prepare<[], Row>('SELECT * FROM audit_event ORDER BY seq ASC').iterate()) {
-      verdict = walk.next({ seq: Number(row.seq), id: row.event_id, prevHash: row.prev_hash, hash: row.hash }, () => recordOf(row));
+      verdict = walk.next({ seq: Number(row.seq), id: row.event_id, prevHash: row.prev_hash, hash: row.hash }, () => entryOf(row));
       if (verdict) break;
     }
     post({ type: 'verified', ok: true, value: verdict ?? walk.done() });

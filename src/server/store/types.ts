@@ -2,7 +2,7 @@
  * The audit store: append-only, hash-chained, idempotent by event id. One interface, two databases
  * (SQLite through better-sqlite3, PostgreSQL through pg), one query layer (Kysely).
  */
-import type { AuditAction, AuditActor, AuditRecord, NormalizedAuditEvent } from '../../shared/audit-event.ts';
+import type { AuditAction, AuditActor, AuditEntry, NormalizedAuditEvent } from '../../shared/audit-event.ts';
 
 /** What a receipt says about one stored event: enough for a client to match and check it. */
 export interface AppendReceipt {
@@ -12,12 +12,12 @@ export interface AppendReceipt {
 }
 
 /** The outcome of appending one event: the stored record (or, when asked for, only its receipt). */
-export type AppendOutcome<R extends AppendReceipt = AuditRecord> =
+export type AppendOutcome<R extends AppendReceipt = AuditEntry> =
   | { status: 'created'; record: R }
   | { status: 'duplicate'; record: R };
 
 /** The outcome of appending a batch: all stored (or replays), or nothing stored because of conflicts. */
-export type AppendBatchResult<R extends AppendReceipt = AuditRecord> =
+export type AppendBatchOutcome<R extends AppendReceipt = AuditEntry> =
   | { kind: 'ok'; results: Array<AppendOutcome<R>> }
   /** Ids already stored with a different body (or by another actor); nothing of the batch was stored. */
   | { kind: 'conflict'; conflictingIds: string[] };
@@ -62,11 +62,11 @@ export interface AuditStore {
   /** `sqlite` or `postgres`. */
   readonly dialect: 'sqlite' | 'postgres';
   /** Appends a batch atomically; resolves only once the transaction is durable. */
-  append(events: readonly NormalizedAuditEvent[], actor: AuditActor, options?: { returning?: 'records' }): Promise<AppendBatchResult>;
+  append(events: readonly NormalizedAuditEvent[], actor: AuditActor, options?: { returning?: 'records' }): Promise<AppendBatchOutcome>;
   /** The same, answering with receipts only (an implementation may still give whole records). */
-  append(events: readonly NormalizedAuditEvent[], actor: AuditActor, options: { returning: 'receipts' }): Promise<AppendBatchResult<AppendReceipt>>;
+  append(events: readonly NormalizedAuditEvent[], actor: AuditActor, options: { returning: 'receipts' }): Promise<AppendBatchOutcome<AppendReceipt>>;
   /** One page of a patient's timeline, newest first. */
-  timeline(query: TimelineQuery): Promise<AuditRecord[]>;
+  timeline(query: TimelineQuery): Promise<AuditEntry[]>;
   /** Walks the whole chain from the first record. */
   verify(): Promise<ChainVerification>;
   /** Number of stored records. */

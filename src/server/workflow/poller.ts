@@ -31,7 +31,7 @@ export interface PollerOptions {
   readonly now?: () => number;
 }
 
-export type PollResult =
+export type PollOutcome =
   | { readonly kind: 'polled'; readonly received: number; readonly accepted: number }
   | { readonly kind: 'backing-off'; readonly until: number }
   | { readonly kind: 'failed'; readonly status: number; readonly retryAt: number };
@@ -64,7 +64,7 @@ export class Poller {
   }
 
   /** Polls every type once (unless backing off); stops at the first throttled or failed type. */
-  async pollOnce(): Promise<PollResult> {
+  async pollOnce(): Promise<PollOutcome> {
     if (this.now() < this.notBefore) return { kind: 'backing-off', until: this.notBefore };
     let received = 0;
     let accepted = 0;
@@ -78,7 +78,7 @@ export class Poller {
     return { kind: 'polled', received, accepted };
   }
 
-  private fail(page: PollPage): PollResult {
+  private fail(page: PollPage): PollOutcome {
     this.failures++;
     const backoff = Math.min(this.options.maxDelayMs ?? 300_000, (this.options.baseDelayMs ?? 1000) * 2 ** (this.failures - 1));
     const asked = retryAfterMs(page.retryAfter, this.now()) ?? 0;
@@ -86,7 +86,7 @@ export class Poller {
     return { kind: 'failed', status: page.status, retryAt: this.notBefore };
   }
 
-  private async pollType(type: string): Promise<PollResult> {
+  private async pollType(type: string): Promise<PollOutcome> {
     const { inbox } = this.options;
     const since = await inbox.watermark(type);
     const first = await this.options.get(

@@ -4,11 +4,11 @@
  * of Careloop's own open outreach Tasks (business identifier in Careloop's system, value
  * `<rule>:<patient>:<due date>`) whose rule is now `satisfied`: the Task is completed with
  * `If-Match`, a Provenance names Careloop's workflow service as the agent with the rule, its version
- * and the evidence, and an audit record is appended with the service as actor.
+ * and the evidence, and an audit entry is appended with the service as actor.
  *
  * Exactly once: the PUT is conditional on the version read, so of two instances (or a replayed
  * event) one wins and the other gets 412, re-reads, re-evaluates and finds the Task already
- * completed; the Provenance is a conditional create on the closed version and the audit record's
+ * completed; the Provenance is a conditional create on the closed version and the audit entry's
  * id is derived from it, so finishing an interrupted close never writes them twice. A Task someone
  * else changed meanwhile is never overwritten: it is re-read and judged again.
  *
@@ -67,7 +67,7 @@ export interface ReevaluateOptions {
    * action code (as the sidebar links them).
    */
   readonly actions?: { readonly closeOwnOutreachTasks: boolean; readonly closeOutreachTasksForGap?: boolean };
-  /** Where the audit records go, and as whom. */
+  /** Where the audit entries go, and as whom. */
   readonly audit: { readonly store: Pick<AuditStore, 'append'>; readonly actor: AuditActor } | null;
   readonly appVersion: string;
 }
@@ -113,9 +113,9 @@ function ruleOf(task: Task, identifierSystem: string, patient: string): string |
 }
 
 /** The rule an EHR outreach Task is for, by its reasonCode (the sidebar's link), or null. */
-function ruleByReason(task: Task, rules: RuleEngine, ruleIds: readonly string[]): string | null {
+function ruleByReason(task: Task, rules: RuleEngine, evaluated: readonly string[]): string | null {
   const codings = task.reasonCode?.coding ?? [];
-  for (const rule of ruleIds) {
+  for (const rule of evaluated) {
     if (rules.actionCodes(rule).some((a) => codings.some((c) => c.system === a.system && c.code === a.code))) return rule;
   }
   return null;
@@ -140,12 +140,12 @@ export async function reevaluatePatient(options: ReevaluateOptions, patient: str
   for (let round = 0; round < 3; round++) {
     const resources = await readAll(options.fhir, patient, [...types].sort());
     const result = options.rules.evaluate(resources, options.asOf());
-    const ruleIds = result.results.map((x) => x.rule);
+    const evaluated = result.results.map((x) => x.rule);
     const candidates: Array<{ task: Task; rule: string }> = [];
     for (const r of resources) {
       if (r.resourceType !== 'Task') continue;
       const mine = ruleOf(r, options.identifierSystem, patient);
-      const rule = mine !== null ? (own ? mine : null) : forGap ? ruleByReason(r, options.rules, ruleIds) : null;
+      const rule = mine !== null ? (own ? mine : null) : forGap ? ruleByReason(r, options.rules, evaluated) : null;
       if (rule !== null) candidates.push({ task: r, rule });
     }
     let conflict = false;
@@ -193,7 +193,7 @@ export async function reevaluatePatient(options: ReevaluateOptions, patient: str
   throw new Error(`Tasks of Patient/${patient} kept changing while being closed`);
 }
 
-/** The Provenance and the audit record of a close; both keyed on the closed version, so writing them again is harmless. */
+/** The Provenance and the audit entry of a close; both keyed on the closed version, so writing them again is harmless. */
 async function recordClose(options: ReevaluateOptions, patient: string, task: Task, r: RuleVerdict, trigger: string, packDigest: string): Promise<void> {
   const version = task.meta?.versionId ?? '';
   const target = `Task/${task.id ?? ''}${version ? `/_history/${version}` : ''}`;
@@ -236,5 +236,5 @@ async function recordClose(options: ReevaluateOptions, patient: string, task: Ta
     reason: 'auto-closed:gap-closed',
   };
   const appended = await options.audit.store.append([event], options.audit.actor);
-  if (appended.kind !== 'ok') throw new Error('the audit record of the close conflicts with another record');
+  if (appended.kind !== 'ok') throw new Error('the audit entry of the close conflicts with another entry');
 }

@@ -10,8 +10,8 @@
  * await receiver.receive(bundle); // durable (group-committed with concurrent ones); answer 200 now
  */
 import type { InboxEventInput, IntakeOutcome, WorkflowInbox } from './inbox.ts';
+import { NOTIFICATION_TYPES, type NotificationType } from '../../shared/subscription-notification.ts';
 
-export type NotificationType = 'handshake' | 'heartbeat' | 'event-notification' | 'query-status' | 'query-event';
 
 /** A notification that is not a backport notification Bundle (answer 400). */
 export class NotificationRejected extends Error {
@@ -60,7 +60,7 @@ interface Entry {
   resource?: Record<string, unknown> & { resourceType?: unknown; id?: unknown; meta?: { versionId?: unknown; lastUpdated?: unknown } };
 }
 
-const TYPES: readonly NotificationType[] = ['handshake', 'heartbeat', 'event-notification', 'query-status', 'query-event'];
+const TYPES: readonly NotificationType[] = NOTIFICATION_TYPES;
 
 function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;

@@ -85,7 +85,7 @@ export function castMember(id: CastId): CastMember {
 }
 
 /** One patient's record: the Patient first, then everything in their compartment. */
-export interface CastRecord {
+export interface CastChart {
   readonly member: CastMember;
   readonly patient: Patient;
   /** The in-progress visit the chart launches the app in. */
@@ -98,7 +98,7 @@ export interface Cast {
   readonly referenceDate: string;
   readonly practitioner: Practitioner;
   readonly organization: Organization;
-  readonly patients: readonly CastRecord[];
+  readonly patients: readonly CastChart[];
 }
 
 export interface BuildCastOptions {
@@ -112,7 +112,7 @@ export interface BuildCastOptions {
  */
 export function buildCast(referenceDate: string | Date, options: BuildCastOptions = {}): Cast {
   const ref = parseReferenceDate(referenceDate);
-  const patients = CAST_MEMBERS.filter((m) => !(options.skipLarge && m.id === 'john')).map((m) => buildRecord(m, ref));
+  const patients = CAST_MEMBERS.filter((m) => !(options.skipLarge && m.id === 'john')).map((m) => buildChart(m, ref));
   return {
     referenceDate: isoDate(ref),
     practitioner: {
@@ -260,7 +260,7 @@ function hash(s: string): number {
   return h;
 }
 
-function buildRecord(m: CastMember, ref: Date): CastRecord {
+function buildChart(m: CastMember, ref: Date): CastChart {
   const c = new Chart(m.id, ref);
   const patient = c.add<Patient>({
     resourceType: 'Patient',

@@ -46,10 +46,10 @@ async function build(name: string): Promise<{ defines: number; errors: number; t
   const expected: Record<string, Comparable | EvaluationError> = {};
   let errors = 0;
   for (const define of defineNames(translation.elm)) {
-    const outcome = results.outcome(UNFILTERED, define);
-    if (outcome === undefined) throw new Error(`${name}: define "${define}" was not evaluated (is the library in an Unfiltered context?)`);
-    if (typeof outcome === 'object' && outcome !== null && 'error' in outcome) errors++;
-    expected[define] = outcome;
+    const result = results.result(UNFILTERED, define);
+    if (result === undefined) throw new Error(`${name}: define "${define}" was not evaluated (is the library in an Unfiltered context?)`);
+    if (typeof result === 'object' && result !== null && 'error' in result) errors++;
+    expected[define] = result;
   }
   writeJson(join(conformanceDir, 'expected', `${name}.json`), expected);
   return { defines: Object.keys(expected).length, errors, translationErrors: 0 };

@@ -60,28 +60,28 @@ export class ReferenceResults extends Map<string, Map<string, Comparable>> {
   readonly errors = new Map<string, Map<string, EvaluationError>>();
 
   /** The value or error of one define, `undefined` when it was not evaluated under `key`. */
-  outcome(key: string, define: string): Comparable | EvaluationError | undefined {
+  result(key: string, define: string): Comparable | EvaluationError | undefined {
     const error = this.errors.get(key)?.get(define);
     if (error !== undefined) return error;
     const values = this.get(key);
     return values?.has(define) === true ? (values.get(define) ?? null) : undefined;
   }
 
-  record(key: string, define: string, outcome: Comparable | EvaluationError): void {
-    if (isErrorOutcome(outcome)) {
+  put(key: string, define: string, result: Comparable | EvaluationError): void {
+    if (isErrorResult(result)) {
       let errors = this.errors.get(key);
       if (errors === undefined) this.errors.set(key, (errors = new Map()));
-      errors.set(define, outcome);
+      errors.set(define, result);
     } else {
       let values = this.get(key);
       if (values === undefined) this.set(key, (values = new Map()));
-      values.set(define, outcome);
+      values.set(define, result);
     }
   }
 }
 
-function isErrorOutcome(outcome: Comparable | EvaluationError): outcome is EvaluationError {
-  return typeof outcome === 'object' && outcome !== null && !Array.isArray(outcome) && !('type' in outcome);
+function isErrorResult(result: Comparable | EvaluationError): result is EvaluationError {
+  return typeof result === 'object' && result !== null && !Array.isArray(result) && !('type' in result);
 }
 
 /** The part of cql-execution's ExpressionDef this module uses. */
@@ -129,17 +129,17 @@ export function errorMessage(e: unknown): string {
   return typeof current === 'string' ? current : current instanceof Error ? current.message : String(current);
 }
 
-async function evaluate(def: ReferenceExpressionDef, ctx: unknown): Promise<{ raw: unknown; outcome: Comparable | EvaluationError }> {
+async function evaluate(def: ReferenceExpressionDef, ctx: unknown): Promise<{ raw: unknown; result: Comparable | EvaluationError }> {
   let raw: unknown;
   try {
     raw = await def.execute(ctx);
   } catch (e) {
-    return { raw: undefined, outcome: { error: errorMessage(e) } };
+    return { raw: undefined, result: { error: errorMessage(e) } };
   }
   try {
-    return { raw, outcome: toComparable(raw) };
+    return { raw, result: toComparable(raw) };
   } catch (e) {
-    return { raw, outcome: { error: `normalise: ${errorMessage(e)}` } };
+    return { raw, result: { error: `normalise: ${errorMessage(e)}` } };
   }
 }
 
@@ -195,7 +195,7 @@ async function runReferenceQuietly(opts: ReferenceOptions): Promise<ReferenceRes
       if (def.context !== 'Patient') continue;
       const evaluated = await evaluate(def, ctx);
       raw[name] = evaluated.raw;
-      results.record(id, name, evaluated.outcome);
+      results.put(id, name, evaluated.result);
     }
     patientResults.recordPatientResults(ctx, raw);
   }
@@ -203,7 +203,7 @@ async function runReferenceQuietly(opts: ReferenceOptions): Promise<ReferenceRes
   const unfiltered = new UnfilteredContext(library, patientResults, codeService, parameters, executionDateTime);
   for (const [name, def] of defs) {
     if (def.context !== 'Unfiltered') continue;
-    results.record(UNFILTERED, name, (await evaluate(def, unfiltered)).outcome);
+    results.put(UNFILTERED, name, (await evaluate(def, unfiltered)).result);
   }
   return results;
 }

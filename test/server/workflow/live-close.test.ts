@@ -1,7 +1,7 @@
 /**
  * Event → re-evaluation → action, end to end in one process: a negative FIT filed for Ada in the
  * sandbox EHR is notified three times (id-only) to the workflow service, which closes Careloop's
- * outreach Task once, with a Provenance and one audit record whose actor is the service.
+ * outreach Task once, with a Provenance and one audit entry whose actor is the service.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -4,7 +4,7 @@
  * The sandbox EHR (listening on a real port in this process) delivers every notification to both
  * instances, three times each (its duplicate fault). Each event is stored once, processed by one
  * instance once, and acted on once: one Task update and one Provenance per closed Task in the EHR,
- * one audit record per close with the service as actor.
+ * one audit entry per close with the service as actor.
  *
  * Skipped, with the reason, only where there is no PostgreSQL (no DATABASE_URL and no initdb).
  */

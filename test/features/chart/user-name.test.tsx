@@ -2,11 +2,11 @@ import { QueryClient } from '@tanstack/react-query';
 import { render, screen } from '@testing-library/react';
 import { http, HttpResponse } from 'msw';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { AppShell } from '../../src/app/app-shell.tsx';
-import { formatHumanName } from '../../src/features/context/user-name.ts';
-import { resetCareGapUiStores } from '../../src/features/care-gaps/ui-store.ts';
-import { server } from '../msw/server.ts';
-import { AS_OF, BASE, castStore, renderChart, sessionFor } from './render-chart.tsx';
+import { AppShell } from '../../../src/app/app-shell.tsx';
+import { formatHumanName } from '../../../src/features/chart/user-name.ts';
+import { resetCareGapUiStores } from '../../../src/features/care-gaps/ui-store.ts';
+import { server } from '../../msw/server.ts';
+import { AS_OF, BASE, castStore, renderChart, sessionFor } from '../render-chart.tsx';
 
 beforeEach(() => resetCareGapUiStores());
 

@@ -10,14 +10,14 @@ import Radio from '@mui/material/Radio';
 import RadioGroup from '@mui/material/RadioGroup';
 import Stack from '@mui/material/Stack';
 import TextField from '@mui/material/TextField';
-import { DISMISS_REASONS, SNOOZE_REASONS } from './defer-reasons.ts';
-import type { DeferDraft } from './ui-store.ts';
+import { DISMISS_REASONS, SNOOZE_REASONS } from './snooze-reasons.ts';
+import type { SnoozeDraft } from './ui-store.ts';
 
-export interface DeferDialogProps {
-  draft: DeferDraft;
+export interface SnoozeDialogProps {
+  draft: SnoozeDraft;
   title: string;
   minDate: string;
-  onChange: (patch: Partial<Omit<DeferDraft, 'rule' | 'kind'>>) => void;
+  onChange: (patch: Partial<Omit<SnoozeDraft, 'rule' | 'kind'>>) => void;
   onSubmit: () => void;
   onCancel: () => void;
 }
@@ -47,15 +47,15 @@ const QUICK = [
  * typed and shown as `YYYY-MM-DD`, like every date in Careloop (a native date input would show the
  * browser's locale format); the reasons are one radio group: one Tab stop, arrow keys to choose.
  */
-export function DeferDialog({ draft, title, minDate, onChange, onSubmit, onCancel }: DeferDialogProps) {
+export function SnoozeDialog({ draft, title, minDate, onChange, onSubmit, onCancel }: SnoozeDialogProps) {
   const snooze = draft.kind === 'snooze';
   const reasons = snooze ? SNOOZE_REASONS : DISMISS_REASONS;
   const dayOk = isIsoDay(draft.until) && draft.until > minDate;
   const valid = draft.reason !== '' && (!snooze || dayOk);
   const tabStop = reasons.some((r) => r.code === draft.reason) ? draft.reason : reasons[0]?.code;
   return (
-    <Dialog open onClose={onCancel} aria-labelledby="defer-title" fullWidth>
-      <DialogTitle id="defer-title" sx={{ fontSize: '1rem' }}>
+    <Dialog open onClose={onCancel} aria-labelledby="snooze-title" fullWidth>
+      <DialogTitle id="snooze-title" sx={{ fontSize: '1rem' }}>
         {snooze ? `Not now: ${title}` : `Dismiss: ${title}`}
       </DialogTitle>
       <DialogContent>
@@ -82,8 +82,8 @@ export function DeferDialog({ draft, title, minDate, onChange, onSubmit, onCance
           </>
         ) : null}
         <FormControl>
-          <FormLabel id="defer-reason-label">Reason</FormLabel>
-          <RadioGroup aria-labelledby="defer-reason-label" value={draft.reason} onChange={(e) => onChange({ reason: e.target.value })}>
+          <FormLabel id="snooze-reason-label">Reason</FormLabel>
+          <RadioGroup aria-labelledby="snooze-reason-label" value={draft.reason} onChange={(e) => onChange({ reason: e.target.value })}>
             {reasons.map((r) => (
               <FormControlLabel
                 key={r.code}

@@ -1,6 +1,6 @@
 /**
  * The sandbox EHR's state, shared by its routes: where it is served, registered clients, signing
- * keys, launch contexts, authorization codes, refresh tokens, the FHIR store and what apps wrote.
+ * keys, minted launches, authorization codes, refresh tokens, the FHIR store and what apps wrote.
  */
 import { randomBytes } from 'node:crypto';
 import { exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
@@ -21,8 +21,8 @@ export interface ClientRegistration {
   readonly allowedScopes: readonly string[];
 }
 
-/** Context a launch id is bound to when the chart mints it. */
-export interface LaunchContext {
+/** What the EHR keeps per launch id it mints: the context the id is bound to, and test switches. */
+export interface MintedLaunch {
   readonly patient: string;
   readonly encounter?: string;
   /** fhirUser reference, e.g. `Practitioner/blackwell`. */
@@ -62,7 +62,7 @@ export interface RefreshGrant extends Omit<AuthorizationGrant, 'redirectUri' | '
 }
 
 /** Something an app wrote through the FHIR API, for the chart's write-back panel. */
-export interface WriteRecord {
+export interface WriteLogEntry {
   readonly at: string;
   readonly interaction: 'create' | 'update' | 'delete';
   readonly resourceType: string;
@@ -99,15 +99,15 @@ export function careloopClient(appOrigin: string): ClientRegistration {
 
 export const EHR_USER = `Practitioner/${CAST_PRACTITIONER.id}`;
 
-export class EhrContext {
+export class EhrState {
   baseUrl: string;
   readonly clients = new Map<string, ClientRegistration>();
-  readonly launches = new Map<string, LaunchContext>();
+  readonly launches = new Map<string, MintedLaunch>();
   readonly codes = new Map<string, AuthorizationGrant & { used: boolean }>();
   readonly refreshTokens = new Map<string, RefreshGrant>();
   /** Authorize requests waiting for the standalone patient picker. */
   readonly pending = new Map<string, Record<string, string>>();
-  readonly writes: WriteRecord[] = [];
+  readonly writes: WriteLogEntry[] = [];
   readonly store = new FhirStore();
   readonly faults = new FaultSwitchboard();
   /** Told of every create and update (the subscription hub listens). */
@@ -127,11 +127,11 @@ export class EhrContext {
     this.now = options.now ?? Date.now;
   }
 
-  static async create(options: EhrOptions = {}): Promise<EhrContext> {
+  static async create(options: EhrOptions = {}): Promise<EhrState> {
     const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
     const kid = randomId(8);
     const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' };
-    return new EhrContext(options, privateKey, publicKey, publicJwk);
+    return new EhrState(options, privateKey, publicKey, publicJwk);
   }
 
   /** The FHIR base URL: the `iss` apps are launched with and the tokens' audience. */
@@ -163,7 +163,7 @@ export class EhrContext {
   }
 }
 
-/** What a launch is minted with (see {@link EhrContext.mintLaunch}). */
+/** What a launch is minted with (see {@link EhrState.mintLaunch}). */
 export interface MintLaunchOptions {
   readonly patient: string;
   readonly encounter?: string;
