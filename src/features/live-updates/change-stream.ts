@@ -4,17 +4,11 @@
  * SMART access token travels in `Authorization` — never in the URL, as `EventSource` would need.
  * Pure TypeScript: no React.
  */
+import { CHANGES_PATH, type LiveChange } from '../../shared/live-change.ts';
 
-/** Where the server's live channel is (the route in src/server/workflow/service.ts). */
-export const CHANGES_PATH = '/api/workflow/changes';
+export { CHANGES_PATH, type LiveChange };
 
-/** One change the server announced: its patient's chart changed and was re-evaluated. */
-export interface LiveChange {
-  readonly patient: string;
-  readonly resource: string;
-  readonly event: number;
-  readonly at: string;
-}
+
 
 /** The channel could not be opened or broke. `permanent`: trying again will not help (no channel here, wrong patient). */
 export class ChannelError extends Error {

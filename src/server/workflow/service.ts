@@ -21,19 +21,12 @@ import { Poller, type PollPage } from './poller.ts';
 import { Reconciler } from './reconciler.ts';
 import { LatencyHistogram, renderWorkflowMetrics } from './metrics.ts';
 import { LATENCY_BOUNDS_MS, MinuteSeries, renderStatusPage } from './status-page.ts';
+import { CHANGES_PATH, type LiveChange } from '../../shared/live-change.ts';
+
+export { CHANGES_PATH, type LiveChange };
 
 export const NOTIFICATION_PATH = '/api/workflow/notifications';
-export const CHANGES_PATH = '/api/workflow/changes';
 export const STATUS_PATH = '/api/workflow/status';
-
-/** What the sidebar's live channel tells it: its patient's chart changed and was re-evaluated. */
-export interface LiveChange {
-  readonly patient: string;
-  readonly resource: string;
-  /** The inbox event, for correlation. */
-  readonly event: number;
-  readonly at: string;
-}
 
 /** Options of {@link WorkflowService.plugin}: how the live channel verifies the app's SMART token. */
 export interface WorkflowPluginOptions {
