@@ -12,10 +12,11 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { resolve } from 'node:path';
 import { anEvent } from '../server/support/events.ts';
-import type { Benchmark } from './benchmark.ts';
+import { percentile, type Benchmark } from './benchmark.ts';
+import { postBody } from './post-body.ts';
 import { rawSqliteInsertRate } from './raw-insert.ts';
 import { startTestIssuer } from '../server/support/issuer.ts';
 
@@ -25,32 +26,6 @@ const REQUESTS = 600;
 const WARMUP_REQUESTS = 40;
 const ROUNDS = 3;
 
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-}
-
-/**
- * One POST of a prebuilt body over a keep-alive connection; resolves with the status once the
- * response is read. node:http rather than fetch: on the 2-core reference machine, fetch (undici)
- * used most of a core at this request rate, CPU the server then did not have.
- */
-function post(agent: Agent, url: URL, token: string, body: string): Promise<number> {
-  return new Promise((done, fail) => {
-    const req = request(url, {
-      method: 'POST',
-      agent,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), prefer: 'return=minimal' },
-    });
-    req.on('response', (res) => {
-      res.on('error', fail);
-      res.on('end', () => done(res.statusCode ?? 0));
-      res.resume();
-    });
-    req.on('error', fail);
-    req.end(body);
-  });
-}
 
 async function drive(url: string, tokens: readonly string[], requests: number): Promise<{ seconds: number; latencies: number[]; failures: number; clientCpuSeconds: number }> {
   const latencies: number[] = [];
@@ -71,7 +46,7 @@ async function drive(url: string, tokens: readonly string[], requests: number): 
           const body = bodies[next] ?? '';
           next += 1;
           const t0 = performance.now();
-          const status = await post(agent, target, token, body);
+          const status = await postBody(agent, target, { authorization: `Bearer ${token}`, 'content-type': 'application/json', prefer: 'return=minimal' }, body);
           latencies.push(performance.now() - t0);
           if (status !== 201) failures += 1;
         }

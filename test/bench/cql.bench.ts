@@ -29,7 +29,7 @@ import { qicoreClassifier } from '../../src/cql/fhir-r4/qicore.ts';
 import { builtInValueSets } from '../cql/support/differential.ts';
 import { errorMessage } from '../cql/support/reference.ts';
 import type { ReferenceValueSets } from '../cql/support/reference.ts';
-import type { Benchmark } from './benchmark.ts';
+import { median, type Benchmark } from './benchmark.ts';
 import { syntheticRecord } from './rules.bench.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -38,12 +38,6 @@ const CMS_GIT = '/work/.mirror/cqframework+ecqm-content-qicore-2025/repo';
 const CMS_GIT_FALLBACK = '/work/.mirror/jbyrdevans+dqm-content-qicore-2025/repo';
 
 type Json = Record<string, unknown>;
-
-function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-}
 
 /** Median of `runs` timed calls after `warm` untimed ones. */
 function timeSync(fn: () => void, warm: number, runs: number): number {

@@ -14,7 +14,7 @@ import { buildApp, startSandbox, type Sandbox } from '../../src/sandbox/index.ts
 import { sandboxHeaderPolicy, startApp } from '../../src/sandbox/app-server.ts';
 import { buildCast } from '../../src/shared/cast/index.ts';
 import { launchChromium } from '../e2e/support/sandbox.ts';
-import type { Benchmark } from './benchmark.ts';
+import { median, type Benchmark } from './benchmark.ts';
 
 const RUNS = 10;
 const LATENCY_RUNS = 6;
@@ -98,12 +98,6 @@ const cardVisible = (p: Page) =>
     undefined,
     { timeout: 30_000, polling: 'raf' },
   );
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-};
 
 async function timeLaunch(page: Page, sandbox: Sandbox, launchUrl: string, done: (p: Page) => Promise<unknown>) {
   // Times are when the page issued a request and when its response was complete, as seen here:

@@ -4,7 +4,7 @@
  */
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { careloopPreventive, evaluatePack, indexRecord } from '../../src/rules/index.ts';
-import type { Benchmark } from './benchmark.ts';
+import { median, type Benchmark } from './benchmark.ts';
 
 /** Deterministic PRNG (mulberry32) so every run sees the same record. */
 function prng(seed: number): () => number {
@@ -66,12 +66,6 @@ export function syntheticRecord(size: number, seed = 42): unknown[] {
   }
   // Real records arrive as parsed JSON (flat strings, compact objects): build them the same way.
   return JSON.parse(JSON.stringify(out)) as unknown[];
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
 }
 
 interface Timing {

@@ -14,18 +14,12 @@ import { rm } from 'node:fs/promises';
 import type { Frame, Page } from 'playwright-core';
 import { buildApp, startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 import { E2E_REFERENCE_DATE, launchChromium } from '../e2e/support/sandbox.ts';
-import type { Benchmark } from './benchmark.ts';
+import { percentile, type Benchmark } from './benchmark.ts';
 
 const EVENTS = 20;
 const TARGET_MS = 5_000;
 /** A change not on the card within this long counts as failed (and stops the run). */
 const GIVE_UP_MS = 30_000;
-
-/** Nearest-rank percentile. */
-export function percentile(xs: readonly number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.max(0, Math.ceil((p / 100) * s.length) - 1)] ?? Number.NaN;
-}
 
 const FIT = {
   resourceType: 'Observation',

@@ -11,7 +11,7 @@
  * Target: ≥ 2,000 notifications/s on 2 cores.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -20,7 +20,8 @@ import { exportJWK, generateKeyPair } from 'jose';
 import pg from 'pg';
 import { startAuditProcess, type AuditProcess } from '../server/support/process.ts';
 import { testPostgres, uniqueSchema } from '../server/support/postgres.ts';
-import type { Benchmark } from './benchmark.ts';
+import { percentile, type Benchmark } from './benchmark.ts';
+import { postBody } from './post-body.ts';
 import { rawSqliteInsertRate } from './raw-insert.ts';
 
 const CONCURRENCY = 64;
@@ -28,6 +29,7 @@ const NOTIFICATIONS = 6_000;
 const WARMUP = 300;
 const ROUNDS = 3;
 const SECRET = 'workflow-bench-notification-secret-0123456789';
+const NOTIFY_HEADERS = { authorization: `Bearer ${SECRET}`, 'content-type': 'application/fhir+json' };
 const FHIR = 'http://127.0.0.1:9/fhir';
 const TARGET = 2_000;
 
@@ -53,22 +55,6 @@ function notification(subscription: string, n: number): string {
   });
 }
 
-function post(agent: Agent, url: URL, body: string): Promise<number> {
-  return new Promise((done, fail) => {
-    const req = request(url, {
-      method: 'POST',
-      agent,
-      headers: { authorization: `Bearer ${SECRET}`, 'content-type': 'application/fhir+json', 'content-length': Buffer.byteLength(body) },
-    });
-    req.on('response', (res) => {
-      res.on('error', fail);
-      res.on('end', () => done(res.statusCode ?? 0));
-      res.resume();
-    });
-    req.on('error', fail);
-    req.end(body);
-  });
-}
 
 /** Sends `bodies` from CONCURRENCY keep-alive clients; notifications/s. */
 async function drive(url: string, bodies: readonly string[]): Promise<{ rate: number; failures: number; p50: number; p99: number }> {
@@ -84,7 +70,7 @@ async function drive(url: string, bodies: readonly string[]): Promise<{ rate: nu
         while (next < bodies.length) {
           const body = bodies[next++] ?? '';
           const t0 = performance.now();
-          if ((await post(agent, target, body)) !== 200) failures++;
+          if ((await postBody(agent, target, NOTIFY_HEADERS, body)) !== 200) failures++;
           latencies.push(performance.now() - t0);
         }
       }),
@@ -92,9 +78,7 @@ async function drive(url: string, bodies: readonly string[]): Promise<{ rate: nu
   } finally {
     agent.destroy();
   }
-  latencies.sort((a, b) => a - b);
-  const at = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
-  return { rate: bodies.length / ((performance.now() - started) / 1000), failures, p50: at(0.5), p99: at(0.99) };
+  return { rate: bodies.length / ((performance.now() - started) / 1000), failures, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
 }
 
 /** One round's notifications: `count` events, every tenth delivered a second time (shuffled in). */

@@ -12,7 +12,6 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import Database from 'better-sqlite3';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,22 +19,11 @@ import { careloopPreventive } from '../../src/rules/pack.ts';
 import { castMember } from '../../src/shared/cast/index.ts';
 import { REPO_ROOT, startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 import { launchChromium } from './support/sandbox.ts';
+import { freePort } from '../support/free-port.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'careloop-production-'));
 const clone = join(work, 'clone');
 const deploy = join(work, 'deploy');
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createNetServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => done(port));
-    });
-  });
-}
 
 /** The repository's tracked files, as a clone has them, with the checkout's node_modules. */
 function cleanClone(): void {

@@ -3,60 +3,42 @@
  * sandbox EHR is notified three times (id-only) to the workflow service, which closes Careloop's
  * outreach Task once, with a Provenance and one audit entry whose actor is the service.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Task } from '@medplum/fhirtypes';
-import { generateBackendClientKeys } from '../../../src/sandbox/auth/backend-services.ts';
 import type { Ehr } from '../../../src/sandbox/index.ts';
 import { TOPIC_BASE } from '../../../src/sandbox/subscriptions/topics.ts';
 import { ruleEngine } from '../../../src/server/workflow/rule-engine.ts';
-import { WorkflowService } from '../../../src/server/workflow/service.ts';
-import { adminToken, BASE, bearer, FHIR, REFERENCE_DATE, testEhr } from '../../sandbox/support.ts';
-import { harness, type Harness } from '../support/harness.ts';
-import { injectFetch } from './inject-fetch.ts';
+import type { WorkflowService } from '../../../src/server/workflow/service.ts';
+import { bearer, FHIR, REFERENCE_DATE } from '../../sandbox/support.ts';
+import type { Harness } from '../support/harness.ts';
+import { startWorkflowRig, type WorkflowRig } from './rig.ts';
 
 const IDS = 'https://careloop.example/fhir/identifier/care-gap-action';
 const ACTOR = { sub: 'careloop-workflow', fhirUser: null, clientId: 'careloop-workflow', issuer: FHIR };
 let ehr: Ehr;
 let h: Harness;
 let service: WorkflowService;
-let dir: string;
 let writer: string;
+let rig: WorkflowRig;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'careloop-live-'));
-  const keys = await generateBackendClientKeys('RS384');
-  ehr = await testEhr({
-    heartbeatTimers: false,
-    backendClients: [{ clientId: 'careloop-workflow', name: 'Careloop workflow', jwks: keys.jwks, allowedScopes: ['system/*.rs', 'system/Task.rus', 'system/Provenance.c', 'system/Subscription.crud'] }],
-    notificationFetch: ((input: string | URL | Request, init?: RequestInit) => injectFetch(h.app)(input, init)) as typeof fetch,
+  rig = await startWorkflowRig({
+    alg: 'RS384',
+    scopes: ['system/*.rs', 'system/Task.rus', 'system/Provenance.c', 'system/Subscription.crud'],
+    service: (app) => ({
+      poll: { types: ['Observation', 'Task'] },
+      reevaluate: {
+        rules: ruleEngine(),
+        identifierSystem: IDS,
+        asOf: () => REFERENCE_DATE,
+        audit: { store: { append: ((...args: Parameters<Harness['store']['append']>) => app().store.append(...args)) as Harness['store']['append'] }, actor: ACTOR },
+        appVersion: '0.1.0',
+      },
+    }),
   });
-  service = new WorkflowService({
-    fhirBase: FHIR,
-    backend: { tokenEndpoint: `${BASE}/auth/token`, clientId: 'careloop-workflow', privateKey: keys.privateKey, kid: keys.kid, alg: keys.alg, scope: 'system/*.rs system/Task.rus system/Provenance.c system/Subscription.crud' },
-    inbox: join(dir, 'audit.workflow.sqlite'),
-    publicUrl: 'http://127.0.0.1:8080',
-    fetch: injectFetch(ehr.app),
-    poll: { types: ['Observation', 'Task'] },
-    reevaluate: {
-      rules: ruleEngine(),
-      identifierSystem: IDS,
-      asOf: () => REFERENCE_DATE,
-      audit: { store: { append: ((...args: Parameters<Harness['store']['append']>) => h.store.append(...args)) as Harness['store']['append'] }, actor: ACTOR },
-      appVersion: '0.1.0',
-    },
-  });
-  h = await harness({ workflow: service });
-  writer = await adminToken(ehr, 'user/*.cruds');
+  ({ ehr, h, service, writer } = rig);
 });
-afterAll(async () => {
-  await service.close();
-  await h.close();
-  await ehr.app.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => rig.close());
 
 async function post<T>(resource: Record<string, unknown>): Promise<T> {
   const res = await ehr.app.inject({ method: 'POST', url: `/fhir/${String(resource['resourceType'])}`, headers: { ...bearer(writer), 'content-type': 'application/fhir+json' }, payload: JSON.stringify(resource) });

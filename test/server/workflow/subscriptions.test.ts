@@ -2,55 +2,36 @@
  * The workflow service's event intake end to end, in one process: the sandbox EHR (subscriptions,
  * Backend Services) and the audit app with the workflow module, wired through `inject`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { generateBackendClientKeys } from '../../../src/sandbox/auth/backend-services.ts';
 import type { Ehr } from '../../../src/sandbox/index.ts';
 import { TOPIC_BASE } from '../../../src/sandbox/subscriptions/topics.ts';
-import { CHANGES_PATH, NOTIFICATION_PATH, WorkflowService } from '../../../src/server/workflow/service.ts';
-import { adminToken, BASE, bearer, FHIR, testEhr } from '../../sandbox/support.ts';
-import { harness, type Harness } from '../support/harness.ts';
-import { injectFetch } from './inject-fetch.ts';
+import { CHANGES_PATH, NOTIFICATION_PATH, type WorkflowService } from '../../../src/server/workflow/service.ts';
+import { bearer } from '../../sandbox/support.ts';
+import type { Harness } from '../support/harness.ts';
+import { startWorkflowRig, type WorkflowRig } from './rig.ts';
 
 let ehr: Ehr;
 let h: Harness;
 let service: WorkflowService;
-let dir: string;
 let writer: string;
+let rig: WorkflowRig;
 let now = Date.UTC(2026, 11, 1, 12);
 const clock = () => now;
 const handled: string[] = [];
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'careloop-workflow-'));
-  const keys = await generateBackendClientKeys('ES384');
-  ehr = await testEhr({
-    now: clock,
-    heartbeatTimers: false,
-    backendClients: [{ clientId: 'careloop-workflow', name: 'Careloop workflow', jwks: keys.jwks, allowedScopes: ['system/*.rs', 'system/Subscription.crud'] }],
-    notificationFetch: ((input: string | URL | Request, init?: RequestInit) => injectFetch(h.app)(input, init)) as typeof fetch,
+  rig = await startWorkflowRig({
+    scopes: ['system/*.rs', 'system/Subscription.crud'],
+    ehr: { now: clock },
+    service: () => ({
+      now: clock,
+      heartbeatSeconds: 30,
+      handler: async (e) => void handled.push(`${e.resourceType}/${e.resourceId}#${e.eventNumber ?? ''}`),
+    }),
   });
-  service = new WorkflowService({
-    fhirBase: FHIR,
-    backend: { tokenEndpoint: `${BASE}/auth/token`, clientId: 'careloop-workflow', privateKey: keys.privateKey, kid: keys.kid, alg: keys.alg, scope: 'system/*.rs system/Subscription.crud' },
-    inbox: join(dir, 'audit.workflow.sqlite'),
-    publicUrl: 'http://127.0.0.1:8080',
-    fetch: injectFetch(ehr.app),
-    now: clock,
-    heartbeatSeconds: 30,
-    handler: async (e) => void handled.push(`${e.resourceType}/${e.resourceId}#${e.eventNumber ?? ''}`),
-  });
-  h = await harness({ workflow: service });
-  writer = await adminToken(ehr, 'user/*.cruds');
+  ({ ehr, h, service, writer } = rig);
 });
-afterAll(async () => {
-  await service.close();
-  await h.close();
-  await ehr.app.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => rig.close());
 beforeEach(() => {
   handled.length = 0;
 });

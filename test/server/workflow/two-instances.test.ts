@@ -9,7 +9,6 @@
  * Skipped, with the reason, only where there is no PostgreSQL (no DATABASE_URL and no initdb).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportJWK } from 'jose';
@@ -25,23 +24,13 @@ import { NOTIFICATION_PATH } from '../../../src/server/workflow/service.ts';
 import { adminToken, bearer, REFERENCE_DATE, testEhr } from '../../sandbox/support.ts';
 import { startAuditProcess, type AuditProcess } from '../support/process.ts';
 import { testPostgres, uniqueSchema } from '../support/postgres.ts';
+import { freePort } from '../../support/free-port.ts';
 
 const pg = await testPostgres();
 const IDS = 'https://careloop.example/fhir/identifier/care-gap-action';
 const SECRET = 'shared-notification-secret-0123456789abcdef';
 const ADMIN = 'two-instances-admin-credential-0123456789';
 const PATIENTS = ['ada', 'grace', 'claude', 'barbara'] as const;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 let ehr: Ehr;
 let base: string;
