@@ -68,7 +68,7 @@ try {
     ...(workflowConfig
       ? {
           workflow: (store) => createWorkflowService(workflowConfig, { databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath }, store, config.adminToken),
-          workflowLoops: { drainMs: workflowConfig.drainMs, ...(workflowConfig.pollMs > 0 ? { pollMs: workflowConfig.pollMs } : {}), ...(workflowConfig.reconcileMs > 0 ? { reconcileMs: workflowConfig.reconcileMs } : {}) },
+          workflowLoops: { drainMs: workflowConfig.drainMs, leaseMs: workflowConfig.leaseMs, ...(workflowConfig.pollMs > 0 ? { pollMs: workflowConfig.pollMs } : {}), ...(workflowConfig.reconcileMs > 0 ? { reconcileMs: workflowConfig.reconcileMs } : {}) },
         }
       : {}),
   });

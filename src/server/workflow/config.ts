@@ -21,6 +21,7 @@
  * | `WORKFLOW_WATCH_TOPIC` | the EHR's SubscriptionTopic for a patient's chart changes: subscribe per patient as sidebars open |
  * | `WORKFLOW_POLL_MS` | poll the types with `_lastUpdated` this often (default 30,000; 0: off) |
  * | `WORKFLOW_RECONCILE_MS` | reconcile this often (default 300,000; 0: off) |
+ * | `WORKFLOW_LEASE_MS` | the lease on polling, reconciliation and heartbeat checks, which one instance runs for all (default 30,000) |
  * | `WORKFLOW_TYPES` | resource types polled and reconciled (default: those the rules read, and Task) |
  * | `WORKFLOW_ACTIONS` | automatic actions: `close-own-outreach-tasks` (default), `close-linked-outreach-tasks` |
  */
@@ -51,6 +52,8 @@ export interface WorkflowConfig {
   readonly pollMs: number;
   /** 0: off. */
   readonly reconcileMs: number;
+  /** The lease on the loops one instance runs for all. */
+  readonly leaseMs: number;
   /** Polled and reconciled; null: the rules' types and Task. */
   readonly types: readonly string[] | null;
   readonly actions: { readonly closeOwnOutreachTasks: boolean; readonly closeOutreachTasksForGap: boolean };
@@ -79,6 +82,7 @@ const schema = z.object({
   WORKFLOW_WATCH_TOPIC: z.url().optional(),
   WORKFLOW_POLL_MS: z.coerce.number().int().min(0).max(86_400_000).default(30_000),
   WORKFLOW_RECONCILE_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
+  WORKFLOW_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
   WORKFLOW_TYPES: z
     .string()
     .regex(/^[A-Z][A-Za-z]{1,63}(,[A-Z][A-Za-z]{1,63})*$/, 'must be comma-separated FHIR resource types (Observation,Procedure,…)')
@@ -118,6 +122,7 @@ export function loadWorkflowConfig(env: Readonly<Record<string, string | undefin
       watchTopic: c.WORKFLOW_WATCH_TOPIC ?? null,
       pollMs: c.WORKFLOW_POLL_MS,
       reconcileMs: c.WORKFLOW_RECONCILE_MS,
+      leaseMs: c.WORKFLOW_LEASE_MS,
       types: c.WORKFLOW_TYPES ?? null,
       actions: { closeOwnOutreachTasks: c.WORKFLOW_ACTIONS.includes('close-own-outreach-tasks'), closeOutreachTasksForGap: c.WORKFLOW_ACTIONS.includes('close-linked-outreach-tasks') },
     },

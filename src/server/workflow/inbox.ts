@@ -100,8 +100,21 @@ export interface WorkflowInbox {
   recordDepth(at: number, depth: number): Awaitable<void>;
   /** The status page's history since `sinceMs`, from every instance: depth per minute, and processed events' latency bucketed by `boundsMs`. */
   history(sinceMs: number, boundsMs: readonly number[]): Awaitable<InboxHistory>;
+  /**
+   * Takes or renews the lease on the loops one instance runs for all (polling, reconciliation,
+   * heartbeat checks): true when `holder` holds it until now + `ttlMs` — it held it already, or
+   * nobody did, or the last holder's lease ran out. One statement, so two instances never both win.
+   */
+  lead(holder: string, ttlMs: number): Awaitable<boolean>;
+  /** Gives the lease up at once (a clean stop), if `holder` holds it. */
+  resign(holder: string): Awaitable<void>;
+  /** Who holds the lease now, and until when (ms); null when nobody does. */
+  leader(): Awaitable<{ readonly holder: string; readonly until: number } | null>;
   close(): Awaitable<void>;
 }
+
+/** The lease's one row: the loops that run on one instance at a time. */
+export const LOOPS_LEASE = 'loops';
 
 /** Per-minute history of a shared inbox (status page). */
 export interface InboxHistory {
@@ -277,6 +290,10 @@ const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       CREATE INDEX inbox_event_done ON inbox_event (done_at) WHERE done_at IS NOT NULL;
       CREATE TABLE inbox_depth_minute (minute INTEGER PRIMARY KEY, depth_max INTEGER NOT NULL);
     `,
+  },
+  {
+    version: 5,
+    sql: `CREATE TABLE workflow_lease (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID;`,
   },
 ];
 
@@ -729,6 +746,28 @@ export class Inbox implements WorkflowInbox {
       )
       .all(sinceMs) as Array<{ minute: number; bucket: number; count: number; maxMs: number; sumMs: number }>;
     return { depth, latency };
+  }
+
+  lead(holder: string, ttlMs: number): boolean {
+    const now = this.now();
+    const row = this.db
+      .prepare(
+        `INSERT INTO workflow_lease (name, holder, expires_at) VALUES (?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+         WHERE workflow_lease.holder = excluded.holder OR workflow_lease.expires_at <= ?
+         RETURNING holder`,
+      )
+      .get(LOOPS_LEASE, holder, now + ttlMs, now);
+    return row !== undefined;
+  }
+
+  resign(holder: string): void {
+    this.db.prepare('DELETE FROM workflow_lease WHERE name = ? AND holder = ?').run(LOOPS_LEASE, holder);
+  }
+
+  leader(): { holder: string; until: number } | null {
+    const row = this.db.prepare('SELECT holder, expires_at AS until FROM workflow_lease WHERE name = ? AND expires_at > ?').get(LOOPS_LEASE, this.now()) as { holder: string; until: number } | undefined;
+    return row ?? null;
   }
 
   close(): void {

@@ -35,6 +35,8 @@ export interface WorkflowMetricsInput {
   readonly intake: { readonly batches: number; readonly items: number };
   readonly receiver: { readonly catchUps: number; readonly recovered: number; readonly catchUpFailures: number; readonly missedHeartbeats: number };
   readonly reconciliationMisses: number;
+  /** This instance holds the lease on polling, reconciliation and heartbeat checks. */
+  readonly leader: boolean;
   readonly writeFailures: ReadonlyMap<number, number>;
   readonly processed: LatencyHistogram;
   /** From an event entering the inbox to its change leaving on a sidebar's live channel (one per open channel). */
@@ -55,6 +57,7 @@ export function renderWorkflowMetrics(m: WorkflowMetricsInput): string {
     ...g('careloop_workflow_events_recovered_total', 'Events recovered by catch-up.', 'counter', m.receiver.recovered),
     ...g('careloop_workflow_missed_heartbeats_total', 'Heartbeats not received in time.', 'counter', m.receiver.missedHeartbeats),
     ...g('careloop_workflow_reconciliation_misses_total', 'Changes the events missed, found by reconciliation.', 'counter', m.reconciliationMisses),
+    ...g('careloop_workflow_leader', '1 while this instance runs polling, reconciliation and heartbeat checks for all instances.', 'gauge', m.leader ? 1 : 0),
     '# HELP careloop_workflow_fhir_write_failures_total FHIR writes of automatic actions that failed, by status.',
     '# TYPE careloop_workflow_fhir_write_failures_total counter',
     ...[...m.writeFailures].map(([status, n]) => `careloop_workflow_fhir_write_failures_total{status="${status}"} ${n}`),

@@ -29,6 +29,7 @@ import {
   type DeadLetter,
   eventFromRow,
   latencyBucketSql,
+  LOOPS_LEASE,
   type InboxEvent,
   type InboxEventInput,
   type EventRow,
@@ -209,6 +210,10 @@ const MIGRATIONS: ReadonlyArray<{ version: number; sql: (s: string) => string }>
       CREATE INDEX inbox_event_done ON ${s}.inbox_event (done_at) WHERE done_at IS NOT NULL;
       CREATE TABLE ${s}.inbox_depth_minute (minute BIGINT PRIMARY KEY, depth_max INTEGER NOT NULL);
     `,
+  },
+  {
+    version: 4,
+    sql: (s) => `CREATE TABLE ${s}.workflow_lease (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at BIGINT NOT NULL);`,
   },
 ];
 
@@ -600,6 +605,28 @@ export class PgInbox implements WorkflowInbox {
       [minute, depth],
     );
     await this.pool.query(`DELETE FROM ${this.s}.inbox_depth_minute WHERE minute < $1`, [minute - 86_400_000]);
+  }
+
+  async lead(holder: string, ttlMs: number): Promise<boolean> {
+    const now = this.now();
+    const r = await this.pool.query(
+      `INSERT INTO ${this.s}.workflow_lease AS l (name, holder, expires_at) VALUES ($1, $2, $3)
+       ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+       WHERE l.holder = excluded.holder OR l.expires_at <= $4
+       RETURNING holder`,
+      [LOOPS_LEASE, holder, now + ttlMs, now],
+    );
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async resign(holder: string): Promise<void> {
+    await this.pool.query(`DELETE FROM ${this.s}.workflow_lease WHERE name = $1 AND holder = $2`, [LOOPS_LEASE, holder]);
+  }
+
+  async leader(): Promise<{ holder: string; until: number } | null> {
+    const r = await this.pool.query<{ holder: string; until: string }>(`SELECT holder, expires_at AS until FROM ${this.s}.workflow_lease WHERE name = $1 AND expires_at > $2`, [LOOPS_LEASE, this.now()]);
+    const row = r.rows[0];
+    return row ? { holder: row.holder, until: Number(row.until) } : null;
   }
 
   async history(sinceMs: number, boundsMs: readonly number[]): Promise<InboxHistory> {

@@ -11,7 +11,7 @@
  * `GET /api/workflow/changes` (the sidebar's live channel), `GET /api/workflow/metrics`, and
  * `GET /api/workflow/status` (the admin status page).
  */
-import { timingSafeEqual, randomBytes, createHash } from 'node:crypto';
+import { timingSafeEqual, randomBytes, randomUUID, createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { BackendTokenSource, type BackendTokenOptions } from './backend-token.ts';
 import { drainInbox, openInbox, PermanentFailure, type InboxEvent, type InboxHandler, type WorkflowInbox } from './inbox.ts';
@@ -88,6 +88,12 @@ export interface WorkflowTiming {
   readonly reconcileMs?: number;
   /** Sample the inbox's depth for the status page. Default 5,000. */
   readonly depthSampleMs?: number;
+  /**
+   * The lease on the loops one instance runs for all — polling, reconciliation, heartbeat checks
+   * and the catch-up when it takes over. Renewed every third of it; an instance that stops
+   * without giving it up is replaced once it runs out. Default 30,000.
+   */
+  readonly leaseMs?: number;
 }
 
 export class WorkflowService {
@@ -113,6 +119,9 @@ export class WorkflowService {
   private draining: Promise<unknown> | null = null;
   private readonly watched = new Map<string, Promise<void>>();
   private readonly streams = new Set<{ end(): void }>();
+  /** This instance's name in the loops' lease (one per process start). */
+  readonly instanceId = randomUUID();
+  private leading = false;
 
   constructor(private readonly options: WorkflowServiceOptions) {
     this.fetchFn = options.fetch ?? ((...args) => fetch(...args));
@@ -219,6 +228,7 @@ export class WorkflowService {
       intake: this.inbox.group.counters,
       receiver: this.receiver.counters,
       reconciliationMisses: this.reconciler?.missedTotal ?? 0,
+      leader: this.leading,
       writeFailures: this.writeFailures,
       processed: this.processed,
       pushed: this.pushed,
@@ -372,6 +382,7 @@ export class WorkflowService {
         duplicatesDropped: stats.duplicatesDropped,
         stale: stats.stale,
         reconciliationMisses: this.reconciler?.missedTotal ?? 0,
+        loops: this.leading ? 'this-instance' : (await this.inbox.leader()) ? 'another-instance' : 'none',
       },
       series.points(now),
       now,
@@ -401,11 +412,11 @@ export class WorkflowService {
     if (this.timers.length > 0) return;
     if (timing) this.timing = timing;
     this.stopped = false;
-    const { drainMs = 500, heartbeatCheckMs = 5_000, pollMs = 30_000, reconcileMs = 300_000, depthSampleMs = 5_000 } = this.timing;
+    const { drainMs = 500, heartbeatCheckMs = 5_000, pollMs = 30_000, reconcileMs = 300_000, depthSampleMs = 5_000, leaseMs = 30_000 } = this.timing;
     // A run still going when its next tick comes is not started twice.
     const loop = (fn: () => unknown, ms: number) => {
       let busy = false;
-      const t = setInterval(() => {
+      const tick = () => {
         if (busy || this.stopped) return;
         busy = true;
         const run = Promise.resolve()
@@ -416,23 +427,49 @@ export class WorkflowService {
             this.inFlight.delete(run);
           });
         this.inFlight.add(run);
-      }, ms);
+      };
+      const t = setInterval(tick, ms);
       t.unref();
       this.timers.push(t);
+      return tick;
     };
+    // Every instance drains the shared inbox (each event is claimed by one) and samples its depth;
+    // one instance at a time, the lease's holder, runs the loops that ask the EHR on behalf of all.
     loop(() => this.drain(), drainMs);
-    loop(() => this.receiver.checkHeartbeats(), heartbeatCheckMs);
     loop(() => this.sampleDepth(), depthSampleMs);
+    loop(() => (this.leading ? this.receiver.checkHeartbeats() : undefined), heartbeatCheckMs);
     const poller = this.poller;
-    if (poller) loop(() => poller.pollOnce(), pollMs);
+    if (poller) loop(() => (this.leading ? poller.pollOnce() : undefined), pollMs);
     const reconciler = this.reconciler;
-    if (reconciler) loop(() => reconciler.run(), reconcileMs);
-    void Promise.resolve(this.inbox.subscriptionStates()).then(
-      (states) => {
-        for (const s of states) void this.receiver.catchUp(s.subscription);
-      },
-      (e: unknown) => this.options.log?.({ msg: 'catch-up at start failed', error: e instanceof Error ? e.message : String(e) }),
-    );
+    if (reconciler) loop(() => (this.leading ? reconciler.run() : undefined), reconcileMs);
+    loop(() => this.renewLease(leaseMs), Math.max(10, Math.floor(leaseMs / 3)))();
+  }
+
+  /** Whether this instance runs the polling, reconciliation and heartbeat loops now (it holds the lease). */
+  get isLeading(): boolean {
+    return this.leading;
+  }
+
+  /**
+   * Takes or renews the lease. On taking it, catches up at once every subscription the inbox
+   * follows (`$status`, then `$events` for what it never received), so what was sent while no
+   * instance — or a stopped one — was leading is not left waiting for a heartbeat.
+   */
+  private async renewLease(leaseMs: number): Promise<void> {
+    const was = this.leading;
+    try {
+      this.leading = await this.inbox.lead(this.instanceId, leaseMs);
+    } catch (e) {
+      // Without the store it cannot know: it stops leading, and another instance takes over.
+      this.leading = false;
+      throw e;
+    } finally {
+      if (this.leading !== was) this.options.log?.({ msg: this.leading ? 'workflow: this instance now runs polling, reconciliation and heartbeat checks' : 'workflow: another instance runs polling, reconciliation and heartbeat checks', instance: this.instanceId });
+    }
+    if (this.leading && !was && !this.stopped) {
+      const states = await this.inbox.subscriptionStates();
+      for (const s of states) void this.receiver.catchUp(s.subscription);
+    }
   }
 
   /** Whether the service is stopped (see {@link stop}). */
@@ -454,6 +491,11 @@ export class WorkflowService {
     await Promise.allSettled([...this.inFlight]);
     await this.receiver.settled();
     await this.draining;
+    if (this.leading) {
+      this.leading = false;
+      // Given up at once, so another instance takes over without waiting for it to run out.
+      await Promise.resolve(this.inbox.resign(this.instanceId)).catch((e: unknown) => this.options.log?.({ msg: 'workflow: giving up the lease failed', error: e instanceof Error ? e.message : String(e) }));
+    }
   }
 
   async close(): Promise<void> {

@@ -131,7 +131,15 @@ export interface StatusFigures {
   readonly duplicatesDropped: number;
   readonly reconciliationMisses: number;
   readonly stale: number;
+  /** Who runs polling, reconciliation and heartbeat checks (the lease's holder). */
+  readonly loops: 'this-instance' | 'another-instance' | 'none';
 }
+
+const LOOPS_WORDS: Readonly<Record<StatusFigures['loops'], string>> = {
+  'this-instance': 'this instance',
+  'another-instance': 'another instance',
+  none: 'no instance yet (the lease is free)',
+};
 
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -235,6 +243,7 @@ ${row('Duplicates dropped', figures.duplicatesDropped, 'duplicates')}
 ${row('Stale versions ignored', figures.stale, 'stale')}
 ${row('Reconciliation misses (this instance, since start)', figures.reconciliationMisses, 'misses')}
 </tbody></table>
+<p id="loops">Polling, reconciliation and heartbeat checks: run by ${LOOPS_WORDS[figures.loops]}.</p>
 ${depth}
 ${latency}
 </main></body></html>

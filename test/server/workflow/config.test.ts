@@ -37,16 +37,17 @@ describe('the workflow service configuration', () => {
   });
 
   it('defaults to polling, reconciliation and closing only its own outreach Tasks, with no subscriptions', () => {
-    expect(configOf({})).toMatchObject({ watchTopic: null, pollMs: 30_000, reconcileMs: 300_000, types: null, actions: { closeOwnOutreachTasks: true, closeOutreachTasksForGap: false } });
+    expect(configOf({})).toMatchObject({ watchTopic: null, pollMs: 30_000, reconcileMs: 300_000, leaseMs: 30_000, types: null, actions: { closeOwnOutreachTasks: true, closeOutreachTasksForGap: false } });
   });
 
   it('names a bad event-source or action variable', () => {
-    const bad = loadWorkflowConfig({ ...BASE, WORKFLOW_ACTIONS: 'close-everything', WORKFLOW_TYPES: 'observation', WORKFLOW_POLL_MS: '-1', WORKFLOW_WATCH_TOPIC: 'not a url' });
+    const bad = loadWorkflowConfig({ ...BASE, WORKFLOW_ACTIONS: 'close-everything', WORKFLOW_TYPES: 'observation', WORKFLOW_POLL_MS: '-1', WORKFLOW_WATCH_TOPIC: 'not a url', WORKFLOW_LEASE_MS: '50' });
     const errors = bad.ok ? '' : bad.errors.join('\n');
     expect(errors).toMatch(/^WORKFLOW_ACTIONS\.0: each must be one of close-own-outreach-tasks, close-linked-outreach-tasks$/m);
     expect(errors).toMatch(/^WORKFLOW_TYPES: must be comma-separated FHIR resource types/m);
     expect(errors).toMatch(/^WORKFLOW_POLL_MS/m);
     expect(errors).toMatch(/^WORKFLOW_WATCH_TOPIC/m);
+    expect(errors).toMatch(/^WORKFLOW_LEASE_MS/m);
   });
 
   it('builds the service with the configured sources: per-patient subscriptions, polling and reconciliation of the given types', async () => {

@@ -182,6 +182,29 @@ for (const store of [sqlite, postgres]) {
       expect((await other.history(Date.now() + 120_000, LATENCY_BOUNDS_MS)).latency).toEqual([]);
     });
 
+    it('gives the loops lease to one holder at a time: renewed by it, free once it runs out or is given up', async () => {
+      const { inbox: a, shared } = await store.open();
+      const b = await shared();
+      expect(await a.leader()).toBeNull();
+      expect(await a.lead('instance-a', 60_000)).toBe(true);
+      expect(await b.lead('instance-b', 60_000)).toBe(false);
+      // Its holder renews it (here shortening it); nobody else may give it up.
+      expect(await a.lead('instance-a', 300)).toBe(true);
+      await b.resign('instance-b');
+      expect((await b.leader())?.holder).toBe('instance-a');
+      expect(await b.lead('instance-b', 60_000)).toBe(false);
+      await new Promise((r) => setTimeout(r, 350));
+      expect(await b.leader()).toBeNull();
+      // Two contenders at once once it ran out: exactly one wins.
+      const won = await Promise.all([a.lead('instance-a', 60_000), b.lead('instance-b', 60_000)]);
+      expect(won.filter(Boolean)).toHaveLength(1);
+      const holder = won[0] ? 'instance-a' : 'instance-b';
+      expect((await a.leader())?.holder).toBe(holder);
+      await b.resign(holder);
+      expect(await a.leader()).toBeNull();
+      expect(await a.lead('instance-c', 60_000)).toBe(true);
+    });
+
     it.runIf(store.name === 'postgres')('processes an event once on the other instance when the one that claimed it dies', async () => {
       const { inbox: a, shared } = await store.open({ leaseMs: 1000 });
       const b = await shared();
