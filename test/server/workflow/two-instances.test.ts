@@ -163,6 +163,8 @@ describe.skipIf(!pg.url)(`two server instances on one PostgreSQL${pg.reason ? ` 
     // Work was shared, and the instances' processed counts add up to one per event.
     const processed = await Promise.all(servers.map((s) => metric(s.url, 'careloop_workflow_event_processed_seconds_count')));
     expect(processed.reduce((a, b) => a + b, 0)).toBe(PATIENTS.length);
+    // One of them, and only one, leads polling, reconciliation and heartbeat checks.
+    expect((await Promise.all(servers.map((s) => metric(s.url, 'careloop_workflow_leader')))).sort()).toEqual([0, 1]);
 
     for (const p of PATIENTS) {
       const task = tasks.get(p);
