@@ -26,6 +26,30 @@ describe('the care-gap card', () => {
     expect((within(next).getByRole('heading', { level: 2 }).textContent ?? '').length).toBeLessThanOrEqual(140);
   });
 
+  it('mounts on reads already in hand straight to the card, as at launch: never "No open care gaps" first; the card is recorded once', async () => {
+    castStore();
+    // The launch prefetches the reads and the engine before the UI mounts: fill a query client so.
+    const warm = renderChart('ada');
+    await card();
+    warm.unmount();
+    // A new launch: a new tab, with nothing of the first one's in its sessionStorage.
+    sessionStorage.clear();
+    resetCareGapUiStores();
+    // Every text the panel puts in the page on the way, even for one frame: what is added, and
+    // what is taken out again (an added subtree's text is read when the observer runs, by then final).
+    const seen: string[] = [];
+    const observer = new MutationObserver((records) => {
+      for (const r of records) for (const n of [...r.addedNodes, ...r.removedNodes]) seen.push(n.textContent ?? '');
+    });
+    observer.observe(document.body, { childList: true, subtree: true, characterData: true });
+    const audit = memoryAuditPort();
+    renderChart('ada', { queryClient: warm.queryClient, audit });
+    await card();
+    observer.disconnect();
+    expect(seen.filter((t) => /No open care gaps/.test(t))).toEqual([]);
+    await waitFor(() => expect(audit.events.filter((e) => e.action === 'card-shown')).toHaveLength(1));
+  });
+
   it('opens the evidence on "Why?": the colonoscopy with its date and code, the rule id and version, and the logic that decided', async () => {
     castStore();
     const { audit } = renderChart('ada');

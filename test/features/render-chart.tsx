@@ -38,9 +38,10 @@ export function sessionFor(patient: CastId, user: string | null = DOCTOR, config
 }
 
 /** Renders the launched app for a cast member, as after a successful SMART launch. */
-export function renderChart(patient: CastId, options: { audit?: AuditPort; user?: string | null; config?: Record<string, unknown>; live?: LiveSource } = {}) {
+export function renderChart(patient: CastId, options: { audit?: AuditPort; user?: string | null; config?: Record<string, unknown>; live?: LiveSource; queryClient?: QueryClient } = {}) {
   const audit = options.audit ?? memoryAuditPort();
-  const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  // A client passed in may already hold the reads, as at launch (the reads are prefetched before the UI mounts).
+  const queryClient = options.queryClient ?? new QueryClient({ defaultOptions: { queries: { retry: false } } });
   const session = sessionFor(patient, options.user === undefined ? DOCTOR : options.user, options.config);
   const view = render(<AppShell session={session} asOf={AS_OF} queryClient={queryClient} audit={audit} live={options.live ?? null} />);
   return { ...view, audit, queryClient };

@@ -68,11 +68,12 @@ describe('the care-gap UI store', () => {
     expect(store.getState()).toMatchObject({ focusRequest: 'card', focusRule: 'colorectal-cancer-screening', lastDecided: null });
   });
 
-  it('selects the correlation id of the decision in progress on a rule, or none', () => {
-    const store = careGapUiStore('ada', 'Practitioner/blackwell', () => 'minted');
-    expect(panelSelectors.correlationOf('colorectal-cancer-screening')(store.getState())).toBeNull();
-    store.getState().correlationFor('colorectal-cancer-screening');
-    expect(panelSelectors.correlationOf('colorectal-cancer-screening')(store.getState())).toBe('minted');
-    expect(panelSelectors.correlationOf(null)(store.getState())).toBeNull();
+  it("mints a rule's correlation id once, on first use, and gives the same one after", () => {
+    let n = 0;
+    const store = careGapUiStore('ada', 'Practitioner/blackwell', () => `minted-${++n}`);
+    expect(store.getState().correlation['colorectal-cancer-screening']).toBeUndefined();
+    expect(store.getState().correlationFor('colorectal-cancer-screening')).toBe('minted-1');
+    expect(store.getState().correlationFor('colorectal-cancer-screening')).toBe('minted-1');
+    expect(store.getState().correlationFor('breast-cancer-screening')).toBe('minted-2');
   });
 });

@@ -26,7 +26,8 @@ const SEVERITY = { info: 'info', warning: 'warning', critical: 'error' } as cons
 export interface CareGapCardProps {
   gap: OpenGap;
   outreach: Task | null;
-  correlationId: string;
+  /** The decision's correlation id for a rule, minted on first use (the panel's store keeps it). */
+  correlationOf: (rule: string) => string;
   patientName: string;
   requester: string | null;
   whyOpen: boolean;
@@ -51,7 +52,7 @@ export interface CareGapCardProps {
 export function CareGapCard(props: CareGapCardProps) {
   const { gap, whyOpen, confirmOpen } = props;
   const { onWritten, onCloseConfirm } = props;
-  const confirm = useConfirm(gap, props.correlationId, props.outreach, (outcome) => {
+  const confirm = useConfirm(gap, props.correlationOf, props.outreach, (outcome) => {
     onWritten(outcome, gap);
     onCloseConfirm();
   });

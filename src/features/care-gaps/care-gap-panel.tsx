@@ -135,7 +135,7 @@ export function CareGapPanel({ asOf, patientName, userName = null }: { asOf: str
   const done = useStore(store, panelSelectors.written);
   const showExcluded = useStore(store, panelSelectors.showExcluded);
   const focusRequest = useStore(store, panelSelectors.focusRequest);
-  const { focus: focusOn, toggleWhy, openConfirm, closeConfirm, startSnooze, editSnooze, closeSnooze, closeWritten, toggleExcluded } = store.getState();
+  const { focus: focusOn, toggleWhy, openConfirm, closeConfirm, startSnooze, editSnooze, closeSnooze, closeWritten, toggleExcluded, correlationFor } = store.getState();
   const gaps = useCareGaps(asOf, decided);
   const live = useLiveUpdates();
   const result = gaps.status === 'ready' ? gaps.result : null;
@@ -159,17 +159,14 @@ export function CareGapPanel({ asOf, patientName, userName = null }: { asOf: str
   const open = views.filter((v): v is Extract<GapView, { state: 'open' }> => v.state === 'open');
   const focus = open.find((v) => v.gap.rule === focusRuleWanted) ?? open[0] ?? null;
   const focusRule = focus?.gap.rule ?? null;
-  const correlationId = useStore(store, panelSelectors.correlationOf(focusRule));
 
-  // A decision's correlation id is minted once, outside render, and kept with the draft state.
+  // A decision's correlation id is minted once, outside render (here, or by the first action on
+  // the card), and kept with the draft state; the card itself renders without it.
   useEffect(() => {
-    if (focusRule) store.getState().correlationFor(focusRule);
-  }, [focusRule, store]);
-
-  useEffect(() => {
-    if (!focus || !correlationId) return;
+    if (!focus) return;
+    const correlationId = store.getState().correlationFor(focus.gap.rule);
     if (store.getState().markShown(correlationId)) events.cardShown(focus.gap, correlationId);
-  }, [focus, correlationId, events, store]);
+  }, [focus, events, store]);
 
   useEffect(() => {
     if (!focusRequest) return;
@@ -180,7 +177,7 @@ export function CareGapPanel({ asOf, patientName, userName = null }: { asOf: str
     if (!target) return;
     target.focus();
     store.getState().focusMoved();
-  }, [focusRequest, focusRule, correlationId, written, lastDecided, store]);
+  }, [focusRequest, focusRule, written, lastDecided, store]);
 
   const clinician = isClinician(context.fhirUser);
   const onWritten = useCallback((outcome: ConfirmOutcome, gap: OpenGap) => store.getState().wrote({ outcome, action: gap.action }), [store]);
@@ -312,12 +309,12 @@ export function CareGapPanel({ asOf, patientName, userName = null }: { asOf: str
           {lastDecided.decision.kind === 'snoozed' ? keepDates(`snoozed until ${lastDecided.decision.until}`) : `dismissed (${reasonLabel(lastDecided.decision.reason)})`}
         </Alert>
       ) : null}
-      {focus && correlationId ? (
+      {focus ? (
         <CareGapCard
           key={focus.gap.rule}
           gap={focus.gap}
           outreach={focus.outreach}
-          correlationId={correlationId}
+          correlationOf={correlationFor}
           patientName={patientName}
           requester={userName ?? context.fhirUser}
           whyOpen={whyRule === focus.gap.rule}
@@ -328,7 +325,7 @@ export function CareGapPanel({ asOf, patientName, userName = null }: { asOf: str
           canSnooze={clinician}
           onWhy={() => {
             // Every opening is recorded, for the gap it was opened on.
-            if (whyRule !== focus.gap.rule) events.whyOpened(focus.gap, correlationId);
+            if (whyRule !== focus.gap.rule) events.whyOpened(focus.gap, correlationFor(focus.gap.rule));
             toggleWhy(focus.gap.rule);
           }}
           onOpenConfirm={() => openConfirm(focus.gap.rule)}

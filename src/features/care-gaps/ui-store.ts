@@ -120,8 +120,6 @@ export const panelSelectors = {
   written: (s: CareGapUiState) => s.written,
   showExcluded: (s: CareGapUiState) => s.showExcluded,
   focusRequest: (s: CareGapUiState) => s.focusRequest,
-  /** The correlation id of the decision in progress on `rule` (null: none minted yet). */
-  correlationOf: (rule: string | null) => (s: CareGapUiState) => (rule ? (s.correlation[rule] ?? null) : null),
 } as const;
 
 export function uiStoreKey(patientId: string, user: string | null): string {

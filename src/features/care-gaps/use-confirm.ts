@@ -20,7 +20,11 @@ export interface ConfirmOutcome {
   closed: CloseOutcome | null;
 }
 
-export function useConfirm(gap: OpenGap, correlationId: string, outreach: Task | null, onWritten: (outcome: ConfirmOutcome) => void) {
+/**
+ * `correlationOf` gives the decision's correlation id (minted on first use, outside render, and
+ * kept by the panel's store): asked when the clinician confirms, not to render the card.
+ */
+export function useConfirm(gap: OpenGap, correlationOf: (rule: string) => string, outreach: Task | null, onWritten: (outcome: ConfirmOutcome) => void) {
   const { context, fhir, config } = useSession();
   const events = useDecisionEvents();
   const queryClient = useQueryClient();
@@ -41,6 +45,7 @@ export function useConfirm(gap: OpenGap, correlationId: string, outreach: Task |
           closed: null,
         };
       }
+      const correlationId = correlationOf(gap.rule);
       try {
         await events.confirmed(gap, correlationId);
       } catch {
