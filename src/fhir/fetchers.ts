@@ -9,7 +9,7 @@ import type { Encounter, Patient, Resource, Task } from '@medplum/fhirtypes';
 import type { EncounterId, PatientId } from '../shared/ids.ts';
 import { ProblemError } from '../shared/problem.ts';
 import { fhirGet, type FhirGateway } from './gateway.ts';
-import { canSearch } from '../smart/permissions.ts';
+import { canSearch, searchNarrowedTo } from '../smart/permissions.ts';
 import { searchAll, type PagedList } from './paging.ts';
 import { OPEN_TASK_STATUSES } from '../shared/task-status.ts';
 
@@ -72,6 +72,23 @@ export interface RecordRead {
    * rules that need one of them are "not assessed", never decided on a record with a hole in it.
    */
   unread: RecordType[];
+  /**
+   * Types the granted scopes let Careloop read only in part (`patient/Observation.rs?category=
+   * laboratory`): the server returns what `only` matches. The rules that need one cannot tell
+   * "not on record" from "not shown", so they are "not assessed" too.
+   */
+  partial: PartialType[];
+}
+
+/** A record type read only in part, and the scope queries that narrowed it. */
+export interface PartialType {
+  readonly type: RecordType;
+  readonly only: readonly string[];
+}
+
+function narrowedPart(granted: readonly string[], type: RecordType): PartialType[] {
+  const only = searchNarrowedTo(granted, type);
+  return only === null ? [] : [{ type, only }];
 }
 
 /**
@@ -107,5 +124,6 @@ export async function getRecord(
     resources: lists.flatMap(({ list }) => list?.items ?? []),
     incomplete: lists.filter(({ list }) => list?.truncated === true).map(({ type }) => type),
     unread: lists.filter(({ list }) => list === null).map(({ type }) => type),
+    partial: granted === null ? [] : lists.flatMap(({ type, list }) => (list === null ? [] : narrowedPart(granted, type))),
   };
 }

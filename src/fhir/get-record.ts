@@ -5,7 +5,7 @@ import { fhirKeys } from './keys.ts';
 import { getRecord } from './fetchers.ts';
 import { useSession } from './session-context.tsx';
 
-export { getRecord, RECORD_TYPES, type RecordRead, type RecordType } from './fetchers.ts';
+export { getRecord, RECORD_TYPES, type PartialType, type RecordRead, type RecordType } from './fetchers.ts';
 
 export const recordQuery = (gateway: FhirGateway, patientId: PatientId, pageSize: number, maxPages: number, granted: readonly string[] | null = null) =>
   queryOptions({

@@ -183,6 +183,19 @@ export function permits(granted: readonly string[], request: ScopeRequest): bool
 }
 
 /**
+ * Which resources of a type the granted scopes let a request reach: `null` when a permitting scope
+ * has no query (all of them), else the queries of the permitting scopes, any of which a resource
+ * must match (SMART 2.2: a scope's query narrows it; scopes add up). Empty when none permits.
+ * @example narrowedTo(['patient/Observation.rs?category=laboratory'], { context: 'patient', type: 'Observation', interaction: 's' }) // ['category=laboratory']
+ * @example narrowedTo(['patient/*.rs', 'patient/Observation.rs?category=laboratory'], { context: 'patient', type: 'Observation', interaction: 's' }) // null
+ */
+export function narrowedTo(granted: readonly string[], request: ScopeRequest): string[] | null {
+  const permitting = resourceScopes(granted).filter((scope) => allowsOne(scope, request));
+  if (permitting.some((scope) => scope.query === null)) return null;
+  return [...new Set(permitting.map((scope) => scope.query ?? ''))];
+}
+
+/**
  * Whether the scopes `held` give everything the scope `requested` asks for, taken together
  * ("Scope Equivalence": `Observation.r Observation.s` gives `Observation.rs`): a named scope only
  * by itself; a resource scope when each of its interactions is permitted by a held scope of the

@@ -1,7 +1,7 @@
 // zod-free and React-free: read on index.html's entry path (which record types to ask for) and by
 // the card (whether to offer a write).
 import type { FhirUserRef } from '../shared/ids.ts';
-import { permits, type Interaction } from '../shared/smart-scopes.ts';
+import { narrowedTo, permits, type Interaction } from '../shared/smart-scopes.ts';
 
 export type { Interaction };
 
@@ -10,7 +10,7 @@ export type { Interaction };
  * context (Careloop acts for a clinician with a patient open, never as a system); SMART v2
  * (`patient/Task.cu`, `patient/*.rs`) and v1 (`patient/Task.read`, `user/*.write`, `patient/*.*`)
  * alike. A v2 scope with a query (`patient/Observation.rs?category=…`) counts: the server narrows
- * what it returns.
+ * what it returns (see {@link searchNarrowedTo}).
  * @example scopeAllows(['patient/Task.cu'], 'Task', 'c') // true
  */
 export function scopeAllows(granted: readonly string[], type: string, interaction: Interaction): boolean {
@@ -55,4 +55,18 @@ export function writeBlock(user: FhirUserRef | string | null, granted: readonly 
 /** Whether the granted scopes let Careloop search a resource type in the patient's record. */
 export function canSearch(granted: readonly string[], type: string): boolean {
   return scopeAllows(granted, type, 's');
+}
+
+/**
+ * The queries a search of `type` in the patient's record is narrowed to by the granted scopes
+ * (`patient/Observation.rs?category=laboratory` → `['category=laboratory']`), or null when a scope
+ * lets Careloop search the type whole. A narrowed type is read only in part: the server returns
+ * only what a query matches, so the rules that need the type cannot tell "not on record" from
+ * "not shown to Careloop".
+ */
+export function searchNarrowedTo(granted: readonly string[], type: string): string[] | null {
+  const patient = narrowedTo(granted, { context: 'patient', type, interaction: 's' });
+  const user = narrowedTo(granted, { context: 'user', type, interaction: 's' });
+  if (patient === null || user === null) return null;
+  return [...new Set([...patient, ...user])];
 }

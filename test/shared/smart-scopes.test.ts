@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   covers,
+  narrowedTo,
   formatScope,
   formatScopeV1,
   parseScope,
@@ -162,6 +163,27 @@ describe('what granted scopes permit', () => {
     ['launch', 'patient', 'Observation', 'r', false],
   ])('%s permits %s %s %s: %s', (granted, context, type, interaction, expected) => {
     expect(permits([granted], { context, type, interaction })).toBe(expected);
+  });
+});
+
+describe('which resources granted scopes reach', () => {
+  const search = (type: string, context: ScopeContext = 'patient') => ({ context, type, interaction: 's' as const });
+  it('is every resource when a permitting scope has no query, whatever others narrow', () => {
+    expect(narrowedTo(['patient/Observation.rs'], search('Observation'))).toBeNull();
+    expect(narrowedTo(['patient/*.rs', 'patient/Observation.rs?category=laboratory'], search('Observation'))).toBeNull();
+  });
+
+  it('is what any of the permitting scopes’ queries match, when each has one (scopes add up)', () => {
+    expect(narrowedTo(['patient/Observation.rs?category=laboratory'], search('Observation'))).toEqual(['category=laboratory']);
+    expect(narrowedTo(['patient/Observation.rs?category=laboratory', 'patient/Observation.rs?category=vital-signs', 'patient/Observation.rs?category=laboratory'], search('Observation'))).toEqual([
+      'category=laboratory',
+      'category=vital-signs',
+    ]);
+  });
+
+  it('ignores scopes of another type, context or interaction, and is empty when none permits', () => {
+    expect(narrowedTo(['patient/Observation.c?category=survey', 'user/Observation.rs', 'patient/Condition.rs'], search('Observation'))).toEqual([]);
+    expect(narrowedTo(['patient/Observation.rs?category=laboratory', 'patient/Condition.rs'], search('Condition'))).toBeNull();
   });
 });
 

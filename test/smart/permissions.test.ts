@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canSearch, isClinician, scopeAllows, writeBlock, type Interaction } from '../../src/smart/permissions.ts';
+import { canSearch, isClinician, scopeAllows, searchNarrowedTo, writeBlock, type Interaction } from '../../src/smart/permissions.ts';
 
 describe('granted scopes', () => {
   it.each<[string, string, Interaction, boolean]>([
@@ -25,6 +25,13 @@ describe('granted scopes', () => {
   it('searches a type only with a search (or v1 read) permission on it', () => {
     expect(canSearch(['patient/Immunization.rs'], 'Immunization')).toBe(true);
     expect(canSearch(['patient/Observation.rs'], 'Immunization')).toBe(false);
+  });
+
+  it('knows a type the scopes let it search only in part, in the patient or the user context', () => {
+    expect(searchNarrowedTo(['patient/Observation.rs?category=laboratory'], 'Observation')).toEqual(['category=laboratory']);
+    expect(searchNarrowedTo(['patient/Observation.rs?category=laboratory', 'user/Observation.rs?category=vital-signs'], 'Observation')).toEqual(['category=laboratory', 'category=vital-signs']);
+    expect(searchNarrowedTo(['patient/Observation.rs?category=laboratory', 'user/Observation.read'], 'Observation')).toBeNull();
+    expect(searchNarrowedTo(['patient/*.rs'], 'Observation')).toBeNull();
   });
 });
 

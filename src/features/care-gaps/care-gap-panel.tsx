@@ -25,7 +25,7 @@ import type { OpenGap } from '../../writeback/builders.ts';
 import { summaryOf, writtenWords } from './gap-views.ts';
 import { careGapUiStore, panelSelectors } from './ui-store.ts';
 import { useDecisionEvents } from './decision-events.ts';
-import { useCareGaps } from './use-care-gaps.ts';
+import { useCareGaps, type NotAssessed } from './use-care-gaps.ts';
 import { useLiveUpdates, type LiveView } from '../live-updates/live-updates-provider.tsx';
 import type { PackResult } from '../../rules/index.ts';
 import { isOpenGap, isOpenGapStatus } from '../../rules/types.ts';
@@ -105,6 +105,13 @@ function ExpandIcon() {
 }
 
 /** "3 other open gaps · 1 could not be assessed". */
+/** What a rule not assessed needs: `Observation, Procedure`, or `every Observation (the EHR allowed only category=laboratory)`. */
+export function notAssessedNeeds(n: NotAssessed): string {
+  const parts = n.unread.length ? [n.unread.join(', ')] : [];
+  for (const p of n.partial) parts.push(`every ${p.type} (the EHR allowed only ${p.only.join(' or ')})`);
+  return parts.join('; ');
+}
+
 function foldedLabel(others: number, undecided: number): string {
   const parts = [others ? `${others} other open ${others === 1 ? 'gap' : 'gaps'}` : null, undecided ? `${undecided} could not be assessed` : null];
   return parts.filter(Boolean).join(' · ');
@@ -286,7 +293,7 @@ export function CareGapPanel({ asOf, patientName, userName = null }: { asOf: str
           <Box component="ul" sx={{ m: 0, pl: 2 }} aria-label="Rules not assessed">
             {gaps.notAssessed.map((n) => (
               <li key={n.rule}>
-                {n.title} (needs {n.unread.join(', ')})
+                {n.title} (needs {notAssessedNeeds(n)})
               </li>
             ))}
           </Box>

@@ -5,7 +5,7 @@ import type { PackResult } from '../../rules/index.ts';
 import { isOpenGap } from '../../rules/types.ts';
 import { useOpenTasks } from '../../fhir/get-open-tasks.ts';
 import { usePatient } from '../../fhir/get-patient.ts';
-import { useRecord, type RecordType } from '../../fhir/get-record.ts';
+import { useRecord, type PartialType, type RecordType } from '../../fhir/get-record.ts';
 import { useSession } from '../../fhir/session-context.tsx';
 import { decisionsQuery, useAudit } from './audit-port.ts';
 import { gapViews, reviewGapOf, undecidedOf, withLocalDecisions, type GapView } from './gap-views.ts';
@@ -13,12 +13,14 @@ import type { InsufficientDataResult } from '../../rules/index.ts';
 import type { LocalDecision } from './ui-store.ts';
 import { rulesEngineQuery } from './load-rules.ts';
 
-/** A rule Careloop could not assess: it needs record types the EHR did not let it read. */
+/** A rule Careloop could not assess: it needs record types the EHR did not let it read, or read whole. */
 export interface NotAssessed {
   rule: string;
   title: string;
   /** The unread types the rule needs. */
   unread: RecordType[];
+  /** The types it needs that Careloop could read only in part, and what it could read of them. */
+  partial: PartialType[];
 }
 
 /** Rules not shown because an exclusion applies, grouped by the exclusion ("hospice care since …"). */
@@ -75,18 +77,26 @@ export type CareGaps =
 
 /**
  * Splits the pack's results into those the record could decide and the rules that need a type
- * Careloop could not read: those are "not assessed", whatever the evaluation said (a missing
- * colonoscopy in an unread record is no gap). A rule whose data needs are unknown (an official
- * measure package) needs every type.
+ * Careloop could not read, or could read only in part (a scope narrowed by a query): those are
+ * "not assessed", whatever the evaluation said (a missing colonoscopy in an unread record is no
+ * gap, nor is a blood pressure missing from the lab results Careloop was shown). A rule whose
+ * data needs are unknown (an official measure package) needs every type.
  */
-export function splitAssessed(result: PackResult, unread: readonly RecordType[], needs: ReadonlyMap<string, readonly string[]>): { result: PackResult; notAssessed: NotAssessed[] } {
-  if (unread.length === 0) return { result, notAssessed: [] };
+export function splitAssessed(
+  result: PackResult,
+  unread: readonly RecordType[],
+  needs: ReadonlyMap<string, readonly string[]>,
+  partial: readonly PartialType[] = [],
+): { result: PackResult; notAssessed: NotAssessed[] } {
+  if (unread.length === 0 && partial.length === 0) return { result, notAssessed: [] };
   const notAssessed: NotAssessed[] = [];
   const assessed = result.results.filter((r) => {
     const types = needs.get(r.rule);
-    const missing = unread.filter((type) => types === undefined || types.includes(type));
-    if (missing.length === 0) return true;
-    notAssessed.push({ rule: r.rule, title: r.title, unread: missing });
+    const needed = (type: string) => types === undefined || types.includes(type);
+    const missing = unread.filter(needed);
+    const part = partial.filter((p) => needed(p.type));
+    if (missing.length === 0 && part.length === 0) return true;
+    notAssessed.push({ rule: r.rule, title: r.title, unread: missing, partial: part });
     return false;
   });
   const next = assessed.find(isOpenGap)?.rule ?? null;
@@ -119,7 +129,7 @@ export function useCareGaps(asOf: string, local: Readonly<Record<string, LocalDe
       asOf,
       ...(context.encounterId ? { encounterId: context.encounterId } : {}),
     });
-    return splitAssessed(all, record.data.unread, engine.ruleDataTypes);
+    return splitAssessed(all, record.data.unread, engine.ruleDataTypes, record.data.partial);
   }, [patient.data, record.data, engine, asOf, context.encounterId]);
   const result = evaluated?.result ?? null;
 
