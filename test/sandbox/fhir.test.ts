@@ -79,6 +79,29 @@ describe('the token is enforced', () => {
     expect((await get('/fhir/Task?patient=ada', writeOnly)).statusCode).toBe(403);
   });
 
+  it('applies a scope\'s query: searches, reads, histories and writes reach only the resources it matches', async () => {
+    const labsOnly = await adminToken(ehr, 'patient/Observation.cruds?category=laboratory', 'grace');
+    const found = (await get('/fhir/Observation?patient=grace', labsOnly)).json() as Bundle<Observation>;
+    expect(found.entry?.map((e) => e.resource?.id).sort()).toEqual(['grace-cervical-cytology', 'grace-fit', 'grace-hpv']);
+    expect(found.total).toBe(3);
+    expect((await get('/fhir/Observation?patient=grace&_count=1', labsOnly)).json()).toMatchObject({ total: 3, entry: [{}] });
+    expect((await get('/fhir/Observation/grace-fit', labsOnly)).statusCode).toBe(200);
+    const outside = await get('/fhir/Observation/grace-mammogram', labsOnly);
+    expect(outside.statusCode).toBe(403);
+    expect(outside.body).toMatch(/only the Observation resources matching category=laboratory/);
+    expect((await get('/fhir/Observation/grace-mammogram/_history', labsOnly)).statusCode).toBe(200);
+    expect(((await get('/fhir/Observation/grace-mammogram/_history', labsOnly)).json() as Bundle).entry ?? []).toEqual([]);
+    const vitals = { resourceType: 'Observation', status: 'final', category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }], code: { text: 'Pulse' }, subject: { reference: 'Patient/grace' } };
+    expect((await send('POST', '/fhir/Observation', labsOnly, vitals)).statusCode).toBe(403);
+    const lab = { ...vitals, category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' }] }], code: { text: 'Potassium' } };
+    expect((await send('POST', '/fhir/Observation', labsOnly, lab)).statusCode).toBe(201);
+    // Two scopes add up; one without a query reaches everything.
+    const labsAndImaging = await adminToken(ehr, 'patient/Observation.rs?category=laboratory patient/Observation.rs?category=imaging', 'grace');
+    expect(((await get('/fhir/Observation?patient=grace', labsAndImaging)).json() as Bundle).total).toBe(5);
+    const all = await adminToken(ehr, 'patient/Observation.rs patient/Observation.rs?category=laboratory', 'grace');
+    expect(((await get('/fhir/Observation?patient=grace', all)).json() as Bundle).total).toBe(6);
+  });
+
   it('honours v1 scopes: patient/*.read reads but does not write', async () => {
     const v1 = await adminToken(ehr, 'patient/*.read', 'ada');
     expect((await get('/fhir/Procedure?patient=ada', v1)).statusCode).toBe(200);

@@ -11,7 +11,7 @@ import type { AuthorizationGrant, EhrState, RefreshGrant, TokenErrorSwitch } fro
 import { EHR_USER, randomId } from '../state.ts';
 import { esc, page } from '../html.ts';
 import { resourceScope, splitScopes } from '../../shared/smart-scopes.ts';
-import { grantScopes, SUPPORTED_SCOPES_V2 } from './scopes.ts';
+import { grantScopes, limitScopes, SUPPORTED_SCOPES_V2 } from './scopes.ts';
 import { signAccessToken, signIdToken, verifyAccessToken } from './tokens.ts';
 import { BACKEND_ALGORITHMS, clientCredentialsGrant } from './backend-services.ts';
 
@@ -180,7 +180,7 @@ async function authorize(ctx: EhrState, q: Record<string, string>, reply: Fastif
     tokenError = launch.tokenError;
     needPatientBanner = false;
     // An EHR may grant less than the app asked for and the client may have (the token's `scope` says what).
-    if (launch.grantLimit) granted = grantScopes(granted, launch.grantLimit);
+    if (launch.grantLimit) granted = limitScopes(granted, launch.grantLimit);
   }
   if (granted.length === 0) return fail('invalid_scope', 'none of the requested scopes can be granted to this client');
   if (launchId === undefined) {

@@ -3,7 +3,7 @@
  * `patient/Task.rs` alike) is the shared one in `src/shared/smart-scopes.ts`, so granting and
  * enforcement do not care which syntax a client used.
  */
-import { covers, NAMED_SCOPES } from '../../shared/smart-scopes.ts';
+import { covers, NAMED_SCOPES, resourceScope } from '../../shared/smart-scopes.ts';
 
 /**
  * The scopes to grant: each requested scope the client is allowed, as the client wrote it, and
@@ -17,6 +17,26 @@ export function grantScopes(requested: readonly string[], allowed: readonly stri
     if (!granted.includes(raw) && covers(allowed, raw)) granted.push(raw);
   }
   return granted;
+}
+
+/**
+ * A launch's grant within `limit` (the EHR's policy for it): each granted scope the limit covers;
+ * and for one it covers only with a query, the limit's narrower scopes in its place — an EHR may
+ * grant less than asked, down to `patient/Observation.rs?category=laboratory` for
+ * `patient/Observation.rs` (the token's `scope` says what it got).
+ */
+export function limitScopes(granted: readonly string[], limit: readonly string[]): string[] {
+  const out = grantScopes(granted, limit);
+  for (const raw of granted) {
+    const asked = resourceScope(raw);
+    if (!asked || out.includes(raw)) continue;
+    for (const narrower of limit) {
+      const l = resourceScope(narrower);
+      const within = l !== null && l.query !== null && l.context === asked.context && (asked.type === '*' || asked.type === l.type) && asked.query === null;
+      if (within && l.interactions.every((i) => asked.interactions.includes(i)) && !out.includes(narrower)) out.push(narrower);
+    }
+  }
+  return out;
 }
 
 /** The v2 forms of every permission combination the server supports, for `scopes_supported`. */

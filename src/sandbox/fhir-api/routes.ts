@@ -1,6 +1,7 @@
 /**
  * The FHIR R4 REST API at `<base>/fhir`, enforcing the bearer token: 401 without a valid token,
- * 403 outside the granted scopes or, under `patient/` scopes, for a search or write naming another
+ * 403 outside the granted scopes (a scope's query narrows the resources it reaches: searches
+ * return only those, reads and writes outside them are refused) or, under `patient/` scopes, for a search or write naming another
  * patient; another patient's existing resource is answered as a missing one (404), so its id's
  * existence is not disclosed.
  * Writes are validated against the R4 structure definitions (400 with an OperationOutcome).
@@ -9,7 +10,7 @@ import { getStatus, isResourceType } from '@medplum/core';
 import type { FhirRequest } from '@medplum/fhir-router';
 import type { OperationOutcome, Resource } from '@medplum/fhirtypes';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { permits, splitScopes, type Interaction } from '../../shared/smart-scopes.ts';
+import { narrowedTo, permits, splitScopes, type Interaction } from '../../shared/smart-scopes.ts';
 import { verifyAccessToken, type AccessClaims } from '../auth/tokens.ts';
 import type { EhrState } from '../state.ts';
 import { capabilityStatement } from './capability.ts';
@@ -23,7 +24,12 @@ export function outcome(code: string, text: string, severity: 'error' | 'fatal' 
   return { resourceType: 'OperationOutcome', issue: [{ severity, code: code as 'invalid', diagnostics: text, details: { text } }] };
 }
 
-type Access = { kind: 'patient'; patient: string } | { kind: 'user' };
+/**
+ * What a token may reach for one interaction on one type: a patient's compartment or every one,
+ * and `only` the resources matching one of its scopes' queries (null: all of them), as SMART 2.2
+ * narrows a scope with `?param=value` (`patient/Observation.rs?category=laboratory`).
+ */
+type Access = ({ kind: 'patient'; patient: string } | { kind: 'user' }) & { only: string[] | null };
 
 interface Authed {
   claims: AccessClaims;
@@ -63,10 +69,22 @@ export function registerFhirRoutes(app: FastifyInstance, ctx: EhrState): void {
 
   /** system/ and user/ scopes win (they are broader); patient/ scopes need the token's patient. */
   const accessFor = (a: Authed, type: string, perm: Interaction): Access | null => {
-    if (permits(a.scopes, { context: 'user', type, interaction: perm }) || permits(a.scopes, { context: 'system', type, interaction: perm })) return { kind: 'user' };
-    if (a.claims.patient && permits(a.scopes, { context: 'patient', type, interaction: perm })) return { kind: 'patient', patient: a.claims.patient };
+    if (permits(a.scopes, { context: 'user', type, interaction: perm }) || permits(a.scopes, { context: 'system', type, interaction: perm })) {
+      const user = narrowedTo(a.scopes, { context: 'user', type, interaction: perm });
+      const system = narrowedTo(a.scopes, { context: 'system', type, interaction: perm });
+      return { kind: 'user', only: user === null || system === null ? null : [...user, ...system] };
+    }
+    if (a.claims.patient && permits(a.scopes, { context: 'patient', type, interaction: perm })) {
+      return { kind: 'patient', patient: a.claims.patient, only: narrowedTo(a.scopes, { context: 'patient', type, interaction: perm }) };
+    }
     return null;
   };
+
+  /** 403 for a resource outside the queries of the scopes that let the token reach its type. */
+  const outsideScope = (reply: FastifyReply, access: Access, type: string) =>
+    fail(reply, 403, 'forbidden', `The granted scopes reach only the ${type} resources matching ${(access.only ?? []).join(' or ')}.`);
+  const inScope = (access: Access, type: string, resource: Resource | undefined): boolean =>
+    access.only === null || resource === undefined || resource.resourceType !== type || ctx.store.matchesAny(type, resource, access.only);
 
   const guard = async (req: FastifyRequest, reply: FastifyReply, type: string, perm: Interaction): Promise<Access | null> => {
     if (!isResourceType(type)) {
@@ -117,7 +135,7 @@ export function registerFhirRoutes(app: FastifyInstance, ctx: EhrState): void {
     // The server's time when the search ran (the wall clock, as resources' meta.lastUpdated is):
     // clients poll with `_lastUpdated` from this watermark rather than their own clock.
     const searchedAt = new Date().toISOString();
-    const bundle = await ctx.store.search(type, q, compartments, ctx.fhirBase);
+    const bundle = await ctx.store.search(type, q, compartments, ctx.fhirBase, access.only);
     return send(reply, 200, { ...bundle, meta: { lastUpdated: searchedAt } });
   };
   app.get<{ Params: { type: string } }>('/fhir/:type', async (req, reply) => search(req, reply, req.params.type, req.query as Query));
@@ -139,6 +157,14 @@ export function registerFhirRoutes(app: FastifyInstance, ctx: EhrState): void {
     const key = visible(access, ctx.store.locate(type, id));
     if (key === undefined) return notFound(reply, type, id);
     const [oo, resource] = await ctx.store.handle(key, 'GET', `${type}/${id}${suffix}`, undefined, {});
+    if (access.only !== null) {
+      if (resource?.resourceType === 'Bundle') {
+        // A history: only the versions the scopes reach.
+        const entry = (resource.entry ?? []).filter((e) => inScope(access, type, e.resource));
+        return send(reply, getStatus(oo), { ...resource, entry, ...(resource.total !== undefined ? { total: entry.length } : {}) });
+      }
+      if (!inScope(access, type, resource)) return outsideScope(reply, access, type);
+    }
     return send(reply, getStatus(oo), resource ?? oo);
   };
   app.get<{ Params: { type: string; id: string } }>('/fhir/:type/:id', async (req, reply) => read(req, reply, req.params.type, req.params.id, ''));
@@ -174,6 +200,14 @@ export function registerFhirRoutes(app: FastifyInstance, ctx: EhrState): void {
       key = target;
     }
     if (access.kind === 'patient' && key !== access.patient) return fail(reply, 403, 'forbidden', `The token is limited to Patient/${access.patient}.`);
+    if (access.only !== null) {
+      // What is written, and what an update or delete replaces, must both be within the scopes' queries.
+      if (!inScope(access, type, body)) return outsideScope(reply, access, type);
+      if (id !== undefined && method !== 'POST') {
+        const [, current] = await ctx.store.handle(key, 'GET', `${type}/${id}`, undefined, {});
+        if (!inScope(access, type, current)) return outsideScope(reply, access, type);
+      }
+    }
 
     const url = id === undefined ? type : `${type}/${id}`;
     const headers = req.headers;

@@ -4,7 +4,7 @@
  * resource type, so partitioning by patient keeps every patient's searches as fast as their own
  * record allows, and the ≥5,000-resource patient slows down only their own chart.
  */
-import { parseSearchRequest } from '@medplum/core';
+import { parseSearchRequest, type Filter } from '@medplum/core';
 import { FhirRouter, MemoryRepository } from '@medplum/fhir-router';
 import type { FhirRequest, FhirResponse } from '@medplum/fhir-router';
 import { searchResources } from './fast-search.ts';
@@ -27,6 +27,15 @@ export interface SearchResult {
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 1000;
+
+/** The search filters of each scope query (`category=laboratory&status=final`), repeated parameters kept. */
+function scopeFilters(type: string, queries: readonly string[]): Filter[][] {
+  return queries.map((q) => {
+    const query: Record<string, string[]> = {};
+    for (const [k, v] of new URLSearchParams(q)) (query[k] ??= []).push(v);
+    return parseSearchRequest(type as 'Patient', query).filters ?? [];
+  });
+}
 
 export class FhirStore {
   private readonly repos = new Map<string, MemoryRepository>();
@@ -124,11 +133,18 @@ export class FhirStore {
     return result;
   }
 
+  /** Whether `resource` matches one of the scope queries (`category=laboratory`) for its type. */
+  matchesAny(type: string, resource: Resource, queries: readonly string[]): boolean {
+    return scopeFilters(type, queries).some((filters) => searchResources(type, [resource], filters, undefined).length === 1);
+  }
+
   /**
    * Searches one or more compartments and pages the result with `_count`/`_offset`, with `self`
-   * and `next` links under `baseUrl` (medplum's repository gives no links).
+   * and `next` links under `baseUrl` (medplum's repository gives no links). `only`: the queries of
+   * the token's scopes for this type when each has one (`category=laboratory`): a resource must
+   * match one of them too, and the total and pages count only those.
    */
-  async search(type: string, query: Query, compartments: readonly string[], baseUrl: string): Promise<Bundle> {
+  async search(type: string, query: Query, compartments: readonly string[], baseUrl: string, only: readonly string[] | null = null): Promise<Bundle> {
     const q = normalizeQuery(query);
     const count = q['_summary'] === 'count' ? 0 : clamp(intParam(q['_count']) ?? DEFAULT_PAGE_SIZE, 0, MAX_PAGE_SIZE);
     const offset = Math.max(0, intParam(q['_offset']) ?? 0);
@@ -147,8 +163,10 @@ export class FhirStore {
       );
       matches.push(...searchResources(type, this.resourcesOf(key, type), filters, compartments.length === 1 ? request.sortRules : undefined));
     }
-    const total = matches.length;
-    const entries: BundleEntry[] = matches.slice(offset, offset + count).map((r) => ({ resource: structuredClone(r) }));
+    const narrowing = only === null ? null : scopeFilters(type, only);
+    const reachable = narrowing === null ? matches : matches.filter((r) => narrowing.some((filters) => searchResources(type, [r], filters, undefined).length === 1));
+    const total = reachable.length;
+    const entries: BundleEntry[] = reachable.slice(offset, offset + count).map((r) => ({ resource: structuredClone(r) }));
 
     const pageUrl = (o: number) => {
       const params = new URLSearchParams();
