@@ -105,11 +105,29 @@ function ExpandIcon() {
 }
 
 /** "3 other open gaps · 1 could not be assessed". */
-/** What a rule not assessed needs: `Observation, Procedure`, or `every Observation (the EHR allowed only category=laboratory)`. */
+/** A scope query in words: `category=laboratory` → `category laboratory`. */
+function queryWords(query: string): string {
+  return [...new URLSearchParams(query)].map(([k, v]) => `${k} ${v}`).join(' and ');
+}
+
+/** What a rule not assessed needs: `Immunization`, or `all Observations; the EHR shared only those with category laboratory`. */
 export function notAssessedNeeds(n: NotAssessed): string {
   const parts = n.unread.length ? [n.unread.join(', ')] : [];
-  for (const p of n.partial) parts.push(`every ${p.type} (the EHR allowed only ${p.only.join(' or ')})`);
+  for (const p of n.partial) parts.push(`all ${p.type}s; the EHR shared only those with ${p.only.map(queryWords).join(' or ')}`);
   return parts.join('; ');
+}
+
+/**
+ * One line per distinct need, naming every rule that has it: `Annual influenza vaccination,
+ * Pneumococcal vaccination (65+) (need Immunization)` rather than the same need rule after rule.
+ */
+export function notAssessedLines(list: readonly NotAssessed[]): string[] {
+  const byNeed = new Map<string, string[]>();
+  for (const n of list) {
+    const need = notAssessedNeeds(n);
+    byNeed.set(need, [...(byNeed.get(need) ?? []), n.title]);
+  }
+  return [...byNeed].map(([need, titles]) => (titles.length === 1 ? `${titles[0] ?? ''} (needs ${need})` : `${titles.join(', ')} (need ${need})`));
 }
 
 function foldedLabel(others: number, undecided: number): string {
@@ -291,10 +309,8 @@ export function CareGapPanel({ asOf, patientName, userName = null }: { asOf: str
         <Alert severity="info" sx={{ m: 1 }}>
           Not assessed, because the EHR did not let Careloop read what they need:
           <Box component="ul" sx={{ m: 0, pl: 2 }} aria-label="Rules not assessed">
-            {gaps.notAssessed.map((n) => (
-              <li key={n.rule}>
-                {n.title} (needs {notAssessedNeeds(n)})
-              </li>
+            {notAssessedLines(gaps.notAssessed).map((line) => (
+              <li key={line}>{line}</li>
             ))}
           </Box>
         </Alert>
