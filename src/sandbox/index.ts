@@ -51,7 +51,15 @@ export interface SandboxOptions {
    * The audit backend beside the EHR, trusting its tokens, reached by the app at `/api` on its own
    * origin. Default: on, SQLite in memory (the sandbox's FHIR data is in memory too). `false`: off.
    */
-  readonly audit?: false | { readonly port?: number; readonly sqlitePath?: string; readonly databaseUrl?: string | null };
+  readonly audit?:
+    | false
+    | {
+        readonly port?: number;
+        readonly sqlitePath?: string;
+        readonly databaseUrl?: string | null;
+        /** The admin credential (`AUDIT_ADMIN_TOKEN`): opens `/api/audit/verify` and the workflow status page. Unset: both closed. */
+        readonly adminToken?: string | null;
+      };
   /**
    * The workflow service inside the audit backend (live chart: the sidebar's change channel, and
    * closing Careloop's outreach Tasks whose gap closed). Default on when the audit backend is;
@@ -112,12 +120,13 @@ const IDENTIFIER_SYSTEM = 'https://careloop.example/fhir/identifier/care-gap-act
  * per patient on demand (a sidebar opening a chart), polling as the safety net, and reconciliation
  * of the patients with open Careloop work or recent changes (counting what the events missed).
  */
-function sandboxWorkflow(ctx: EhrState, keys: BackendClientKeys, inbox: string, late: { server: RunningAuditServer | null }, tuning: WorkflowSandboxOptions): WorkflowService {
+function sandboxWorkflow(ctx: EhrState, keys: BackendClientKeys, inbox: string, late: { server: RunningAuditServer | null }, tuning: WorkflowSandboxOptions, adminToken: string | null): WorkflowService {
   const fhirBase = ctx.fhirBase;
   return new WorkflowService({
     fhirBase,
     backend: { tokenEndpoint: `${ctx.baseUrl}/auth/token`, clientId: WORKFLOW_CLIENT_ID, privateKey: keys.privateKey, kid: keys.kid, alg: keys.alg, scope: WORKFLOW_SCOPE },
     inbox,
+    adminToken,
     publicUrl: () => late.server?.url ?? '',
     watch: { topic: `${TOPIC_BASE}/patient-chart-change` },
     poll: { types: [...TOPIC_TYPES] },
@@ -182,7 +191,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const inbox = settings.databaseUrl ? ':memory:' : workflowDbPathFor(sqlitePath);
       // The inbox opens before the audit server makes the audit file's folder.
       if (options.workflow !== false && inbox !== ':memory:') mkdirSync(dirname(inbox), { recursive: true });
-      workflow = options.workflow === false ? null : sandboxWorkflow(ctx, workflowKeys, inbox, late, options.workflow ?? {});
+      workflow = options.workflow === false ? null : sandboxWorkflow(ctx, workflowKeys, inbox, late, options.workflow ?? {}, settings.adminToken ?? null);
       try {
         audit = await startAuditServer({
           port: settings.port ?? 0,
@@ -191,6 +200,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           corsOrigins: [app.url],
           frameAncestors: [ctx.baseUrl],
           logger: false,
+          ...(settings.adminToken ? { adminToken: settings.adminToken } : {}),
           ...(workflow ? { workflow } : {}),
         });
       } catch (err) {

@@ -16,7 +16,19 @@ function port(name: 'EHR_PORT' | 'APP_PORT' | 'AUDIT_PORT', fallback: number): n
   return n;
 }
 
+/** `AUDIT_ADMIN_TOKEN`, as the audit server reads it: unset, or 32–512 printable characters. */
+function adminToken(): string | null {
+  const raw = process.env['AUDIT_ADMIN_TOKEN'];
+  if (raw === undefined || raw === '') return null;
+  if (!/^[\x21-\x7e]{32,512}$/.test(raw)) {
+    console.error('AUDIT_ADMIN_TOKEN must be 32–512 printable characters without spaces (e.g. openssl rand -hex 32).');
+    process.exit(1);
+  }
+  return raw;
+}
+
 async function main(): Promise<void> {
+  const admin = adminToken();
   const mode = process.env['APP_MODE'] === 'build' ? 'build' : process.env['APP_MODE'] === 'none' ? 'none' : 'dev';
   try {
     const sandbox = await startSandbox({
@@ -28,6 +40,7 @@ async function main(): Promise<void> {
         port: port('AUDIT_PORT', 4100),
         ...(process.env['AUDIT_SQLITE_PATH'] ? { sqlitePath: process.env['AUDIT_SQLITE_PATH'] } : {}),
         ...(process.env['DATABASE_URL'] ? { databaseUrl: process.env['DATABASE_URL'] } : {}),
+        ...(admin ? { adminToken: admin } : {}),
       },
     });
     console.info(`EHR: ${sandbox.ehrUrl}`);

@@ -105,6 +105,41 @@ describe('npm start', () => {
     expect(code).toBe(0);
   }, 40_000);
 
+  it('opens the workflow status page and audit verification with AUDIT_ADMIN_TOKEN, and refuses a bad one', async () => {
+    const token = 'sandbox-admin-credential-0123456789abcdef';
+    const child = run({ EHR_PORT: '0', APP_PORT: '5997', APP_MODE: 'none', AUDIT_PORT: '0', AUDIT_ADMIN_TOKEN: token });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`no URLs printed: ${out}`)), 30_000);
+        child.stdout.on('data', () => {
+          if (/Audit: /.test(out)) {
+            clearTimeout(t);
+            resolve();
+          }
+        });
+      });
+      expect(out).not.toContain(token);
+      const audit = /Audit: (\S+)\/api\/audit/.exec(out)?.[1] ?? '';
+      expect((await fetch(`${audit}/api/workflow/status`)).status).toBe(401);
+      const status = await fetch(`${audit}/api/workflow/status`, { headers: { authorization: `Bearer ${token}` } });
+      expect(status.status).toBe(200);
+      expect(await status.text()).toMatch(/Careloop workflow service/);
+      expect((await fetch(`${audit}/api/audit/verify`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    } finally {
+      await new Promise((resolve) => {
+        child.on('exit', resolve);
+        child.kill('SIGINT');
+      });
+    }
+    const bad = run({ EHR_PORT: '0', APP_PORT: '5996', APP_MODE: 'none', AUDIT_PORT: '0', AUDIT_ADMIN_TOKEN: 'short' });
+    let err = '';
+    bad.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    expect(await new Promise((resolve) => bad.on('exit', resolve))).toBe(1);
+    expect(err.trim()).toBe('AUDIT_ADMIN_TOKEN must be 32–512 printable characters without spaces (e.g. openssl rand -hex 32).');
+  }, 40_000);
+
   it('exits 1 with a one-line message when a port is in use', async () => {
     const { server, port } = await occupy();
     try {
