@@ -13,7 +13,7 @@
  * | `WORKFLOW_PRIVATE_KEY_FILE` | a private JWK (JSON, with `kid` and `alg` RS384 or ES384) the EHR knows by its JWKS |
  * | `WORKFLOW_SCOPE` | the `system/` scopes asked for |
  * | `WORKFLOW_PUBLIC_URL` | where the EHR reaches this server's rest-hook (default: its own URL) |
- * | `WORKFLOW_NOTIFICATION_SECRET` | the rest-hook credential; the same on every instance (default: random per process) |
+ * | `WORKFLOW_NOTIFICATION_SECRET` | the rest-hook credential (default: made at the first start and kept in the inbox, the same for every instance and restart) |
  * | `WORKFLOW_IDENTIFIER_SYSTEM` | Careloop's action identifier system (as the app's config) |
  * | `WORKFLOW_PG_SCHEMA` | schema of the PostgreSQL inbox (default `careloop_workflow`) |
  * | `WORKFLOW_DRAIN_MS` | how often an instance takes work from the inbox (default 500) |

@@ -110,6 +110,12 @@ export interface WorkflowInbox {
   resign(holder: string): Awaitable<void>;
   /** Who holds the lease now, and until when (ms); null when nobody does. */
   leader(): Awaitable<{ readonly holder: string; readonly until: number } | null>;
+  /**
+   * The rest-hook credential every instance puts in its Subscriptions and checks on notifications,
+   * when none is configured: `candidate` is kept if none was yet, and the one kept is returned —
+   * the same for every instance on this inbox and across restarts.
+   */
+  sharedSecret(candidate: string): Awaitable<string>;
   close(): Awaitable<void>;
 }
 
@@ -294,6 +300,10 @@ const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
   {
     version: 5,
     sql: `CREATE TABLE workflow_lease (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID;`,
+  },
+  {
+    version: 6,
+    sql: `CREATE TABLE workflow_setting (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;`,
   },
 ];
 
@@ -763,6 +773,11 @@ export class Inbox implements WorkflowInbox {
 
   resign(holder: string): void {
     this.db.prepare('DELETE FROM workflow_lease WHERE name = ? AND holder = ?').run(LOOPS_LEASE, holder);
+  }
+
+  sharedSecret(candidate: string): string {
+    this.db.prepare("INSERT INTO workflow_setting (name, value) VALUES ('notification-secret', ?) ON CONFLICT (name) DO NOTHING").run(candidate);
+    return (this.db.prepare("SELECT value FROM workflow_setting WHERE name = 'notification-secret'").get() as { value: string }).value;
   }
 
   leader(): { holder: string; until: number } | null {

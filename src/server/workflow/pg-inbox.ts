@@ -215,6 +215,10 @@ const MIGRATIONS: ReadonlyArray<{ version: number; sql: (s: string) => string }>
     version: 4,
     sql: (s) => `CREATE TABLE ${s}.workflow_lease (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at BIGINT NOT NULL);`,
   },
+  {
+    version: 5,
+    sql: (s) => `CREATE TABLE ${s}.workflow_setting (name TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+  },
 ];
 
 /** A pg-boss `Db` running inside one transaction's client. */
@@ -621,6 +625,14 @@ export class PgInbox implements WorkflowInbox {
 
   async resign(holder: string): Promise<void> {
     await this.pool.query(`DELETE FROM ${this.s}.workflow_lease WHERE name = $1 AND holder = $2`, [LOOPS_LEASE, holder]);
+  }
+
+  async sharedSecret(candidate: string): Promise<string> {
+    await this.pool.query(`INSERT INTO ${this.s}.workflow_setting (name, value) VALUES ('notification-secret', $1) ON CONFLICT (name) DO NOTHING`, [candidate]);
+    const r = await this.pool.query<{ value: string }>(`SELECT value FROM ${this.s}.workflow_setting WHERE name = 'notification-secret'`);
+    const value = r.rows[0]?.value;
+    if (!value) throw new Error('the notification secret could not be kept in the inbox');
+    return value;
   }
 
   async leader(): Promise<{ holder: string; until: number } | null> {

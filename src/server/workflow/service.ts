@@ -102,7 +102,8 @@ export class WorkflowService {
   readonly receiver: SubscriptionReceiver;
   readonly poller: Poller | null;
   readonly reconciler: Reconciler | null;
-  private readonly secret: string;
+  /** The rest-hook credential: configured, or made once and kept in the inbox (see notificationSecret). */
+  private secretLoad: Promise<string> | null = null;
   private readonly fetchFn: typeof fetch;
   private timers: NodeJS.Timeout[] = [];
   /** Loop runs under way (a stop waits for them). */
@@ -135,7 +136,6 @@ export class WorkflowService {
       ...(options.now ? { now: options.now } : {}),
       ...(options.log ? { log: options.log } : {}),
     });
-    this.secret = options.notificationSecret ?? randomBytes(32).toString('base64url');
     this.poller = options.poll
       ? new Poller({
           inbox: this.inbox,
@@ -301,7 +301,7 @@ export class WorkflowService {
         endpoint: `${origin}${NOTIFICATION_PATH}`,
         payload: 'application/fhir+json',
         _payload: { extension: [{ url: `${BACKPORT}/backport-payload-content`, valueCode: this.options.payload ?? 'id-only' }] },
-        header: [`Authorization: Bearer ${this.secret}`],
+        header: [`Authorization: Bearer ${await this.notificationSecret()}`],
         extension: [{ url: `${BACKPORT}/backport-heartbeat-period`, valueUnsignedInt: heartbeat }],
       },
     };
@@ -443,6 +443,8 @@ export class WorkflowService {
     const reconciler = this.reconciler;
     if (reconciler) loop(() => (this.leading ? reconciler.run() : undefined), reconcileMs);
     loop(() => this.renewLease(leaseMs), Math.max(10, Math.floor(leaseMs / 3)))();
+    // Ready before the first notification asks for it.
+    void this.notificationSecret().catch((e: unknown) => this.options.log?.({ msg: 'workflow: the notification secret could not be read', error: e instanceof Error ? e.message : String(e) }));
   }
 
   /** Whether this instance runs the polling, reconciliation and heartbeat loops now (it holds the lease). */
@@ -503,11 +505,28 @@ export class WorkflowService {
     if (typeof this.options.inbox === 'string' || this.options.ownsInbox) await this.inbox.close();
   }
 
-  private authorized(header: string | undefined): boolean {
+  /**
+   * The credential the service puts in its Subscriptions' `channel.header` and requires on every
+   * notification: `WORKFLOW_NOTIFICATION_SECRET` when set; otherwise one made at the first start
+   * and kept in the inbox, so every instance on it, and every restart, accepts what the EHR sends
+   * to Subscriptions made before. A failure to reach the inbox is tried again at the next call.
+   */
+  private notificationSecret(): Promise<string> {
+    if (this.options.notificationSecret) return Promise.resolve(this.options.notificationSecret);
+    this.secretLoad ??= Promise.resolve()
+      .then(() => this.inbox.sharedSecret(randomBytes(32).toString('base64url')))
+      .catch((e: unknown) => {
+        this.secretLoad = null;
+        throw e;
+      });
+    return this.secretLoad;
+  }
+
+  private authorized(header: string | undefined, secret: string): boolean {
     const m = /^Bearer[ ]+(\S+)\s*$/i.exec(header ?? '');
     if (!m?.[1]) return false;
     const digest = (s: string) => createHash('sha256').update(s).digest();
-    return timingSafeEqual(digest(m[1]), digest(this.secret));
+    return timingSafeEqual(digest(m[1]), digest(secret));
   }
 
   /** The fastify plugin with the rest-hook endpoint. */
@@ -520,7 +539,13 @@ export class WorkflowService {
       }
     });
     app.post(NOTIFICATION_PATH, async (req, reply) => {
-      if (!this.authorized(req.headers.authorization)) return reply.code(401).header('www-authenticate', 'Bearer realm="careloop-workflow"').send({ error: 'unauthorized' });
+      let secret: string;
+      try {
+        secret = await this.notificationSecret();
+      } catch {
+        return reply.code(503).header('retry-after', '5').send({ error: 'unavailable', message: 'The workflow inbox cannot be reached; the notification was not accepted.' });
+      }
+      if (!this.authorized(req.headers.authorization, secret)) return reply.code(401).header('www-authenticate', 'Bearer realm="careloop-workflow"').send({ error: 'unauthorized' });
       if (this.stopped) return reply.code(503).header('retry-after', '5').send({ error: 'unavailable', message: 'The workflow service is stopped; the notification was not accepted.' });
       try {
         // Answered only after the events are durable in the inbox.

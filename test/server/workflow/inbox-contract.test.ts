@@ -182,6 +182,14 @@ for (const store of [sqlite, postgres]) {
       expect((await other.history(Date.now() + 120_000, LATENCY_BOUNDS_MS)).latency).toEqual([]);
     });
 
+    it('keeps the first notification secret offered, for every instance on it', async () => {
+      const { inbox: a, shared } = await store.open();
+      const b = await shared();
+      expect(await a.sharedSecret('first-secret')).toBe('first-secret');
+      expect(await b.sharedSecret('second-secret')).toBe('first-secret');
+      expect(await a.sharedSecret('third-secret')).toBe('first-secret');
+    });
+
     it('gives the loops lease to one holder at a time: renewed by it, free once it runs out or is given up', async () => {
       const { inbox: a, shared } = await store.open();
       const b = await shared();

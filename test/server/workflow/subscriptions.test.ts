@@ -143,7 +143,8 @@ describe('the workflow service receives subscription notifications', () => {
       h.app.inject({ method: 'POST', url: NOTIFICATION_PATH, headers: { 'content-type': 'application/fhir+json', ...(auth ? { authorization: auth } : {}) }, payload: JSON.stringify(body) });
     expect((await post({ resourceType: 'Bundle' })).statusCode).toBe(401);
     expect((await post({ resourceType: 'Bundle' }, 'Bearer wrong')).statusCode).toBe(401);
-    const secret = (service as unknown as { secret: string }).secret;
+    // The credential the service keeps in its inbox (no WORKFLOW_NOTIFICATION_SECRET here).
+    const secret = await service.inbox.sharedSecret('unused-candidate');
     expect((await post({ resourceType: 'Patient' }, `Bearer ${secret}`)).statusCode).toBe(400);
     const foreign = {
       resourceType: 'Bundle',
@@ -172,7 +173,8 @@ describe('the workflow service receives subscription notifications', () => {
     const id = await fit();
     await settle();
     expect(await inboxFor(subscription)).toHaveLength(0);
-    const secret = (service as unknown as { secret: string }).secret;
+    // The credential the service keeps in its inbox (no WORKFLOW_NOTIFICATION_SECRET here).
+    const secret = await service.inbox.sharedSecret('unused-candidate');
     const refused = await h.app.inject({ method: 'POST', url: NOTIFICATION_PATH, headers: { 'content-type': 'application/fhir+json', authorization: `Bearer ${secret}` }, payload: '{}' });
     expect(refused.statusCode).toBe(503);
     expect((await h.app.inject({ method: 'GET', url: `${CHANGES_PATH}?patient=ada` })).statusCode).toBe(503);
