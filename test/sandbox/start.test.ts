@@ -77,8 +77,9 @@ describe('npm start', () => {
   const run = (env: Record<string, string>) =>
     spawn(process.execPath, ['--import', 'tsx', 'src/sandbox/start.ts'], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
 
-  it('prints one line each for EHR, FHIR, App and Audit, and stops on Ctrl-C', async () => {
-    const child = run({ EHR_PORT: '0', APP_PORT: '5998', APP_MODE: 'none', AUDIT_PORT: '0' });
+  /** Starts `npm start` and resolves with what it printed once the `Audit:` line is out. */
+  const started = async (env: Record<string, string>) => {
+    const child = run(env);
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     await new Promise<void>((resolve, reject) => {
@@ -90,6 +91,11 @@ describe('npm start', () => {
         }
       });
     });
+    return { child, out };
+  };
+
+  it('prints one line each for EHR, FHIR, App and Audit, and stops on Ctrl-C', async () => {
+    const { child, out } = await started({ EHR_PORT: '0', APP_PORT: '5998', APP_MODE: 'none', AUDIT_PORT: '0' });
     const lines = out.trim().split('\n');
     expect(lines).toHaveLength(4);
     expect(lines[0]).toMatch(/^EHR: http:\/\/127\.0\.0\.1:\d+\/$/);
@@ -107,19 +113,8 @@ describe('npm start', () => {
 
   it('opens the workflow status page and audit verification with AUDIT_ADMIN_TOKEN, and refuses a bad one', async () => {
     const token = 'sandbox-admin-credential-0123456789abcdef';
-    const child = run({ EHR_PORT: '0', APP_PORT: '5997', APP_MODE: 'none', AUDIT_PORT: '0', AUDIT_ADMIN_TOKEN: token });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const { child, out } = await started({ EHR_PORT: '0', APP_PORT: '5997', APP_MODE: 'none', AUDIT_PORT: '0', AUDIT_ADMIN_TOKEN: token });
     try {
-      await new Promise<void>((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`no URLs printed: ${out}`)), 30_000);
-        child.stdout.on('data', () => {
-          if (/Audit: /.test(out)) {
-            clearTimeout(t);
-            resolve();
-          }
-        });
-      });
       expect(out).not.toContain(token);
       const audit = /Audit: (\S+)\/api\/audit/.exec(out)?.[1] ?? '';
       expect((await fetch(`${audit}/api/workflow/status`)).status).toBe(401);
