@@ -40,10 +40,10 @@
  * In measure mode the populations come from the measure defines (an exclusion or exception removes
  * the patient from the numerator) and `gapStatus` from them.
  */
-import { createFhirDataSource } from '../cql/fhir-r4/data-source.ts';
+import { createFhirDataSourceByType } from '../cql/fhir-r4/data-source.ts';
 import { qicoreClassifier } from '../cql/fhir-r4/qicore.ts';
 import { createFhirProgram, createTerminology, CqlCode, CqlDate, CqlDateTime, CqlInterval, CqlTuple, FhirValue } from '../cql/index.ts';
-import type { ElmLibrary, Program } from '../cql/index.ts';
+import type { ElmLibrary, FhirDataSource, Program } from '../cql/index.ts';
 import { digestOf } from '../shared/digest.ts';
 import { compareResults } from './ranking.ts';
 import { dataTypesOf } from './data-requirements.ts';
@@ -54,7 +54,7 @@ import type { MeasurePackage } from './measure-package.ts';
 import { PACK_RULES } from './pack-metadata.ts';
 import type { RuleMeta } from './pack-metadata.ts';
 import { indexRecord, isObject } from './record.ts';
-import type { PatientRecord } from './record.ts';
+import type { IndexedResource, PatientRecord } from './record.ts';
 import type {
   CareGapReason,
   CodeRef,
@@ -677,7 +677,29 @@ function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** The record's resources in a stable order (type, then id), so results never depend on input order. */
+/**
+ * The record's resources for the engine, grouped by type; every list a retrieve returns is in
+ * reference order (`Type/id/_history/vid`), so results never depend on input order. Only what a
+ * retrieve returns is sorted, not the whole record.
+ */
+function dataSourceOf(record: PatientRecord): FhirDataSource {
+  const groups: [string, unknown[]][] = [];
+  for (const [type, entries] of record.byType) groups.push([type, entries.map((e) => e.resource)]);
+  return createFhirDataSourceByType(groups, qicoreClassifier, {
+    orderKey: (type) => {
+      const entries = record.byType.get(type) ?? [];
+      return (_resource, index) => orderKeyOf(entries[index]);
+    },
+  });
+}
+
+/** The reference without its `Type/` prefix (the same order within a type). */
+function orderKeyOf(entry: IndexedResource | undefined): string {
+  if (entry === undefined) return '';
+  return entry.versionId === undefined ? entry.id : `${entry.id}/_history/${entry.versionId}`;
+}
+
+/** The record's resources in a stable order (type, then reference), for official measure packages. */
 function resourcesOf(record: PatientRecord): unknown[] {
   const out: unknown[] = [];
   for (const type of [...record.byType.keys()].sort()) {
@@ -729,11 +751,12 @@ export function evaluatePack(pack: RulePack, input: PatientRecord | readonly unk
     return failAll(pack, record, 'more than one Patient resource', measure, (r) => !measure || r.measure !== undefined, ['Patient.birthDate']);
   }
   const setting = settingOf(options);
-  const resources = resourcesOf(record);
+  let sortedResources: unknown[] | undefined;
+  const resources = (): unknown[] => (sortedResources ??= resourcesOf(record));
   let evaluateRule: (rule: RuleMeta) => Shaped;
   try {
     const prog = program();
-    const data = createFhirDataSource(resources, qicoreClassifier);
+    const data = dataSourceOf(record);
     const { terminology, known } = terminologyOf(pack);
     const defines = measure ? [...MEASURE_DEFINES, ...POC_DEFINES] : [...POC_DEFINES];
     const visit = options.mode === 'point-of-care' ? currentVisit(record, options.encounterId, known) : undefined;
@@ -755,7 +778,7 @@ export function evaluatePack(pack: RulePack, input: PatientRecord | readonly unk
   const officialPeriod = options.mode === 'measure' ? { start: options.periodStart, end: options.periodEnd } : calendarYear(options.asOf);
   const official = (m: MeasurePackage): Shaped => {
     try {
-      return officialShape(m, resources, officialPeriod, setting.now, measure);
+      return officialShape(m, resources(), officialPeriod, setting.now, measure);
     } catch (e) {
       return { ...failure(`official measure logic failed on this record: ${messageOf(e)}`, measure), logic: { library: m.library.name, version: m.library.version ?? '', elmDigest: m.library.elmDigest, source: 'measure-package' } };
     }

@@ -1,10 +1,11 @@
 /**
  * Indexes a patient's resources once by resource type, with each resource's codes and any problem
- * reading them (the engine's data source indexes codes for its retrieves itself).
+ * reading them worked out when asked for (the engine's data source indexes codes for its retrieves
+ * itself, over these same groups).
  */
 import type { CodeRef } from './types.ts';
 
-/** A resource of the record with what the engine reads from it precomputed. */
+/** A resource of the record, with its id, version, reference and codes. */
 export interface IndexedResource {
   readonly resourceType: string;
   readonly id: string;
@@ -18,20 +19,40 @@ export interface IndexedResource {
   readonly problems: readonly string[];
 }
 
-/** IndexedResource with the reference built only when evidence asks for it. */
+/**
+ * IndexedResource with the reference, the codes and the problems worked out only when asked for:
+ * evaluation reads the resource itself, so indexing a record is one pass that groups it by type.
+ */
 class Entry implements IndexedResource {
+  #codes: readonly CodeRef[] | undefined;
+  #problems: readonly string[] | undefined;
+
   constructor(
     readonly resourceType: string,
     readonly id: string,
     readonly versionId: string | undefined,
     readonly resource: Readonly<Record<string, unknown>>,
-    readonly codes: readonly CodeRef[],
-    readonly problems: readonly string[],
   ) {}
 
   get reference(): string {
     const local = `${this.resourceType}/${this.id}`;
     return this.versionId === undefined ? local : `${local}/_history/${this.versionId}`;
+  }
+
+  get codes(): readonly CodeRef[] {
+    if (this.#codes === undefined) this.#read();
+    return this.#codes as readonly CodeRef[];
+  }
+
+  get problems(): readonly string[] {
+    if (this.#problems === undefined) this.#read();
+    return this.#problems as readonly string[];
+  }
+
+  #read(): void {
+    const { codes, problems } = readCodes(this.resourceType, this.resource);
+    this.#codes = codes;
+    this.#problems = problems;
   }
 }
 
@@ -112,8 +133,6 @@ export function codeKey(system: string, code: string): string {
 }
 
 const NO_PROBLEMS: readonly string[] = Object.freeze([]);
-/** Reused scratch list: most resources have no problems, so none is allocated for them. */
-const NO_PROBLEMS_SCRATCH: string[] = [];
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
@@ -149,6 +168,30 @@ function flatten(input: readonly unknown[], out: unknown[]): void {
   }
 }
 
+/** The codings of a resource's primary code (and Observation component codes), and any problem reading them. */
+function readCodes(resourceType: string, raw: Record<string, unknown>): { codes: readonly CodeRef[]; problems: readonly string[] } {
+  const problems: string[] = [];
+  const paths = CODE_PATHS[resourceType];
+  // Common case: one CodeableConcept whose codings are all well formed — reuse its array as is.
+  let codes: CodeRef[] = reusableCodings(paths, raw) ?? [];
+  if (codes.length === 0 && paths) {
+    codes = [];
+    for (const path of paths) codingsOf(raw[path], problems, path, codes);
+  }
+  if (resourceType === 'Observation' && raw['component'] !== undefined) {
+    const components = raw['component'];
+    if (Array.isArray(components)) {
+      codes = [...codes];
+      for (const comp of components) {
+        if (isObject(comp)) codingsOf(comp['code'], problems, 'component.code', codes);
+      }
+    } else {
+      problems.push('component is not an array');
+    }
+  }
+  return { codes, problems: problems.length === 0 ? NO_PROBLEMS : problems };
+}
+
 /**
  * Indexes one patient's resources (Bundles are unpacked). Never throws: entries that are not
  * resources are listed in `rejected`, resources with malformed codes carry `problems`.
@@ -174,27 +217,7 @@ export function indexRecord(resources: readonly unknown[]): PatientRecord {
     const id = typeof rawId === 'string' && rawId !== '' ? rawId : `#${position}`;
     const meta = raw['meta'];
     const versionId = isObject(meta) && typeof meta['versionId'] === 'string' ? meta['versionId'] : undefined;
-    const problems: string[] = NO_PROBLEMS_SCRATCH;
-    problems.length = 0;
-    const paths = CODE_PATHS[resourceType];
-    // Common case: one CodeableConcept whose codings are all well formed — reuse its array as is.
-    let codes: CodeRef[] = reusableCodings(paths, raw) ?? [];
-    if (codes.length === 0 && paths) {
-      codes = [];
-      for (const path of paths) codingsOf(raw[path], problems, path, codes);
-    }
-    if (resourceType === 'Observation' && raw['component'] !== undefined) {
-      const components = raw['component'];
-      if (Array.isArray(components)) {
-        codes = [...codes];
-        for (const comp of components) {
-          if (isObject(comp)) codingsOf(comp['code'], problems, 'component.code', codes);
-        }
-      } else {
-        problems.push('component is not an array');
-      }
-    }
-    const entry: IndexedResource = new Entry(resourceType, id, versionId, raw, codes, problems.length === 0 ? NO_PROBLEMS : [...problems]);
+    const entry: IndexedResource = new Entry(resourceType, id, versionId, raw);
     push(byType, resourceType, entry);
     subjectId ??= subjectPatientId(raw);
   }

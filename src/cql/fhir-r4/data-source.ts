@@ -131,8 +131,32 @@ function codesKey(req: NonNullable<RetrieveRequest['codes']>): string {
 export interface FhirDataSource extends DataSource {
   /** The Patient resource, or null. */
   readonly patient: FhirValue | null;
-  /** Every resource, by type. */
+  /** Every resource, by type (in input order). */
   readonly byType: ReadonlyMap<string, readonly FhirValue[]>;
+}
+
+/** Options of a FHIR data source. */
+export interface FhirDataSourceOptions {
+  /**
+   * The order of every list a Retrieve returns: by this key, ties in input order — the lists a
+   * source over the input sorted (stably) by resource type and key would return, without sorting
+   * the whole record (only what a Retrieve returns is put in order, when it is first asked for).
+   * Asked once per resource type for that type's key function; `index` is the resource's position
+   * in the input (in its group, for `createFhirDataSourceByType`). Without it, lists keep input order.
+   */
+  readonly orderKey?: (resourceType: string) => (resource: Json, index: number) => string;
+}
+
+/** One resource type's resources (each held once), and their order keys when the source orders. */
+interface TypeData {
+  readonly type: string;
+  readonly all: FhirValue[];
+  readonly keys: string[] | undefined;
+  readonly keyOf: ((resource: Json, index: number) => string) | undefined;
+  /** id → the resource seen under it, or all of them when several differ. */
+  readonly seen: Map<string, FhirValue | FhirValue[]>;
+  /** `all` in key order, built on first use. */
+  sorted: readonly FhirValue[] | undefined;
 }
 
 /**
@@ -141,42 +165,99 @@ export interface FhirDataSource extends DataSource {
  * @example
  * const data = createFhirDataSource(bundle.entry.map((e) => e.resource), qicoreClassifier);
  */
-export function createFhirDataSource(resources: readonly unknown[], profiles: ProfileClassifier): FhirDataSource {
-  const byType = new Map<string, FhirValue[]>();
-  // Per type, id → the resource seen under it, or all of them when several differ.
-  const seenByType = new Map<string, Map<string, FhirValue | FhirValue[]>>();
-  let lastType = '';
-  let seen = new Map<string, FhirValue | FhirValue[]>();
-  let patient: FhirValue | null = null;
-  for (const r of resources) {
+export function createFhirDataSource(resources: readonly unknown[], profiles: ProfileClassifier, options: FhirDataSourceOptions = {}): FhirDataSource {
+  const builder = sourceBuilder(options);
+  let last: TypeData | undefined;
+  for (let i = 0; i < resources.length; i++) {
+    const r = resources[i];
     if (!isObj(r) || typeof r['resourceType'] !== 'string') continue;
     const type = r['resourceType'];
-    const v = new FhirValue(type, r);
-    if (type === 'Patient' && patient === null) patient = v;
-    if (type !== lastType) {
-      lastType = type;
-      const m = seenByType.get(type);
-      if (m === undefined) seenByType.set(type, (seen = new Map()));
-      else seen = m;
-    }
-    // The same resource listed twice (overlapping pages) counts once: a retrieve's list holds no
-    // two equal resources, so queries over it can skip their distinct pass.
-    const id = typeof r['id'] === 'string' ? r['id'] : undefined;
-    if (id !== undefined) {
-      const twins = seen.get(id);
-      if (twins === undefined) seen.set(id, v);
-      else if (Array.isArray(twins)) {
-        if (twins.some((t) => t.modelEquals(v))) continue;
-        twins.push(v);
-      } else {
-        if (twins.modelEquals(v)) continue;
-        seen.set(id, [twins, v]);
-      }
-    }
-    const list = byType.get(type);
-    if (list) list.push(v);
-    else byType.set(type, markIdentityDistinct([v]));
+    if (last === undefined || last.type !== type) last = builder.group(type);
+    builder.add(last, r, i);
   }
+  return builder.done(profiles);
+}
+
+/**
+ * `createFhirDataSource` over resources already grouped by type (a record indexed once by the
+ * host): the same source as over the groups' resources in one list, without grouping them again.
+ * Every resource of a group must have the group's `resourceType`; entries that are not resources
+ * are skipped.
+ */
+export function createFhirDataSourceByType(groups: Iterable<readonly [string, readonly unknown[]]>, profiles: ProfileClassifier, options: FhirDataSourceOptions = {}): FhirDataSource {
+  const builder = sourceBuilder(options);
+  for (const [type, resources] of groups) {
+    const td = builder.group(type);
+    for (let i = 0; i < resources.length; i++) {
+      const r = resources[i];
+      if (!isObj(r) || r['resourceType'] !== type) continue;
+      builder.add(td, r, i);
+    }
+  }
+  return builder.done(profiles);
+}
+
+function sourceBuilder(options: FhirDataSourceOptions): {
+  group(type: string): TypeData;
+  add(td: TypeData, r: Json, index: number): void;
+  done(profiles: ProfileClassifier): FhirDataSource;
+} {
+  const types = new Map<string, TypeData>();
+  const orderKey = options.orderKey;
+  let patient: FhirValue | null = null;
+  return {
+    group(type) {
+      let td = types.get(type);
+      if (td === undefined) {
+        const keyOf = orderKey?.(type);
+        types.set(type, (td = { type, all: [], keys: keyOf ? [] : undefined, keyOf, seen: new Map(), sorted: undefined }));
+      }
+      return td;
+    },
+    add(td, r, index) {
+      const v = new FhirValue(td.type, r);
+      // The same resource listed twice (overlapping pages) counts once: a retrieve's list holds no
+      // two equal resources, so queries over it can skip their distinct pass.
+      const id = r['id'];
+      if (typeof id === 'string') {
+        const twins = td.seen.get(id);
+        if (twins === undefined) td.seen.set(id, v);
+        else if (Array.isArray(twins)) {
+          if (twins.some((t) => t.modelEquals(v))) return;
+          twins.push(v);
+        } else {
+          if (twins.modelEquals(v)) return;
+          td.seen.set(id, [twins, v]);
+        }
+      }
+      if (td.type === 'Patient' && patient === null) patient = v;
+      td.all.push(v);
+      if (td.keys !== undefined && td.keyOf !== undefined) td.keys.push(td.keyOf(r, index));
+    },
+    done(profiles) {
+      return sourceOver(types, patient, profiles);
+    },
+  };
+}
+
+/** Positions (in a type's list) in the source's order: by key then position, each once. */
+function ordered(td: TypeData, positions: number[], maybeUnsorted: boolean): FhirValue[] {
+  const keys = td.keys;
+  if (keys !== undefined) {
+    positions.sort((x, y) => {
+      const kx = keys[x] as string;
+      const ky = keys[y] as string;
+      return kx < ky ? -1 : kx > ky ? 1 : x - y;
+    });
+  } else if (maybeUnsorted) positions.sort((x, y) => x - y);
+  const out: FhirValue[] = [];
+  for (let k = 0; k < positions.length; k++) if (k === 0 || positions[k] !== positions[k - 1]) out.push(td.all[positions[k] as number] as FhirValue);
+  return out;
+}
+
+function sourceOver(types: ReadonlyMap<string, TypeData>, patient: FhirValue | null, profiles: ProfileClassifier): FhirDataSource {
+  const byType = new Map<string, FhirValue[]>();
+  for (const [type, td] of types) if (td.all.length > 0) byType.set(type, markIdentityDistinct(td.all));
   const retrieved = new WeakMap<Terminology, Map<string, readonly FhirValue[]>>();
   const codeIndexes = new Map<string, CodeIndex>();
   const codeIndex = (fhirType: string, path: string, all: readonly FhirValue[]): CodeIndex => {
@@ -191,6 +272,12 @@ export function createFhirDataSource(resources: readonly unknown[], profiles: Pr
     let flags = conformances.get(key);
     if (flags === undefined) conformances.set(key, (flags = all.map((v) => profiles.conforms(profile, v.json as Json))));
     return flags;
+  };
+  /** Every resource of a type, in the source's order. */
+  const everything = (td: TypeData): readonly FhirValue[] => {
+    if (td.keys === undefined) return td.all;
+    if (td.sorted === undefined) td.sorted = markIdentityDistinct(ordered(td, td.all.map((_, i) => i), true));
+    return td.sorted;
   };
   return {
     patient,
@@ -215,8 +302,10 @@ export function createFhirDataSource(resources: readonly unknown[], profiles: Pr
         throw new CqlRuntimeError(`Retrieve of a type outside the FHIR and QI-Core models: ${req.dataType}`);
       }
       if (req.dateRange !== undefined) throw new CqlRuntimeError('Retrieve with a date range is not supported');
-      const all = byType.get(fhirType) ?? [];
-      if ((!profile && !req.codes) || all.length === 0) return all;
+      const td = types.get(fhirType);
+      if (td === undefined || td.all.length === 0) return [];
+      const all = td.all;
+      if (!profile && !req.codes) return everything(td);
       const codeProperty = req.codeProperty ?? primaryCodePath(fhirType);
       if (req.codes && !codeProperty) return [];
       // A Retrieve's answer depends only on the request, the terminology and this record: computed
@@ -236,12 +325,12 @@ export function createFhirDataSource(resources: readonly unknown[], profiles: Pr
           for (const i of at) if (!conforming || conforming[i] === true) positions.push(i);
           runs++;
         }
-        // Several matching codes: back to record order, each resource once.
-        if (runs > 1) positions.sort((x, y) => x - y);
-        out = [];
-        for (let k = 0; k < positions.length; k++) if (k === 0 || positions[k] !== positions[k - 1]) out.push(all[positions[k] as number] as FhirValue);
+        // Several matching codes: back to the source's order, each resource once.
+        out = ordered(td, positions, runs > 1);
       } else {
-        out = all.filter((_, i) => conforming?.[i] === true);
+        const positions: number[] = [];
+        for (let i = 0; i < all.length; i++) if (conforming?.[i] === true) positions.push(i);
+        out = ordered(td, positions, false);
       }
       cache.set(key, markIdentityDistinct(out));
       return out;
