@@ -322,11 +322,16 @@ function optionsProblem(options: EvaluateOptions): string | undefined {
   return 'mode must be point-of-care or measure';
 }
 
+/** Offset formatters by time zone: building one costs more than evaluating a small record. */
+const offsetFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** The UTC offset (hours) of `timeZone` at noon UTC on `day`; 0 without a zone. */
 export function offsetOn(day: Day, timeZone: string | undefined): number {
   if (timeZone === undefined) return 0;
   const at = new Date(`${day}T12:00:00Z`);
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }).formatToParts(at);
+  let format = offsetFormats.get(timeZone);
+  if (format === undefined) offsetFormats.set(timeZone, (format = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' })));
+  const parts = format.formatToParts(at);
   const name = parts.find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
   const m = /^GMT([+-])(\d{2}):(\d{2})$/.exec(name);
   if (!m) return 0;

@@ -10,7 +10,7 @@ import { CqlRuntimeError } from '../errors.ts';
 import { CqlCode } from '../values/code.ts';
 import { markIdentityDistinct } from '../values/list.ts';
 import { canonicalSystem } from '../terminology.ts';
-import { FhirValue, elementInfo, primaryCodePath } from './model.ts';
+import { FhirValue, elementInfo, jsonEqual, primaryCodePath } from './model.ts';
 
 type Json = Readonly<Record<string, unknown>>;
 
@@ -78,7 +78,7 @@ interface CodeIndex {
   readonly distinct: readonly { readonly code: CqlCode; readonly at: readonly number[] }[];
 }
 
-function indexCodes(all: readonly FhirValue[], fhirType: string, path: string): CodeIndex {
+function indexCodes(all: readonly Json[], fhirType: string, path: string): CodeIndex {
   const read = codeReader(fhirType, path);
   // By code, then by system (a code string nearly always has one system): no key string built per coding.
   const byCode = new Map<string, { code: CqlCode; at: number[] } | { code: CqlCode; at: number[] }[]>();
@@ -109,7 +109,7 @@ function indexCodes(all: readonly FhirValue[], fhirType: string, path: string): 
     }
     hit.push(add(code, system));
   };
-  for (; i < all.length; i++) read((all[i] as FhirValue).json as Json, visit);
+  for (; i < all.length; i++) read(all[i] as Json, visit);
   return { distinct };
 }
 
@@ -131,7 +131,7 @@ function codesKey(req: NonNullable<RetrieveRequest['codes']>): string {
 export interface FhirDataSource extends DataSource {
   /** The Patient resource, or null. */
   readonly patient: FhirValue | null;
-  /** Every resource, by type (in input order). */
+  /** Every resource, by type (in the source's order, each once). */
   readonly byType: ReadonlyMap<string, readonly FhirValue[]>;
 }
 
@@ -142,21 +142,37 @@ export interface FhirDataSourceOptions {
    * source over the input sorted (stably) by resource type and key would return, without sorting
    * the whole record (only what a Retrieve returns is put in order, when it is first asked for).
    * Asked once per resource type for that type's key function; `index` is the resource's position
-   * in the input (in its group, for `createFhirDataSourceByType`). Without it, lists keep input order.
+   * in the input (in its group, for `createFhirDataSourceByType`). Equal resources (the same JSON)
+   * with a non-empty id must have equal keys. Without it, lists keep input order.
    */
   readonly orderKey?: (resourceType: string) => (resource: Json, index: number) => string;
 }
 
-/** One resource type's resources (each held once), and their order keys when the source orders. */
+/**
+ * One resource type's resources. Wrappers and order keys are made when a retrieve first returns a
+ * resource: a retrieve by code reads the JSON through the code index and wraps only its matches.
+ */
 interface TypeData {
   readonly type: string;
-  readonly all: FhirValue[];
-  readonly keys: string[] | undefined;
+  /** The type's resources; with `repeats`, a resource listed twice may be here twice. */
+  readonly json: readonly Json[];
+  /** Each position's index in the input (its group), when not the position itself. */
+  readonly index: readonly number[] | undefined;
+  /** One wrapper per position, made on first use (so a resource is always the same value). */
+  readonly values: (FhirValue | undefined)[];
+  /** Order keys by position, made on first use; undefined when the source keeps input order. */
+  readonly keys: (string | undefined)[] | undefined;
   readonly keyOf: ((resource: Json, index: number) => string) | undefined;
-  /** id → the resource seen under it, or all of them when several differ. */
-  readonly seen: Map<string, FhirValue | FhirValue[]>;
-  /** `all` in key order, built on first use. */
+  /** Whether a resource listed twice may still be in `json` (each list a retrieve returns drops it). */
+  readonly repeats: boolean;
+  /** Every resource in the source's order, built on first use. */
   sorted: readonly FhirValue[] | undefined;
+}
+
+function valueAt(td: TypeData, position: number): FhirValue {
+  let v = td.values[position];
+  if (v === undefined) td.values[position] = v = new FhirValue(td.type, td.json[position]);
+  return v;
 }
 
 /**
@@ -166,84 +182,96 @@ interface TypeData {
  * const data = createFhirDataSource(bundle.entry.map((e) => e.resource), qicoreClassifier);
  */
 export function createFhirDataSource(resources: readonly unknown[], profiles: ProfileClassifier, options: FhirDataSourceOptions = {}): FhirDataSource {
-  const builder = sourceBuilder(options);
-  let last: TypeData | undefined;
+  const groups = new Map<string, { json: Json[]; values: FhirValue[]; index: number[]; seen: Map<string, FhirValue | FhirValue[]> }>();
+  let last: { type: string; group: { json: Json[]; values: FhirValue[]; index: number[]; seen: Map<string, FhirValue | FhirValue[]> } } | undefined;
+  let patient: FhirValue | null = null;
   for (let i = 0; i < resources.length; i++) {
     const r = resources[i];
     if (!isObj(r) || typeof r['resourceType'] !== 'string') continue;
     const type = r['resourceType'];
-    if (last === undefined || last.type !== type) last = builder.group(type);
-    builder.add(last, r, i);
+    if (last === undefined || last.type !== type) {
+      let group = groups.get(type);
+      if (group === undefined) groups.set(type, (group = { json: [], values: [], index: [], seen: new Map() }));
+      last = { type, group };
+    }
+    const { group } = last;
+    const v = new FhirValue(type, r);
+    // The same resource listed twice (overlapping pages) counts once: a retrieve's list holds no
+    // two equal resources, so queries over it can skip their distinct pass.
+    const id = r['id'];
+    if (typeof id === 'string') {
+      const twins = group.seen.get(id);
+      if (twins === undefined) group.seen.set(id, v);
+      else if (Array.isArray(twins)) {
+        if (twins.some((t) => t.modelEquals(v))) continue;
+        twins.push(v);
+      } else {
+        if (twins.modelEquals(v)) continue;
+        group.seen.set(id, [twins, v]);
+      }
+    }
+    if (type === 'Patient' && patient === null) patient = v;
+    group.json.push(r);
+    group.values.push(v);
+    group.index.push(i);
   }
-  return builder.done(profiles);
+  const types = new Map<string, TypeData>();
+  for (const [type, g] of groups) {
+    const keyOf = options.orderKey?.(type);
+    types.set(type, { type, json: g.json, index: g.index, values: g.values, keys: keyOf ? [] : undefined, keyOf, repeats: false, sorted: undefined });
+  }
+  return sourceOver(types, patient, profiles);
 }
 
 /**
  * `createFhirDataSource` over resources already grouped by type (a record indexed once by the
- * host): the same source as over the groups' resources in one list, without grouping them again.
- * Every resource of a group must have the group's `resourceType`; entries that are not resources
- * are skipped.
+ * host): the same retrieves as over the groups' resources in one list, without grouping them
+ * again, and with an order key without sorting them: each group is taken as it is, and a resource
+ * listed twice is dropped from the lists retrieves return. Entries of a group that are not
+ * resources of its type are skipped.
  */
 export function createFhirDataSourceByType(groups: Iterable<readonly [string, readonly unknown[]]>, profiles: ProfileClassifier, options: FhirDataSourceOptions = {}): FhirDataSource {
-  const builder = sourceBuilder(options);
-  for (const [type, resources] of groups) {
-    const td = builder.group(type);
-    for (let i = 0; i < resources.length; i++) {
-      const r = resources[i];
-      if (!isObj(r) || r['resourceType'] !== type) continue;
-      builder.add(td, r, i);
-    }
+  if (options.orderKey === undefined) {
+    const flat: unknown[] = [];
+    for (const [type, resources] of groups) for (const r of resources) if (isObj(r) && r['resourceType'] === type) flat.push(r);
+    return createFhirDataSource(flat, profiles);
   }
-  return builder.done(profiles);
-}
-
-function sourceBuilder(options: FhirDataSourceOptions): {
-  group(type: string): TypeData;
-  add(td: TypeData, r: Json, index: number): void;
-  done(profiles: ProfileClassifier): FhirDataSource;
-} {
   const types = new Map<string, TypeData>();
-  const orderKey = options.orderKey;
-  let patient: FhirValue | null = null;
-  return {
-    group(type) {
-      let td = types.get(type);
-      if (td === undefined) {
-        const keyOf = orderKey?.(type);
-        types.set(type, (td = { type, all: [], keys: keyOf ? [] : undefined, keyOf, seen: new Map(), sorted: undefined }));
-      }
-      return td;
-    },
-    add(td, r, index) {
-      const v = new FhirValue(td.type, r);
-      // The same resource listed twice (overlapping pages) counts once: a retrieve's list holds no
-      // two equal resources, so queries over it can skip their distinct pass.
-      const id = r['id'];
-      if (typeof id === 'string') {
-        const twins = td.seen.get(id);
-        if (twins === undefined) td.seen.set(id, v);
-        else if (Array.isArray(twins)) {
-          if (twins.some((t) => t.modelEquals(v))) return;
-          twins.push(v);
-        } else {
-          if (twins.modelEquals(v)) return;
-          td.seen.set(id, [twins, v]);
+  for (const [type, resources] of groups) {
+    if (types.has(type)) throw new CqlRuntimeError(`resource type ${type} given twice`);
+    let json = resources as readonly Json[];
+    let index: number[] | undefined;
+    if (!resources.every((r) => isObj(r) && r['resourceType'] === type)) {
+      const kept: Json[] = [];
+      index = [];
+      for (let i = 0; i < resources.length; i++) {
+        const r = resources[i];
+        if (isObj(r) && r['resourceType'] === type) {
+          kept.push(r);
+          index.push(i);
         }
       }
-      if (td.type === 'Patient' && patient === null) patient = v;
-      td.all.push(v);
-      if (td.keys !== undefined && td.keyOf !== undefined) td.keys.push(td.keyOf(r, index));
-    },
-    done(profiles) {
-      return sourceOver(types, patient, profiles);
-    },
-  };
+      json = kept;
+    }
+    if (json.length === 0) continue;
+    const keyOf = options.orderKey(type);
+    types.set(type, { type, json, index, values: new Array<FhirValue | undefined>(json.length), keys: new Array<string | undefined>(json.length), keyOf, repeats: true, sorted: undefined });
+  }
+  const patients = types.get('Patient');
+  return sourceOver(types, patients ? valueAt(patients, 0) : null, profiles);
 }
 
-/** Positions (in a type's list) in the source's order: by key then position, each once. */
+/**
+ * Positions (in a type's list) as a retrieve returns them: in the source's order (by key, then
+ * position), each resource once, and a resource listed twice (the same id and content) once.
+ */
 function ordered(td: TypeData, positions: number[], maybeUnsorted: boolean): FhirValue[] {
-  const keys = td.keys;
-  if (keys !== undefined) {
+  const { keys, keyOf, json, index } = td;
+  if (keys !== undefined && keyOf !== undefined) {
+    for (let k = 0; k < positions.length; k++) {
+      const p = positions[k] as number;
+      if (keys[p] === undefined) keys[p] = keyOf(json[p] as Json, index === undefined ? p : (index[p] as number));
+    }
     positions.sort((x, y) => {
       const kx = keys[x] as string;
       const ky = keys[y] as string;
@@ -251,37 +279,79 @@ function ordered(td: TypeData, positions: number[], maybeUnsorted: boolean): Fhi
     });
   } else if (maybeUnsorted) positions.sort((x, y) => x - y);
   const out: FhirValue[] = [];
-  for (let k = 0; k < positions.length; k++) if (k === 0 || positions[k] !== positions[k - 1]) out.push(td.all[positions[k] as number] as FhirValue);
+  if (!td.repeats || keys === undefined) {
+    for (let k = 0; k < positions.length; k++) if (k === 0 || positions[k] !== positions[k - 1]) out.push(valueAt(td, positions[k] as number));
+    return out;
+  }
+  // A resource listed twice has the same key as its twin (same id and meta), so it sorts right
+  // after it; only an empty id (a key of its own per position) needs looking up.
+  let runKey: string | undefined;
+  let runStart = 0;
+  let blank: FhirValue[] | undefined;
+  outer: for (let k = 0; k < positions.length; k++) {
+    const p = positions[k] as number;
+    if (k > 0 && p === positions[k - 1]) continue;
+    const r = json[p] as Json;
+    const key = keys[p] as string;
+    if (key !== runKey) {
+      runKey = key;
+      runStart = out.length;
+    }
+    const id = r['id'];
+    if (typeof id === 'string') {
+      if (id === '') {
+        if (blank?.some((b) => jsonEqual(b.json, r))) continue;
+        (blank ??= []).push(valueAt(td, p));
+      } else {
+        for (let j = runStart; j < out.length; j++) if (jsonEqual((out[j] as FhirValue).json, r)) continue outer;
+      }
+    }
+    out.push(valueAt(td, p));
+  }
   return out;
 }
 
 function sourceOver(types: ReadonlyMap<string, TypeData>, patient: FhirValue | null, profiles: ProfileClassifier): FhirDataSource {
-  const byType = new Map<string, FhirValue[]>();
-  for (const [type, td] of types) if (td.all.length > 0) byType.set(type, markIdentityDistinct(td.all));
   const retrieved = new WeakMap<Terminology, Map<string, readonly FhirValue[]>>();
   const codeIndexes = new Map<string, CodeIndex>();
-  const codeIndex = (fhirType: string, path: string, all: readonly FhirValue[]): CodeIndex => {
-    const key = `${fhirType}\u0000${path}`;
+  const codeIndex = (td: TypeData, path: string): CodeIndex => {
+    const key = `${td.type}\u0000${path}`;
     let index = codeIndexes.get(key);
-    if (index === undefined) codeIndexes.set(key, (index = indexCodes(all, fhirType, path)));
+    if (index === undefined) codeIndexes.set(key, (index = indexCodes(td.json, td.type, path)));
     return index;
   };
   const conformances = new Map<string, readonly boolean[]>();
-  const conformance = (profile: string, fhirType: string, all: readonly FhirValue[]): readonly boolean[] => {
-    const key = `${fhirType}\u0000${profile}`;
+  const conformance = (profile: string, td: TypeData): readonly boolean[] => {
+    const key = `${td.type}\u0000${profile}`;
     let flags = conformances.get(key);
-    if (flags === undefined) conformances.set(key, (flags = all.map((v) => profiles.conforms(profile, v.json as Json))));
+    if (flags === undefined) conformances.set(key, (flags = td.json.map((r) => profiles.conforms(profile, r))));
     return flags;
   };
   /** Every resource of a type, in the source's order. */
   const everything = (td: TypeData): readonly FhirValue[] => {
-    if (td.keys === undefined) return td.all;
-    if (td.sorted === undefined) td.sorted = markIdentityDistinct(ordered(td, td.all.map((_, i) => i), true));
+    if (td.sorted === undefined) {
+      td.sorted = markIdentityDistinct(
+        td.keys === undefined && !td.repeats
+          ? td.json.map((_, i) => valueAt(td, i))
+          : ordered(
+              td,
+              td.json.map((_, i) => i),
+              true,
+            ),
+      );
+    }
     return td.sorted;
   };
+  let byType: Map<string, readonly FhirValue[]> | undefined;
   return {
     patient,
-    byType,
+    get byType() {
+      if (byType === undefined) {
+        byType = new Map();
+        for (const [type, td] of types) if (td.json.length > 0) byType.set(type, everything(td));
+      }
+      return byType;
+    },
     retrieve(req, rt) {
       const { ns, name } = splitQName(req.dataType);
       let fhirType: string;
@@ -303,8 +373,7 @@ function sourceOver(types: ReadonlyMap<string, TypeData>, patient: FhirValue | n
       }
       if (req.dateRange !== undefined) throw new CqlRuntimeError('Retrieve with a date range is not supported');
       const td = types.get(fhirType);
-      if (td === undefined || td.all.length === 0) return [];
-      const all = td.all;
+      if (td === undefined || td.json.length === 0) return [];
       if (!profile && !req.codes) return everything(td);
       const codeProperty = req.codeProperty ?? primaryCodePath(fhirType);
       if (req.codes && !codeProperty) return [];
@@ -315,12 +384,12 @@ function sourceOver(types: ReadonlyMap<string, TypeData>, patient: FhirValue | n
       const key = `${fhirType}\u0000${profile ?? ''}\u0000${codeProperty ?? ''}\u0000${req.codes ? codesKey(req.codes) : ''}`;
       const hit = cache.get(key);
       if (hit !== undefined) return hit;
-      const conforming = profile ? conformance(profile, fhirType, all) : undefined;
+      const conforming = profile ? conformance(profile, td) : undefined;
       let out: FhirValue[];
       if (req.codes && codeProperty) {
         const positions: number[] = [];
         let runs = 0;
-        for (const { code, at } of codeIndex(fhirType, codeProperty, all).distinct) {
+        for (const { code, at } of codeIndex(td, codeProperty).distinct) {
           if (!codeMatches(code, req.codes, rt.terminology)) continue;
           for (const i of at) if (!conforming || conforming[i] === true) positions.push(i);
           runs++;
@@ -329,7 +398,7 @@ function sourceOver(types: ReadonlyMap<string, TypeData>, patient: FhirValue | n
         out = ordered(td, positions, runs > 1);
       } else {
         const positions: number[] = [];
-        for (let i = 0; i < all.length; i++) if (conforming?.[i] === true) positions.push(i);
+        for (let i = 0; i < td.json.length; i++) if (conforming?.[i] === true) positions.push(i);
         out = ordered(td, positions, false);
       }
       cache.set(key, markIdentityDistinct(out));

@@ -133,10 +133,12 @@ describe('A source over groups, in key order', () => {
     obs('r3', '4548-4', { status: 'amended' }),
     obs(undefined, '17856-6'),
     { resourceType: 'Patient', id: 'p' },
+    obs('', '4548-4', { status: 'final' }),
     obs('r1-a', '4548-4'),
+    obs('', '4548-4', { status: 'final' }),
   ];
   const keyOf = (r: Json, index: number): string => {
-    const id = typeof r['id'] === 'string' ? r['id'] : `#${index}`;
+    const id = typeof r['id'] === 'string' && r['id'] !== '' ? r['id'] : `#${index}`;
     const meta = r['meta'] as { versionId?: string } | undefined;
     return meta?.versionId === undefined ? id : `${id}/_history/${meta.versionId}`;
   };
@@ -160,8 +162,8 @@ describe('A source over groups, in key order', () => {
   );
   const rows = (values: readonly unknown[]): unknown[] => values.map((v) => (v as FhirValue).json);
   const cases: [string, RetrieveRequest, (string | null)[]][] = [
-    ['every Observation', request(`${FHIR}Observation`), [null, null, 'r1', 'r1-a', 'r10', 'r2', 'r2', 'r3', 'r3', 'r9']],
-    ['a value set of several codes', request(`${FHIR}Observation`, undefined, { valueSet: A1C_VS }), [null, null, 'r1-a', 'r10', 'r2', 'r2', 'r3', 'r3', 'r9']],
+    ['every Observation', request(`${FHIR}Observation`), ['', null, null, 'r1', 'r1-a', 'r10', 'r2', 'r2', 'r3', 'r3', 'r9']],
+    ['a value set of several codes', request(`${FHIR}Observation`, undefined, { valueSet: A1C_VS }), ['', null, null, 'r1-a', 'r10', 'r2', 'r2', 'r3', 'r3', 'r9']],
     ['one listed code', request(`${FHIR}Observation`, undefined, { list: [new CqlCode('17856-6', LOINC)] }), [null, 'r10']],
     ['no match', request(`${FHIR}Observation`, undefined, { list: [new CqlCode('0000-0', LOINC)] }), []],
     ['the patient', request(`${FHIR}Patient`), ['p']],
@@ -180,8 +182,8 @@ describe('A source over groups, in key order', () => {
     expect(got.filter((r) => r['id'] === undefined).map((r) => r['status'] ?? null)).toEqual(['final', null]);
   });
 
-  test('keeps the first Patient and counts a repeated resource once', () => {
+  test('keeps the first Patient and counts a repeated resource once (with an id, or an empty one)', () => {
     expect((grouped.patient?.json as Json)['id']).toBe('p');
-    expect(grouped.retrieve(request(`${FHIR}Observation`), rtA1c)).toHaveLength(chart.length - 2);
+    expect(grouped.retrieve(request(`${FHIR}Observation`), rtA1c)).toHaveLength(chart.length - 3);
   });
 });
