@@ -316,5 +316,9 @@ export function createFhirModel(qicore: QiCoreResolver, conforms: (profile: stri
       if (ns === QICORE_NS || ns === 'QICore') return qicore(name) !== undefined;
       return false;
     },
+    // A FHIR value is its type and JSON, plus a primitive's `_x` sibling: without one, two values of
+    // one type over the same JSON (the same object, or an equal primitive) are interchangeable.
+    memoType: (value) => (value instanceof FhirValue && value.ext === undefined ? value.fhirType : undefined),
+    memoData: (value) => (value as FhirValue).json,
   };
 }
