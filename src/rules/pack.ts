@@ -53,8 +53,8 @@ import { evaluateMeasure } from './measure-package.ts';
 import type { MeasurePackage } from './measure-package.ts';
 import { PACK_RULES } from './pack-metadata.ts';
 import type { RuleMeta } from './pack-metadata.ts';
-import { indexRecord, isObject } from './record.ts';
-import type { IndexedResource, PatientRecord } from './record.ts';
+import { indexRecord, isObject, recordGroups, referenceKey } from './record.ts';
+import type { PatientRecord } from './record.ts';
 import type {
   CareGapReason,
   CodeRef,
@@ -688,20 +688,17 @@ function messageOf(e: unknown): string {
  * retrieve returns is sorted, not the whole record.
  */
 function dataSourceOf(record: PatientRecord): FhirDataSource {
-  const groups: [string, unknown[]][] = [];
-  for (const [type, entries] of record.byType) groups.push([type, entries.map((e) => e.resource)]);
-  return createFhirDataSourceByType(groups, qicoreClassifier, {
-    orderKey: (type) => {
-      const entries = record.byType.get(type) ?? [];
-      return (_resource, index) => orderKeyOf(entries[index]);
+  const groups = recordGroups(record);
+  return createFhirDataSourceByType(
+    [...groups].map(([type, group]) => [type, group.resources] as const),
+    qicoreClassifier,
+    {
+      orderKey: (type) => {
+        const positions = groups.get(type)?.positions ?? [];
+        return (resource, index) => referenceKey(resource, positions[index] ?? index);
+      },
     },
-  });
-}
-
-/** The reference without its `Type/` prefix (the same order within a type). */
-function orderKeyOf(entry: IndexedResource | undefined): string {
-  if (entry === undefined) return '';
-  return entry.versionId === undefined ? entry.id : `${entry.id}/_history/${entry.versionId}`;
+  );
 }
 
 /** The record's resources in a stable order (type, then reference), for official measure packages. */
@@ -751,7 +748,7 @@ export function evaluatePack(pack: RulePack, input: PatientRecord | readonly unk
   const problem = optionsProblem(options);
   if (problem) return failAll(pack, record, `invalid options: ${problem}`, false);
   const measure = options.mode === 'measure';
-  const patients = record.byType.get('Patient')?.length ?? 0;
+  const patients = recordGroups(record).get('Patient')?.resources.length ?? 0;
   if (patients > 1) {
     return failAll(pack, record, 'more than one Patient resource', measure, (r) => !measure || r.measure !== undefined, ['Patient.birthDate']);
   }

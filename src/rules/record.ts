@@ -20,13 +20,11 @@ export interface IndexedResource {
 }
 
 /**
- * IndexedResource with the reference, the codes and the problems worked out only when asked for:
- * evaluation reads the resource itself, so indexing a record is one pass that groups it by type.
+ * IndexedResource made when the record's `byType` is first read for its type: evaluation reads
+ * the grouped resources themselves (`recordGroups`), so indexing a record is one pass that groups
+ * it by type. The reference and the codes are worked out when asked for.
  */
 class Entry implements IndexedResource {
-  #codes: readonly CodeRef[] | undefined;
-  #problems: readonly string[] | undefined;
-
   constructor(
     readonly resourceType: string,
     readonly id: string,
@@ -40,20 +38,105 @@ class Entry implements IndexedResource {
   }
 
   get codes(): readonly CodeRef[] {
-    if (this.#codes === undefined) this.#read();
-    return this.#codes as readonly CodeRef[];
+    return readCodes(this.resourceType, this.resource).codes;
   }
 
   get problems(): readonly string[] {
-    if (this.#problems === undefined) this.#read();
-    return this.#problems as readonly string[];
+    return readCodes(this.resourceType, this.resource).problems;
+  }
+}
+
+/** The id the record gives a resource: its own, or `#<position in the input>` without one. */
+function idOf(raw: Readonly<Record<string, unknown>>, position: number): string {
+  const rawId = raw['id'];
+  return typeof rawId === 'string' && rawId !== '' ? rawId : `#${position}`;
+}
+
+function versionIdOf(raw: Readonly<Record<string, unknown>>): string | undefined {
+  const meta = raw['meta'];
+  return isObject(meta) && typeof meta['versionId'] === 'string' ? meta['versionId'] : undefined;
+}
+
+/**
+ * A resource's reference without its `Type/` prefix (`id/_history/vid` or `id`): within one type,
+ * the order of references. `position` is the resource's position in the record (see `recordGroups`).
+ */
+export function referenceKey(raw: Readonly<Record<string, unknown>>, position: number): string {
+  const id = idOf(raw, position);
+  const versionId = versionIdOf(raw);
+  return versionId === undefined ? id : `${id}/_history/${versionId}`;
+}
+
+/** One type's resources as given, with each one's position in the (flattened) input. */
+export interface RecordGroup {
+  readonly resources: readonly Readonly<Record<string, unknown>>[];
+  readonly positions: readonly number[];
+}
+
+/** `byType`, with each type's entries made on first use. */
+class LazyByType implements ReadonlyMap<string, readonly IndexedResource[]> {
+  readonly #groups: ReadonlyMap<string, RecordGroup>;
+  readonly #made = new Map<string, readonly IndexedResource[]>();
+
+  constructor(groups: ReadonlyMap<string, RecordGroup>) {
+    this.#groups = groups;
   }
 
-  #read(): void {
-    const { codes, problems } = readCodes(this.resourceType, this.resource);
-    this.#codes = codes;
-    this.#problems = problems;
+  get(type: string): readonly IndexedResource[] | undefined {
+    let entries = this.#made.get(type);
+    if (entries === undefined) {
+      const group = this.#groups.get(type);
+      if (group === undefined) return undefined;
+      entries = group.resources.map((raw, i) => new Entry(type, idOf(raw, group.positions[i] ?? i), versionIdOf(raw), raw));
+      this.#made.set(type, entries);
+    }
+    return entries;
   }
+
+  has(type: string): boolean {
+    return this.#groups.has(type);
+  }
+
+  get size(): number {
+    return this.#groups.size;
+  }
+
+  *keys(): MapIterator<string> {
+    yield* this.#groups.keys();
+  }
+
+  *values(): MapIterator<readonly IndexedResource[]> {
+    for (const type of this.#groups.keys()) yield this.get(type) ?? [];
+  }
+
+  *entries(): MapIterator<[string, readonly IndexedResource[]]> {
+    for (const type of this.#groups.keys()) yield [type, this.get(type) ?? []];
+  }
+
+  [Symbol.iterator](): MapIterator<[string, readonly IndexedResource[]]> {
+    return this.entries();
+  }
+
+  forEach(callback: (value: readonly IndexedResource[], key: string, map: ReadonlyMap<string, readonly IndexedResource[]>) => void, thisArg?: unknown): void {
+    for (const [type, entries] of this.entries()) callback.call(thisArg, entries, type, this);
+  }
+}
+
+const groupsOfRecord = new WeakMap<PatientRecord, ReadonlyMap<string, RecordGroup>>();
+
+/**
+ * The record's resources by type as given, each with its position (which names a resource without
+ * an id): what evaluation reads, without making an IndexedResource per resource. A record not made
+ * by `indexRecord` is grouped from its `byType`.
+ */
+export function recordGroups(record: PatientRecord): ReadonlyMap<string, RecordGroup> {
+  const known = groupsOfRecord.get(record);
+  if (known !== undefined) return known;
+  const groups = new Map<string, RecordGroup>();
+  for (const [type, entries] of record.byType) {
+    groups.set(type, { resources: entries.map((e) => e.resource), positions: entries.map((e) => (e.id.startsWith('#') ? Number(e.id.slice(1)) : -1)) });
+  }
+  return groups;
 }
 
 /** The indexed record of one patient. */
@@ -134,12 +217,6 @@ export function codeKey(system: string, code: string): string {
 
 const NO_PROBLEMS: readonly string[] = Object.freeze([]);
 
-function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
-}
-
 function subjectPatientId(resource: Record<string, unknown>): string | undefined {
   for (const field of ['subject', 'patient']) {
     const ref = resource[field];
@@ -203,9 +280,11 @@ function readCodes(resourceType: string, raw: Record<string, unknown>): { codes:
 export function indexRecord(resources: readonly unknown[]): PatientRecord {
   const flat: unknown[] = [];
   flatten(resources, flat);
-  const byType = new Map<string, IndexedResource[]>();
+  const groups = new Map<string, { resources: Record<string, unknown>[]; positions: number[] }>();
   const rejected: string[] = [];
   let subjectId: string | undefined;
+  let lastType = '';
+  let last: { resources: Record<string, unknown>[]; positions: number[] } | undefined;
   for (let position = 0; position < flat.length; position++) {
     const raw = flat[position];
     if (!isObject(raw) || typeof raw['resourceType'] !== 'string') {
@@ -213,23 +292,27 @@ export function indexRecord(resources: readonly unknown[]): PatientRecord {
       continue;
     }
     const resourceType = raw['resourceType'];
-    const rawId = raw['id'];
-    const id = typeof rawId === 'string' && rawId !== '' ? rawId : `#${position}`;
-    const meta = raw['meta'];
-    const versionId = isObject(meta) && typeof meta['versionId'] === 'string' ? meta['versionId'] : undefined;
-    const entry: IndexedResource = new Entry(resourceType, id, versionId, raw);
-    push(byType, resourceType, entry);
+    if (last === undefined || resourceType !== lastType) {
+      lastType = resourceType;
+      last = groups.get(resourceType);
+      if (last === undefined) groups.set(resourceType, (last = { resources: [], positions: [] }));
+    }
+    last.resources.push(raw);
+    last.positions.push(position);
     subjectId ??= subjectPatientId(raw);
   }
-  const patients = byType.get('Patient') ?? [];
-  const patient = patients.length === 1 ? patients[0] : undefined;
-  return {
+  const patients = groups.get('Patient');
+  const only = patients?.resources.length === 1 ? patients.resources[0] : undefined;
+  const patient = only === undefined ? undefined : new Entry('Patient', idOf(only, patients?.positions[0] ?? 0), versionIdOf(only), only);
+  const record: PatientRecord = {
     patient,
     patientId: patient?.id ?? subjectId ?? '',
-    byType,
+    byType: new LazyByType(groups),
     rejected,
     size: flat.length,
   };
+  groupsOfRecord.set(record, groups);
+  return record;
 }
 
 /** Type guard for the raw JSON objects inside resources. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { indexRecord } from '../../src/rules/index.ts';
+import { recordGroups, referenceKey } from '../../src/rules/record.ts';
 
 describe('indexRecord', () => {
   it('indexes by type and by system|code, unpacking Bundles', () => {
@@ -40,5 +41,33 @@ describe('indexRecord', () => {
   it('builds versioned references', () => {
     const record = indexRecord([{ resourceType: 'Procedure', id: 'p', meta: { versionId: '3' } }]);
     expect(record.byType.get('Procedure')?.[0]?.reference).toBe('Procedure/p/_history/3');
+  });
+
+  it('reads by type like a map, naming a resource without an id by its position', () => {
+    const record = indexRecord([
+      { resourceType: 'Patient', id: 'ada' },
+      null,
+      { resourceType: 'Observation', code: { text: 'no id' } },
+      { resourceType: 'Condition', id: 'c1', meta: { versionId: '2' } },
+      { resourceType: 'Observation', id: 'o1' },
+    ]);
+    expect([...record.byType.keys()]).toEqual(['Patient', 'Observation', 'Condition']);
+    expect(record.byType.size).toBe(3);
+    expect(record.byType.has('Condition')).toBe(true);
+    expect(record.byType.get('Procedure')).toBeUndefined();
+    expect([...record.byType].map(([type, entries]) => `${type}:${entries.map((e) => e.reference).join(',')}`)).toEqual([
+      'Patient:Patient/ada',
+      'Observation:Observation/#2,Observation/o1',
+      'Condition:Condition/c1/_history/2',
+    ]);
+    // What evaluation orders each type's resources by: the references without the type.
+    const groups = recordGroups(record);
+    const keys = (type: string) => {
+      const g = groups.get(type);
+      return g?.resources.map((r, i) => referenceKey(r, g.positions[i] ?? -1));
+    };
+    expect(keys('Observation')).toEqual(['#2', 'o1']);
+    expect(keys('Condition')).toEqual(['c1/_history/2']);
+    expect(record.patient?.id).toBe('ada');
   });
 });
