@@ -228,23 +228,6 @@ function subjectPatientId(resource: Record<string, unknown>): string | undefined
   return undefined;
 }
 
-/** Flattens Bundles (any type) into their entries' resources. */
-function flatten(input: readonly unknown[], out: unknown[]): void {
-  for (const item of input) {
-    if (isObject(item) && item['resourceType'] === 'Bundle') {
-      const entries = item['entry'];
-      if (Array.isArray(entries)) {
-        flatten(
-          entries.map((e: unknown) => (isObject(e) ? e['resource'] : e)),
-          out,
-        );
-      }
-    } else {
-      out.push(item);
-    }
-  }
-}
-
 /** The codings of a resource's primary code (and Observation component codes), and any problem reading them. */
 function readCodes(resourceType: string, raw: Record<string, unknown>): { codes: readonly CodeRef[]; problems: readonly string[] } {
   const problems: string[] = [];
@@ -278,29 +261,39 @@ function readCodes(resourceType: string, raw: Record<string, unknown>): { codes:
  * evaluatePack(careloopPreventive, record, { mode: 'point-of-care', asOf: '2025-06-01' });
  */
 export function indexRecord(resources: readonly unknown[]): PatientRecord {
-  const flat: unknown[] = [];
-  flatten(resources, flat);
   const groups = new Map<string, { resources: Record<string, unknown>[]; positions: number[] }>();
   const rejected: string[] = [];
   let subjectId: string | undefined;
   let lastType = '';
   let last: { resources: Record<string, unknown>[]; positions: number[] } | undefined;
-  for (let position = 0; position < flat.length; position++) {
-    const raw = flat[position];
-    if (!isObject(raw) || typeof raw['resourceType'] !== 'string') {
-      rejected.push(`entry ${position} is not a FHIR resource`);
-      continue;
+  let position = 0;
+  // Bundles (any type) are unpacked in place: positions count the resources of the flattened input.
+  const add = (list: readonly unknown[]): void => {
+    for (let i = 0; i < list.length; i++) {
+      const raw = list[i];
+      if (isObject(raw) && raw['resourceType'] === 'Bundle') {
+        const entries = raw['entry'];
+        if (Array.isArray(entries)) add(entries.map((e: unknown) => (isObject(e) ? e['resource'] : e)));
+        continue;
+      }
+      if (!isObject(raw) || typeof raw['resourceType'] !== 'string') {
+        rejected.push(`entry ${position} is not a FHIR resource`);
+        position++;
+        continue;
+      }
+      const resourceType = raw['resourceType'];
+      if (last === undefined || resourceType !== lastType) {
+        lastType = resourceType;
+        last = groups.get(resourceType);
+        if (last === undefined) groups.set(resourceType, (last = { resources: [], positions: [] }));
+      }
+      last.resources.push(raw);
+      last.positions.push(position);
+      subjectId ??= subjectPatientId(raw);
+      position++;
     }
-    const resourceType = raw['resourceType'];
-    if (last === undefined || resourceType !== lastType) {
-      lastType = resourceType;
-      last = groups.get(resourceType);
-      if (last === undefined) groups.set(resourceType, (last = { resources: [], positions: [] }));
-    }
-    last.resources.push(raw);
-    last.positions.push(position);
-    subjectId ??= subjectPatientId(raw);
-  }
+  };
+  add(resources);
   const patients = groups.get('Patient');
   const only = patients?.resources.length === 1 ? patients.resources[0] : undefined;
   const patient = only === undefined ? undefined : new Entry('Patient', idOf(only, patients?.positions[0] ?? 0), versionIdOf(only), only);
@@ -309,7 +302,7 @@ export function indexRecord(resources: readonly unknown[]): PatientRecord {
     patientId: patient?.id ?? subjectId ?? '',
     byType: new LazyByType(groups),
     rejected,
-    size: flat.length,
+    size: position,
   };
   groupsOfRecord.set(record, groups);
   return record;
