@@ -109,7 +109,10 @@ function indexCodes(all: readonly Json[], fhirType: string, path: string): CodeI
     }
     hit.push(add(code, system));
   };
-  for (; i < all.length; i++) read(all[i] as Json, visit);
+  for (; i < all.length; i++) {
+    const r: unknown = all[i];
+    if (isObj(r) && r['resourceType'] === fhirType) read(r, visit);
+  }
   return { distinct };
 }
 
@@ -154,7 +157,10 @@ export interface FhirDataSourceOptions {
  */
 interface TypeData {
   readonly type: string;
-  /** The type's resources; with `repeats`, a resource listed twice may be here twice. */
+  /**
+   * The type's resources; with `repeats` (a source over groups), as given: a resource listed twice
+   * may be here twice, and an entry that is not a resource of the type is skipped where read.
+   */
   readonly json: readonly Json[];
   /** Each position's index in the input (its group), when not the position itself. */
   readonly index: readonly number[] | undefined;
@@ -167,6 +173,15 @@ interface TypeData {
   readonly repeats: boolean;
   /** Every resource in the source's order, built on first use. */
   sorted: readonly FhirValue[] | undefined;
+}
+
+const isResourceOf = (r: unknown, type: string): r is Json => isObj(r) && r['resourceType'] === type;
+
+/** The positions of a type's list that hold a resource of the type. */
+function validPositions(td: TypeData): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < td.json.length; i++) if (isResourceOf(td.json[i], td.type)) out.push(i);
+  return out;
 }
 
 function valueAt(td: TypeData, position: number): FhirValue {
@@ -239,26 +254,16 @@ export function createFhirDataSourceByType(groups: Iterable<readonly [string, re
   const types = new Map<string, TypeData>();
   for (const [type, resources] of groups) {
     if (types.has(type)) throw new CqlRuntimeError(`resource type ${type} given twice`);
-    let json = resources as readonly Json[];
-    let index: number[] | undefined;
-    if (!resources.every((r) => isObj(r) && r['resourceType'] === type)) {
-      const kept: Json[] = [];
-      index = [];
-      for (let i = 0; i < resources.length; i++) {
-        const r = resources[i];
-        if (isObj(r) && r['resourceType'] === type) {
-          kept.push(r);
-          index.push(i);
-        }
-      }
-      json = kept;
-    }
-    if (json.length === 0) continue;
+    if (resources.length === 0) continue;
+    // Taken as given: an entry that is not a resource of the type is skipped where a resource is
+    // read (a pass over every resource of a large record only to check it costs a cache miss each).
+    const json = resources as readonly Json[];
     const keyOf = options.orderKey(type);
-    types.set(type, { type, json, index, values: new Array<FhirValue | undefined>(json.length), keys: new Array<string | undefined>(json.length), keyOf, repeats: true, sorted: undefined });
+    types.set(type, { type, json, index: undefined, values: new Array<FhirValue | undefined>(json.length), keys: new Array<string | undefined>(json.length), keyOf, repeats: true, sorted: undefined });
   }
   const patients = types.get('Patient');
-  return sourceOver(types, patients ? valueAt(patients, 0) : null, profiles);
+  const first = patients === undefined ? -1 : patients.json.findIndex((r) => isResourceOf(r, 'Patient'));
+  return sourceOver(types, patients !== undefined && first >= 0 ? valueAt(patients, first) : null, profiles);
 }
 
 /**
@@ -324,7 +329,7 @@ function sourceOver(types: ReadonlyMap<string, TypeData>, patient: FhirValue | n
   const conformance = (profile: string, td: TypeData): readonly boolean[] => {
     const key = `${td.type}\u0000${profile}`;
     let flags = conformances.get(key);
-    if (flags === undefined) conformances.set(key, (flags = td.json.map((r) => profiles.conforms(profile, r))));
+    if (flags === undefined) conformances.set(key, (flags = td.json.map((r) => isResourceOf(r, td.type) && profiles.conforms(profile, r))));
     return flags;
   };
   /** Every resource of a type, in the source's order. */
@@ -333,11 +338,7 @@ function sourceOver(types: ReadonlyMap<string, TypeData>, patient: FhirValue | n
       td.sorted = markIdentityDistinct(
         td.keys === undefined && !td.repeats
           ? td.json.map((_, i) => valueAt(td, i))
-          : ordered(
-              td,
-              td.json.map((_, i) => i),
-              true,
-            ),
+          : ordered(td, validPositions(td), true),
       );
     }
     return td.sorted;

@@ -132,7 +132,8 @@ function primitiveConverter(systemType: string | undefined): (json: unknown, rt:
           lastOffset = offset;
           table = dateTimeTable(offset);
         }
-        return cachedParse(table, json, (t) => parseDateTime(t, offset));
+        const hit = table.get(json);
+        return hit !== undefined ? hit : cachedParse(table, json, (t) => parseDateTime(t, offset));
       };
     }
     case 'System.Date':

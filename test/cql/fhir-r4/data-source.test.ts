@@ -182,6 +182,21 @@ describe('A source over groups, in key order', () => {
     expect(got.filter((r) => r['id'] === undefined).map((r) => r['status'] ?? null)).toEqual(['final', null]);
   });
 
+  test('skips entries of a group that are not resources of its type', () => {
+    const odd = createFhirDataSourceByType(
+      [
+        ['Patient', [null, { resourceType: 'Observation', id: 'not-a-patient' }, { resourceType: 'Patient', id: 'p2' }]],
+        ['Observation', ['text', obs('o1', '4548-4'), { resourceType: 'Condition', id: 'c', code: { coding: [{ system: LOINC, code: '4548-4' }] } }, [obs('o2', '4548-4')]]],
+      ],
+      qicoreClassifier,
+      { orderKey: () => (r) => String(r['id']) },
+    );
+    expect((odd.patient?.json as Json)['id']).toBe('p2');
+    expect(ids(odd.retrieve(request(`${FHIR}Observation`), rtA1c))).toEqual(['o1']);
+    expect(ids(odd.retrieve(request(`${FHIR}Observation`, undefined, { valueSet: A1C_VS }), rtA1c))).toEqual(['o1']);
+    expect(ids(odd.retrieve(request(`${FHIR}Patient`, `${QI}qicore-patient`), rtA1c))).toEqual(['p2']);
+  });
+
   test('keeps the first Patient and counts a repeated resource once (with an id, or an empty one)', () => {
     expect((grouped.patient?.json as Json)['id']).toBe('p');
     expect(grouped.retrieve(request(`${FHIR}Observation`), rtA1c)).toHaveLength(chart.length - 3);
