@@ -694,8 +694,8 @@ function dataSourceOf(record: PatientRecord): FhirDataSource {
     qicoreClassifier,
     {
       orderKey: (type) => {
-        const positions = groups.get(type)?.positions ?? [];
-        return (resource, index) => referenceKey(resource, positions[index] ?? index);
+        const group = groups.get(type);
+        return (resource, index) => referenceKey(resource, group?.positionOf(index) ?? -1);
       },
     },
   );

@@ -67,10 +67,27 @@ export function referenceKey(raw: Readonly<Record<string, unknown>>, position: n
   return versionId === undefined ? id : `${id}/_history/${versionId}`;
 }
 
-/** One type's resources as given, with each one's position in the (flattened) input. */
+/** One type's resources as given, and where a resource without an id was in the (flattened) input. */
 export interface RecordGroup {
   readonly resources: readonly Readonly<Record<string, unknown>>[];
-  readonly positions: readonly number[];
+  /** The input position of `resources[index]` when it has no usable id (it names it), else -1. */
+  positionOf(index: number): number;
+}
+
+/** A group being filled: positions are kept only for resources without a usable id (few, if any). */
+class Group implements RecordGroup {
+  readonly resources: Record<string, unknown>[] = [];
+  #unnamed: Map<number, number> | undefined;
+
+  add(raw: Record<string, unknown>, position: number): void {
+    const id = raw['id'];
+    if (typeof id !== 'string' || id === '') (this.#unnamed ??= new Map()).set(this.resources.length, position);
+    this.resources.push(raw);
+  }
+
+  positionOf(index: number): number {
+    return this.#unnamed?.get(index) ?? -1;
+  }
 }
 
 /** `byType`, with each type's entries made on first use. */
@@ -87,7 +104,7 @@ class LazyByType implements ReadonlyMap<string, readonly IndexedResource[]> {
     if (entries === undefined) {
       const group = this.#groups.get(type);
       if (group === undefined) return undefined;
-      entries = group.resources.map((raw, i) => new Entry(type, idOf(raw, group.positions[i] ?? i), versionIdOf(raw), raw));
+      entries = group.resources.map((raw, i) => new Entry(type, idOf(raw, group.positionOf(i)), versionIdOf(raw), raw));
       this.#made.set(type, entries);
     }
     return entries;
@@ -134,7 +151,8 @@ export function recordGroups(record: PatientRecord): ReadonlyMap<string, RecordG
   if (known !== undefined) return known;
   const groups = new Map<string, RecordGroup>();
   for (const [type, entries] of record.byType) {
-    groups.set(type, { resources: entries.map((e) => e.resource), positions: entries.map((e) => (e.id.startsWith('#') ? Number(e.id.slice(1)) : -1)) });
+    const positions = entries.map((e) => (e.id.startsWith('#') ? Number(e.id.slice(1)) : -1));
+    groups.set(type, { resources: entries.map((e) => e.resource), positionOf: (i) => positions[i] ?? -1 });
   }
   return groups;
 }
@@ -261,11 +279,11 @@ function readCodes(resourceType: string, raw: Record<string, unknown>): { codes:
  * evaluatePack(careloopPreventive, record, { mode: 'point-of-care', asOf: '2025-06-01' });
  */
 export function indexRecord(resources: readonly unknown[]): PatientRecord {
-  const groups = new Map<string, { resources: Record<string, unknown>[]; positions: number[] }>();
+  const groups = new Map<string, Group>();
   const rejected: string[] = [];
   let subjectId: string | undefined;
   let lastType = '';
-  let last: { resources: Record<string, unknown>[]; positions: number[] } | undefined;
+  let last: Group | undefined;
   let position = 0;
   // Bundles (any type) are unpacked in place: positions count the resources of the flattened input.
   const add = (list: readonly unknown[]): void => {
@@ -285,10 +303,9 @@ export function indexRecord(resources: readonly unknown[]): PatientRecord {
       if (last === undefined || resourceType !== lastType) {
         lastType = resourceType;
         last = groups.get(resourceType);
-        if (last === undefined) groups.set(resourceType, (last = { resources: [], positions: [] }));
+        if (last === undefined) groups.set(resourceType, (last = new Group()));
       }
-      last.resources.push(raw);
-      last.positions.push(position);
+      last.add(raw, position);
       subjectId ??= subjectPatientId(raw);
       position++;
     }
@@ -296,7 +313,7 @@ export function indexRecord(resources: readonly unknown[]): PatientRecord {
   add(resources);
   const patients = groups.get('Patient');
   const only = patients?.resources.length === 1 ? patients.resources[0] : undefined;
-  const patient = only === undefined ? undefined : new Entry('Patient', idOf(only, patients?.positions[0] ?? 0), versionIdOf(only), only);
+  const patient = only === undefined ? undefined : new Entry('Patient', idOf(only, patients?.positionOf(0) ?? 0), versionIdOf(only), only);
   const record: PatientRecord = {
     patient,
     patientId: patient?.id ?? subjectId ?? '',

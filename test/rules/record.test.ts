@@ -64,7 +64,7 @@ describe('indexRecord', () => {
     const groups = recordGroups(record);
     const keys = (type: string) => {
       const g = groups.get(type);
-      return g?.resources.map((r, i) => referenceKey(r, g.positions[i] ?? -1));
+      return g?.resources.map((r, i) => referenceKey(r, g.positionOf(i)));
     };
     expect(keys('Observation')).toEqual(['#2', 'o1']);
     expect(keys('Condition')).toEqual(['c1/_history/2']);

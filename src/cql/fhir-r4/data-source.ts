@@ -165,9 +165,9 @@ interface TypeData {
   /** Each position's index in the input (its group), when not the position itself. */
   readonly index: readonly number[] | undefined;
   /** One wrapper per position, made on first use (so a resource is always the same value). */
-  readonly values: (FhirValue | undefined)[];
+  readonly values: FhirValue[] | Map<number, FhirValue>;
   /** Order keys by position, made on first use; undefined when the source keeps input order. */
-  readonly keys: (string | undefined)[] | undefined;
+  readonly keys: Map<number, string> | undefined;
   readonly keyOf: ((resource: Json, index: number) => string) | undefined;
   /** Whether a resource listed twice may still be in `json` (each list a retrieve returns drops it). */
   readonly repeats: boolean;
@@ -185,8 +185,11 @@ function validPositions(td: TypeData): number[] {
 }
 
 function valueAt(td: TypeData, position: number): FhirValue {
-  let v = td.values[position];
-  if (v === undefined) td.values[position] = v = new FhirValue(td.type, td.json[position]);
+  const values = td.values;
+  // Maps, not arrays the size of the type: a large record's retrieves wrap a small part of it.
+  if (Array.isArray(values)) return values[position] as FhirValue;
+  let v = values.get(position);
+  if (v === undefined) values.set(position, (v = new FhirValue(td.type, td.json[position])));
   return v;
 }
 
@@ -233,7 +236,7 @@ export function createFhirDataSource(resources: readonly unknown[], profiles: Pr
   const types = new Map<string, TypeData>();
   for (const [type, g] of groups) {
     const keyOf = options.orderKey?.(type);
-    types.set(type, { type, json: g.json, index: g.index, values: g.values, keys: keyOf ? [] : undefined, keyOf, repeats: false, sorted: undefined });
+    types.set(type, { type, json: g.json, index: g.index, values: g.values, keys: keyOf ? new Map() : undefined, keyOf, repeats: false, sorted: undefined });
   }
   return sourceOver(types, patient, profiles);
 }
@@ -259,7 +262,7 @@ export function createFhirDataSourceByType(groups: Iterable<readonly [string, re
     // read (a pass over every resource of a large record only to check it costs a cache miss each).
     const json = resources as readonly Json[];
     const keyOf = options.orderKey(type);
-    types.set(type, { type, json, index: undefined, values: new Array<FhirValue | undefined>(json.length), keys: new Array<string | undefined>(json.length), keyOf, repeats: true, sorted: undefined });
+    types.set(type, { type, json, index: undefined, values: new Map(), keys: new Map(), keyOf, repeats: true, sorted: undefined });
   }
   const patients = types.get('Patient');
   const first = patients === undefined ? -1 : patients.json.findIndex((r) => isResourceOf(r, 'Patient'));
@@ -272,43 +275,40 @@ export function createFhirDataSourceByType(groups: Iterable<readonly [string, re
  */
 function ordered(td: TypeData, positions: number[], maybeUnsorted: boolean): FhirValue[] {
   const { keys, keyOf, json, index } = td;
-  if (keys !== undefined && keyOf !== undefined) {
-    for (let k = 0; k < positions.length; k++) {
-      const p = positions[k] as number;
-      if (keys[p] === undefined) keys[p] = keyOf(json[p] as Json, index === undefined ? p : (index[p] as number));
-    }
-    positions.sort((x, y) => {
-      const kx = keys[x] as string;
-      const ky = keys[y] as string;
-      return kx < ky ? -1 : kx > ky ? 1 : x - y;
-    });
-  } else if (maybeUnsorted) positions.sort((x, y) => x - y);
   const out: FhirValue[] = [];
-  if (!td.repeats || keys === undefined) {
+  if (keys === undefined || keyOf === undefined) {
+    if (maybeUnsorted) positions.sort((x, y) => x - y);
     for (let k = 0; k < positions.length; k++) if (k === 0 || positions[k] !== positions[k - 1]) out.push(valueAt(td, positions[k] as number));
     return out;
   }
+  const keyed = positions.map((p) => {
+    let key = keys.get(p);
+    if (key === undefined) keys.set(p, (key = keyOf(json[p] as Json, index === undefined ? p : (index[p] as number))));
+    return { p, key };
+  });
+  keyed.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : x.p - y.p));
   // A resource listed twice has the same key as its twin (same id and meta), so it sorts right
   // after it; only an empty id (a key of its own per position) needs looking up.
   let runKey: string | undefined;
   let runStart = 0;
   let blank: FhirValue[] | undefined;
-  outer: for (let k = 0; k < positions.length; k++) {
-    const p = positions[k] as number;
-    if (k > 0 && p === positions[k - 1]) continue;
-    const r = json[p] as Json;
-    const key = keys[p] as string;
+  outer: for (let k = 0; k < keyed.length; k++) {
+    const { p, key } = keyed[k] as { p: number; key: string };
+    if (k > 0 && p === (keyed[k - 1] as { p: number }).p) continue;
     if (key !== runKey) {
       runKey = key;
       runStart = out.length;
     }
-    const id = r['id'];
-    if (typeof id === 'string') {
-      if (id === '') {
-        if (blank?.some((b) => jsonEqual(b.json, r))) continue;
-        (blank ??= []).push(valueAt(td, p));
-      } else {
-        for (let j = runStart; j < out.length; j++) if (jsonEqual((out[j] as FhirValue).json, r)) continue outer;
+    if (td.repeats) {
+      const r = json[p] as Json;
+      const id = r['id'];
+      if (typeof id === 'string') {
+        if (id === '') {
+          if (blank?.some((b) => jsonEqual(b.json, r))) continue;
+          (blank ??= []).push(valueAt(td, p));
+        } else {
+          for (let j = runStart; j < out.length; j++) if (jsonEqual((out[j] as FhirValue).json, r)) continue outer;
+        }
       }
     }
     out.push(valueAt(td, p));

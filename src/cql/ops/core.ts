@@ -120,10 +120,11 @@ export const coreOperators: Record<string, NodeCompiler> = {
       const v = e.value as ElmNode | undefined;
       return { name: e.name, value: v ? env.compile(v) : (): unknown => null };
     });
+    const names = [...new Set(elements.map((e) => e.name))].sort();
     return (rt) => {
       const out: Record<string, unknown> = {};
       for (const e of elements) out[e.name] = e.value(rt) ?? null;
-      return new CqlTuple(out);
+      return new CqlTuple(out, names);
     };
   },
   Instance(node, env) {
