@@ -340,20 +340,25 @@ export function loadProgram(libraries: readonly ElmLibrary[], options: LoadOptio
         if (type !== undefined) key = (memoData as (value: unknown) => unknown)(v);
         if (tables !== undefined && key !== null && key !== undefined && typeof key !== 'object') {
           let memo = tables[m];
-          if (memo === undefined) tables[m] = memo = { model: new Map(), plain: new Map() };
+          if (memo === undefined) tables[m] = memo = { model: new Map(), plain: new Map(), lastType: undefined, lastTable: undefined };
           table = memo.plain;
           if (type !== undefined) {
-            let byData = memo.model.get(type);
-            if (byData === undefined) memo.model.set(type, (byData = new Map()));
-            table = byData;
+            if (memo.lastType === type && memo.lastTable !== undefined) table = memo.lastTable;
+            else {
+              let byData = memo.model.get(type);
+              if (byData === undefined) memo.model.set(type, (byData = new Map()));
+              memo.lastType = type;
+              memo.lastTable = table = byData;
+            }
           }
           const hit = table.get(key);
-          if (hit !== undefined || table.has(key)) return hit;
+          // Undefined is kept as its own marker, so a hit costs one lookup.
+          if (hit !== undefined) return hit === UNDEFINED_RESULT ? undefined : hit;
         }
         const body = fn.body ?? functionBody(fn);
         rt.slots[(fn.slots as number[])[0] as number] = v ?? null;
         const r = body(rt);
-        table?.set(key, r);
+        table?.set(key, r === undefined ? UNDEFINED_RESULT : r);
         return r;
       };
     }
@@ -522,6 +527,9 @@ export function loadProgram(libraries: readonly ElmLibrary[], options: LoadOptio
     },
   };
 }
+
+/** A remembered `undefined` result. */
+const UNDEFINED_RESULT: unique symbol = Symbol('undefined result');
 
 /** System types whose values are equal exactly when identical (strings, numbers, booleans) or compare equal by value at one precision (dates and times). */
 const SCALAR_RESULTS: ReadonlySet<string> = new Set(['Boolean', 'Integer', 'Long', 'Decimal', 'String', 'Date', 'DateTime', 'Time'].map((t) => `{urn:hl7-org:elm-types:r1}${t}`));

@@ -62,6 +62,9 @@ export interface FunctionMemo {
   readonly model: Map<string, Map<unknown, unknown>>;
   /** Other arguments, by identity (or value for primitives). */
   readonly plain: Map<unknown, unknown>;
+  /** The model type last looked up, and its table (a function nearly always sees one type). */
+  lastType: string | undefined;
+  lastTable: Map<unknown, unknown> | undefined;
 }
 
 /** Marks a cache slot not evaluated yet. */
