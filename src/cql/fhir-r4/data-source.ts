@@ -152,6 +152,30 @@ export interface FhirDataSourceOptions {
 }
 
 /**
+ * A sparse array by position in pages of 1024, each made on first write: no array the size of a
+ * type (at 50,000 resources one would be a large object, hastening full collections), and cheaper
+ * than a map for the positions a retrieve returns.
+ */
+class Paged<T> {
+  readonly #pages: (T | undefined)[][] = [];
+
+  get(position: number): T | undefined {
+    return this.#pages[position >> 10]?.[position & 1023];
+  }
+
+  set(position: number, value: T): void {
+    const page = position >> 10;
+    let p = this.#pages[page];
+    if (p === undefined) {
+      p = new Array<T | undefined>(1024).fill(undefined);
+      while (this.#pages.length < page) this.#pages.push(undefined as unknown as (T | undefined)[]);
+      this.#pages[page] = p;
+    }
+    p[position & 1023] = value;
+  }
+}
+
+/**
  * One resource type's resources. Wrappers and order keys are made when a retrieve first returns a
  * resource: a retrieve by code reads the JSON through the code index and wraps only its matches.
  */
@@ -165,9 +189,9 @@ interface TypeData {
   /** Each position's index in the input (its group), when not the position itself. */
   readonly index: readonly number[] | undefined;
   /** One wrapper per position, made on first use (so a resource is always the same value). */
-  readonly values: FhirValue[] | Map<number, FhirValue>;
+  readonly values: FhirValue[] | Paged<FhirValue>;
   /** Order keys by position, made on first use; undefined when the source keeps input order. */
-  readonly keys: Map<number, string> | undefined;
+  readonly keys: Paged<string> | undefined;
   readonly keyOf: ((resource: Json, index: number) => string) | undefined;
   /** Whether a resource listed twice may still be in `json` (each list a retrieve returns drops it). */
   readonly repeats: boolean;
@@ -186,7 +210,6 @@ function validPositions(td: TypeData): number[] {
 
 function valueAt(td: TypeData, position: number): FhirValue {
   const values = td.values;
-  // Maps, not arrays the size of the type: a large record's retrieves wrap a small part of it.
   if (Array.isArray(values)) return values[position] as FhirValue;
   let v = values.get(position);
   if (v === undefined) values.set(position, (v = new FhirValue(td.type, td.json[position])));
@@ -236,7 +259,7 @@ export function createFhirDataSource(resources: readonly unknown[], profiles: Pr
   const types = new Map<string, TypeData>();
   for (const [type, g] of groups) {
     const keyOf = options.orderKey?.(type);
-    types.set(type, { type, json: g.json, index: g.index, values: g.values, keys: keyOf ? new Map() : undefined, keyOf, repeats: false, sorted: undefined });
+    types.set(type, { type, json: g.json, index: g.index, values: g.values, keys: keyOf ? new Paged() : undefined, keyOf, repeats: false, sorted: undefined });
   }
   return sourceOver(types, patient, profiles);
 }
@@ -262,7 +285,7 @@ export function createFhirDataSourceByType(groups: Iterable<readonly [string, re
     // read (a pass over every resource of a large record only to check it costs a cache miss each).
     const json = resources as readonly Json[];
     const keyOf = options.orderKey(type);
-    types.set(type, { type, json, index: undefined, values: new Map(), keys: new Map(), keyOf, repeats: true, sorted: undefined });
+    types.set(type, { type, json, index: undefined, values: new Paged(), keys: new Paged(), keyOf, repeats: true, sorted: undefined });
   }
   const patients = types.get('Patient');
   const first = patients === undefined ? -1 : patients.json.findIndex((r) => isResourceOf(r, 'Patient'));
