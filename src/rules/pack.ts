@@ -40,9 +40,8 @@
  * In measure mode the populations come from the measure defines (an exclusion or exception removes
  * the patient from the numerator) and `gapStatus` from them.
  */
-import { createFhirDataSourceByType } from '../cql/fhir-r4/data-source.ts';
 import { qicoreClassifier } from '../cql/fhir-r4/qicore.ts';
-import { createFhirProgram, createTerminology, CqlCode, CqlDate, CqlDateTime, CqlInterval, CqlTuple, FhirValue } from '../cql/index.ts';
+import { createFhirDataSourceByType, createFhirProgram, createTerminology, CqlCode, CqlDate, CqlDateTime, CqlInterval, CqlTuple, FhirValue } from '../cql/index.ts';
 import type { ElmLibrary, FhirDataSource, Program } from '../cql/index.ts';
 import { digestOf } from '../shared/digest.ts';
 import { compareResults } from './ranking.ts';
