@@ -303,10 +303,17 @@ export function createFhirModel(qicore: QiCoreResolver, conforms: (profile: stri
         const known = FHIR_R4_TYPES[name] !== undefined;
         // By the value's FHIR type, each answered once.
         const answers = new Map<string, boolean>();
+        // The last type asked about: a test nearly always sees one type at a site.
+        let lastType = '';
+        let lastAnswer = false;
         return (value) => {
           if (!(value instanceof FhirValue)) return known ? false : undefined;
-          let r = answers.get(value.fhirType);
-          if (r === undefined) answers.set(value.fhirType, (r = derivesFrom(value.fhirType, name)));
+          const type = value.fhirType;
+          if (type === lastType) return lastAnswer;
+          let r = answers.get(type);
+          if (r === undefined) answers.set(type, (r = derivesFrom(type, name)));
+          lastType = type;
+          lastAnswer = r;
           return r;
         };
       }
