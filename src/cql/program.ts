@@ -18,8 +18,11 @@ import type { CqlDateTime } from './values/datetime.ts';
 import { operators } from './ops/index.ts';
 import { isOfType, typeKey } from './ops/types.ts';
 
-/** A function implemented by the host instead of its ELM body (e.g. FHIRHelpers' conversions). */
-export type NativeFunction = (args: readonly unknown[], rt: Runtime) => unknown;
+/**
+ * A function implemented by the host instead of its ELM body (e.g. FHIRHelpers' conversions). A
+ * one-operand function may carry `unary`, the same function called without an argument list.
+ */
+export type NativeFunction = ((args: readonly unknown[], rt: Runtime) => unknown) & { readonly unary?: (arg: unknown, rt: Runtime) => unknown };
 
 /** Looks up a native implementation by library name, function name and operand type keys. */
 export type NativeLookup = (libraryName: string, functionName: string, operandTypes: readonly string[]) => NativeFunction | undefined;
@@ -387,6 +390,9 @@ export function loadProgram(libraries: readonly ElmLibrary[], options: LoadOptio
     }
     if (n === 1) {
       const a0 = args[0] as Evaluator;
+      // A native conversion (FHIRHelpers' ToString, ToDateTime …) with no argument list per call.
+      const unary = fn.native?.unary;
+      if (unary !== undefined) return (rt) => unary(a0(rt), rt);
       return (rt) => invoke(fn, [a0(rt)], rt);
     }
     return (rt) => {

@@ -153,10 +153,15 @@ function primitiveConverter(systemType: string | undefined): (json: unknown, rt:
   }
 }
 
+/** Converters by FHIR type: made once per type, not per conversion. */
+const convertersByType = new Map<string, (json: unknown, rt: Runtime) => unknown>();
+
 /** Converts a primitive's JSON value to the CQL system value of its type. */
 export function primitiveValue(fhirType: string, json: unknown, rt: Runtime): unknown {
   if (json === null || json === undefined) return null;
-  return primitiveConverter(primitiveSystemType(fhirType))(json, rt);
+  let convert = convertersByType.get(fhirType);
+  if (convert === undefined) convertersByType.set(fhirType, (convert = primitiveConverter(primitiveSystemType(fhirType))));
+  return convert(json, rt);
 }
 
 function wrap(type: string, json: unknown, ext: unknown): FhirValue | null {
