@@ -154,7 +154,7 @@ export interface FhirDataSourceOptions {
 /**
  * A sparse array by position in pages of 1024, each made on first write: no array the size of a
  * type (at 50,000 resources one would be a large object, hastening full collections), and cheaper
- * than a map for the positions a retrieve returns.
+ * than a map for the positions retrieves return.
  */
 class Paged<T> {
   readonly #pages: (T | undefined)[][] = [];
@@ -176,7 +176,7 @@ class Paged<T> {
 }
 
 /**
- * One resource type's resources. Wrappers and order keys are made when a retrieve first returns a
+ * One resource type's resources. Wrappers are made when a retrieve first returns a
  * resource: a retrieve by code reads the JSON through the code index and wraps only its matches.
  */
 interface TypeData {
@@ -190,8 +190,7 @@ interface TypeData {
   readonly index: readonly number[] | undefined;
   /** One wrapper per position, made on first use (so a resource is always the same value). */
   readonly values: FhirValue[] | Paged<FhirValue>;
-  /** Order keys by position, made on first use; undefined when the source keeps input order. */
-  readonly keys: Paged<string> | undefined;
+  /** The order key of a resource (see `FhirDataSourceOptions.orderKey`); undefined when the source keeps input order. */
   readonly keyOf: ((resource: Json, index: number) => string) | undefined;
   /** Whether a resource listed twice may still be in `json` (each list a retrieve returns drops it). */
   readonly repeats: boolean;
@@ -259,7 +258,7 @@ export function createFhirDataSource(resources: readonly unknown[], profiles: Pr
   const types = new Map<string, TypeData>();
   for (const [type, g] of groups) {
     const keyOf = options.orderKey?.(type);
-    types.set(type, { type, json: g.json, index: g.index, values: g.values, keys: keyOf ? new Paged() : undefined, keyOf, repeats: false, sorted: undefined });
+    types.set(type, { type, json: g.json, index: g.index, values: g.values, keyOf, repeats: false, sorted: undefined });
   }
   return sourceOver(types, patient, profiles);
 }
@@ -285,7 +284,7 @@ export function createFhirDataSourceByType(groups: Iterable<readonly [string, re
     // read (a pass over every resource of a large record only to check it costs a cache miss each).
     const json = resources as readonly Json[];
     const keyOf = options.orderKey(type);
-    types.set(type, { type, json, index: undefined, values: new Paged(), keys: new Paged(), keyOf, repeats: true, sorted: undefined });
+    types.set(type, { type, json, index: undefined, values: new Paged(), keyOf, repeats: true, sorted: undefined });
   }
   const patients = types.get('Patient');
   const first = patients === undefined ? -1 : patients.json.findIndex((r) => isResourceOf(r, 'Patient'));
@@ -297,27 +296,38 @@ export function createFhirDataSourceByType(groups: Iterable<readonly [string, re
  * position), each resource once, and a resource listed twice (the same id and content) once.
  */
 function ordered(td: TypeData, positions: number[], maybeUnsorted: boolean): FhirValue[] {
-  const { keys, keyOf, json, index } = td;
+  const { keyOf, json, index } = td;
   const out: FhirValue[] = [];
-  if (keys === undefined || keyOf === undefined) {
+  if (keyOf === undefined) {
     if (maybeUnsorted) positions.sort((x, y) => x - y);
     for (let k = 0; k < positions.length; k++) if (k === 0 || positions[k] !== positions[k - 1]) out.push(valueAt(td, positions[k] as number));
     return out;
   }
-  const keyed = positions.map((p) => {
-    let key = keys.get(p);
-    if (key === undefined) keys.set(p, (key = keyOf(json[p] as Json, index === undefined ? p : (index[p] as number))));
-    return { p, key };
+  // Positions sorted by (key, position): keys read into a list beside them (a key costs a property
+  // read or two, so none is kept), no object per position.
+  const n = positions.length;
+  const ks = new Array<string>(n);
+  for (let k = 0; k < n; k++) {
+    const p = positions[k] as number;
+    ks[k] = keyOf(json[p] as Json, index === undefined ? p : (index[p] as number));
+  }
+  const order = new Array<number>(n);
+  for (let k = 0; k < n; k++) order[k] = k;
+  order.sort((a, b) => {
+    const ka = ks[a] as string;
+    const kb = ks[b] as string;
+    return ka < kb ? -1 : ka > kb ? 1 : (positions[a] as number) - (positions[b] as number);
   });
-  keyed.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : x.p - y.p));
   // A resource listed twice has the same key as its twin (same id and meta), so it sorts right
   // after it; only an empty id (a key of its own per position) needs looking up.
   let runKey: string | undefined;
   let runStart = 0;
   let blank: FhirValue[] | undefined;
-  outer: for (let k = 0; k < keyed.length; k++) {
-    const { p, key } = keyed[k] as { p: number; key: string };
-    if (k > 0 && p === (keyed[k - 1] as { p: number }).p) continue;
+  outer: for (let k = 0; k < n; k++) {
+    const o = order[k] as number;
+    const p = positions[o] as number;
+    const key = ks[o] as string;
+    if (k > 0 && p === positions[order[k - 1] as number]) continue;
     if (key !== runKey) {
       runKey = key;
       runStart = out.length;
@@ -359,7 +369,7 @@ function sourceOver(types: ReadonlyMap<string, TypeData>, patient: FhirValue | n
   const everything = (td: TypeData): readonly FhirValue[] => {
     if (td.sorted === undefined) {
       td.sorted = markIdentityDistinct(
-        td.keys === undefined && !td.repeats
+        td.keyOf === undefined && !td.repeats
           ? td.json.map((_, i) => valueAt(td, i))
           : ordered(td, validPositions(td), true),
       );
