@@ -696,6 +696,7 @@ function dataSourceOf(record: PatientRecord): FhirDataSource {
         const group = groups.get(type);
         return (resource, index) => referenceKey(resource, group?.positionOf(index) ?? -1);
       },
+      codeIndexes: (type, path) => groups.get(type)?.codeIndex(path),
     },
   );
 }

@@ -3,6 +3,9 @@
  * reading them worked out when asked for (the engine's data source indexes codes for its retrieves
  * itself, over these same groups).
  */
+import { codeIndexBuilder } from '../cql/fhir-r4/data-source.ts';
+import type { CodeIndex, CodeIndexBuilder } from '../cql/fhir-r4/data-source.ts';
+import { primaryCodePath } from '../cql/fhir-r4/model.ts';
 import type { CodeRef } from './types.ts';
 
 /** A resource of the record, with its id, version, reference and codes. */
@@ -72,21 +75,45 @@ export interface RecordGroup {
   readonly resources: readonly Readonly<Record<string, unknown>>[];
   /** The input position of `resources[index]` when it has no usable id (it names it), else -1. */
   positionOf(index: number): number;
+  /** The engine's index of the codes at `path` (positions in `resources`), when it was built while indexing. */
+  codeIndex(path: string): CodeIndex | undefined;
 }
 
-/** A group being filled: positions are kept only for resources without a usable id (few, if any). */
+/**
+ * A group being filled: positions are kept only for resources without a usable id (few, if any),
+ * and the codes at the type's primary code path are indexed for the engine while each resource is
+ * in hand (a second walk over a large record costs a cache miss per resource).
+ */
 class Group implements RecordGroup {
   readonly resources: Record<string, unknown>[] = [];
   #unnamed: Map<number, number> | undefined;
+  readonly #path: string | undefined;
+  #codes: CodeIndexBuilder | undefined;
+  #index: CodeIndex | undefined;
+
+  constructor(type: string) {
+    this.#path = primaryCodePath(type);
+    this.#codes = codeIndexBuilder(type, this.#path);
+  }
 
   add(raw: Record<string, unknown>, position: number): void {
     const id = raw['id'];
     if (typeof id !== 'string' || id === '') (this.#unnamed ??= new Map()).set(this.resources.length, position);
+    this.#codes?.add(raw, this.resources.length);
     this.resources.push(raw);
   }
 
   positionOf(index: number): number {
     return this.#unnamed?.get(index) ?? -1;
+  }
+
+  codeIndex(path: string): CodeIndex | undefined {
+    if (path !== this.#path) return undefined;
+    if (this.#index === undefined && this.#codes !== undefined) {
+      this.#index = this.#codes.done();
+      this.#codes = undefined;
+    }
+    return this.#index;
   }
 }
 
@@ -152,7 +179,7 @@ export function recordGroups(record: PatientRecord): ReadonlyMap<string, RecordG
   const groups = new Map<string, RecordGroup>();
   for (const [type, entries] of record.byType) {
     const positions = entries.map((e) => (e.id.startsWith('#') ? Number(e.id.slice(1)) : -1));
-    groups.set(type, { resources: entries.map((e) => e.resource), positionOf: (i) => positions[i] ?? -1 });
+    groups.set(type, { resources: entries.map((e) => e.resource), positionOf: (i) => positions[i] ?? -1, codeIndex: () => undefined });
   }
   return groups;
 }
@@ -303,7 +330,7 @@ export function indexRecord(resources: readonly unknown[]): PatientRecord {
       if (last === undefined || resourceType !== lastType) {
         lastType = resourceType;
         last = groups.get(resourceType);
-        if (last === undefined) groups.set(resourceType, (last = new Group()));
+        if (last === undefined) groups.set(resourceType, (last = new Group(resourceType)));
       }
       last.add(raw, position);
       subjectId ??= subjectPatientId(raw);

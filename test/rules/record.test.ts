@@ -70,4 +70,20 @@ describe('indexRecord', () => {
     expect(keys('Condition')).toEqual(['c1/_history/2']);
     expect(record.patient?.id).toBe('ada');
   });
+
+  it('indexes each type\'s codes at its primary code path for the engine while grouping', () => {
+    const LOINC = 'http://loinc.org';
+    const record = indexRecord([
+      { resourceType: 'Observation', id: 'a', code: { coding: [{ system: LOINC, code: '4548-4' }] } },
+      { resourceType: 'Patient', id: 'p' },
+      { resourceType: 'Observation', id: 'b', code: { coding: [{ system: LOINC, code: '2345-7' }, { system: LOINC, code: '4548-4' }] } },
+      { resourceType: 'Encounter', id: 'e', type: [{ coding: [{ system: 'http://www.ama-assn.org/go/cpt', code: '99213' }] }] },
+    ]);
+    const groups = recordGroups(record);
+    const codes = (type: string, path: string) => groups.get(type)?.codeIndex(path)?.distinct.map((d) => `${d.code.code}@${[...d.at].join(',')}`);
+    expect(codes('Observation', 'code')).toEqual(['4548-4@0,1', '2345-7@1']);
+    expect(codes('Encounter', 'type')).toEqual(['99213@0']);
+    expect(codes('Observation', 'category')).toBeUndefined();
+    expect(codes('Patient', 'code')).toBeUndefined();
+  });
 });

@@ -5,7 +5,8 @@
  */
 import { describe, expect, test } from 'vitest';
 import { createFhirDataSource } from '../../../src/cql/index.ts';
-import { createFhirDataSourceByType } from '../../../src/cql/fhir-r4/data-source.ts';
+import { codeIndexBuilder, createFhirDataSourceByType } from '../../../src/cql/fhir-r4/data-source.ts';
+import type { CodeIndex } from '../../../src/cql/fhir-r4/data-source.ts';
 import type { FhirValue } from '../../../src/cql/index.ts';
 import { createTerminology } from '../../../src/cql/terminology.ts';
 import { CqlCode } from '../../../src/cql/values/code.ts';
@@ -180,6 +181,23 @@ describe('A source over groups, in key order', () => {
     expect(got.filter((r) => r['id'] === 'r2').map((r) => (r['meta'] as Json)['versionId'])).toEqual(['1', '2']);
     expect(got.filter((r) => r['id'] === 'r3').map((r) => r['status'])).toEqual(['final', 'amended']);
     expect(got.filter((r) => r['id'] === undefined).map((r) => r['status'] ?? null)).toEqual(['final', null]);
+  });
+
+  test('takes code indexes built while walking the groups, with the same rows as its own', () => {
+    const built = new Map<string, CodeIndex>();
+    for (const [type, list] of groups) {
+      const builder = codeIndexBuilder(type);
+      if (!builder) continue;
+      list.forEach((p, i) => builder.add(p.r, i));
+      built.set(type, builder.done());
+    }
+    const options = { orderKey: (type: string) => (r: Json, index: number) => keyOf(r, (groups.get(type) ?? [])[index]?.i ?? -1) };
+    const groupList = [...groups].map(([type, list]) => [type, list.map((p) => p.r)] as const);
+    const withIndex = createFhirDataSourceByType(groupList, qicoreClassifier, { ...options, codeIndexes: (type, path) => (path === 'code' ? built.get(type) : undefined) });
+    for (const [, req] of cases) expect(rows(withIndex.retrieve(req, rtA1c))).toEqual(rows(grouped.retrieve(req, rtA1c)));
+    // The index given is the one used: an empty one finds nothing.
+    const empty = createFhirDataSourceByType(groupList, qicoreClassifier, { ...options, codeIndexes: () => ({ distinct: [] }) });
+    expect(empty.retrieve(request(`${FHIR}Observation`, undefined, { valueSet: A1C_VS }), rtA1c)).toEqual([]);
   });
 
   test('skips entries of a group that are not resources of its type', () => {
