@@ -11,15 +11,18 @@
 import type { ElmLibrary, ElmLibraryBody, ElmNode, ElmStatement, ElmTypeSpecifier } from './elm.ts';
 import { createEnv, SlotAllocator } from './compile/environment.ts';
 import { UNSET } from './compile/types.ts';
-import type { CompileEnv, DataSource, Evaluator, ModelAccess, ProgramServices, Runtime, Terminology } from './compile/types.ts';
+import type { CompileEnv, DataSource, Evaluator, FunctionMemo, ModelAccess, ProgramServices, Runtime, Terminology } from './compile/types.ts';
 import { ElmLoadError } from './errors.ts';
 import { CqlCode } from './values/code.ts';
 import type { CqlDateTime } from './values/datetime.ts';
 import { operators } from './ops/index.ts';
 import { isOfType, typeKey } from './ops/types.ts';
 
-/** A function implemented by the host instead of its ELM body (e.g. FHIRHelpers' conversions). */
-export type NativeFunction = (args: readonly unknown[], rt: Runtime) => unknown;
+/**
+ * A function implemented by the host instead of its ELM body (e.g. FHIRHelpers' conversions). A
+ * one-operand function may carry `unary`, the same function called without an argument list.
+ */
+export type NativeFunction = ((args: readonly unknown[], rt: Runtime) => unknown) & { readonly unary?: (arg: unknown, rt: Runtime) => unknown };
 
 /** Looks up a native implementation by library name, function name and operand type keys. */
 export type NativeLookup = (libraryName: string, functionName: string, operandTypes: readonly string[]) => NativeFunction | undefined;
@@ -50,6 +53,8 @@ interface FunctionEntry {
   body: Evaluator | undefined;
   compile: (() => Evaluator) | undefined;
   native: NativeFunction | undefined;
+  /** Its table in `Runtime.memo` when its results are remembered (see `memoizable`). */
+  memo: number | undefined;
 }
 
 interface ParamEntry {
@@ -132,6 +137,7 @@ export function loadProgram(libraries: readonly ElmLibrary[], options: LoadOptio
   const byName = new Map<string, LoadedLibrary[]>();
   let defCount = 0;
   let paramCount = 0;
+  let memoCount = 0;
   const slots = new SlotAllocator();
 
   for (const doc of libraries) {
@@ -167,6 +173,7 @@ export function loadProgram(libraries: readonly ElmLibrary[], options: LoadOptio
           body: undefined,
           compile: undefined,
           native: undefined,
+          memo: undefined,
         };
         lib.functions.set(st.name, [...(lib.functions.get(st.name) ?? []), entry]);
       } else {
@@ -318,6 +325,46 @@ export function loadProgram(libraries: readonly ElmLibrary[], options: LoadOptio
   function callFunction(fn: FunctionEntry, target: LoadedLibrary, args: readonly Evaluator[], env: CompileEnv): Evaluator {
     prepareFunction(fn, target, env);
     const n = args.length;
+    if (n === 1 && fn.native === undefined && fn.memo !== undefined) {
+      // Remembered by argument, per evaluation context (a function is pure: its operand, the
+      // context's definitions and parameters, and Now() decide its value).
+      const a0 = args[0] as Evaluator;
+      const m = fn.memo;
+      const { memoType, memoData } = options.model;
+      return (rt) => {
+        const v = a0(rt);
+        const tables = rt.memo;
+        let table: Map<unknown, unknown> | undefined;
+        let key: unknown = v;
+        // Only by a primitive (a FHIR primitive's JSON, a string, a number): those repeat across a
+        // record (the same day on many resources); a resource or an element object seldom does, and
+        // remembering it would cost more than it saves.
+        const type = typeof v === 'object' && v !== null ? memoType?.(v) : undefined;
+        if (type !== undefined) key = (memoData as (value: unknown) => unknown)(v);
+        if (tables !== undefined && key !== null && key !== undefined && typeof key !== 'object') {
+          let memo = tables[m];
+          if (memo === undefined) tables[m] = memo = { model: new Map(), plain: new Map(), lastType: undefined, lastTable: undefined };
+          table = memo.plain;
+          if (type !== undefined) {
+            if (memo.lastType === type && memo.lastTable !== undefined) table = memo.lastTable;
+            else {
+              let byData = memo.model.get(type);
+              if (byData === undefined) memo.model.set(type, (byData = new Map()));
+              memo.lastType = type;
+              memo.lastTable = table = byData;
+            }
+          }
+          const hit = table.get(key);
+          // Undefined is kept as its own marker, so a hit costs one lookup.
+          if (hit !== undefined) return hit === UNDEFINED_RESULT ? undefined : hit;
+        }
+        const body = fn.body ?? functionBody(fn);
+        rt.slots[(fn.slots as number[])[0] as number] = v ?? null;
+        const r = body(rt);
+        table?.set(key, r === undefined ? UNDEFINED_RESULT : r);
+        return r;
+      };
+    }
     if (n === 1 && fn.native === undefined) {
       // One operand of a CQL-bodied function: the argument goes straight into its slot.
       const a0 = args[0] as Evaluator;
@@ -343,6 +390,9 @@ export function loadProgram(libraries: readonly ElmLibrary[], options: LoadOptio
     }
     if (n === 1) {
       const a0 = args[0] as Evaluator;
+      // A native conversion (FHIRHelpers' ToString, ToDateTime …) with no argument list per call.
+      const unary = fn.native?.unary;
+      if (unary !== undefined) return (rt) => unary(a0(rt), rt);
       return (rt) => invoke(fn, [a0(rt)], rt);
     }
     return (rt) => {
@@ -383,6 +433,7 @@ export function loadProgram(libraries: readonly ElmLibrary[], options: LoadOptio
           if (!expression) throw new ElmLoadError(`function "${st.name}" has no body`, { library: lib.name, node: st });
           checkNodeTypes(expression, lib.name);
           entry.compile = () => env.compile(expression);
+          if (memoizable(st)) entry.memo = memoCount++;
         }
       } else {
         const entry = lib.defs.get(st.name);
@@ -423,6 +474,7 @@ export function loadProgram(libraries: readonly ElmLibrary[], options: LoadOptio
       terminology: request.terminology,
       now: request.now,
       contextValue: request.contextValue ?? null,
+      memo: new Array<FunctionMemo | undefined>(memoCount),
     };
   }
 
@@ -480,6 +532,25 @@ export function loadProgram(libraries: readonly ElmLibrary[], options: LoadOptio
       };
     },
   };
+}
+
+/** A remembered `undefined` result. */
+const UNDEFINED_RESULT: unique symbol = Symbol('undefined result');
+
+/** System types whose values are equal exactly when identical (strings, numbers, booleans) or compare equal by value at one precision (dates and times). */
+const SCALAR_RESULTS: ReadonlySet<string> = new Set(['Boolean', 'Integer', 'Long', 'Decimal', 'String', 'Date', 'DateTime', 'Time'].map((t) => `{urn:hl7-org:elm-types:r1}${t}`));
+
+/**
+ * Whether a function's results are remembered by argument: one operand, a CQL body, and a scalar
+ * result (Boolean, Integer, Long, Decimal, String, Date, DateTime, Time) — a result handed out again
+ * is a value of its own, never a list, tuple or model value whose identity a later operation (a
+ * distinct, a union) could tell apart from an equal one computed afresh.
+ */
+function memoizable(st: ElmStatement): boolean {
+  if ((st.operand?.length ?? 0) !== 1 || st.external === true) return false;
+  const named = st.resultTypeSpecifier?.type === 'NamedTypeSpecifier' ? (st.resultTypeSpecifier as { name?: unknown }).name : undefined;
+  const result = st.resultTypeName ?? (typeof named === 'string' ? named : undefined);
+  return result !== undefined && SCALAR_RESULTS.has(result);
 }
 
 /** ELM objects with a `type` that are not expressions: clauses and sort items (their expressions are checked). */

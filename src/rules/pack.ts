@@ -40,10 +40,9 @@
  * In measure mode the populations come from the measure defines (an exclusion or exception removes
  * the patient from the numerator) and `gapStatus` from them.
  */
-import { createFhirDataSource } from '../cql/fhir-r4/data-source.ts';
 import { qicoreClassifier } from '../cql/fhir-r4/qicore.ts';
-import { createFhirProgram, createTerminology, CqlCode, CqlDate, CqlDateTime, CqlInterval, CqlTuple, FhirValue } from '../cql/index.ts';
-import type { ElmLibrary, Program } from '../cql/index.ts';
+import { createFhirDataSourceByType, createFhirProgram, createTerminology, CqlCode, CqlDate, CqlDateTime, CqlInterval, CqlTuple, FhirValue } from '../cql/index.ts';
+import type { ElmLibrary, FhirDataSource, Program } from '../cql/index.ts';
 import { digestOf } from '../shared/digest.ts';
 import { compareResults } from './ranking.ts';
 import { dataTypesOf } from './data-requirements.ts';
@@ -53,7 +52,7 @@ import { evaluateMeasure } from './measure-package.ts';
 import type { MeasurePackage } from './measure-package.ts';
 import { PACK_RULES } from './pack-metadata.ts';
 import type { RuleMeta } from './pack-metadata.ts';
-import { indexRecord, isObject } from './record.ts';
+import { indexRecord, isObject, recordGroups, referenceKey } from './record.ts';
 import type { PatientRecord } from './record.ts';
 import type {
   CareGapReason,
@@ -322,11 +321,16 @@ function optionsProblem(options: EvaluateOptions): string | undefined {
   return 'mode must be point-of-care or measure';
 }
 
+/** Offset formatters by time zone: building one costs more than evaluating a small record. */
+const offsetFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** The UTC offset (hours) of `timeZone` at noon UTC on `day`; 0 without a zone. */
 export function offsetOn(day: Day, timeZone: string | undefined): number {
   if (timeZone === undefined) return 0;
   const at = new Date(`${day}T12:00:00Z`);
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }).formatToParts(at);
+  let format = offsetFormats.get(timeZone);
+  if (format === undefined) offsetFormats.set(timeZone, (format = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' })));
+  const parts = format.formatToParts(at);
   const name = parts.find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
   const m = /^GMT([+-])(\d{2}):(\d{2})$/.exec(name);
   if (!m) return 0;
@@ -677,7 +681,27 @@ function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** The record's resources in a stable order (type, then id), so results never depend on input order. */
+/**
+ * The record's resources for the engine, grouped by type; every list a retrieve returns is in
+ * reference order (`Type/id/_history/vid`), so results never depend on input order. Only what a
+ * retrieve returns is sorted, not the whole record.
+ */
+function dataSourceOf(record: PatientRecord): FhirDataSource {
+  const groups = recordGroups(record);
+  return createFhirDataSourceByType(
+    [...groups].map(([type, group]) => [type, group.resources] as const),
+    qicoreClassifier,
+    {
+      orderKey: (type) => {
+        const group = groups.get(type);
+        return (resource, index) => referenceKey(resource, group?.positionOf(index) ?? -1);
+      },
+      codeIndexes: (type, path) => groups.get(type)?.codeIndex(path),
+    },
+  );
+}
+
+/** The record's resources in a stable order (type, then reference), for official measure packages. */
 function resourcesOf(record: PatientRecord): unknown[] {
   const out: unknown[] = [];
   for (const type of [...record.byType.keys()].sort()) {
@@ -724,16 +748,17 @@ export function evaluatePack(pack: RulePack, input: PatientRecord | readonly unk
   const problem = optionsProblem(options);
   if (problem) return failAll(pack, record, `invalid options: ${problem}`, false);
   const measure = options.mode === 'measure';
-  const patients = record.byType.get('Patient')?.length ?? 0;
+  const patients = recordGroups(record).get('Patient')?.resources.length ?? 0;
   if (patients > 1) {
     return failAll(pack, record, 'more than one Patient resource', measure, (r) => !measure || r.measure !== undefined, ['Patient.birthDate']);
   }
   const setting = settingOf(options);
-  const resources = resourcesOf(record);
+  let sortedResources: unknown[] | undefined;
+  const resources = (): unknown[] => (sortedResources ??= resourcesOf(record));
   let evaluateRule: (rule: RuleMeta) => Shaped;
   try {
     const prog = program();
-    const data = createFhirDataSource(resources, qicoreClassifier);
+    const data = dataSourceOf(record);
     const { terminology, known } = terminologyOf(pack);
     const defines = measure ? [...MEASURE_DEFINES, ...POC_DEFINES] : [...POC_DEFINES];
     const visit = options.mode === 'point-of-care' ? currentVisit(record, options.encounterId, known) : undefined;
@@ -755,7 +780,7 @@ export function evaluatePack(pack: RulePack, input: PatientRecord | readonly unk
   const officialPeriod = options.mode === 'measure' ? { start: options.periodStart, end: options.periodEnd } : calendarYear(options.asOf);
   const official = (m: MeasurePackage): Shaped => {
     try {
-      return officialShape(m, resources, officialPeriod, setting.now, measure);
+      return officialShape(m, resources(), officialPeriod, setting.now, measure);
     } catch (e) {
       return { ...failure(`official measure logic failed on this record: ${messageOf(e)}`, measure), logic: { library: m.library.name, version: m.library.version ?? '', elmDigest: m.library.elmDigest, source: 'measure-package' } };
     }

@@ -1,10 +1,14 @@
 /**
  * Indexes a patient's resources once by resource type, with each resource's codes and any problem
- * reading them (the engine's data source indexes codes for its retrieves itself).
+ * reading them worked out when asked for (the engine's data source indexes codes for its retrieves
+ * itself, over these same groups).
  */
+import { codeIndexBuilder } from '../cql/fhir-r4/data-source.ts';
+import type { CodeIndex, CodeIndexBuilder } from '../cql/fhir-r4/data-source.ts';
+import { primaryCodePath } from '../cql/fhir-r4/model.ts';
 import type { CodeRef } from './types.ts';
 
-/** A resource of the record with what the engine reads from it precomputed. */
+/** A resource of the record, with its id, version, reference and codes. */
 export interface IndexedResource {
   readonly resourceType: string;
   readonly id: string;
@@ -18,21 +22,166 @@ export interface IndexedResource {
   readonly problems: readonly string[];
 }
 
-/** IndexedResource with the reference built only when evidence asks for it. */
+/**
+ * IndexedResource made when the record's `byType` is first read for its type: evaluation reads
+ * the grouped resources themselves (`recordGroups`), so indexing a record is one pass that groups
+ * it by type. The reference and the codes are worked out when asked for.
+ */
 class Entry implements IndexedResource {
   constructor(
     readonly resourceType: string,
     readonly id: string,
     readonly versionId: string | undefined,
     readonly resource: Readonly<Record<string, unknown>>,
-    readonly codes: readonly CodeRef[],
-    readonly problems: readonly string[],
   ) {}
 
   get reference(): string {
     const local = `${this.resourceType}/${this.id}`;
     return this.versionId === undefined ? local : `${local}/_history/${this.versionId}`;
   }
+
+  get codes(): readonly CodeRef[] {
+    return readCodes(this.resourceType, this.resource).codes;
+  }
+
+  get problems(): readonly string[] {
+    return readCodes(this.resourceType, this.resource).problems;
+  }
+}
+
+/** The id the record gives a resource: its own, or `#<position in the input>` without one. */
+function idOf(raw: Readonly<Record<string, unknown>>, position: number): string {
+  const rawId = raw['id'];
+  return typeof rawId === 'string' && rawId !== '' ? rawId : `#${position}`;
+}
+
+function versionIdOf(raw: Readonly<Record<string, unknown>>): string | undefined {
+  const meta = raw['meta'];
+  return isObject(meta) && typeof meta['versionId'] === 'string' ? meta['versionId'] : undefined;
+}
+
+/**
+ * A resource's reference without its `Type/` prefix (`id/_history/vid` or `id`): within one type,
+ * the order of references. `position` is the resource's position in the record (see `recordGroups`).
+ */
+export function referenceKey(raw: Readonly<Record<string, unknown>>, position: number): string {
+  const id = idOf(raw, position);
+  const versionId = versionIdOf(raw);
+  return versionId === undefined ? id : `${id}/_history/${versionId}`;
+}
+
+/** One type's resources as given, and where a resource without an id was in the (flattened) input. */
+export interface RecordGroup {
+  readonly resources: readonly Readonly<Record<string, unknown>>[];
+  /** The input position of `resources[index]` when it has no usable id (it names it), else -1. */
+  positionOf(index: number): number;
+  /** The engine's index of the codes at `path` (positions in `resources`), when it was built while indexing. */
+  codeIndex(path: string): CodeIndex | undefined;
+}
+
+/**
+ * A group being filled: positions are kept only for resources without a usable id (few, if any),
+ * and the codes at the type's primary code path are indexed for the engine while each resource is
+ * in hand (a second walk over a large record costs a cache miss per resource).
+ */
+class Group implements RecordGroup {
+  readonly resources: Record<string, unknown>[] = [];
+  #unnamed: Map<number, number> | undefined;
+  readonly #path: string | undefined;
+  #codes: CodeIndexBuilder | undefined;
+  #index: CodeIndex | undefined;
+
+  constructor(type: string) {
+    this.#path = primaryCodePath(type);
+    this.#codes = codeIndexBuilder(type, this.#path);
+  }
+
+  add(raw: Record<string, unknown>, position: number): void {
+    const id = raw['id'];
+    if (typeof id !== 'string' || id === '') (this.#unnamed ??= new Map()).set(this.resources.length, position);
+    this.#codes?.add(raw, this.resources.length);
+    this.resources.push(raw);
+  }
+
+  positionOf(index: number): number {
+    return this.#unnamed?.get(index) ?? -1;
+  }
+
+  codeIndex(path: string): CodeIndex | undefined {
+    if (path !== this.#path) return undefined;
+    if (this.#index === undefined && this.#codes !== undefined) {
+      this.#index = this.#codes.done();
+      this.#codes = undefined;
+    }
+    return this.#index;
+  }
+}
+
+/** `byType`, with each type's entries made on first use. */
+class LazyByType implements ReadonlyMap<string, readonly IndexedResource[]> {
+  readonly #groups: ReadonlyMap<string, RecordGroup>;
+  readonly #made = new Map<string, readonly IndexedResource[]>();
+
+  constructor(groups: ReadonlyMap<string, RecordGroup>) {
+    this.#groups = groups;
+  }
+
+  get(type: string): readonly IndexedResource[] | undefined {
+    let entries = this.#made.get(type);
+    if (entries === undefined) {
+      const group = this.#groups.get(type);
+      if (group === undefined) return undefined;
+      entries = group.resources.map((raw, i) => new Entry(type, idOf(raw, group.positionOf(i)), versionIdOf(raw), raw));
+      this.#made.set(type, entries);
+    }
+    return entries;
+  }
+
+  has(type: string): boolean {
+    return this.#groups.has(type);
+  }
+
+  get size(): number {
+    return this.#groups.size;
+  }
+
+  *keys(): MapIterator<string> {
+    yield* this.#groups.keys();
+  }
+
+  *values(): MapIterator<readonly IndexedResource[]> {
+    for (const type of this.#groups.keys()) yield this.get(type) ?? [];
+  }
+
+  *entries(): MapIterator<[string, readonly IndexedResource[]]> {
+    for (const type of this.#groups.keys()) yield [type, this.get(type) ?? []];
+  }
+
+  [Symbol.iterator](): MapIterator<[string, readonly IndexedResource[]]> {
+    return this.entries();
+  }
+
+  forEach(callback: (value: readonly IndexedResource[], key: string, map: ReadonlyMap<string, readonly IndexedResource[]>) => void, thisArg?: unknown): void {
+    for (const [type, entries] of this.entries()) callback.call(thisArg, entries, type, this);
+  }
+}
+
+const groupsOfRecord = new WeakMap<PatientRecord, ReadonlyMap<string, RecordGroup>>();
+
+/**
+ * The record's resources by type as given, each with its position (which names a resource without
+ * an id): what evaluation reads, without making an IndexedResource per resource. A record not made
+ * by `indexRecord` is grouped from its `byType`.
+ */
+export function recordGroups(record: PatientRecord): ReadonlyMap<string, RecordGroup> {
+  const known = groupsOfRecord.get(record);
+  if (known !== undefined) return known;
+  const groups = new Map<string, RecordGroup>();
+  for (const [type, entries] of record.byType) {
+    const positions = entries.map((e) => (e.id.startsWith('#') ? Number(e.id.slice(1)) : -1));
+    groups.set(type, { resources: entries.map((e) => e.resource), positionOf: (i) => positions[i] ?? -1, codeIndex: () => undefined });
+  }
+  return groups;
 }
 
 /** The indexed record of one patient. */
@@ -112,14 +261,6 @@ export function codeKey(system: string, code: string): string {
 }
 
 const NO_PROBLEMS: readonly string[] = Object.freeze([]);
-/** Reused scratch list: most resources have no problems, so none is allocated for them. */
-const NO_PROBLEMS_SCRATCH: string[] = [];
-
-function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
-}
 
 function subjectPatientId(resource: Record<string, unknown>): string | undefined {
   for (const field of ['subject', 'patient']) {
@@ -132,21 +273,28 @@ function subjectPatientId(resource: Record<string, unknown>): string | undefined
   return undefined;
 }
 
-/** Flattens Bundles (any type) into their entries' resources. */
-function flatten(input: readonly unknown[], out: unknown[]): void {
-  for (const item of input) {
-    if (isObject(item) && item['resourceType'] === 'Bundle') {
-      const entries = item['entry'];
-      if (Array.isArray(entries)) {
-        flatten(
-          entries.map((e: unknown) => (isObject(e) ? e['resource'] : e)),
-          out,
-        );
+/** The codings of a resource's primary code (and Observation component codes), and any problem reading them. */
+function readCodes(resourceType: string, raw: Record<string, unknown>): { codes: readonly CodeRef[]; problems: readonly string[] } {
+  const problems: string[] = [];
+  const paths = CODE_PATHS[resourceType];
+  // Common case: one CodeableConcept whose codings are all well formed — reuse its array as is.
+  let codes: CodeRef[] = reusableCodings(paths, raw) ?? [];
+  if (codes.length === 0 && paths) {
+    codes = [];
+    for (const path of paths) codingsOf(raw[path], problems, path, codes);
+  }
+  if (resourceType === 'Observation' && raw['component'] !== undefined) {
+    const components = raw['component'];
+    if (Array.isArray(components)) {
+      codes = [...codes];
+      for (const comp of components) {
+        if (isObject(comp)) codingsOf(comp['code'], problems, 'component.code', codes);
       }
     } else {
-      out.push(item);
+      problems.push('component is not an array');
     }
   }
+  return { codes, problems: problems.length === 0 ? NO_PROBLEMS : problems };
 }
 
 /**
@@ -158,55 +306,50 @@ function flatten(input: readonly unknown[], out: unknown[]): void {
  * evaluatePack(careloopPreventive, record, { mode: 'point-of-care', asOf: '2025-06-01' });
  */
 export function indexRecord(resources: readonly unknown[]): PatientRecord {
-  const flat: unknown[] = [];
-  flatten(resources, flat);
-  const byType = new Map<string, IndexedResource[]>();
+  const groups = new Map<string, Group>();
   const rejected: string[] = [];
   let subjectId: string | undefined;
-  for (let position = 0; position < flat.length; position++) {
-    const raw = flat[position];
-    if (!isObject(raw) || typeof raw['resourceType'] !== 'string') {
-      rejected.push(`entry ${position} is not a FHIR resource`);
-      continue;
-    }
-    const resourceType = raw['resourceType'];
-    const rawId = raw['id'];
-    const id = typeof rawId === 'string' && rawId !== '' ? rawId : `#${position}`;
-    const meta = raw['meta'];
-    const versionId = isObject(meta) && typeof meta['versionId'] === 'string' ? meta['versionId'] : undefined;
-    const problems: string[] = NO_PROBLEMS_SCRATCH;
-    problems.length = 0;
-    const paths = CODE_PATHS[resourceType];
-    // Common case: one CodeableConcept whose codings are all well formed — reuse its array as is.
-    let codes: CodeRef[] = reusableCodings(paths, raw) ?? [];
-    if (codes.length === 0 && paths) {
-      codes = [];
-      for (const path of paths) codingsOf(raw[path], problems, path, codes);
-    }
-    if (resourceType === 'Observation' && raw['component'] !== undefined) {
-      const components = raw['component'];
-      if (Array.isArray(components)) {
-        codes = [...codes];
-        for (const comp of components) {
-          if (isObject(comp)) codingsOf(comp['code'], problems, 'component.code', codes);
-        }
-      } else {
-        problems.push('component is not an array');
+  let lastType = '';
+  let last: Group | undefined;
+  let position = 0;
+  // Bundles (any type) are unpacked in place: positions count the resources of the flattened input.
+  const add = (list: readonly unknown[]): void => {
+    for (let i = 0; i < list.length; i++) {
+      const raw = list[i];
+      if (isObject(raw) && raw['resourceType'] === 'Bundle') {
+        const entries = raw['entry'];
+        if (Array.isArray(entries)) add(entries.map((e: unknown) => (isObject(e) ? e['resource'] : e)));
+        continue;
       }
+      if (!isObject(raw) || typeof raw['resourceType'] !== 'string') {
+        rejected.push(`entry ${position} is not a FHIR resource`);
+        position++;
+        continue;
+      }
+      const resourceType = raw['resourceType'];
+      if (last === undefined || resourceType !== lastType) {
+        lastType = resourceType;
+        last = groups.get(resourceType);
+        if (last === undefined) groups.set(resourceType, (last = new Group(resourceType)));
+      }
+      last.add(raw, position);
+      subjectId ??= subjectPatientId(raw);
+      position++;
     }
-    const entry: IndexedResource = new Entry(resourceType, id, versionId, raw, codes, problems.length === 0 ? NO_PROBLEMS : [...problems]);
-    push(byType, resourceType, entry);
-    subjectId ??= subjectPatientId(raw);
-  }
-  const patients = byType.get('Patient') ?? [];
-  const patient = patients.length === 1 ? patients[0] : undefined;
-  return {
+  };
+  add(resources);
+  const patients = groups.get('Patient');
+  const only = patients?.resources.length === 1 ? patients.resources[0] : undefined;
+  const patient = only === undefined ? undefined : new Entry('Patient', idOf(only, patients?.positionOf(0) ?? 0), versionIdOf(only), only);
+  const record: PatientRecord = {
     patient,
     patientId: patient?.id ?? subjectId ?? '',
-    byType,
+    byType: new LazyByType(groups),
     rejected,
-    size: flat.length,
+    size: position,
   };
+  groupsOfRecord.set(record, groups);
+  return record;
 }
 
 /** Type guard for the raw JSON objects inside resources. */

@@ -38,4 +38,20 @@ describe('loading a program', () => {
     expect(program.evaluate(request).get('Four')).toBe(4);
     expect(program.evaluate(request).get('Two')).toBe(2);
   });
+
+  it('builds a list of literals once and no operator changes it', () => {
+    const list = { type: 'List', element: [literal('3'), literal('1'), literal('2')] };
+    const elm = library([
+      { type: 'ExpressionDef', name: 'L', context: 'Unfiltered', expression: list },
+      { type: 'ExpressionDef', name: 'Sorted', context: 'Unfiltered', expression: { type: 'Query', source: [{ alias: 'X', expression: list }], sort: { by: [{ type: 'ByDirection', direction: 'asc' }] } } },
+      { type: 'ExpressionDef', name: 'Sort', context: 'Unfiltered', expression: { type: 'Sort', source: list, by: [{ type: 'ByDirection', direction: 'desc' }] } },
+      { type: 'ExpressionDef', name: 'Again', context: 'Unfiltered', expression: list },
+    ]);
+    const program = createFhirProgram([elm]);
+    const now = parseDateTime('2026-01-01T00:00:00Z', 0);
+    if (!now) throw new Error('now');
+    const values = program.evaluate({ data: { retrieve: () => [] }, terminology: createTerminology(new Map()), now });
+    expect([values.get('Sorted'), values.get('Sort'), values.get('L'), values.get('Again')]).toEqual([[1, 2, 3], [3, 2, 1], [3, 1, 2], [3, 1, 2]]);
+    expect(Object.isFrozen(values.get('L'))).toBe(true);
+  });
 });

@@ -52,6 +52,19 @@ export interface Runtime {
   readonly now: CqlDateTime;
   /** The context value (the Patient resource as a model value), or null. */
   readonly contextValue: unknown;
+  /** Remembered results of functions (see program.ts `memoizable`), one table per function; absent: none kept. */
+  readonly memo?: (FunctionMemo | undefined)[];
+}
+
+/** One function's remembered results in one evaluation context, by argument. */
+export interface FunctionMemo {
+  /** Model values by type, then by data. */
+  readonly model: Map<string, Map<unknown, unknown>>;
+  /** Other arguments, by identity (or value for primitives). */
+  readonly plain: Map<unknown, unknown>;
+  /** The model type last looked up, and its table (a function nearly always sees one type). */
+  lastType: string | undefined;
+  lastTable: Map<unknown, unknown> | undefined;
 }
 
 /** Marks a cache slot not evaluated yet. */
@@ -101,6 +114,14 @@ export interface ModelAccess {
   typeTester?(ns: string, name: string): (value: unknown) => boolean | undefined;
   /** Whether the model knows the qualified type. */
   knowsType(ns: string, name: string): boolean;
+  /**
+   * For remembering a function's result by its argument: the type of a model value whose type and
+   * data (`memoData`) alone make it up, so that two values with the same are interchangeable;
+   * undefined for anything else (remembered by identity).
+   */
+  memoType?(value: unknown): string | undefined;
+  /** The data of a value `memoType` answered for (compared by identity, or by value for primitives). */
+  memoData?(value: unknown): unknown;
 }
 
 /** Compiles one ELM node kind. */

@@ -10,7 +10,7 @@ import { CqlRuntimeError } from '../errors.ts';
 import { CqlCode } from '../values/code.ts';
 import { markIdentityDistinct } from '../values/list.ts';
 import { canonicalSystem } from '../terminology.ts';
-import { FhirValue, elementInfo, primaryCodePath } from './model.ts';
+import { FhirValue, elementInfo, jsonEqual, primaryCodePath } from './model.ts';
 
 type Json = Readonly<Record<string, unknown>>;
 
@@ -74,11 +74,24 @@ function codeReader(fhirType: string, path: string): (resource: Json, visit: (co
  * with the positions (in the type's resource list) of the resources that carry it. A chart repeats
  * a few hundred codes over thousands of resources, so a value set is asked about each code once.
  */
-interface CodeIndex {
+export interface CodeIndex {
   readonly distinct: readonly { readonly code: CqlCode; readonly at: readonly number[] }[];
 }
 
-function indexCodes(all: readonly FhirValue[], fhirType: string, path: string): CodeIndex {
+/**
+ * Builds the code index of one property of one resource type a resource at a time, so a host that
+ * walks a record anyway (grouping it by type) indexes each resource while it has it in hand: at
+ * 50,000 resources a second walk costs a cache miss per resource. Positions are given in
+ * increasing order; a resource not of the type is skipped.
+ */
+export interface CodeIndexBuilder {
+  add(resource: unknown, position: number): void;
+  done(): CodeIndex;
+}
+
+/** A code index builder for `path` on `fhirType` (default: the type's primary code path), or undefined when the type has none. */
+export function codeIndexBuilder(fhirType: string, path: string | undefined = primaryCodePath(fhirType)): CodeIndexBuilder | undefined {
+  if (path === undefined) return undefined;
   const read = codeReader(fhirType, path);
   // By code, then by system (a code string nearly always has one system): no key string built per coding.
   const byCode = new Map<string, { code: CqlCode; at: number[] } | { code: CqlCode; at: number[] }[]>();
@@ -109,8 +122,20 @@ function indexCodes(all: readonly FhirValue[], fhirType: string, path: string): 
     }
     hit.push(add(code, system));
   };
-  for (; i < all.length; i++) read((all[i] as FhirValue).json as Json, visit);
-  return { distinct };
+  return {
+    add(resource, position) {
+      if (!isObj(resource) || resource['resourceType'] !== fhirType) return;
+      i = position;
+      read(resource, visit);
+    },
+    done: () => ({ distinct }),
+  };
+}
+
+function indexCodes(all: readonly Json[], fhirType: string, path: string): CodeIndex {
+  const builder = codeIndexBuilder(fhirType, path) as CodeIndexBuilder;
+  for (let i = 0; i < all.length; i++) builder.add(all[i], i);
+  return builder.done();
 }
 
 function codeMatches(c: CqlCode, req: NonNullable<RetrieveRequest['codes']>, terminology: Terminology): boolean {
@@ -131,8 +156,91 @@ function codesKey(req: NonNullable<RetrieveRequest['codes']>): string {
 export interface FhirDataSource extends DataSource {
   /** The Patient resource, or null. */
   readonly patient: FhirValue | null;
-  /** Every resource, by type. */
+  /** Every resource, by type (in the source's order, each once). */
   readonly byType: ReadonlyMap<string, readonly FhirValue[]>;
+}
+
+/** Options of a FHIR data source. */
+export interface FhirDataSourceOptions {
+  /**
+   * The order of every list a Retrieve returns: by this key, ties in input order — the lists a
+   * source over the input sorted (stably) by resource type and key would return, without sorting
+   * the whole record (only what a Retrieve returns is put in order, when it is first asked for).
+   * Asked once per resource type for that type's key function; `index` is the resource's position
+   * in the input (in its group, for `createFhirDataSourceByType`). Equal resources (the same JSON)
+   * with a non-empty id must have equal keys. Without it, lists keep input order.
+   */
+  readonly orderKey?: (resourceType: string) => (resource: Json, index: number) => string;
+  /**
+   * Code indexes the host built while walking the groups (`codeIndexBuilder`), by resource type
+   * and code path, positions in the group as given (`createFhirDataSourceByType` only); any other
+   * is built on first use.
+   */
+  readonly codeIndexes?: (resourceType: string, path: string) => CodeIndex | undefined;
+}
+
+/**
+ * A sparse array by position in pages of 1024, each made on first write: no array the size of a
+ * type (at 50,000 resources one would be a large object, hastening full collections), and cheaper
+ * than a map for the positions retrieves return.
+ */
+class Paged<T> {
+  readonly #pages: (T | undefined)[][] = [];
+
+  get(position: number): T | undefined {
+    return this.#pages[position >> 10]?.[position & 1023];
+  }
+
+  set(position: number, value: T): void {
+    const page = position >> 10;
+    let p = this.#pages[page];
+    if (p === undefined) {
+      p = new Array<T | undefined>(1024).fill(undefined);
+      while (this.#pages.length < page) this.#pages.push(undefined as unknown as (T | undefined)[]);
+      this.#pages[page] = p;
+    }
+    p[position & 1023] = value;
+  }
+}
+
+/**
+ * One resource type's resources. Wrappers are made when a retrieve first returns a
+ * resource: a retrieve by code reads the JSON through the code index and wraps only its matches.
+ */
+interface TypeData {
+  readonly type: string;
+  /**
+   * The type's resources; with `repeats` (a source over groups), as given: a resource listed twice
+   * may be here twice, and an entry that is not a resource of the type is skipped where read.
+   */
+  readonly json: readonly Json[];
+  /** Each position's index in the input (its group), when not the position itself. */
+  readonly index: readonly number[] | undefined;
+  /** One wrapper per position, made on first use (so a resource is always the same value). */
+  readonly values: FhirValue[] | Paged<FhirValue>;
+  /** The order key of a resource (see `FhirDataSourceOptions.orderKey`); undefined when the source keeps input order. */
+  readonly keyOf: ((resource: Json, index: number) => string) | undefined;
+  /** Whether a resource listed twice may still be in `json` (each list a retrieve returns drops it). */
+  readonly repeats: boolean;
+  /** Every resource in the source's order, built on first use. */
+  sorted: readonly FhirValue[] | undefined;
+}
+
+const isResourceOf = (r: unknown, type: string): r is Json => isObj(r) && r['resourceType'] === type;
+
+/** The positions of a type's list that hold a resource of the type. */
+function validPositions(td: TypeData): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < td.json.length; i++) if (isResourceOf(td.json[i], td.type)) out.push(i);
+  return out;
+}
+
+function valueAt(td: TypeData, position: number): FhirValue {
+  const values = td.values;
+  if (Array.isArray(values)) return values[position] as FhirValue;
+  let v = values.get(position);
+  if (v === undefined) values.set(position, (v = new FhirValue(td.type, td.json[position])));
+  return v;
 }
 
 /**
@@ -141,60 +249,171 @@ export interface FhirDataSource extends DataSource {
  * @example
  * const data = createFhirDataSource(bundle.entry.map((e) => e.resource), qicoreClassifier);
  */
-export function createFhirDataSource(resources: readonly unknown[], profiles: ProfileClassifier): FhirDataSource {
-  const byType = new Map<string, FhirValue[]>();
-  // Per type, id → the resource seen under it, or all of them when several differ.
-  const seenByType = new Map<string, Map<string, FhirValue | FhirValue[]>>();
-  let lastType = '';
-  let seen = new Map<string, FhirValue | FhirValue[]>();
+export function createFhirDataSource(resources: readonly unknown[], profiles: ProfileClassifier, options: FhirDataSourceOptions = {}): FhirDataSource {
+  const groups = new Map<string, { json: Json[]; values: FhirValue[]; index: number[]; seen: Map<string, FhirValue | FhirValue[]> }>();
+  let last: { type: string; group: { json: Json[]; values: FhirValue[]; index: number[]; seen: Map<string, FhirValue | FhirValue[]> } } | undefined;
   let patient: FhirValue | null = null;
-  for (const r of resources) {
+  for (let i = 0; i < resources.length; i++) {
+    const r = resources[i];
     if (!isObj(r) || typeof r['resourceType'] !== 'string') continue;
     const type = r['resourceType'];
-    const v = new FhirValue(type, r);
-    if (type === 'Patient' && patient === null) patient = v;
-    if (type !== lastType) {
-      lastType = type;
-      const m = seenByType.get(type);
-      if (m === undefined) seenByType.set(type, (seen = new Map()));
-      else seen = m;
+    if (last === undefined || last.type !== type) {
+      let group = groups.get(type);
+      if (group === undefined) groups.set(type, (group = { json: [], values: [], index: [], seen: new Map() }));
+      last = { type, group };
     }
+    const { group } = last;
+    const v = new FhirValue(type, r);
     // The same resource listed twice (overlapping pages) counts once: a retrieve's list holds no
     // two equal resources, so queries over it can skip their distinct pass.
-    const id = typeof r['id'] === 'string' ? r['id'] : undefined;
-    if (id !== undefined) {
-      const twins = seen.get(id);
-      if (twins === undefined) seen.set(id, v);
+    const id = r['id'];
+    if (typeof id === 'string') {
+      const twins = group.seen.get(id);
+      if (twins === undefined) group.seen.set(id, v);
       else if (Array.isArray(twins)) {
         if (twins.some((t) => t.modelEquals(v))) continue;
         twins.push(v);
       } else {
         if (twins.modelEquals(v)) continue;
-        seen.set(id, [twins, v]);
+        group.seen.set(id, [twins, v]);
       }
     }
-    const list = byType.get(type);
-    if (list) list.push(v);
-    else byType.set(type, markIdentityDistinct([v]));
+    if (type === 'Patient' && patient === null) patient = v;
+    group.json.push(r);
+    group.values.push(v);
+    group.index.push(i);
   }
+  const types = new Map<string, TypeData>();
+  for (const [type, g] of groups) {
+    const keyOf = options.orderKey?.(type);
+    types.set(type, { type, json: g.json, index: g.index, values: g.values, keyOf, repeats: false, sorted: undefined });
+  }
+  return sourceOver(types, patient, profiles);
+}
+
+/**
+ * `createFhirDataSource` over resources already grouped by type (a record indexed once by the
+ * host): the same retrieves as over the groups' resources in one list, without grouping them
+ * again, and with an order key without sorting them: each group is taken as it is, and a resource
+ * listed twice is dropped from the lists retrieves return. Entries of a group that are not
+ * resources of its type are skipped.
+ */
+export function createFhirDataSourceByType(groups: Iterable<readonly [string, readonly unknown[]]>, profiles: ProfileClassifier, options: FhirDataSourceOptions = {}): FhirDataSource {
+  if (options.orderKey === undefined) {
+    const flat: unknown[] = [];
+    for (const [type, resources] of groups) for (const r of resources) if (isObj(r) && r['resourceType'] === type) flat.push(r);
+    return createFhirDataSource(flat, profiles);
+  }
+  const types = new Map<string, TypeData>();
+  for (const [type, resources] of groups) {
+    if (types.has(type)) throw new CqlRuntimeError(`resource type ${type} given twice`);
+    if (resources.length === 0) continue;
+    // Taken as given: an entry that is not a resource of the type is skipped where a resource is
+    // read (a pass over every resource of a large record only to check it costs a cache miss each).
+    const json = resources as readonly Json[];
+    const keyOf = options.orderKey(type);
+    types.set(type, { type, json, index: undefined, values: new Paged(), keyOf, repeats: true, sorted: undefined });
+  }
+  const patients = types.get('Patient');
+  const first = patients === undefined ? -1 : patients.json.findIndex((r) => isResourceOf(r, 'Patient'));
+  return sourceOver(types, patients !== undefined && first >= 0 ? valueAt(patients, first) : null, profiles, options.codeIndexes);
+}
+
+/**
+ * Positions (in a type's list) as a retrieve returns them: in the source's order (by key, then
+ * position), each resource once, and a resource listed twice (the same id and content) once.
+ */
+function ordered(td: TypeData, positions: number[], maybeUnsorted: boolean): FhirValue[] {
+  const { keyOf, json, index } = td;
+  const out: FhirValue[] = [];
+  if (keyOf === undefined) {
+    if (maybeUnsorted) positions.sort((x, y) => x - y);
+    for (let k = 0; k < positions.length; k++) if (k === 0 || positions[k] !== positions[k - 1]) out.push(valueAt(td, positions[k] as number));
+    return out;
+  }
+  // Positions sorted by (key, position): keys read into a list beside them (a key costs a property
+  // read or two, so none is kept), no object per position.
+  const n = positions.length;
+  const ks = new Array<string>(n);
+  for (let k = 0; k < n; k++) {
+    const p = positions[k] as number;
+    ks[k] = keyOf(json[p] as Json, index === undefined ? p : (index[p] as number));
+  }
+  const order = new Array<number>(n);
+  for (let k = 0; k < n; k++) order[k] = k;
+  order.sort((a, b) => {
+    const ka = ks[a] as string;
+    const kb = ks[b] as string;
+    return ka < kb ? -1 : ka > kb ? 1 : (positions[a] as number) - (positions[b] as number);
+  });
+  // A resource listed twice has the same key as its twin (same id and meta), so it sorts right
+  // after it; only an empty id (a key of its own per position) needs looking up.
+  let runKey: string | undefined;
+  let runStart = 0;
+  let blank: FhirValue[] | undefined;
+  outer: for (let k = 0; k < n; k++) {
+    const o = order[k] as number;
+    const p = positions[o] as number;
+    const key = ks[o] as string;
+    if (k > 0 && p === positions[order[k - 1] as number]) continue;
+    if (key !== runKey) {
+      runKey = key;
+      runStart = out.length;
+    }
+    if (td.repeats) {
+      const r = json[p] as Json;
+      const id = r['id'];
+      if (typeof id === 'string') {
+        if (id === '') {
+          if (blank?.some((b) => jsonEqual(b.json, r))) continue;
+          (blank ??= []).push(valueAt(td, p));
+        } else {
+          for (let j = runStart; j < out.length; j++) if (jsonEqual((out[j] as FhirValue).json, r)) continue outer;
+        }
+      }
+    }
+    out.push(valueAt(td, p));
+  }
+  return out;
+}
+
+function sourceOver(types: ReadonlyMap<string, TypeData>, patient: FhirValue | null, profiles: ProfileClassifier, prebuilt?: FhirDataSourceOptions['codeIndexes']): FhirDataSource {
   const retrieved = new WeakMap<Terminology, Map<string, readonly FhirValue[]>>();
   const codeIndexes = new Map<string, CodeIndex>();
-  const codeIndex = (fhirType: string, path: string, all: readonly FhirValue[]): CodeIndex => {
-    const key = `${fhirType}\u0000${path}`;
+  const codeIndex = (td: TypeData, path: string): CodeIndex => {
+    const key = `${td.type}\u0000${path}`;
     let index = codeIndexes.get(key);
-    if (index === undefined) codeIndexes.set(key, (index = indexCodes(all, fhirType, path)));
+    if (index === undefined) codeIndexes.set(key, (index = prebuilt?.(td.type, path) ?? indexCodes(td.json, td.type, path)));
     return index;
   };
   const conformances = new Map<string, readonly boolean[]>();
-  const conformance = (profile: string, fhirType: string, all: readonly FhirValue[]): readonly boolean[] => {
-    const key = `${fhirType}\u0000${profile}`;
+  const conformance = (profile: string, td: TypeData): readonly boolean[] => {
+    const key = `${td.type}\u0000${profile}`;
     let flags = conformances.get(key);
-    if (flags === undefined) conformances.set(key, (flags = all.map((v) => profiles.conforms(profile, v.json as Json))));
+    if (flags === undefined) conformances.set(key, (flags = td.json.map((r) => isResourceOf(r, td.type) && profiles.conforms(profile, r))));
     return flags;
   };
+  /** Every resource of a type, in the source's order. */
+  const everything = (td: TypeData): readonly FhirValue[] => {
+    if (td.sorted === undefined) {
+      td.sorted = markIdentityDistinct(
+        td.keyOf === undefined && !td.repeats
+          ? td.json.map((_, i) => valueAt(td, i))
+          : ordered(td, validPositions(td), true),
+      );
+    }
+    return td.sorted;
+  };
+  let byType: Map<string, readonly FhirValue[]> | undefined;
   return {
     patient,
-    byType,
+    get byType() {
+      if (byType === undefined) {
+        byType = new Map();
+        for (const [type, td] of types) if (td.json.length > 0) byType.set(type, everything(td));
+      }
+      return byType;
+    },
     retrieve(req, rt) {
       const { ns, name } = splitQName(req.dataType);
       let fhirType: string;
@@ -215,8 +434,9 @@ export function createFhirDataSource(resources: readonly unknown[], profiles: Pr
         throw new CqlRuntimeError(`Retrieve of a type outside the FHIR and QI-Core models: ${req.dataType}`);
       }
       if (req.dateRange !== undefined) throw new CqlRuntimeError('Retrieve with a date range is not supported');
-      const all = byType.get(fhirType) ?? [];
-      if ((!profile && !req.codes) || all.length === 0) return all;
+      const td = types.get(fhirType);
+      if (td === undefined || td.json.length === 0) return [];
+      if (!profile && !req.codes) return everything(td);
       const codeProperty = req.codeProperty ?? primaryCodePath(fhirType);
       if (req.codes && !codeProperty) return [];
       // A Retrieve's answer depends only on the request, the terminology and this record: computed
@@ -226,22 +446,22 @@ export function createFhirDataSource(resources: readonly unknown[], profiles: Pr
       const key = `${fhirType}\u0000${profile ?? ''}\u0000${codeProperty ?? ''}\u0000${req.codes ? codesKey(req.codes) : ''}`;
       const hit = cache.get(key);
       if (hit !== undefined) return hit;
-      const conforming = profile ? conformance(profile, fhirType, all) : undefined;
+      const conforming = profile ? conformance(profile, td) : undefined;
       let out: FhirValue[];
       if (req.codes && codeProperty) {
         const positions: number[] = [];
         let runs = 0;
-        for (const { code, at } of codeIndex(fhirType, codeProperty, all).distinct) {
+        for (const { code, at } of codeIndex(td, codeProperty).distinct) {
           if (!codeMatches(code, req.codes, rt.terminology)) continue;
           for (const i of at) if (!conforming || conforming[i] === true) positions.push(i);
           runs++;
         }
-        // Several matching codes: back to record order, each resource once.
-        if (runs > 1) positions.sort((x, y) => x - y);
-        out = [];
-        for (let k = 0; k < positions.length; k++) if (k === 0 || positions[k] !== positions[k - 1]) out.push(all[positions[k] as number] as FhirValue);
+        // Several matching codes: back to the source's order, each resource once.
+        out = ordered(td, positions, runs > 1);
       } else {
-        out = all.filter((_, i) => conforming?.[i] === true);
+        const positions: number[] = [];
+        for (let i = 0; i < td.json.length; i++) if (conforming?.[i] === true) positions.push(i);
+        out = ordered(td, positions, false);
       }
       cache.set(key, markIdentityDistinct(out));
       return out;

@@ -5,6 +5,7 @@
  * natively skips a function call and several property reads per use. Conversions with more logic
  * (ToQuantity, ToInterval, ToRatio …) run from the library's own ELM.
  */
+import type { Runtime } from '../compile/types.ts';
 import type { NativeFunction, NativeLookup } from '../program.ts';
 import { CqlCode, CqlConcept } from '../values/code.ts';
 import { FhirValue, primitiveValue } from './model.ts';
@@ -34,7 +35,12 @@ export function conceptFromCodeableConcept(json: unknown): CqlConcept | null {
   return new CqlConcept(codes, str(o, 'text'));
 }
 
-const primitive: NativeFunction = ([v], rt) => (v instanceof FhirValue ? primitiveValue(v.fhirType, v.json, rt) : null);
+/** A one-operand native, callable with an argument list or (`unary`) with the argument alone. */
+function unaryNative(f: (v: unknown, rt: Runtime) => unknown): NativeFunction {
+  return Object.assign((args: readonly unknown[], rt: Runtime) => f(args[0], rt), { unary: f });
+}
+
+const primitive = unaryNative((v, rt) => (v instanceof FhirValue ? primitiveValue(v.fhirType, v.json, rt) : null));
 
 const NATIVES: Readonly<Record<string, NativeFunction>> = {
   ToString: primitive,
@@ -44,8 +50,8 @@ const NATIVES: Readonly<Record<string, NativeFunction>> = {
   ToDate: primitive,
   ToDateTime: primitive,
   ToTime: primitive,
-  ToCode: ([v]) => (v instanceof FhirValue ? codeFromCoding(v.json) : null),
-  ToConcept: ([v]) => (v instanceof FhirValue ? conceptFromCodeableConcept(v.json) : null),
+  ToCode: unaryNative((v) => (v instanceof FhirValue ? codeFromCoding(v.json) : null)),
+  ToConcept: unaryNative((v) => (v instanceof FhirValue ? conceptFromCodeableConcept(v.json) : null)),
 };
 
 /** FHIRHelpers' conversions that take one FHIR-typed operand, run natively. */

@@ -27,7 +27,8 @@ export class FhirValue implements ModelValue {
   }
 }
 
-function jsonEqual(a: unknown, b: unknown): boolean {
+/** Deep equality of JSON values (object keys in any order). */
+export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
@@ -131,7 +132,8 @@ function primitiveConverter(systemType: string | undefined): (json: unknown, rt:
           lastOffset = offset;
           table = dateTimeTable(offset);
         }
-        return cachedParse(table, json, (t) => parseDateTime(t, offset));
+        const hit = table.get(json);
+        return hit !== undefined ? hit : cachedParse(table, json, (t) => parseDateTime(t, offset));
       };
     }
     case 'System.Date':
@@ -151,10 +153,15 @@ function primitiveConverter(systemType: string | undefined): (json: unknown, rt:
   }
 }
 
+/** Converters by FHIR type: made once per type, not per conversion. */
+const convertersByType = new Map<string, (json: unknown, rt: Runtime) => unknown>();
+
 /** Converts a primitive's JSON value to the CQL system value of its type. */
 export function primitiveValue(fhirType: string, json: unknown, rt: Runtime): unknown {
   if (json === null || json === undefined) return null;
-  return primitiveConverter(primitiveSystemType(fhirType))(json, rt);
+  let convert = convertersByType.get(fhirType);
+  if (convert === undefined) convertersByType.set(fhirType, (convert = primitiveConverter(primitiveSystemType(fhirType))));
+  return convert(json, rt);
 }
 
 function wrap(type: string, json: unknown, ext: unknown): FhirValue | null {
@@ -301,10 +308,17 @@ export function createFhirModel(qicore: QiCoreResolver, conforms: (profile: stri
         const known = FHIR_R4_TYPES[name] !== undefined;
         // By the value's FHIR type, each answered once.
         const answers = new Map<string, boolean>();
+        // The last type asked about: a test nearly always sees one type at a site.
+        let lastType = '';
+        let lastAnswer = false;
         return (value) => {
           if (!(value instanceof FhirValue)) return known ? false : undefined;
-          let r = answers.get(value.fhirType);
-          if (r === undefined) answers.set(value.fhirType, (r = derivesFrom(value.fhirType, name)));
+          const type = value.fhirType;
+          if (type === lastType) return lastAnswer;
+          let r = answers.get(type);
+          if (r === undefined) answers.set(type, (r = derivesFrom(type, name)));
+          lastType = type;
+          lastAnswer = r;
           return r;
         };
       }
@@ -315,5 +329,9 @@ export function createFhirModel(qicore: QiCoreResolver, conforms: (profile: stri
       if (ns === QICORE_NS || ns === 'QICore') return qicore(name) !== undefined;
       return false;
     },
+    // A FHIR value is its type and JSON, plus a primitive's `_x` sibling: without one, two values of
+    // one type over the same JSON (the same object, or an equal primitive) are interchangeable.
+    memoType: (value) => (value instanceof FhirValue && value.ext === undefined ? value.fhirType : undefined),
+    memoData: (value) => (value as FhirValue).json,
   };
 }

@@ -103,7 +103,14 @@ export const coreOperators: Record<string, NodeCompiler> = {
   Literal: literal,
   Null: () => () => null,
   List(node, env) {
-    const elements = children(node, 'element').map((e) => env.compile(e));
+    const nodes = children(node, 'element');
+    const elements = nodes.map((e) => env.compile(e));
+    // A list of literals (`{ 'final', 'amended' }`) is one value: built once, frozen (no list
+    // operator changes its operands), not per evaluation.
+    if (nodes.every((e) => e.type === 'Literal')) {
+      const constant: readonly unknown[] = Object.freeze(elements.map((e) => e(undefined as unknown as Runtime) ?? null));
+      return () => constant;
+    }
     return (rt) => elements.map((e) => e(rt) ?? null);
   },
   Tuple(node, env) {
@@ -113,10 +120,11 @@ export const coreOperators: Record<string, NodeCompiler> = {
       const v = e.value as ElmNode | undefined;
       return { name: e.name, value: v ? env.compile(v) : (): unknown => null };
     });
+    const names = [...new Set(elements.map((e) => e.name))].sort();
     return (rt) => {
       const out: Record<string, unknown> = {};
       for (const e of elements) out[e.name] = e.value(rt) ?? null;
-      return new CqlTuple(out);
+      return new CqlTuple(out, names);
     };
   },
   Instance(node, env) {

@@ -4,7 +4,7 @@
  * ops/interval.ts; Length (strings and lists) is the string family's; the `List` selector, Equal
  * and Equivalent are the core's.
  */
-import { child, children, str } from '../elm.ts';
+import { child, children, clause, str } from '../elm.ts';
 import type { ElmNode } from '../elm.ts';
 import type { CompileEnv, Evaluator, NodeCompiler, Runtime } from '../compile/types.ts';
 import { CqlRuntimeError } from '../errors.ts';
@@ -13,6 +13,7 @@ import { distinctList, flattenList, sortList } from '../values/list.ts';
 import type { SortKey } from '../values/list.ts';
 import { CqlTuple } from '../values/tuple.ts';
 import { propertyReader } from './core.ts';
+import { compileQueryPicking } from './query.ts';
 import { operandsN } from './util.ts';
 
 function required(node: ElmNode, env: CompileEnv, key: string): Evaluator {
@@ -29,6 +30,18 @@ function listFunction(key: 'operand' | 'source', f: (list: readonly unknown[]) =
       const v = a(rt);
       return Array.isArray(v) ? f(v) : null;
     };
+  };
+}
+
+/**
+ * First/Last of a query with a sort clause (and no aggregate): the element the sort would put
+ * first or last, found without sorting (`compileQueryPicking`); anything else as `otherwise`.
+ */
+function pickFromSortedQuery(pick: 'first' | 'last', otherwise: NodeCompiler): NodeCompiler {
+  return (node, env) => {
+    const source = child(node, 'source');
+    if (source?.type === 'Query' && clause(source, 'sort') && !clause(source, 'aggregate')) return compileQueryPicking(source, env, pick);
+    return otherwise(node, env);
   };
 }
 
@@ -187,8 +200,8 @@ export const listOperators: Record<string, NodeCompiler> = {
   Exists: exists,
   Times: times,
   Filter: filter,
-  First: listFunction('source', (l) => (l.length > 0 ? (l[0] ?? null) : null)),
-  Last: listFunction('source', (l) => (l.length > 0 ? (l[l.length - 1] ?? null) : null)),
+  First: pickFromSortedQuery('first', listFunction('source', (l) => (l.length > 0 ? (l[0] ?? null) : null))),
+  Last: pickFromSortedQuery('last', listFunction('source', (l) => (l.length > 0 ? (l[l.length - 1] ?? null) : null))),
   Slice: slice,
   IndexOf: indexOf,
   Distinct: listFunction('operand', distinctList),

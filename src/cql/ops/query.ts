@@ -77,9 +77,75 @@ function sortValues(values: unknown[], sort: { slot: number; keys: SortKey[] }, 
   return decorated.map((d) => d.v);
 }
 
+/** The order of two elements' sort keys (`sortValues`), or null when a pair of keys has no definite order. */
+function compareKeysDefinite(a: readonly unknown[], b: readonly unknown[], keys: readonly SortKey[]): number | null {
+  for (let i = 0; i < keys.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    const xn = x === null || x === undefined;
+    const yn = y === null || y === undefined;
+    let c: number | null;
+    if (xn || yn) c = xn && yn ? 0 : xn ? -1 : 1;
+    else c = compare(x, y);
+    if (c === null) return null;
+    if (c !== 0) return c * (keys[i] as SortKey).direction;
+  }
+  return 0;
+}
+
+/**
+ * The first (or last) element of `values` in `sortValues` order, by one pass: the earliest of the
+ * least elements (the latest of the greatest). Every key is read once per element, as the sort
+ * reads them. When two keys have no definite order (uncertain dates, values of different types)
+ * the sort's answer is the one that counts, so it sorts.
+ */
+function pickSorted(values: unknown[], sort: { slot: number; keys: SortKey[] }, rt: Runtime, pick: 'first' | 'last'): unknown {
+  if (values.length === 0) return null;
+  const keysOf = (v: unknown): unknown[] => {
+    rt.slots[sort.slot] = v;
+    return sort.keys.map((k) => (k.key ? k.key(rt) : v));
+  };
+  const all: unknown[][] = [];
+  for (const v of values) all.push(keysOf(v));
+  let best = 0;
+  for (let i = 1; i < values.length; i++) {
+    const c = compareKeysDefinite(all[i] as unknown[], all[best] as unknown[], sort.keys);
+    if (c === null) {
+      const sorted = sortDecorated(values, all, sort.keys);
+      return (pick === 'first' ? sorted[0] : sorted[sorted.length - 1]) ?? null;
+    }
+    if (pick === 'first' ? c < 0 : c >= 0) best = i;
+  }
+  return values[best] ?? null;
+}
+
+function sortDecorated(values: readonly unknown[], keyLists: readonly (readonly unknown[])[], keys: readonly SortKey[]): unknown[] {
+  const decorated = values.map((v, i) => ({ v, k: keyLists[i] as readonly unknown[] }));
+  decorated.sort((a, b) => {
+    for (let i = 0; i < keys.length; i++) {
+      const c = compareForSort(a.k[i], b.k[i]) * (keys[i] as SortKey).direction;
+      if (c !== 0) return c;
+    }
+    return 0;
+  });
+  return decorated.map((d) => d.v);
+}
+
+/**
+ * `First` or `Last` of a query with a sort clause: the query's value without sorting it (one pass
+ * finds the element the sort would put first or last), or null as `First`/`Last` of its value.
+ */
+export function compileQueryPicking(node: ElmNode, env: CompileEnv, pick: 'first' | 'last'): Evaluator {
+  return compileQuery(node, env, pick);
+}
+
 /** The `Query` node. */
 export const queryOperators: Record<string, NodeCompiler> = {
-  Query(node, env) {
+  Query: (node, env) => compileQuery(node, env, undefined),
+};
+
+function compileQuery(node: ElmNode, env: CompileEnv, pick: 'first' | 'last' | undefined): Evaluator {
+  {
     const sources = clauses(node, 'source');
     if (sources.length === 0) return env.fail(node, 'query without a source');
     const sourceExprs = sources.map((s) => {
@@ -223,6 +289,14 @@ export const queryOperators: Record<string, NodeCompiler> = {
       const alreadyDistinct = single && !ret && lists[0] !== undefined && isKnownDistinct(lists[0]);
       let result = returnDistinct && out.length > 1 && !alreadyDistinct && !carriesSource ? distinctList(out) : out;
       if (alreadyDistinct || (carriesSource && returnDistinct)) markDistinct(result);
+      if (pick !== undefined) {
+        if (singleton) {
+          // First/Last of a single value: of its elements when it is a list (unsorted), else null.
+          const v = result.length === 0 ? null : result[0];
+          return Array.isArray(v) ? (v.length === 0 ? null : ((pick === 'first' ? v[0] : v[v.length - 1]) ?? null)) : null;
+        }
+        return sort ? pickSorted(result, sort, rt, pick) : ((pick === 'first' ? result[0] : result[result.length - 1]) ?? null);
+      }
       if (sort) result = sortValues(result, sort, rt);
       // A filter (or reordering) of a data source's resources holds only such resources.
       if (alreadyDistinct && isIdentityDistinct(lists[0] as unknown[])) markIdentityDistinct(result);
@@ -230,5 +304,5 @@ export const queryOperators: Record<string, NodeCompiler> = {
       if (singleton) return result.length === 0 ? null : result[0];
       return result;
     };
-  },
-};
+  }
+}

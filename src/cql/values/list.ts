@@ -54,8 +54,10 @@ export function equalityKey(v: unknown): string {
   }
   const o = v as { readonly json?: unknown; readonly elements?: Readonly<Record<string, unknown>>; readonly code?: unknown; readonly low?: unknown; readonly high?: unknown };
   if (v instanceof CqlTuple) {
+    if (v.equalityKey !== undefined) return v.equalityKey;
     let k = 't';
-    for (const name of Object.keys(v.elements).sort()) k += '\u0001' + name + '\u0002' + equalityKey(v.elements[name] ?? null);
+    for (const name of v.sortedNames) k += '\u0001' + name + '\u0002' + equalityKey(v.elements[name] ?? null);
+    v.equalityKey = k;
     return k;
   }
   if (v instanceof CqlCode) return 'c' + v.code;

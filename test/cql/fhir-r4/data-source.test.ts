@@ -5,6 +5,8 @@
  */
 import { describe, expect, test } from 'vitest';
 import { createFhirDataSource } from '../../../src/cql/index.ts';
+import { codeIndexBuilder, createFhirDataSourceByType } from '../../../src/cql/fhir-r4/data-source.ts';
+import type { CodeIndex } from '../../../src/cql/fhir-r4/data-source.ts';
 import type { FhirValue } from '../../../src/cql/index.ts';
 import { createTerminology } from '../../../src/cql/terminology.ts';
 import { CqlCode } from '../../../src/cql/values/code.ts';
@@ -110,5 +112,111 @@ describe('Retrieve by code over an indexed record', () => {
     expect(ids(data.retrieve(glucose, at(none)))).toEqual(['glucose-1', 'glucose-2', 'no-system']);
     const other = request(`${FHIR}Observation`, undefined, { list: [new CqlCode('2345-7', 'http://example.org/other')] });
     expect(ids(data.retrieve(other, at(none)))).toEqual(['no-system']);
+  });
+});
+
+describe('A source over groups, in key order', () => {
+  const LOINC = 'http://loinc.org';
+  const A1C_VS = 'http://example.org/ValueSet/a1c';
+  const rtA1c = { terminology: createTerminology(new Map([[A1C_VS, [new CqlCode('4548-4', LOINC), new CqlCode('17856-6', LOINC)]]])) } as unknown as Runtime;
+  const obs = (id: string | undefined, code: string, extra: Json = {}): Json => ({ resourceType: 'Observation', ...(id === undefined ? {} : { id }), code: { coding: [{ system: LOINC, code }] }, ...extra });
+  // Out of key order: several matching codes, a repeated resource, two versions of one id, a twin
+  // id with other content (same key: input order decides), resources without an id.
+  const chart: Json[] = [
+    obs('r9', '4548-4'),
+    obs('r10', '17856-6'),
+    obs(undefined, '4548-4', { status: 'final' }),
+    obs('r1', '2345-7'),
+    obs('r2', '4548-4', { meta: { versionId: '2' } }),
+    obs('r2', '4548-4', { meta: { versionId: '1' } }),
+    obs('r10', '17856-6'),
+    obs('r3', '4548-4', { status: 'final' }),
+    obs('r3', '4548-4', { status: 'amended' }),
+    obs(undefined, '17856-6'),
+    { resourceType: 'Patient', id: 'p' },
+    obs('', '4548-4', { status: 'final' }),
+    obs('r1-a', '4548-4'),
+    obs('', '4548-4', { status: 'final' }),
+  ];
+  const keyOf = (r: Json, index: number): string => {
+    const id = typeof r['id'] === 'string' && r['id'] !== '' ? r['id'] : `#${index}`;
+    const meta = r['meta'] as { versionId?: string } | undefined;
+    return meta?.versionId === undefined ? id : `${id}/_history/${meta.versionId}`;
+  };
+  // The reference: the input sorted (stably) by type then key, indexed as it comes.
+  const positions = chart.map((r, i) => ({ r, i }));
+  const sorted = [...positions].sort((a, b) => {
+    const ta = String(a.r['resourceType']);
+    const tb = String(b.r['resourceType']);
+    if (ta !== tb) return ta < tb ? -1 : 1;
+    const ka = keyOf(a.r, a.i);
+    const kb = keyOf(b.r, b.i);
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  });
+  const reference = createFhirDataSource(sorted.map((p) => p.r), qicoreClassifier);
+  const groups = new Map<string, { r: Json; i: number }[]>();
+  for (const p of positions) groups.set(String(p.r['resourceType']), [...(groups.get(String(p.r['resourceType'])) ?? []), p]);
+  const grouped = createFhirDataSourceByType(
+    [...groups].map(([type, list]) => [type, list.map((p) => p.r)] as const),
+    qicoreClassifier,
+    { orderKey: (type) => (r, index) => keyOf(r, (groups.get(type) ?? [])[index]?.i ?? -1) },
+  );
+  const rows = (values: readonly unknown[]): unknown[] => values.map((v) => (v as FhirValue).json);
+  const cases: [string, RetrieveRequest, (string | null)[]][] = [
+    ['every Observation', request(`${FHIR}Observation`), ['', null, null, 'r1', 'r1-a', 'r10', 'r2', 'r2', 'r3', 'r3', 'r9']],
+    ['a value set of several codes', request(`${FHIR}Observation`, undefined, { valueSet: A1C_VS }), ['', null, null, 'r1-a', 'r10', 'r2', 'r2', 'r3', 'r3', 'r9']],
+    ['one listed code', request(`${FHIR}Observation`, undefined, { list: [new CqlCode('17856-6', LOINC)] }), [null, 'r10']],
+    ['no match', request(`${FHIR}Observation`, undefined, { list: [new CqlCode('0000-0', LOINC)] }), []],
+    ['the patient', request(`${FHIR}Patient`), ['p']],
+    ['a type the chart lacks', request(`${FHIR}Condition`), []],
+  ];
+  test.each(cases)('%s: the same rows as a source over the sorted chart', (_what, req, expected) => {
+    const got = rows(grouped.retrieve(req, rtA1c));
+    expect(got).toEqual(rows(reference.retrieve(req, rtA1c)));
+    expect(got.map((r) => (r as Json)['id'] ?? null)).toEqual(expected);
+  });
+
+  test('orders versions by key and twins with one key in input order', () => {
+    const got = rows(grouped.retrieve(request(`${FHIR}Observation`, undefined, { valueSet: A1C_VS }), rtA1c)) as Json[];
+    expect(got.filter((r) => r['id'] === 'r2').map((r) => (r['meta'] as Json)['versionId'])).toEqual(['1', '2']);
+    expect(got.filter((r) => r['id'] === 'r3').map((r) => r['status'])).toEqual(['final', 'amended']);
+    expect(got.filter((r) => r['id'] === undefined).map((r) => r['status'] ?? null)).toEqual(['final', null]);
+  });
+
+  test('takes code indexes built while walking the groups, with the same rows as its own', () => {
+    const built = new Map<string, CodeIndex>();
+    for (const [type, list] of groups) {
+      const builder = codeIndexBuilder(type);
+      if (!builder) continue;
+      list.forEach((p, i) => builder.add(p.r, i));
+      built.set(type, builder.done());
+    }
+    const options = { orderKey: (type: string) => (r: Json, index: number) => keyOf(r, (groups.get(type) ?? [])[index]?.i ?? -1) };
+    const groupList = [...groups].map(([type, list]) => [type, list.map((p) => p.r)] as const);
+    const withIndex = createFhirDataSourceByType(groupList, qicoreClassifier, { ...options, codeIndexes: (type, path) => (path === 'code' ? built.get(type) : undefined) });
+    for (const [, req] of cases) expect(rows(withIndex.retrieve(req, rtA1c))).toEqual(rows(grouped.retrieve(req, rtA1c)));
+    // The index given is the one used: an empty one finds nothing.
+    const empty = createFhirDataSourceByType(groupList, qicoreClassifier, { ...options, codeIndexes: () => ({ distinct: [] }) });
+    expect(empty.retrieve(request(`${FHIR}Observation`, undefined, { valueSet: A1C_VS }), rtA1c)).toEqual([]);
+  });
+
+  test('skips entries of a group that are not resources of its type', () => {
+    const odd = createFhirDataSourceByType(
+      [
+        ['Patient', [null, { resourceType: 'Observation', id: 'not-a-patient' }, { resourceType: 'Patient', id: 'p2' }]],
+        ['Observation', ['text', obs('o1', '4548-4'), { resourceType: 'Condition', id: 'c', code: { coding: [{ system: LOINC, code: '4548-4' }] } }, [obs('o2', '4548-4')]]],
+      ],
+      qicoreClassifier,
+      { orderKey: () => (r) => String(r['id']) },
+    );
+    expect((odd.patient?.json as Json)['id']).toBe('p2');
+    expect(ids(odd.retrieve(request(`${FHIR}Observation`), rtA1c))).toEqual(['o1']);
+    expect(ids(odd.retrieve(request(`${FHIR}Observation`, undefined, { valueSet: A1C_VS }), rtA1c))).toEqual(['o1']);
+    expect(ids(odd.retrieve(request(`${FHIR}Patient`, `${QI}qicore-patient`), rtA1c))).toEqual(['p2']);
+  });
+
+  test('keeps the first Patient and counts a repeated resource once (with an id, or an empty one)', () => {
+    expect((grouped.patient?.json as Json)['id']).toBe('p');
+    expect(grouped.retrieve(request(`${FHIR}Observation`), rtA1c)).toHaveLength(chart.length - 3);
   });
 });
