@@ -95,11 +95,17 @@ describe('the token is enforced', () => {
     expect((await send('POST', '/fhir/Observation', labsOnly, vitals)).statusCode).toBe(403);
     const lab = { ...vitals, category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' }] }], code: { text: 'Potassium' } };
     expect((await send('POST', '/fhir/Observation', labsOnly, lab)).statusCode).toBe(201);
+    // A conditional create sees only what the scope reaches: a match outside it is not disclosed.
+    const inScope = await send('POST', '/fhir/Observation', labsOnly, lab, { 'if-none-exist': '_id=grace-fit' });
+    expect([inScope.statusCode, (inScope.json() as Observation).id]).toEqual([200, 'grace-fit']);
+    const hidden = await send('POST', '/fhir/Observation', labsOnly, lab, { 'if-none-exist': '_id=grace-mammogram' });
+    expect(hidden.statusCode).toBe(201);
+    expect((hidden.json() as Observation).id).not.toBe('grace-mammogram');
     // Two scopes add up; one without a query reaches everything.
     const labsAndImaging = await adminToken(ehr, 'patient/Observation.rs?category=laboratory patient/Observation.rs?category=imaging', 'grace');
-    expect(((await get('/fhir/Observation?patient=grace', labsAndImaging)).json() as Bundle).total).toBe(5);
+    expect(((await get('/fhir/Observation?patient=grace', labsAndImaging)).json() as Bundle).total).toBe(6);
     const all = await adminToken(ehr, 'patient/Observation.rs patient/Observation.rs?category=laboratory', 'grace');
-    expect(((await get('/fhir/Observation?patient=grace', all)).json() as Bundle).total).toBe(6);
+    expect(((await get('/fhir/Observation?patient=grace', all)).json() as Bundle).total).toBe(7);
   });
 
   it('honours v1 scopes: patient/*.read reads but does not write', async () => {

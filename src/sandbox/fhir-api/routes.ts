@@ -210,7 +210,19 @@ export function registerFhirRoutes(app: FastifyInstance, ctx: EhrState): void {
     }
 
     const url = id === undefined ? type : `${type}/${id}`;
-    const headers = req.headers;
+    let headers = req.headers;
+    const condition = headers['if-none-exist'];
+    if (method === 'POST' && access.only !== null && typeof condition === 'string') {
+      // A conditional create is searched as the token sees the type: only the resources its scopes'
+      // queries reach, so its answer never tells of one outside them.
+      const query: Record<string, string[]> = {};
+      for (const [k, v] of new URLSearchParams(condition)) (query[k] ??= []).push(v);
+      const found = await ctx.store.search(type, { ...query, _count: '2' }, [key], ctx.fhirBase, access.only);
+      if ((found.total ?? 0) > 1) return fail(reply, 412, 'duplicate', `If-None-Exist matches more than one ${type}.`);
+      const existing = found.entry?.[0]?.resource;
+      if (existing) return send(reply, 200, existing);
+      headers = { ...headers, 'if-none-exist': undefined };
+    }
     const result = await ctx.store.handle(key, method, url, body, headers);
     if (req.duplicateWrite && method !== 'DELETE') {
       // A fault switch: the write is delivered twice, as a retrying proxy would.
