@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { createFhirProgram, createTerminology } from '../../src/cql/index.ts';
 import type { ElmLibrary } from '../../src/cql/index.ts';
 import { parseDateTime } from '../../src/cql/values/datetime.ts';
+import { prng } from './support/generator.ts';
 
 const SYS = '{urn:hl7-org:elm-types:r1}';
 const int = (v: number) => ({ type: 'Literal', valueType: `${SYS}Integer`, value: String(v) });
@@ -51,17 +52,6 @@ const now = parseDateTime('2026-01-01T00:00:00Z', 0);
 if (!now) throw new Error('now');
 const evaluate = (elm: ElmLibrary) =>
   createFhirProgram([elm]).evaluate({ data: { retrieve: () => [] }, terminology: createTerminology(new Map()), now });
-
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('First and Last of a sorted query', () => {
   it('picks what the sort puts first and last, over many lists with ties, nulls and several keys', () => {
