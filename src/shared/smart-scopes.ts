@@ -183,14 +183,16 @@ export function permits(granted: readonly string[], request: ScopeRequest): bool
 }
 
 /**
- * Which resources of a type the granted scopes let a request reach: `null` when a permitting scope
- * has no query (all of them), else the queries of the permitting scopes, any of which a resource
- * must match (SMART 2.2: a scope's query narrows it; scopes add up). Empty when none permits.
+ * Which resources of a type the granted scopes let a request reach, in any of the given contexts:
+ * `null` when a permitting scope has no query (all of them), else the queries of the permitting
+ * scopes, any of which a resource must match (SMART 2.2: a scope's query narrows it; scopes add
+ * up). Empty when none permits.
  * @example narrowedTo(['patient/Observation.rs?category=laboratory'], { context: 'patient', type: 'Observation', interaction: 's' }) // ['category=laboratory']
- * @example narrowedTo(['patient/*.rs', 'patient/Observation.rs?category=laboratory'], { context: 'patient', type: 'Observation', interaction: 's' }) // null
+ * @example narrowedTo(['patient/*.rs', 'user/Observation.rs?category=laboratory'], { context: ['patient', 'user'], type: 'Observation', interaction: 's' }) // null
  */
-export function narrowedTo(granted: readonly string[], request: ScopeRequest): string[] | null {
-  const permitting = resourceScopes(granted).filter((scope) => allowsOne(scope, request));
+export function narrowedTo(granted: readonly string[], request: Omit<ScopeRequest, 'context'> & { readonly context: ScopeContext | readonly ScopeContext[] }): string[] | null {
+  const contexts: readonly ScopeContext[] = typeof request.context === 'string' ? [request.context] : request.context;
+  const permitting = resourceScopes(granted).filter((scope) => contexts.some((context) => allowsOne(scope, { ...request, context })));
   if (permitting.some((scope) => scope.query === null)) return null;
   return [...new Set(permitting.map((scope) => scope.query ?? ''))];
 }

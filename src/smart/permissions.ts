@@ -65,8 +65,5 @@ export function canSearch(granted: readonly string[], type: string): boolean {
  * "not shown to Careloop".
  */
 export function searchNarrowedTo(granted: readonly string[], type: string): string[] | null {
-  const patient = narrowedTo(granted, { context: 'patient', type, interaction: 's' });
-  const user = narrowedTo(granted, { context: 'user', type, interaction: 's' });
-  if (patient === null || user === null) return null;
-  return [...new Set([...patient, ...user])];
+  return narrowedTo(granted, { context: ['patient', 'user'], type, interaction: 's' });
 }

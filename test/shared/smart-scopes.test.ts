@@ -185,6 +185,13 @@ describe('which resources granted scopes reach', () => {
     expect(narrowedTo(['patient/Observation.c?category=survey', 'user/Observation.rs', 'patient/Condition.rs'], search('Observation'))).toEqual([]);
     expect(narrowedTo(['patient/Observation.rs?category=laboratory', 'patient/Condition.rs'], search('Condition'))).toBeNull();
   });
+
+  it('adds up the scopes of several contexts when asked for more than one', () => {
+    const both = { context: ['user', 'system'] as const, type: 'Observation', interaction: 's' as const };
+    expect(narrowedTo(['user/Observation.rs?category=laboratory', 'system/Observation.rs?category=vital-signs'], both)).toEqual(['category=laboratory', 'category=vital-signs']);
+    expect(narrowedTo(['user/Observation.rs?category=laboratory', 'system/*.rs'], both)).toBeNull();
+    expect(narrowedTo(['patient/Observation.rs'], both)).toEqual([]);
+  });
 });
 
 describe('whether granted scopes cover a requested one', () => {

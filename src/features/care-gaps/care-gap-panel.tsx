@@ -104,7 +104,6 @@ function ExpandIcon() {
   );
 }
 
-/** "3 other open gaps · 1 could not be assessed". */
 /** A scope query in words: `category=laboratory` → `category laboratory`. */
 function queryWords(query: string): string {
   return [...new URLSearchParams(query)].map(([k, v]) => `${k} ${v}`).join(' and ');
@@ -130,6 +129,7 @@ export function notAssessedLines(list: readonly NotAssessed[]): string[] {
   return [...byNeed].map(([need, titles]) => (titles.length === 1 ? `${titles[0] ?? ''} (needs ${need})` : `${titles.join(', ')} (need ${need})`));
 }
 
+/** "3 other open gaps · 1 could not be assessed". */
 function foldedLabel(others: number, undecided: number): string {
   const parts = [others ? `${others} other open ${others === 1 ? 'gap' : 'gaps'}` : null, undecided ? `${undecided} could not be assessed` : null];
   return parts.filter(Boolean).join(' · ');

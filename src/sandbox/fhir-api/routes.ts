@@ -15,7 +15,7 @@ import { verifyAccessToken, type AccessClaims } from '../auth/tokens.ts';
 import type { EhrState } from '../state.ts';
 import { capabilityStatement } from './capability.ts';
 import { patientCompartmentTypes } from './compartment.ts';
-import { normalizeQuery, SHARED, type Query } from './store.ts';
+import { normalizeQuery, queryOf, SHARED, type Query } from './store.ts';
 import { validationProblem } from './validate.ts';
 
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
@@ -70,9 +70,7 @@ export function registerFhirRoutes(app: FastifyInstance, ctx: EhrState): void {
   /** system/ and user/ scopes win (they are broader); patient/ scopes need the token's patient. */
   const accessFor = (a: Authed, type: string, perm: Interaction): Access | null => {
     if (permits(a.scopes, { context: 'user', type, interaction: perm }) || permits(a.scopes, { context: 'system', type, interaction: perm })) {
-      const user = narrowedTo(a.scopes, { context: 'user', type, interaction: perm });
-      const system = narrowedTo(a.scopes, { context: 'system', type, interaction: perm });
-      return { kind: 'user', only: user === null || system === null ? null : [...user, ...system] };
+      return { kind: 'user', only: narrowedTo(a.scopes, { context: ['user', 'system'], type, interaction: perm }) };
     }
     if (a.claims.patient && permits(a.scopes, { context: 'patient', type, interaction: perm })) {
       return { kind: 'patient', patient: a.claims.patient, only: narrowedTo(a.scopes, { context: 'patient', type, interaction: perm }) };
@@ -215,9 +213,7 @@ export function registerFhirRoutes(app: FastifyInstance, ctx: EhrState): void {
     if (method === 'POST' && access.only !== null && typeof condition === 'string') {
       // A conditional create is searched as the token sees the type: only the resources its scopes'
       // queries reach, so its answer never tells of one outside them.
-      const query: Record<string, string[]> = {};
-      for (const [k, v] of new URLSearchParams(condition)) (query[k] ??= []).push(v);
-      const found = await ctx.store.search(type, { ...query, _count: '2' }, [key], ctx.fhirBase, access.only);
+      const found = await ctx.store.search(type, { ...queryOf(condition), _count: '2' }, [key], ctx.fhirBase, access.only);
       if ((found.total ?? 0) > 1) return fail(reply, 412, 'duplicate', `If-None-Exist matches more than one ${type}.`);
       const existing = found.entry?.[0]?.resource;
       if (existing) return send(reply, 200, existing);

@@ -28,13 +28,17 @@ export interface SearchResult {
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 1000;
 
-/** The search filters of each scope query (`category=laboratory&status=final`), repeated parameters kept. */
-function scopeFilters(type: string, queries: readonly string[]): Filter[][] {
-  return queries.map((q) => {
-    const query: Record<string, string[]> = {};
-    for (const [k, v] of new URLSearchParams(q)) (query[k] ??= []).push(v);
-    return parseSearchRequest(type as 'Patient', query).filters ?? [];
-  });
+/** A query string as search parameters (`code=a&code=b` → `{ code: ['a', 'b'] }`), repeated parameters kept. */
+export function queryOf(text: string): Record<string, string[]> {
+  const query: Record<string, string[]> = {};
+  for (const [k, v] of new URLSearchParams(text)) (query[k] ??= []).push(v);
+  return query;
+}
+
+/** A test for "matches one of the scope queries (`category=laboratory&status=final`)", parsed once. */
+function scopeMatcher(type: string, queries: readonly string[]): (resource: Resource) => boolean {
+  const each: Filter[][] = queries.map((q) => parseSearchRequest(type as 'Patient', queryOf(q)).filters ?? []);
+  return (resource) => each.some((filters) => searchResources(type, [resource], filters, undefined).length === 1);
 }
 
 export class FhirStore {
@@ -135,7 +139,7 @@ export class FhirStore {
 
   /** Whether `resource` matches one of the scope queries (`category=laboratory`) for its type. */
   matchesAny(type: string, resource: Resource, queries: readonly string[]): boolean {
-    return scopeFilters(type, queries).some((filters) => searchResources(type, [resource], filters, undefined).length === 1);
+    return scopeMatcher(type, queries)(resource);
   }
 
   /**
@@ -163,8 +167,7 @@ export class FhirStore {
       );
       matches.push(...searchResources(type, this.resourcesOf(key, type), filters, compartments.length === 1 ? request.sortRules : undefined));
     }
-    const narrowing = only === null ? null : scopeFilters(type, only);
-    const reachable = narrowing === null ? matches : matches.filter((r) => narrowing.some((filters) => searchResources(type, [r], filters, undefined).length === 1));
+    const reachable = only === null ? matches : matches.filter(scopeMatcher(type, only));
     const total = reachable.length;
     const entries: BundleEntry[] = reachable.slice(offset, offset + count).map((r) => ({ resource: structuredClone(r) }));
 
